@@ -1,0 +1,216 @@
+#include "common/server/service_main.h"
+
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/config/flags.h"
+#include "common/db/conninfo.h"
+#include "common/server/metrics.h"
+#include "common/server/signals.h"
+#include "common/status_macros.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, listen_addr, "",
+          "gRPC listen address host:port (default 127.0.0.1:<service port>)");
+ABSL_FLAG(std::string, metrics_addr, "",
+          "Prometheus /metrics listen address host:port (default 127.0.0.1:<metrics port>)");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain of this service (required)");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of this service (required)");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CA bundle that peers' and clients' certificates must chain to (required)");
+ABSL_FLAG(std::string, db_url, "",
+          "PostgreSQL URL without password, e.g. postgresql://auth@db:5432/jit (required)");
+ABSL_FLAG(std::string, db_password_file, "", "File holding the PostgreSQL password");
+ABSL_FLAG(int, db_pool_size, 8, "PostgreSQL connections per replica");
+ABSL_FLAG(absl::Duration, db_connect_timeout, absl::Seconds(5),
+          "Limit for opening one PostgreSQL connection");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");
+ABSL_FLAG(std::string, log_format, "text", "text or json");
+ABSL_FLAG(std::string, log_file, "", "Append logs to this file instead of stderr");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+          "On SIGTERM, how long in-flight RPCs may finish before being cancelled");
+ABSL_FLAG(int, max_threads, 64, "Threads serving RPCs");
+ABSL_FLAG(absl::Duration, rpc_timeout, absl::Seconds(5), "Deadline of calls to other services");
+ABSL_FLAG(std::string, auth_addr, "localhost:7101", "auth service host:port");
+ABSL_FLAG(std::string, ca_addr, "localhost:7102", "ca service host:port");
+ABSL_FLAG(std::string, requests_addr, "localhost:7103", "requests service host:port");
+ABSL_FLAG(std::string, policy_addr, "localhost:7104", "policy service host:port");
+ABSL_FLAG(std::string, audit_addr, "localhost:7105", "audit service host:port");
+
+namespace jit::server {
+namespace {
+
+absl::Status ValidateHostPort(absl::string_view flag, const std::string& value) {
+  const size_t colon = value.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(absl::string_view(value).substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": '", value, "' is not host:port"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Positive(absl::string_view flag, absl::Duration d) {
+  if (d <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": must be positive"));
+  }
+  return absl::OkStatus();
+}
+
+// Prints "jit-<name>: <message>" as the one line a failed start leaves on stderr, and logs it.
+int FailStart(const std::string& name, const absl::Status& status) {
+  spdlog::critical("start-up failed: {}", status.message());
+  std::fprintf(stderr, "jit-%s: %s\n", name.c_str(), std::string(status.message()).c_str());
+  std::fflush(stderr);
+  return 1;
+}
+
+absl::StatusOr<db::PgPoolOptions> PoolOptions(const ServiceConfig& config) {
+  ASSIGN_OR_RETURN(db::Conninfo info, db::Conninfo::Parse(config.db_url));
+  if (absl::StrContains(info.ToConnectionString().Reveal(), "password=")) {
+    return absl::InvalidArgumentError(
+        "db_url: contains a password; put it in the file named by --db_password_file");
+  }
+  if (!config.db_password_file.empty()) {
+    ASSIGN_OR_RETURN(std::string password,
+                     config::ReadConfigFile("db_password_file", config.db_password_file));
+    info.Set("password", password);
+  }
+  db::PgPoolOptions options;
+  options.conninfo = info.ToConnectionString();
+  options.size = config.db_pool_size;
+  options.connect_timeout = config.db_connect_timeout;
+  options.application_name = "jit-" + config.name;
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name,
+                                                     ServicePorts ports) {
+  ServiceConfig c;
+  c.name = name;
+  c.listen_addr = absl::GetFlag(FLAGS_listen_addr);
+  if (c.listen_addr.empty()) c.listen_addr = absl::StrCat("127.0.0.1:", ports.grpc);
+  c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
+  if (c.metrics_addr.empty()) c.metrics_addr = absl::StrCat("127.0.0.1:", ports.metrics);
+  c.tls = {.cert_file = absl::GetFlag(FLAGS_tls_cert_file),
+           .key_file = absl::GetFlag(FLAGS_tls_key_file),
+           .ca_file = absl::GetFlag(FLAGS_tls_ca_file)};
+  c.db_url = absl::GetFlag(FLAGS_db_url);
+  c.db_password_file = absl::GetFlag(FLAGS_db_password_file);
+  c.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  c.db_connect_timeout = absl::GetFlag(FLAGS_db_connect_timeout);
+  c.log = {.service = name,
+           .level = absl::GetFlag(FLAGS_log_level),
+           .format = absl::GetFlag(FLAGS_log_format),
+           .file = absl::GetFlag(FLAGS_log_file)};
+  c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  c.max_threads = absl::GetFlag(FLAGS_max_threads);
+  c.rpc_timeout = absl::GetFlag(FLAGS_rpc_timeout);
+  c.peers = {.auth = absl::GetFlag(FLAGS_auth_addr),
+             .ca = absl::GetFlag(FLAGS_ca_addr),
+             .requests = absl::GetFlag(FLAGS_requests_addr),
+             .policy = absl::GetFlag(FLAGS_policy_addr),
+             .audit = absl::GetFlag(FLAGS_audit_addr)};
+
+  RETURN_IF_ERROR(ValidateHostPort("listen_addr", c.listen_addr));
+  RETURN_IF_ERROR(ValidateHostPort("metrics_addr", c.metrics_addr));
+  for (const auto& [flag, value] :
+       {std::pair<absl::string_view, const std::string&>{"tls_cert_file", c.tls.cert_file},
+        {"tls_key_file", c.tls.key_file},
+        {"tls_ca_file", c.tls.ca_file},
+        {"db_url", c.db_url}}) {
+    if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": must be set"));
+  }
+  if (c.db_pool_size < 1 || c.db_pool_size > 1000) {
+    return absl::InvalidArgumentError("db_pool_size: must be between 1 and 1000");
+  }
+  if (c.max_threads < 2 || c.max_threads > 10000) {
+    return absl::InvalidArgumentError("max_threads: must be between 2 and 10000");
+  }
+  RETURN_IF_ERROR(Positive("db_connect_timeout", c.db_connect_timeout));
+  RETURN_IF_ERROR(Positive("rpc_timeout", c.rpc_timeout));
+  if (c.drain_timeout < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("drain_timeout: must not be negative");
+  }
+  RETURN_IF_ERROR(ValidateHostPort("auth_addr", c.peers.auth));
+  RETURN_IF_ERROR(ValidateHostPort("ca_addr", c.peers.ca));
+  RETURN_IF_ERROR(ValidateHostPort("requests_addr", c.peers.requests));
+  RETURN_IF_ERROR(ValidateHostPort("policy_addr", c.peers.policy));
+  RETURN_IF_ERROR(ValidateHostPort("audit_addr", c.peers.audit));
+  return c;
+}
+
+int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
+  BlockTerminationSignals();
+  config::ParseFlagsOrExit(
+      argc, argv,
+      absl::StrCat("jit-", definition.name, ": the jit-access ", definition.name,
+                   " service. Every flag --x may also be set as environment variable JIT_X."));
+  absl::StatusOr<ServiceConfig> config =
+      ServiceConfigFromFlags(definition.name, definition.ports);
+  if (!config.ok()) config::ExitWithConfigError(config.status());
+  if (absl::Status s = InitLogging(config->log); !s.ok()) config::ExitWithConfigError(s);
+
+  absl::StatusOr<TlsMaterial> tls = LoadTlsMaterial(config->tls);
+  if (!tls.ok()) config::ExitWithConfigError(tls.status());
+  absl::StatusOr<db::PgPoolOptions> pool_options = PoolOptions(*config);
+  if (!pool_options.ok()) config::ExitWithConfigError(pool_options.status());
+
+  absl::StatusOr<std::unique_ptr<db::PgPool>> pool = db::PgPool::Create(*pool_options);
+  if (!pool.ok()) {
+    return FailStart(definition.name,
+                     absl::Status(pool.status().code(),
+                                  absl::StrCat("database: ", pool.status().message())));
+  }
+  spdlog::info("connected to PostgreSQL {}", (*pool)->Describe());
+  if (absl::Status s = db::ApplyMigrations(**pool, definition.name, definition.migrations);
+      !s.ok()) {
+    return FailStart(definition.name,
+                     absl::Status(s.code(), absl::StrCat("migrations: ", s.message())));
+  }
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  absl::StatusOr<std::unique_ptr<MetricsExposer>> exposer =
+      MetricsExposer::Create(config->metrics_addr, registry);
+  if (!exposer.ok()) return FailStart(definition.name, exposer.status());
+  GrpcServerMetrics metrics(definition.name, *registry, RealClock::Get());
+
+  ServiceRuntime runtime{.config = *config,
+                         .pool = **pool,
+                         .clock = RealClock::Get(),
+                         .registry = *registry,
+                         .tls = *tls};
+  absl::StatusOr<std::unique_ptr<ServiceApp>> app = definition.build(runtime);
+  if (!app.ok()) return FailStart(definition.name, app.status());
+
+  GrpcServerOptions options{.service_name = definition.name,
+                            .listen_address = config->listen_addr,
+                            .tls = *tls,
+                            .max_threads = config->max_threads};
+  absl::StatusOr<std::unique_ptr<GrpcServer>> server =
+      GrpcServer::Start(options, (*app)->Services(), &metrics, (*app)->Interceptors());
+  if (!server.ok()) return FailStart(definition.name, server.status());
+  spdlog::info("serving jit.{}.v1 on {} (port {}), metrics on {}", definition.name,
+               config->listen_addr, (*server)->port(), config->metrics_addr);
+
+  const int sig = WaitForTerminationSignal();
+  spdlog::info("signal {} received; draining for up to {}", sig,
+               absl::FormatDuration(config->drain_timeout));
+  (*server)->Shutdown(config->drain_timeout);
+  server->reset();
+  app->reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace jit::server

@@ -1,0 +1,100 @@
+// The start-up sequence shared by the five service binaries, so each main.cc is a screen:
+//
+//   1. flags (with JIT_* environment overrides) -> ServiceConfig, validated once; a bad
+//      flag or value exits 2 with one line naming it;
+//   2. logging; TLS material; PostgreSQL pool (unreachable database: exit 1, one line);
+//   3. the service's own schema migrated (under an advisory lock: replicas starting
+//      together apply each migration once);
+//   4. metrics exposer, the service objects (ServiceDefinition::build), the gRPC server;
+//   5. on SIGTERM/SIGINT: NOT_SERVING, drain in-flight calls up to --drain_timeout, exit 0.
+#ifndef JIT_COMMON_SERVER_SERVICE_MAIN_H_
+#define JIT_COMMON_SERVER_SERVICE_MAIN_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/db/migrations.h"
+#include "common/db/pg_pool.h"
+#include "common/logging.h"
+#include "common/server/grpc_server.h"
+#include "common/server/ports.h"
+#include "common/server/tls.h"
+#include "prometheus/registry.h"
+
+namespace jit::server {
+
+// Where the other services are ("host:port").
+struct PeerAddresses {
+  std::string auth;
+  std::string ca;
+  std::string requests;
+  std::string policy;
+  std::string audit;
+};
+
+// Settings every service has (flags in service_main.cc).
+struct ServiceConfig {
+  std::string name;
+  std::string listen_addr;
+  std::string metrics_addr;
+  TlsFiles tls;
+  std::string db_url;
+  std::string db_password_file;
+  int db_pool_size = 8;
+  absl::Duration db_connect_timeout = absl::Seconds(5);
+  LogOptions log;
+  absl::Duration drain_timeout = absl::Seconds(10);
+  int max_threads = 64;
+  absl::Duration rpc_timeout = absl::Seconds(5);
+  PeerAddresses peers;
+};
+
+// Reads the common flags for service `name` with its default ports. INVALID_ARGUMENT names
+// the flag of the first bad value.
+absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name,
+                                                     ServicePorts ports);
+
+// What a service's objects may use while being built. All references outlive the service.
+struct ServiceRuntime {
+  const ServiceConfig& config;
+  db::PgPool& pool;
+  const Clock& clock;
+  prometheus::Registry& registry;
+  const TlsMaterial& tls;  // This service's identity, for calls to peers.
+};
+
+// The objects of a running service.
+class ServiceApp {
+ public:
+  virtual ~ServiceApp() = default;
+  // Services to register; pointers stay owned by the app.
+  virtual std::vector<RegisteredService> Services() = 0;
+  // Interceptors to install after the metrics interceptor (e.g. authentication).
+  virtual std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+  Interceptors() {
+    return {};
+  }
+};
+
+struct ServiceDefinition {
+  // "auth", "ca", "requests", "policy", "audit": binary name suffix, metrics prefix,
+  // PostgreSQL schema.
+  std::string name;
+  ServicePorts ports;
+  // This service's schema migrations, in order.
+  std::vector<db::Migration> migrations;
+  // Builds the service objects; errors end start-up with exit 1.
+  std::function<absl::StatusOr<std::unique_ptr<ServiceApp>>(ServiceRuntime&)> build;
+};
+
+// Runs the whole life of a service process; returns the exit code for main().
+int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition);
+
+}  // namespace jit::server
+
+#endif  // JIT_COMMON_SERVER_SERVICE_MAIN_H_

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Runs the whole jit-access constellation on this machine: PostgreSQL in a local data
+# directory, the five services on 127.0.0.1, local TLS material, example roles and users.
+# Works on a fresh Debian 12 machine as root (installs what is missing). Re-running it is
+# safe: data is kept, services are restarted cleanly. deploy/local/down.sh stops it all.
+#
+# State (data, TLS material, logs, PIDs) lives in $JIT_LOCAL_DIR (default
+# /var/tmp/jit-access-local); it must be reachable by the `postgres` user, so not /root.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+state="${JIT_LOCAL_DIR:-/var/tmp/jit-access-local}"
+services=(auth ca requests policy audit)
+declare -A grpc_port=([auth]=7101 [ca]=7102 [requests]=7103 [policy]=7104 [audit]=7105)
+declare -A metrics_port=([auth]=9101 [ca]=9102 [requests]=9103 [policy]=9104 [audit]=9105)
+
+say() { echo "up.sh: $*" >&2; }
+
+# 1. Packages and build.
+deploy/lib/ensure_deps.sh
+say "building (bazel, -c opt)"
+disk_cache="${JIT_BAZEL_DISK_CACHE:-$HOME/.cache/jit-access/bazel-disk}"
+mkdir -p "$disk_cache"
+targets=(//tools/health_probe:jit-health-probe)
+for s in "${services[@]}"; do targets+=("//services/$s:jit-$s"); done
+bazel build -c opt --disk_cache="$disk_cache" "${targets[@]}" 2>&1 |
+  grep -E '^(ERROR|FAILED)|error:' >&2 || true
+bazel_bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+
+mkdir -p "$state"/{bin,logs,run}
+chmod 0755 "$state"
+
+# 2. Stop what a previous run started (by PID), then install the fresh binaries.
+deploy/local/down.sh --services-only >/dev/null 2>&1 || true
+for s in "${services[@]}"; do
+  install -m 0755 "$bazel_bin/services/$s/jit-$s" "$state/bin/jit-$s"
+done
+install -m 0755 "$bazel_bin/tools/health_probe/jit-health-probe" "$state/bin/"
+
+# 3. TLS material, once: an internal CA and one certificate per service (URI SAN
+#    spiffe://jit-access/service/<name>), plus one for local admin tools.
+if [[ ! -f "$state/pki/ca.pem" ]]; then
+  say "creating local TLS material in $state/pki"
+  tests/lib/gen_test_pki.sh "$state/pki" "${services[@]}" admin >/dev/null
+fi
+
+# 4. PostgreSQL: one database `jit`, one login role per service owning its own schema.
+pg_url="$(tests/lib/pg.sh start "$state/pg")"
+psql_admin() { psql "$pg_url" -v ON_ERROR_STOP=1 -qAtX "$@"; }
+if [[ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'jit'")" != 1 ]]; then
+  psql_admin -c "CREATE DATABASE jit"
+fi
+pg_port="$(cat "$state/pg/port")"
+for s in "${services[@]}"; do
+  psql_admin -d jit >/dev/null <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jit_$s') THEN
+    CREATE ROLE jit_$s LOGIN;
+  END IF;
+END \$\$;
+GRANT CONNECT, CREATE ON DATABASE jit TO jit_$s;
+SQL
+done
+
+# 5. Start the services.
+for s in "${services[@]}"; do
+  extra=()
+  if [[ $s == policy && -d deploy/local/examples/roles ]]; then
+    extra+=(--roles_dir="$root/deploy/local/examples/roles")
+  fi
+  setsid "$state/bin/jit-$s" \
+    --listen_addr="127.0.0.1:${grpc_port[$s]}" \
+    --metrics_addr="127.0.0.1:${metrics_port[$s]}" \
+    --tls_cert_file="$state/pki/$s.pem" --tls_key_file="$state/pki/$s.key" \
+    --tls_ca_file="$state/pki/ca.pem" \
+    --db_url="postgresql://jit_$s@127.0.0.1:$pg_port/jit" \
+    --log_file="$state/logs/$s.log" \
+    "${extra[@]}" \
+    </dev/null >>"$state/logs/$s.out" 2>&1 &
+  echo $! >"$state/run/$s.pid"
+done
+
+# 6. Wait until each reports SERVING on gRPC health (or died).
+probe() {
+  "$state/bin/jit-health-probe" --addr="localhost:${grpc_port[$1]}" \
+    --tls_cert_file="$state/pki/admin.pem" --tls_key_file="$state/pki/admin.key" \
+    --tls_ca_file="$state/pki/ca.pem" --timeout=1s >/dev/null 2>&1
+}
+failed=0
+for s in "${services[@]}"; do
+  pid="$(cat "$state/run/$s.pid")"
+  ok=0
+  for ((i = 0; i < 150; i++)); do
+    if probe "$s"; then ok=1; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if ((ok == 0)); then
+    say "jit-$s did not become SERVING; last lines of $state/logs/$s.out:"
+    tail -n 5 "$state/logs/$s.out" >&2 || true
+    failed=1
+  fi
+done
+if ((failed)); then
+  say "some services failed to start; see $state/logs/ (deploy/local/down.sh stops the rest)"
+  exit 1
+fi
+
+cat <<MSG
+
+jit-access is running locally (state in $state):
+
+  service    gRPC (mTLS)       metrics                          pid     log
+MSG
+for s in "${services[@]}"; do
+  printf '  %-9s  127.0.0.1:%-6s  http://127.0.0.1:%s/metrics  %-6s  %s\n' \
+    "$s" "${grpc_port[$s]}" "${metrics_port[$s]}" "$(cat "$state/run/$s.pid")" "$state/logs/$s.log"
+done
+cat <<MSG
+
+  PostgreSQL  $pg_url (database jit, one role and schema per service)
+  TLS         CA $state/pki/ca.pem; admin client cert $state/pki/admin.pem / admin.key
+
+Next:
+  - check a service:  $state/bin/jit-health-probe --addr=localhost:7101 \\
+        --tls_cert_file=$state/pki/admin.pem --tls_key_file=$state/pki/admin.key \\
+        --tls_ca_file=$state/pki/ca.pem
+  - metrics:          curl -s http://127.0.0.1:9101/metrics
+  - stop everything:  deploy/local/down.sh
+MSG
