@@ -1,0 +1,131 @@
+// PgPool: a fixed-size pool of PostgreSQL connections (libpqxx) shared by a service's
+// request handlers.
+//
+//   PgPoolOptions options;
+//   options.conninfo = jit::SecretString(url);   // may hold a password; never logged
+//   options.size = 8;
+//   ASSIGN_OR_RETURN(std::unique_ptr<PgPool> pool, PgPool::Create(options));
+//   ...
+//   ASSIGN_OR_RETURN(PgConnection conn, pool->Acquire());
+//   pqxx::work txn(*conn);                        // conn returns to the pool when it dies
+//
+// Prefer RunInTransaction (pg_transaction.h), which also maps exceptions and retries.
+//
+// Behaviour:
+// - Create validates the options, opens one connection at once and fails fast: a database
+//   that cannot be reached (or refuses the login) gives UNAVAILABLE with a one-line reason
+//   naming host/port/dbname/user and never the password. Further connections are opened on
+//   demand, up to `size`, outside the pool's lock.
+// - Acquire hands out an idle connection, or opens a new one, or waits for one to be
+//   returned. Waiting longer than `acquire_timeout` gives UNAVAILABLE ("pool exhausted"):
+//   the caller may retry, and the code does not get confused with the RPC's own deadline.
+//   A failed connect gives UNAVAILABLE as in Create.
+// - A connection found broken is discarded and replaced: idle connections are checked on
+//   acquire (a terminated backend leaves the socket readable, found without a round trip),
+//   and a lease returned closed or marked with MarkBroken() is dropped. libpqxx's silent
+//   reconnection is switched off, so session state (advisory locks) is never lost unseen.
+// - A lease must not leave session state behind (SET, LISTEN, temp tables, open cursors):
+//   the next user of the connection would inherit it.
+//
+// Thread-safety: PgPool is thread-safe. A PgConnection belongs to one thread at a time.
+// Leases may outlive the pool (their connection is then closed on release).
+#ifndef JIT_COMMON_DB_PG_POOL_H_
+#define JIT_COMMON_DB_PG_POOL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/secret.h"
+#include "pqxx/connection"
+
+namespace jit::db {
+
+struct PgPoolOptions {
+  // libpq URI ("postgresql://user@host:port/dbname?sslmode=verify-full") or key=value pairs.
+  SecretString conninfo;
+  // Most connections open at once (>= 1).
+  int size = 8;
+  // Limit for opening one connection; libpq rounds to whole seconds, at least 2. Overrides a
+  // connect_timeout in `conninfo`.
+  absl::Duration connect_timeout = absl::Seconds(5);
+  // Longest Acquire waits for a free connection when all `size` are in use.
+  absl::Duration acquire_timeout = absl::Seconds(5);
+  // Shown in pg_stat_activity (e.g. "jit-auth"); empty keeps the conninfo's.
+  std::string application_name;
+};
+
+// A snapshot of the pool, for metrics and tests.
+struct PgPoolStats {
+  int size = 0;     // configured maximum
+  int open = 0;     // idle + in use + being opened
+  int idle = 0;
+  int waiting = 0;  // callers blocked in Acquire
+  int64_t acquired_total = 0;
+  int64_t acquire_timeouts_total = 0;
+  int64_t connects_total = 0;
+  int64_t connect_failures_total = 0;
+  int64_t discarded_broken_total = 0;
+};
+
+namespace internal {
+class PgPoolCore;
+}  // namespace internal
+
+// A connection leased from a PgPool; returns it on destruction. Movable, not copyable.
+class PgConnection {
+ public:
+  PgConnection(PgConnection&& other) noexcept = default;
+  PgConnection& operator=(PgConnection&& other) noexcept;
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+  ~PgConnection();
+
+  pqxx::connection& get() const { return *connection_; }
+  pqxx::connection& operator*() const { return *connection_; }
+  pqxx::connection* operator->() const { return connection_.get(); }
+
+  // The connection is not to be reused: the pool closes it on release. For callers that saw
+  // it fail in a way the pool cannot see (e.g. a protocol error mid-transaction).
+  void MarkBroken() { broken_ = true; }
+
+ private:
+  friend class internal::PgPoolCore;
+  PgConnection(std::shared_ptr<internal::PgPoolCore> core,
+               std::unique_ptr<pqxx::connection> connection);
+  void Release() noexcept;
+
+  std::shared_ptr<internal::PgPoolCore> core_;
+  std::unique_ptr<pqxx::connection> connection_;
+  bool broken_ = false;
+};
+
+class PgPool {
+ public:
+  // INVALID_ARGUMENT for bad options (naming the field), UNAVAILABLE when the first
+  // connection cannot be opened.
+  static absl::StatusOr<std::unique_ptr<PgPool>> Create(const PgPoolOptions& options);
+
+  PgPool(const PgPool&) = delete;
+  PgPool& operator=(const PgPool&) = delete;
+  ~PgPool();
+
+  // A free connection; UNAVAILABLE after `acquire_timeout` without one, or when a new
+  // connection cannot be opened.
+  absl::StatusOr<PgConnection> Acquire();
+
+  PgPoolStats Stats() const;
+  // "host=... port=... dbname=... user=...": where the pool points, without secrets.
+  const std::string& Describe() const;
+
+ private:
+  explicit PgPool(std::shared_ptr<internal::PgPoolCore> core);
+
+  std::shared_ptr<internal::PgPoolCore> core_;
+};
+
+}  // namespace jit::db
+
+#endif  // JIT_COMMON_DB_PG_POOL_H_
