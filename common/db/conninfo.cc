@@ -104,10 +104,11 @@ std::string Conninfo::Redact(std::string_view text) const {
   std::string out(text);
   for (const auto& [key, value] : secrets_) {
     const std::string_view secret = value.Reveal();
-    out = absl::StrReplaceAll(out, {{absl::string_view(secret.data(), secret.size()), "[redacted]"}});
+    out =
+        absl::StrReplaceAll(out, {{absl::string_view(secret.data(), secret.size()), "[redacted]"}});
   }
-  std::vector<absl::string_view> lines = absl::StrSplit(out, absl::ByAnyChar("\r\n"),
-                                                        absl::SkipWhitespace());
+  std::vector<absl::string_view> lines =
+      absl::StrSplit(out, absl::ByAnyChar("\r\n"), absl::SkipWhitespace());
   for (auto& line : lines) line = absl::StripAsciiWhitespace(line);
   return absl::StrJoin(lines, " ");
 }

@@ -12,8 +12,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(ConninfoTest, ParsesUrl) {
-  ASSERT_OK_AND_ASSIGN(Conninfo info,
-                       Conninfo::Parse("postgresql://alice:pw@127.0.0.1:5433/auth?sslmode=disable"));
+  ASSERT_OK_AND_ASSIGN(
+      Conninfo info, Conninfo::Parse("postgresql://alice:pw@127.0.0.1:5433/auth?sslmode=disable"));
   EXPECT_EQ(info.Get("host"), "127.0.0.1");
   EXPECT_EQ(info.Get("port"), "5433");
   EXPECT_EQ(info.Get("dbname"), "auth");
@@ -36,8 +36,7 @@ TEST(ConninfoTest, ConnectionStringRoundTripsQuotedValues) {
   ASSERT_OK_AND_ASSIGN(Conninfo info, Conninfo::Parse("host=h dbname=d"));
   info.Set("password", "it's a \\ secret");
   info.Set("application_name", "jit auth");
-  ASSERT_OK_AND_ASSIGN(Conninfo again,
-                       Conninfo::Parse(info.ToConnectionString().Reveal()));
+  ASSERT_OK_AND_ASSIGN(Conninfo again, Conninfo::Parse(info.ToConnectionString().Reveal()));
   EXPECT_EQ(again.Get("application_name"), "jit auth");
   EXPECT_EQ(again.Redact("x it's a \\ secret y"), "x [redacted] y");
 }

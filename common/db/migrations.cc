@@ -148,8 +148,8 @@ class Runner {
 
   absl::StatusOr<std::map<int, AppliedRow>> ReadApplied() {
     pqxx::read_transaction txn(connection_);
-    pqxx::result rows = txn.exec(absl::StrCat("SELECT version, name, checksum FROM ",
-                                              quoted_schema_, ".schema_migrations"));
+    pqxx::result rows = txn.exec(
+        absl::StrCat("SELECT version, name, checksum FROM ", quoted_schema_, ".schema_migrations"));
     std::map<int, AppliedRow> applied;
     for (const pqxx::row& row : rows) {
       applied[row[0].as<int>()] = AppliedRow{row[1].as<std::string>(), row[2].as<std::string>()};
@@ -195,10 +195,10 @@ class Runner {
     for (const Migration& m : migrations_) {
       if (applied.count(m.version) != 0) continue;
       if (m.version < newest_applied) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "schema ", schema_, ": migration ", m.version, " (", FileOf(m),
-            ") is pending but the database already has version ", newest_applied,
-            "; migrations must be applied in order"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("schema ", schema_, ": migration ", m.version, " (", FileOf(m),
+                         ") is pending but the database already has version ", newest_applied,
+                         "; migrations must be applied in order"));
       }
       pending.push_back(&m);
     }
@@ -209,9 +209,10 @@ class Runner {
     pqxx::work txn(connection_);
     txn.exec(absl::StrCat("SET LOCAL search_path TO ", quoted_schema_));
     txn.exec(m.sql);
-    txn.exec_params(absl::StrCat("INSERT INTO ", quoted_schema_,
-                                 ".schema_migrations (version, name, checksum) VALUES ($1, $2, $3)"),
-                    m.version, m.name, MigrationChecksum(m.sql));
+    txn.exec_params(
+        absl::StrCat("INSERT INTO ", quoted_schema_,
+                     ".schema_migrations (version, name, checksum) VALUES ($1, $2, $3)"),
+        m.version, m.name, MigrationChecksum(m.sql));
     txn.commit();
     return absl::OkStatus();
   }

@@ -18,8 +18,8 @@ TEST(ValidateMigrationsTest, AcceptsIncreasingVersionsWithGaps) {
 }
 
 TEST(ValidateMigrationsTest, RefusesDuplicateVersionNamingBothFiles) {
-  EXPECT_THAT(ValidateMigrations({{1, "init", "", "m/0001_init.sql"},
-                                  {1, "again", "", "m/0001_again.sql"}}),
+  EXPECT_THAT(ValidateMigrations(
+                  {{1, "init", "", "m/0001_init.sql"}, {1, "again", "", "m/0001_again.sql"}}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("m/0001_init.sql"), HasSubstr("m/0001_again.sql"),
                              HasSubstr("duplicated"))));

@@ -59,16 +59,15 @@ TEST(PgErrorsTest, BrokenConnectionIsUnavailable) {
 }
 
 TEST(PgErrorsTest, AdminShutdownIsUnavailable) {
-  EXPECT_THAT(
-      Map<pqxx::sql_error>("FATAL:  terminating connection due to administrator command\n", "",
-                           "57P01"),
-      StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(Map<pqxx::sql_error>("FATAL:  terminating connection due to administrator command\n",
+                                   "", "57P01"),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(PgErrorsTest, StatementTimeoutIsDeadlineExceeded) {
-  EXPECT_THAT(Map<pqxx::sql_error>("ERROR:  canceling statement due to statement timeout\n", "",
-                                   "57014"),
-              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(
+      Map<pqxx::sql_error>("ERROR:  canceling statement due to statement timeout\n", "", "57014"),
+      StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
 TEST(PgErrorsTest, InDoubtCommitIsUnknown) {
@@ -77,11 +76,11 @@ TEST(PgErrorsTest, InDoubtCommitIsUnknown) {
 }
 
 TEST(PgErrorsTest, OtherSqlErrorsAreInternalWithTheServerMessage) {
-  EXPECT_THAT(Map<pqxx::syntax_error>("ERROR:  syntax error at or near \"SELEC\"\nLINE 1: ...",
-                                      "SELEC 1", "42601"),
-              StatusIs(absl::StatusCode::kInternal,
-                       AllOf(HasSubstr("syntax error at or near"), HasSubstr("42601"),
-                             Not(HasSubstr("LINE 1")))));
+  EXPECT_THAT(
+      Map<pqxx::syntax_error>("ERROR:  syntax error at or near \"SELEC\"\nLINE 1: ...", "SELEC 1",
+                              "42601"),
+      StatusIs(absl::StatusCode::kInternal, AllOf(HasSubstr("syntax error at or near"),
+                                                  HasSubstr("42601"), Not(HasSubstr("LINE 1")))));
 }
 
 TEST(PgErrorsTest, SqlErrorWithoutStateUsesItsType) {

@@ -77,9 +77,9 @@ class PgPoolCore : public std::enable_shared_from_this<PgPoolCore> {
         --waiting_;
         if (!ready) {
           ++acquire_timeouts_total_;
-          return absl::UnavailableError(absl::StrCat(
-              "database connection pool exhausted: all ", size_,
-              " connections stayed in use for ", absl::FormatDuration(acquire_timeout_)));
+          return absl::UnavailableError(absl::StrCat("database connection pool exhausted: all ",
+                                                     size_, " connections stayed in use for ",
+                                                     absl::FormatDuration(acquire_timeout_)));
         }
         if (!idle_.empty()) {
           candidate = std::move(idle_.back());

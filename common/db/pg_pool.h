@@ -59,8 +59,8 @@ struct PgPoolOptions {
 
 // A snapshot of the pool, for metrics and tests.
 struct PgPoolStats {
-  int size = 0;     // configured maximum
-  int open = 0;     // idle + in use + being opened
+  int size = 0;  // configured maximum
+  int open = 0;  // idle + in use + being opened
   int idle = 0;
   int waiting = 0;  // callers blocked in Acquire
   int64_t acquired_total = 0;

@@ -193,8 +193,8 @@ TEST_F(PgPoolTest, ManyThreadsShareASmallPool) {
 
 TEST_F(PgPoolTest, MissingDatabaseIsUnavailable) {
   PgPoolOptions options = db().PoolOptions(1);
-  options.conninfo = SecretString(absl::StrCat(db().conninfo(),
-                                               " dbname=no_such_db password=hunter2-secret"));
+  options.conninfo =
+      SecretString(absl::StrCat(db().conninfo(), " dbname=no_such_db password=hunter2-secret"));
   EXPECT_THAT(PgPool::Create(options),
               StatusIs(absl::StatusCode::kUnavailable,
                        AllOf(HasSubstr("no_such_db"), Not(HasSubstr("hunter2-secret")),
@@ -233,30 +233,30 @@ TEST(PgPoolCreateTest, UnreachableDatabaseIsUnavailableWithoutThePassword) {
   RefusingPort refusing;
   ASSERT_GT(refusing.port(), 0);
   PgPoolOptions options;
-  options.conninfo = SecretString(absl::StrCat("postgresql://jit:hunter2-secret@127.0.0.1:",
-                                               refusing.port(), "/auth"));
-  EXPECT_THAT(PgPool::Create(options),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       AllOf(HasSubstr("cannot connect to PostgreSQL"),
-                             HasSubstr(absl::StrCat("port=", refusing.port())),
-                             HasSubstr("user=jit"), Not(HasSubstr("hunter2-secret")),
-                             Not(HasSubstr("\n")))));
+  options.conninfo = SecretString(
+      absl::StrCat("postgresql://jit:hunter2-secret@127.0.0.1:", refusing.port(), "/auth"));
+  EXPECT_THAT(
+      PgPool::Create(options),
+      StatusIs(absl::StatusCode::kUnavailable,
+               AllOf(HasSubstr("cannot connect to PostgreSQL"),
+                     HasSubstr(absl::StrCat("port=", refusing.port())), HasSubstr("user=jit"),
+                     Not(HasSubstr("hunter2-secret")), Not(HasSubstr("\n")))));
 }
 
 TEST(PgPoolCreateTest, BadOptionsAreInvalidArgument) {
   PgPoolOptions options;
   options.conninfo = SecretString(std::string("host=127.0.0.1"));
   options.size = 0;
-  EXPECT_THAT(PgPool::Create(options), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                HasSubstr("size")));
+  EXPECT_THAT(PgPool::Create(options),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("size")));
   options.size = 1;
   options.acquire_timeout = absl::ZeroDuration();
-  EXPECT_THAT(PgPool::Create(options), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                HasSubstr("acquire timeout")));
+  EXPECT_THAT(PgPool::Create(options),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("acquire timeout")));
   options.acquire_timeout = absl::Seconds(1);
   options.conninfo = SecretString(std::string("postgresql://u:hunter2-secret@h/d?bogus=1"));
-  EXPECT_THAT(PgPool::Create(options), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                Not(HasSubstr("hunter2-secret"))));
+  EXPECT_THAT(PgPool::Create(options),
+              StatusIs(absl::StatusCode::kInvalidArgument, Not(HasSubstr("hunter2-secret"))));
 }
 
 }  // namespace

@@ -64,7 +64,8 @@ absl::Status RunInTransaction(PgPool& pool, const TransactionOptions& options,
     }
     if (code != absl::StatusCode::kAborted && code != absl::StatusCode::kUnavailable) break;
     if (attempt < options.max_attempts) {
-      spdlog::debug("retrying transaction attempt={} reason=\"{}\"", attempt + 1, std::string(last.message()));
+      spdlog::debug("retrying transaction attempt={} reason=\"{}\"", attempt + 1,
+                    std::string(last.message()));
     }
   }
   return last;

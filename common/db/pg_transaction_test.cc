@@ -174,9 +174,9 @@ TEST_F(RunInTransactionTest, UsesTheRequestedIsolationAndReadOnly) {
 
 TEST_F(RunInTransactionTest, NonPositiveMaxAttemptsIsInvalidArgument) {
   TransactionOptions options{.max_attempts = 0};
-  EXPECT_THAT(RunInTransaction(*pool_, options,
-                               [](pqxx::transaction_base&) { return absl::OkStatus(); }),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      RunInTransaction(*pool_, options, [](pqxx::transaction_base&) { return absl::OkStatus(); }),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -39,8 +39,7 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create() {
   }
   absl::StatusOr<Conninfo> admin = Conninfo::Parse(url);
   if (!admin.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kTestPgUrlEnv, ": ", admin.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(kTestPgUrlEnv, ": ", admin.status().message()));
   }
   admin->Set("connect_timeout", "10");
   const std::string admin_conninfo(admin->ToConnectionString().Reveal());
@@ -52,9 +51,10 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create() {
     return absl::OkStatus();
   });
   if (!created.ok()) {
-    return absl::Status(created.code(),
-                        absl::StrCat("cannot create test database ", name, " on ",
-                                     admin->Describe(), ": ", admin->Redact(std::string(created.message()))));
+    return absl::Status(
+        created.code(),
+        absl::StrCat("cannot create test database ", name, " on ", admin->Describe(), ": ",
+                     admin->Redact(std::string(created.message()))));
   }
   Conninfo info = *admin;
   info.Set("dbname", name);
