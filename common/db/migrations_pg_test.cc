@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/db/migrations.h"
+#include "common/db/testdata_migrations.h"
 #include "common/db/testing/test_database.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -102,11 +103,11 @@ TEST_F(MigrationsTest, ChangedAppliedMigrationIsRefusedAndNothingElseApplied) {
   Migration edited = kCreate;
   edited.sql = "CREATE TABLE t (x bigint);";
   edited.file = "services/svc/migrations/0001_create.sql";
-  EXPECT_THAT(Apply({edited, kInsert}),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       AllOf(HasSubstr("migration 1"),
-                             HasSubstr("services/svc/migrations/0001_create.sql"),
-                             HasSubstr("changed after it was applied"))));
+  EXPECT_THAT(
+      Apply({edited, kInsert}),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("migration 1"), HasSubstr("services/svc/migrations/0001_create.sql"),
+                     HasSubstr("changed after it was applied"))));
   EXPECT_THAT(AppliedVersions(), ElementsAre("1"));
   EXPECT_EQ(AdvisoryLocksHeld(), 0);
 }
@@ -152,8 +153,7 @@ TEST_F(MigrationsTest, AppliedVersionMissingFromTheBinaryIsRefused) {
 
 TEST_F(MigrationsTest, InvalidListIsRefusedBeforeTouchingTheDatabase) {
   EXPECT_THAT(Apply({kInsert, kCreate}), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Query("SELECT count(*) FROM pg_namespace WHERE nspname = 'svc'"),
-              ElementsAre("0"));
+  EXPECT_THAT(Query("SELECT count(*) FROM pg_namespace WHERE nspname = 'svc'"), ElementsAre("0"));
 }
 
 TEST_F(MigrationsTest, BadSchemaNameIsInvalidArgument) {
@@ -199,6 +199,14 @@ TEST_F(MigrationsTest, ConcurrentRunnersApplyEachMigrationExactlyOnce) {
               ElementsAre("1:1", "2:1", "3:1"));
   EXPECT_THAT(AppliedVersions(), ElementsAre("1", "2", "3"));
   EXPECT_EQ(AdvisoryLocksHeld(), 0);
+}
+
+// The SQL files embedded by jit_sql_migrations run as written (quotes, backslash, UTF-8).
+TEST_F(MigrationsTest, EmbeddedSqlFilesApply) {
+  ASSERT_OK(Apply(testdata::Migrations()));
+  EXPECT_THAT(Query("SELECT label FROM svc.widgets"),
+              ElementsAre("it's \"quoted\" \\ and ?\?= \xC3\xA9"));
+  EXPECT_THAT(AppliedVersions(), ElementsAre("1", "2", "10"));
 }
 
 }  // namespace
