@@ -18,8 +18,8 @@
 #   url            postgresql://postgres@127.0.0.1:PORT/postgres
 #   postgres.log   the server log
 #
-# Authentication is `trust` for local sockets and 127.0.0.1 only; the server listens on
-# 127.0.0.1 only. --fast turns off fsync (for throwaway test clusters; never for data you keep).
+# Authentication is `trust` for the unix socket (usable by the cluster's owner only) and for
+# 127.0.0.1; the server listens on 127.0.0.1 only. --fast turns off fsync (for throwaway test clusters; never for data you keep).
 # PostgreSQL refuses to run as root: as root the server runs as `postgres` (runuser).
 # Environment: PG_BINDIR (default /usr/lib/postgresql/15/bin).
 
@@ -37,7 +37,7 @@ _pg_as_owner() {
 }
 
 _pg_abs_dir() {
-  local dir="$1"
+  local dir="${1:-}"
   [[ -n "$dir" ]] || { _pg_log "missing <dir>"; return 2; }
   mkdir -p "$dir" || return 1
   (cd "$dir" && pwd -P)
@@ -69,7 +69,9 @@ _pg_running_pid() {
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   [[ -r "/proc/$pid/cmdline" ]] || return 1
   # A recycled PID belonging to another program must never be signalled.
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "-D $dir/data" || return 1
+  local cmdline
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmdline" == *"-D $dir/data "* ]] || return 1
   echo "$pid"
 }
 
@@ -113,6 +115,7 @@ EOF
 # jit-access tests/lib/pg.sh
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$dir/sock'
+unix_socket_permissions = 0700
 max_connections = 200
 logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
@@ -123,7 +126,7 @@ EOF
 
 pg_start() {
   local dir fast=0 arg
-  dir="$(_pg_abs_dir "$1")" || return 1
+  dir="$(_pg_abs_dir "${1:-}")" || return 1
   shift
   for arg in "$@"; do
     case "$arg" in
@@ -143,20 +146,26 @@ pg_start() {
   else
     _pg_init "$dir" || return 1
     local opts=() attempt
-    ((fast)) && opts+=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
-    port="$(cat "$dir/port" 2>/dev/null)"
+    if ((fast)); then
+      opts+=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+    fi
+    port="$(cat "$dir/port" 2>/dev/null || true)"
     for ((attempt = 0; attempt < 5; attempt++)); do
       if [[ ! "$port" =~ ^[0-9]+$ ]] || _pg_port_busy "$port"; then
         port="$(_pg_pick_port)" || return 1
       fi
       echo "$port" >"$dir/port"
+      local log_size
+      log_size="$(stat -c %s "$dir/postgres.log" 2>/dev/null || echo 0)"
       # pg_ctl -w waits until the server accepts connections (or fails to start).
       if _pg_as_owner "$PG_BINDIR/pg_ctl" start -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
         -o "-p $port ${opts[*]}" >/dev/null; then
         break
       fi
       # Another process may have taken the port between the check and the bind: try another.
-      if tail -n 20 "$dir/postgres.log" 2>/dev/null | grep -q "could not bind\|could not create any TCP/IP sockets"; then
+      local log_tail  # what this attempt logged
+      log_tail="$(tail -c "+$((log_size + 1))" "$dir/postgres.log" 2>/dev/null || true)"
+      if [[ "$log_tail" == *"could not bind"* || "$log_tail" == *"could not create any TCP/IP sockets"* ]]; then
         _pg_log "port $port taken; retrying on another port"
         port=""
         continue
@@ -186,7 +195,7 @@ pg_start() {
 
 pg_stop() {
   local dir pid i
-  [[ -n "$1" ]] || { _pg_log "missing <dir>"; return 2; }
+  [[ -n "${1:-}" ]] || { _pg_log "missing <dir>"; return 2; }
   [[ -d "$1" ]] || { _pg_log "$1: no such directory; nothing to stop"; return 0; }
   dir="$(cd "$1" && pwd -P)"
   if ! pid="$(_pg_running_pid "$dir")"; then
@@ -194,10 +203,10 @@ pg_stop() {
     _pg_log "not running in $dir"
     return 0
   fi
-  _pg_as_owner "$PG_BINDIR/pg_ctl" stop -D "$dir/data" -m fast -w -t 30 >/dev/null 2>&1
+  _pg_as_owner "$PG_BINDIR/pg_ctl" stop -D "$dir/data" -m fast -w -t 30 >/dev/null 2>&1 || true
   if _pg_alive "$pid"; then
     _pg_log "pg_ctl stop did not stop pid $pid; killing it"
-    kill -KILL "$pid" 2>/dev/null
+    kill -KILL "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
       _pg_alive "$pid" || break
       sleep 0.1
@@ -213,7 +222,7 @@ pg_stop() {
 
 pg_status() {
   local dir
-  [[ -d "$1" ]] || return 1
+  [[ -d "${1:-}" ]] || return 1
   dir="$(cd "$1" && pwd -P)"
   _pg_running_pid "$dir" >/dev/null || return 1
   cat "$dir/url"
