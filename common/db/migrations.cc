@@ -135,7 +135,11 @@ class Runner {
 
   absl::Status EnsureTable() {
     pqxx::work txn(connection_);
-    txn.exec(absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", quoted_schema_));
+    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists;
+    // a deployment may pre-create the schema for a role that lacks it.
+    if (txn.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema_).empty()) {
+      txn.exec(absl::StrCat("CREATE SCHEMA ", quoted_schema_));
+    }
     txn.exec(absl::StrCat("CREATE TABLE IF NOT EXISTS ", quoted_schema_,
                           ".schema_migrations ("
                           "version integer PRIMARY KEY, "

@@ -10,7 +10,8 @@
 //   on every path, also on error (if releasing fails, the connection is closed, which
 //   releases it);
 // - creates the schema and `<schema>.schema_migrations(version, name, checksum, applied_at)`
-//   if missing;
+//   if missing (a schema created beforehand, e.g. by a DBA for a role without CREATE on the
+//   database, is used as it is);
 // - refuses (FAILED_PRECONDITION, naming the version and file) when an applied migration's
 //   SHA-256 differs from the binary's, when the database has a version the binary lacks
 //   below the binary's newest, or when a pending version is older than an applied one;

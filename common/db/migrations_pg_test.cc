@@ -164,6 +164,27 @@ TEST_F(MigrationsTest, BadSchemaNameIsInvalidArgument) {
   }
 }
 
+// A deployment where a DBA created the schema for the service's role, which may not create
+// schemas in the database.
+TEST_F(MigrationsTest, UsesAPreCreatedSchemaWithoutCreatePrivilegeOnTheDatabase) {
+  const std::string role = db().name() + "_svc";
+  pqxx::connection admin(db().conninfo());
+  pqxx::nontransaction txn(admin);
+  txn.exec("CREATE ROLE " + txn.quote_name(role) + " LOGIN");
+  txn.exec("REVOKE CREATE ON DATABASE " + txn.quote_name(db().name()) + " FROM PUBLIC");
+  txn.exec("CREATE SCHEMA svc AUTHORIZATION " + txn.quote_name(role));
+  absl::Status status;
+  {
+    PgPoolOptions options = db().PoolOptions(1);
+    options.conninfo = SecretString(db().conninfo() + " user=" + role);
+    absl::StatusOr<std::unique_ptr<PgPool>> pool = PgPool::Create(options);
+    status = pool.ok() ? ApplyMigrations(**pool, kSchema, {kCreate, kInsert}) : pool.status();
+  }
+  txn.exec("DROP SCHEMA svc CASCADE");
+  txn.exec("DROP ROLE " + txn.quote_name(role));
+  EXPECT_OK(status);
+}
+
 TEST_F(MigrationsTest, LockIsReleasedAfterSuccess) {
   ASSERT_OK(Apply({kCreate}));
   EXPECT_EQ(AdvisoryLocksHeld(), 0);
