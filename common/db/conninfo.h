@@ -29,6 +29,9 @@ class Conninfo {
   // The value of a libpq keyword ("host", "port", "dbname", "user", ...), "" when unset.
   // Secret keywords ("password", "sslpassword") are not readable this way.
   std::string Get(std::string_view keyword) const;
+  // True if a password is set (e.g. to refuse one inline in a URL that should come from a
+  // file).
+  bool HasPassword() const { return secrets_.count("password") != 0; }
   // Sets (or, with an empty value, removes) a keyword. Secret keywords are kept apart.
   void Set(std::string_view keyword, std::string_view value);
 

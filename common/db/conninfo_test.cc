@@ -26,6 +26,13 @@ TEST(ConninfoTest, PasswordIsNotReadableThroughGet) {
   EXPECT_EQ(info.Get("password"), "");
 }
 
+TEST(ConninfoTest, HasPasswordTellsWhetherOneIsSet) {
+  ASSERT_OK_AND_ASSIGN(Conninfo with, Conninfo::Parse("postgresql://alice:pw@h/d"));
+  ASSERT_OK_AND_ASSIGN(Conninfo without, Conninfo::Parse("postgresql://alice@h/d"));
+  EXPECT_TRUE(with.HasPassword());
+  EXPECT_FALSE(without.HasPassword());
+}
+
 TEST(ConninfoTest, DescribeOmitsPassword) {
   ASSERT_OK_AND_ASSIGN(Conninfo info,
                        Conninfo::Parse("postgresql://alice:hunter2@db.internal:5432/auth"));
