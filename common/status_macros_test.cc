@@ -72,5 +72,11 @@ TEST(StatusMatchersTest, MatchersDistinguishCodes) {
               Not(StatusIs(absl::StatusCode::kInternal, HasSubstr("bang"))));
 }
 
+TEST(StatusMatchersTest, IsOkAndHoldsChecksStatusAndValue) {
+  EXPECT_THAT(Half(8), jit::testing::IsOkAndHolds(4));
+  EXPECT_THAT(Half(8), Not(jit::testing::IsOkAndHolds(5)));
+  EXPECT_THAT(Half(3), Not(jit::testing::IsOkAndHolds(1)));
+}
+
 }  // namespace
 }  // namespace jit

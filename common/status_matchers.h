@@ -4,6 +4,7 @@
 //   EXPECT_THAT(svc.Review(...), StatusIs(absl::StatusCode::kPermissionDenied));
 //   EXPECT_THAT(Parse("bad"), StatusIs(absl::StatusCode::kInvalidArgument,
 //                                      HasSubstr("line 3")));
+//   EXPECT_THAT(process.Wait(), IsOkAndHolds(0));
 //   ASSERT_OK_AND_ASSIGN(Role role, ParseRole(yaml));
 #ifndef JIT_COMMON_STATUS_MATCHERS_H_
 #define JIT_COMMON_STATUS_MATCHERS_H_
@@ -47,6 +48,18 @@ MATCHER_P2(StatusIs, code, message_matcher,
   if (status.code() != code) return false;
   return ::testing::ExplainMatchResult(message_matcher, std::string(status.message()),
                                        result_listener);
+}
+
+// Matches an OK absl::StatusOr<T> whose value equals `expected`.
+MATCHER_P(IsOkAndHolds, expected,
+          std::string(negation ? "is not OK or does not hold " : "is OK and holds ") +
+              ::testing::PrintToString(expected)) {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  *result_listener << "holds " << ::testing::PrintToString(*arg);
+  return *arg == expected;
 }
 
 }  // namespace jit::testing

@@ -45,6 +45,10 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
 
   std::vector<std::string> names;
+  if (metrics != nullptr) {
+    metrics->AddKnownMethods({"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch",
+                              "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"});
+  }
   for (const RegisteredService& s : services) {
     builder.RegisterService(s.service);
     names.push_back(s.full_name);

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -67,7 +66,7 @@ absl::Status Positive(absl::string_view flag, absl::Duration d) {
 
 // Prints "jit-<name>: <message>" as the one line a failed start leaves on stderr, and logs it.
 int FailStart(const std::string& name, const absl::Status& status) {
-  spdlog::critical("start-up failed: {}", status.message());
+  spdlog::critical("start-up failed: {}", std::string(status.message()));
   std::fprintf(stderr, "jit-%s: %s\n", name.c_str(), std::string(status.message()).c_str());
   std::fflush(stderr);
   return 1;
@@ -75,7 +74,7 @@ int FailStart(const std::string& name, const absl::Status& status) {
 
 absl::StatusOr<db::PgPoolOptions> PoolOptions(const ServiceConfig& config) {
   ASSIGN_OR_RETURN(db::Conninfo info, db::Conninfo::Parse(config.db_url));
-  if (absl::StrContains(info.ToConnectionString().Reveal(), "password=")) {
+  if (info.HasPassword()) {
     return absl::InvalidArgumentError(
         "db_url: contains a password; put it in the file named by --db_password_file");
   }

@@ -8,10 +8,10 @@
 
 namespace jit::testing {
 
-// Directory holding ca.pem, <name>.pem, <name>.key and foreign/.
+// Directory holding internal-ca.pem (the CA bundle), <name>.pem, <name>.key and foreign/.
 std::string TestPkiDir();
 
-// Cert/key of `name` ("server", "client", "auth", "ca-service", "requests", "policy",
+// Cert/key of `name` ("server", "client", "auth", "ca", "requests", "policy",
 // "audit") with the test CA bundle.
 server::TlsFiles TestTlsFiles(const std::string& name);
 

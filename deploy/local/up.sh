@@ -16,6 +16,7 @@ declare -A grpc_port=([auth]=7101 [ca]=7102 [requests]=7103 [policy]=7104 [audit
 declare -A metrics_port=([auth]=9101 [ca]=9102 [requests]=9103 [policy]=9104 [audit]=9105)
 
 say() { echo "up.sh: $*" >&2; }
+trap 'say "failed (line $LINENO: $BASH_COMMAND)"' ERR
 
 # 1. Packages and build.
 deploy/lib/ensure_deps.sh
@@ -40,20 +41,21 @@ install -m 0755 "$bazel_bin/tools/health_probe/jit-health-probe" "$state/bin/"
 
 # 3. TLS material, once: an internal CA and one certificate per service (URI SAN
 #    spiffe://jit-access/service/<name>), plus one for local admin tools.
-if [[ ! -f "$state/pki/ca.pem" ]]; then
+if [[ ! -f "$state/pki/internal-ca.pem" || ! -f "$state/pki/admin.pem" ]]; then
   say "creating local TLS material in $state/pki"
-  tests/lib/gen_test_pki.sh "$state/pki" "${services[@]}" admin >/dev/null
+  tests/lib/gen_test_pki.sh "$state/pki" "${services[@]}" admin
 fi
 
 # 4. PostgreSQL: one database `jit`, one login role per service owning its own schema.
 pg_url="$(tests/lib/pg.sh start "$state/pg")"
 psql_admin() { psql "$pg_url" -v ON_ERROR_STOP=1 -qAtX "$@"; }
+psql_jit() { psql "${pg_url%/postgres}/jit" -v ON_ERROR_STOP=1 -qAtX "$@"; }
 if [[ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'jit'")" != 1 ]]; then
   psql_admin -c "CREATE DATABASE jit"
 fi
 pg_port="$(cat "$state/pg/port")"
 for s in "${services[@]}"; do
-  psql_admin -d jit >/dev/null <<SQL
+  psql_jit >/dev/null <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jit_$s') THEN
     CREATE ROLE jit_$s LOGIN;
@@ -73,7 +75,7 @@ for s in "${services[@]}"; do
     --listen_addr="127.0.0.1:${grpc_port[$s]}" \
     --metrics_addr="127.0.0.1:${metrics_port[$s]}" \
     --tls_cert_file="$state/pki/$s.pem" --tls_key_file="$state/pki/$s.key" \
-    --tls_ca_file="$state/pki/ca.pem" \
+    --tls_ca_file="$state/pki/internal-ca.pem" \
     --db_url="postgresql://jit_$s@127.0.0.1:$pg_port/jit" \
     --log_file="$state/logs/$s.log" \
     "${extra[@]}" \
@@ -85,7 +87,7 @@ done
 probe() {
   "$state/bin/jit-health-probe" --addr="localhost:${grpc_port[$1]}" \
     --tls_cert_file="$state/pki/admin.pem" --tls_key_file="$state/pki/admin.key" \
-    --tls_ca_file="$state/pki/ca.pem" --timeout=1s >/dev/null 2>&1
+    --tls_ca_file="$state/pki/internal-ca.pem" --timeout=1s >/dev/null 2>&1
 }
 failed=0
 for s in "${services[@]}"; do
@@ -120,12 +122,12 @@ done
 cat <<MSG
 
   PostgreSQL  $pg_url (database jit, one role and schema per service)
-  TLS         CA $state/pki/ca.pem; admin client cert $state/pki/admin.pem / admin.key
+  TLS         CA $state/pki/internal-ca.pem; admin client cert $state/pki/admin.pem / admin.key
 
 Next:
   - check a service:  $state/bin/jit-health-probe --addr=localhost:7101 \\
         --tls_cert_file=$state/pki/admin.pem --tls_key_file=$state/pki/admin.key \\
-        --tls_ca_file=$state/pki/ca.pem
+        --tls_ca_file=$state/pki/internal-ca.pem
   - metrics:          curl -s http://127.0.0.1:9101/metrics
   - stop everything:  deploy/local/down.sh
 MSG
