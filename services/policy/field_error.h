@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
+#include "absl/types/optional.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -34,7 +35,7 @@ inline absl::Status WithFieldPath(absl::string_view path, const absl::Status& st
 
 // The path attached by FieldError, if any.
 inline std::optional<std::string> FieldPathOf(const absl::Status& status) {
-  std::optional<absl::Cord> payload = status.GetPayload(kFieldPathPayload);
+  absl::optional<absl::Cord> payload = status.GetPayload(kFieldPathPayload);
   if (!payload.has_value()) return std::nullopt;
   return std::string(*payload);
 }

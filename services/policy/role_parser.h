@@ -1,0 +1,52 @@
+// Role documents (Teleport format) from YAML or JSON into jit.common.v1.Role.
+//
+//   kind: role
+//   version: v7            # v5, v6 or v7
+//   metadata: {name: dev, description: ..., labels: {...}}
+//   spec:
+//     allow: {logins, node_labels, kubernetes_labels, kubernetes_groups, kubernetes_users,
+//             db_labels, db_names, db_users, app_labels,
+//             request: {roles, thresholds: [{name, approve, deny, filter}],
+//                       suggested_reviewers, max_duration, reason: {mode, prompt}},
+//             review_requests: {roles, where},
+//             rules: [{resources, verbs, where}]}
+//     deny: {... the same matchers; request: {roles}; review_requests; rules}
+//     options: {max_session_ttl, require_mfa (alias require_session_mfa), record_session,
+//               client_idle_timeout, request_ttl}
+//
+// JSON is parsed as the YAML subset it is, with the same structure. Lists of strings also
+// accept a single string (as Teleport does). `record_session` is a list of protocols
+// (ssh, kubernetes, db, app, desktop) or Teleport's map form
+// ({default: best_effort, ssh: strict, desktop: true}), where true/best_effort/strict
+// record, false does not, and `default` covers ssh, kubernetes, db and app unless named.
+// A null value (`deny:` with nothing under it) means "not set".
+//
+// Every error is INVALID_ARGUMENT and starts with the line: "line 12: spec.allow.lgins:
+// unknown field \"lgins\" (known: ...)". Covered: malformed YAML/JSON, unknown or duplicate
+// field, wrong type, unknown version/kind, invalid name, bad regex/template/predicate, bad
+// duration, and every check of ValidateRole (compiled_role.h). Nothing is returned unless
+// the whole document is valid. No exception escapes. Thread-safe (no shared state).
+#ifndef JIT_SERVICES_POLICY_ROLE_PARSER_H_
+#define JIT_SERVICES_POLICY_ROLE_PARSER_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "jit/common/v1/role.pb.h"
+
+namespace jit::policy {
+
+inline constexpr size_t kMaxRoleDocumentSize = 1 << 20;
+
+// Exactly one role; an empty input or several documents is INVALID_ARGUMENT.
+absl::StatusOr<jit::common::v1::Role> ParseRoleDocument(absl::string_view document);
+
+// Zero or more roles separated by "---" (a file of a --roles_dir). Errors name the line
+// in the whole input.
+absl::StatusOr<std::vector<jit::common::v1::Role>> ParseRoleDocuments(
+    absl::string_view document);
+
+}  // namespace jit::policy
+
+#endif  // JIT_SERVICES_POLICY_ROLE_PARSER_H_
