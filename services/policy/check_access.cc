@@ -1,0 +1,285 @@
+// CheckAccess: may an identity reach a node, database, Kubernetes cluster or app?
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/policy/decision_util.h"
+#include "services/policy/decisions.h"
+#include "services/policy/duration.h"
+
+namespace jit::policy {
+namespace {
+
+using ::jit::policy::v1::CheckAccessRequest;
+using ::jit::policy::v1::CheckAccessResponse;
+using ::jit::policy::v1::Explanation;
+using ::jit::policy::v1::Resource;
+using internal::AddMatch;
+using internal::NoteUnknownRoles;
+using internal::ResolvedRoles;
+
+// Where a kind of resource reads its matchers.
+struct KindSpec {
+  const char* kind_name;
+  const char* labels_field;
+  CompiledLabelSelector CompiledConditions::*labels;
+};
+
+const KindSpec& SpecFor(Resource::Kind kind) {
+  static const KindSpec kNode{"node", "node_labels", &CompiledConditions::node_labels};
+  static const KindSpec kDb{"db", "db_labels", &CompiledConditions::db_labels};
+  static const KindSpec kKube{"kube", "kubernetes_labels", &CompiledConditions::kubernetes_labels};
+  static const KindSpec kApp{"app", "app_labels", &CompiledConditions::app_labels};
+  switch (kind) {
+    case Resource::KIND_NODE: return kNode;
+    case Resource::KIND_DB: return kDb;
+    case Resource::KIND_KUBE: return kKube;
+    default: return kApp;
+  }
+}
+
+absl::Status ValidateResource(const Resource& r) {
+  switch (r.kind()) {
+    case Resource::KIND_NODE:
+      if (r.login().empty()) return absl::InvalidArgumentError("resource.login is required for a node");
+      return absl::OkStatus();
+    case Resource::KIND_DB:
+      if (r.db_user().empty()) return absl::InvalidArgumentError("resource.db_user is required for a database");
+      return absl::OkStatus();
+    case Resource::KIND_KUBE:
+    case Resource::KIND_APP:
+      return absl::OkStatus();
+    default:
+      return absl::InvalidArgumentError("resource.kind must be node, db, kube or app");
+  }
+}
+
+std::string DescribeResource(const Resource& r) {
+  const KindSpec& spec = SpecFor(r.kind());
+  std::string out = r.name().empty() ? std::string(spec.kind_name)
+                                     : absl::StrCat(spec.kind_name, " \"", r.name(), "\"");
+  switch (r.kind()) {
+    case Resource::KIND_NODE:
+      absl::StrAppend(&out, " as login \"", r.login(), "\"");
+      break;
+    case Resource::KIND_DB:
+      absl::StrAppend(&out, " as db_user \"", r.db_user(), "\"");
+      if (!r.db_name().empty()) absl::StrAppend(&out, " on db_name \"", r.db_name(), "\"");
+      break;
+    case Resource::KIND_KUBE:
+      if (!r.kube_group().empty()) absl::StrAppend(&out, " as group \"", r.kube_group(), "\"");
+      if (!r.kube_user().empty()) absl::StrAppend(&out, " as user \"", r.kube_user(), "\"");
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+// A deny matcher that matched: which field, and a short detail.
+struct DenyHit {
+  const char* field = nullptr;
+  std::string detail;
+};
+
+// Deny side: ANY matcher matching denies.
+DenyHit MatchDeny(const CompiledConditions& deny, const KindSpec& spec, const Resource& r,
+                  const Traits& traits) {
+  const CompiledLabelSelector& labels = deny.*spec.labels;
+  if (!labels.empty() && labels.Matches(r.labels(), traits)) {
+    return {spec.labels_field, labels.Explain(r.labels(), traits)};
+  }
+  switch (r.kind()) {
+    case Resource::KIND_NODE:
+      if (deny.logins.Contains(r.login(), traits)) {
+        return {"logins", absl::StrCat("login \"", r.login(), "\" is denied")};
+      }
+      break;
+    case Resource::KIND_DB:
+      if (deny.db_users.Contains(r.db_user(), traits)) {
+        return {"db_users", absl::StrCat("db_user \"", r.db_user(), "\" is denied")};
+      }
+      if (!r.db_name().empty() && deny.db_names.Contains(r.db_name(), traits)) {
+        return {"db_names", absl::StrCat("db_name \"", r.db_name(), "\" is denied")};
+      }
+      break;
+    case Resource::KIND_KUBE:
+      if (!r.kube_group().empty() && deny.kubernetes_groups.Contains(r.kube_group(), traits)) {
+        return {"kubernetes_groups", absl::StrCat("group \"", r.kube_group(), "\" is denied")};
+      }
+      if (!r.kube_user().empty() && deny.kubernetes_users.Contains(r.kube_user(), traits)) {
+        return {"kubernetes_users", absl::StrCat("user \"", r.kube_user(), "\" is denied")};
+      }
+      break;
+    default:
+      break;
+  }
+  return {};
+}
+
+// Allow side: the first matcher that fails, or nullptr if all match.
+const char* FirstAllowMismatch(const CompiledConditions& allow, const KindSpec& spec,
+                               const Resource& r, const Traits& traits) {
+  if (!(allow.*spec.labels).Matches(r.labels(), traits)) return spec.labels_field;
+  switch (r.kind()) {
+    case Resource::KIND_NODE:
+      if (!allow.logins.Contains(r.login(), traits)) return "logins";
+      break;
+    case Resource::KIND_DB:
+      if (!allow.db_users.Contains(r.db_user(), traits)) return "db_users";
+      if (!r.db_name().empty() && !allow.db_names.Contains(r.db_name(), traits)) {
+        return "db_names";
+      }
+      break;
+    case Resource::KIND_KUBE:
+      if (!r.kube_group().empty() && !allow.kubernetes_groups.Contains(r.kube_group(), traits)) {
+        return "kubernetes_groups";
+      }
+      if (!r.kube_user().empty() && !allow.kubernetes_users.Contains(r.kube_user(), traits)) {
+        return "kubernetes_users";
+      }
+      if (r.kube_group().empty() && r.kube_user().empty() &&
+          !allow.kubernetes_groups.HasValues(traits) && !allow.kubernetes_users.HasValues(traits)) {
+        return "kubernetes_groups";
+      }
+      break;
+    default:
+      break;
+  }
+  return nullptr;
+}
+
+// Detail of the principal matcher for explanations.
+std::string PrincipalDetail(absl::string_view field, const Resource& r, bool matched) {
+  const char* verb = matched ? "allows" : "does not allow";
+  if (field == "logins") return absl::StrCat("allow.logins ", verb, " \"", r.login(), "\"");
+  if (field == "db_users") return absl::StrCat("allow.db_users ", verb, " \"", r.db_user(), "\"");
+  if (field == "db_names") return absl::StrCat("allow.db_names ", verb, " \"", r.db_name(), "\"");
+  if (field == "kubernetes_users") {
+    return absl::StrCat("allow.kubernetes_users ", verb, " \"", r.kube_user(), "\"");
+  }
+  if (field == "kubernetes_groups") {
+    if (r.kube_group().empty() && r.kube_user().empty()) {
+      return matched ? "grants Kubernetes groups/users" : "grants no Kubernetes group or user";
+    }
+    return absl::StrCat("allow.kubernetes_groups ", verb, " \"", r.kube_group(), "\"");
+  }
+  return "";
+}
+
+// The principal fields checked for a kind, in order, for the allow explanation.
+void AddPrincipalMatches(const CompiledRole& role, const Resource& r, Explanation* e) {
+  switch (r.kind()) {
+    case Resource::KIND_NODE:
+      AddMatch(e, role.name(), "allow", "logins", true, r.login());
+      break;
+    case Resource::KIND_DB:
+      AddMatch(e, role.name(), "allow", "db_users", true, r.db_user());
+      if (!r.db_name().empty()) AddMatch(e, role.name(), "allow", "db_names", true, r.db_name());
+      break;
+    case Resource::KIND_KUBE:
+      if (!r.kube_group().empty()) {
+        AddMatch(e, role.name(), "allow", "kubernetes_groups", true, r.kube_group());
+      }
+      if (!r.kube_user().empty()) {
+        AddMatch(e, role.name(), "allow", "kubernetes_users", true, r.kube_user());
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+// How many roles a "nobody allows" explanation details.
+constexpr size_t kMaxExplainedRoles = 16;
+
+}  // namespace
+
+absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
+                                                const CheckAccessRequest& request,
+                                                absl::Time now) {
+  const Resource& r = request.resource();
+  if (absl::Status s = ValidateResource(r); !s.ok()) return s;
+  const auto& identity = request.identity();
+  CheckAccessResponse response;
+  Explanation* e = response.mutable_explanation();
+  if (internal::IdentityExpired(identity, now)) {
+    e->set_summary(absl::StrCat("denied: the identity of \"", identity.name(), "\" has expired"));
+    return response;
+  }
+  ResolvedRoles roles;
+  internal::ResolveRoles(snapshot, identity.roles(), &roles);
+  const Traits& traits = identity.traits();
+  const KindSpec& spec = SpecFor(r.kind());
+
+  bool require_mfa = false;
+  const CompiledRole* mfa_role = nullptr;
+  for (const CompiledRole* role : roles.known) {
+    if (role->options().require_mfa && mfa_role == nullptr) {
+      require_mfa = true;
+      mfa_role = role;
+    }
+    DenyHit hit = MatchDeny(role->deny(), spec, r, traits);
+    if (hit.field != nullptr) {
+      AddMatch(e, role->name(), "deny", hit.field, true, hit.detail);
+      e->set_summary(absl::StrCat("denied by role \"", role->name(), "\" (deny.", hit.field, ": ",
+                                  hit.detail, ") for ", DescribeResource(r),
+                                  NoteUnknownRoles(roles, e)));
+      return response;
+    }
+  }
+
+  const CompiledRole* allowed_by = nullptr;
+  for (const CompiledRole* role : roles.known) {
+    if (FirstAllowMismatch(role->allow(), spec, r, traits) == nullptr) {
+      allowed_by = role;
+      break;
+    }
+  }
+  if (allowed_by == nullptr) {
+    std::string why;
+    size_t explained = 0;
+    for (const CompiledRole* role : roles.known) {
+      if (explained++ == kMaxExplainedRoles) {
+        absl::StrAppend(&why, "; ", roles.known.size() - kMaxExplainedRoles, " more roles");
+        break;
+      }
+      const char* field = FirstAllowMismatch(role->allow(), spec, r, traits);
+      const std::string detail = field == spec.labels_field
+                                     ? (role->allow().*spec.labels).Explain(r.labels(), traits)
+                                     : PrincipalDetail(field, r, false);
+      AddMatch(e, role->name(), "allow", field, false, detail);
+      absl::StrAppend(&why, why.empty() ? "" : "; ", "role \"", role->name(), "\": ", field, " ",
+                      detail);
+    }
+    e->set_summary(absl::StrCat("denied: no role allows ", DescribeResource(r),
+                                why.empty() ? " (the identity holds no known role)"
+                                            : absl::StrCat(" (", why, ")"),
+                                NoteUnknownRoles(roles, e)));
+    response.set_mfa_required(require_mfa && !identity.mfa_verified());
+    return response;
+  }
+
+  const CompiledLabelSelector& labels = allowed_by->allow().*spec.labels;
+  const std::string label_detail = labels.Explain(r.labels(), traits);
+  AddMatch(e, allowed_by->name(), "allow", spec.labels_field, true, label_detail);
+  AddPrincipalMatches(*allowed_by, r, e);
+  if (require_mfa && !identity.mfa_verified()) {
+    response.set_mfa_required(true);
+    AddMatch(e, mfa_role->name(), "allow", "options.require_mfa", true,
+             "session not verified with MFA");
+    e->set_summary(absl::StrCat("denied: role \"", mfa_role->name(),
+                                "\" requires MFA and the session was not verified with it (",
+                                DescribeResource(r), " is otherwise allowed by role \"",
+                                allowed_by->name(), "\")", NoteUnknownRoles(roles, e)));
+    return response;
+  }
+  response.set_allowed(true);
+  e->set_summary(absl::StrCat("allowed by role \"", allowed_by->name(), "\" (", spec.labels_field,
+                              " ", label_detail, ") for ", DescribeResource(r),
+                              NoteUnknownRoles(roles, e)));
+  return response;
+}
+
+}  // namespace jit::policy

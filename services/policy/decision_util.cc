@@ -1,0 +1,97 @@
+#include "services/policy/decision_util.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/policy/decisions.h"
+
+namespace jit::policy::internal {
+
+void ResolveRoles(const RoleSnapshot& snapshot,
+                  const google::protobuf::RepeatedPtrField<std::string>& names,
+                  ResolvedRoles* out) {
+  out->known.reserve(names.size());
+  for (const std::string& name : names) {
+    const CompiledRole* role = snapshot.Find(name);
+    if (role != nullptr) {
+      out->known.push_back(role);
+    } else {
+      out->unknown.push_back(name);
+    }
+  }
+}
+
+MergedOptions MergeOptions(absl::Span<const CompiledRole* const> roles) {
+  MergedOptions merged;
+  absl::Duration ttl = absl::InfiniteDuration();
+  absl::Duration idle = absl::InfiniteDuration();
+  absl::Duration request_ttl = absl::InfiniteDuration();
+  for (const CompiledRole* role : roles) {
+    const CompiledOptions& o = role->options();
+    if (o.max_session_ttl > absl::ZeroDuration() && o.max_session_ttl < ttl) {
+      ttl = o.max_session_ttl;
+      merged.ttl_role = role;
+    }
+    if (o.require_mfa && !merged.require_mfa) {
+      merged.require_mfa = true;
+      merged.mfa_role = role;
+    }
+    merged.record_session |= o.record_session;
+    if (o.client_idle_timeout > absl::ZeroDuration() && o.client_idle_timeout < idle) {
+      idle = o.client_idle_timeout;
+    }
+    if (o.request_ttl > absl::ZeroDuration() && o.request_ttl < request_ttl) {
+      request_ttl = o.request_ttl;
+      merged.request_ttl_role = role;
+    }
+  }
+  merged.max_session_ttl = merged.ttl_role != nullptr ? ttl : kDefaultMaxSessionTtl;
+  merged.client_idle_timeout = idle == absl::InfiniteDuration() ? absl::ZeroDuration() : idle;
+  merged.request_ttl =
+      merged.request_ttl_role != nullptr ? request_ttl : kDefaultRequestTtl;
+  return merged;
+}
+
+bool IdentityExpired(const jit::common::v1::Identity& identity, absl::Time now) {
+  if (!identity.has_expire_time()) return false;
+  const absl::Time expire = absl::FromUnixSeconds(identity.expire_time().seconds()) +
+                            absl::Nanoseconds(identity.expire_time().nanos());
+  return expire <= now;
+}
+
+void AddMatch(jit::policy::v1::Explanation* explanation, absl::string_view role,
+              absl::string_view side, absl::string_view field, bool matched,
+              absl::string_view detail) {
+  jit::policy::v1::RuleMatch* m = explanation->add_matches();
+  m->set_role(std::string(role));
+  m->set_side(std::string(side));
+  m->set_field(std::string(field));
+  m->set_matched(matched);
+  m->set_detail(std::string(detail));
+}
+
+std::string NoteUnknownRoles(const ResolvedRoles& roles,
+                             jit::policy::v1::Explanation* explanation) {
+  if (roles.unknown.empty()) return "";
+  for (absl::string_view name : roles.unknown) {
+    AddMatch(explanation, name, "allow", "role", false, "role does not exist; grants nothing");
+  }
+  return absl::StrCat("; ", roles.unknown.size() == 1 ? "role " : "roles ",
+                      QuotedList(roles.unknown),
+                      roles.unknown.size() == 1 ? " does not exist and grants nothing"
+                                                : " do not exist and grant nothing");
+}
+
+std::string QuotedList(absl::Span<const absl::string_view> items) {
+  return absl::StrJoin(items, ", ", [](std::string* out, absl::string_view s) {
+    absl::StrAppend(out, "\"", s, "\"");
+  });
+}
+
+void SortUnique(std::vector<std::string>* values) {
+  std::sort(values->begin(), values->end());
+  values->erase(std::unique(values->begin(), values->end()), values->end());
+}
+
+}  // namespace jit::policy::internal
