@@ -286,13 +286,16 @@ absl::StatusOr<CompiledValueList> CompiledValueList::Create(
     if (ContainsTemplate(value)) {
       absl::StatusOr<TraitTemplate> t = TraitTemplate::Parse(value);
       if (!t.ok()) return WithFieldPath(item_path, t.status());
+      list.order_.emplace_back(true, static_cast<int>(list.templates_.size()));
       list.templates_.push_back(*std::move(t));
     } else if (value == "*") {
       if (!allow_wildcard) {
         return FieldError(item_path, "the wildcard \"*\" is not allowed here");
       }
+      list.order_.emplace_back(false, -1);
       list.wildcard_ = true;
     } else {
+      list.order_.emplace_back(false, static_cast<int>(list.literals_.size()));
       list.literals_.push_back(value);
     }
   }
@@ -319,9 +322,13 @@ bool CompiledValueList::HasValues(const Traits& traits) const {
 }
 
 void CompiledValueList::Expand(const Traits& traits, std::vector<std::string>* out) const {
-  if (wildcard_) out->push_back("*");
-  out->insert(out->end(), literals_.begin(), literals_.end());
-  for (const TraitTemplate& t : templates_) t.Expand(traits, out);
+  for (const auto& [is_template, index] : order_) {
+    if (is_template) {
+      templates_[index].Expand(traits, out);
+    } else {
+      out->push_back(index < 0 ? std::string("*") : literals_[index]);
+    }
+  }
 }
 
 // ---- CompiledNameMatchers ----------------------------------------------------------------

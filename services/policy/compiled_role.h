@@ -45,7 +45,7 @@ class CompiledValueList {
   bool Contains(absl::string_view candidate, const Traits& traits) const;
   // True if the list holds at least one value for these traits.
   bool HasValues(const Traits& traits) const;
-  // Appends literals (including "*") and interpolated values.
+  // Appends literals (including "*") and interpolated values, in the order written.
   void Expand(const Traits& traits, std::vector<std::string>* out) const;
   bool empty() const { return literals_.empty() && templates_.empty() && !wildcard_; }
 
@@ -53,6 +53,9 @@ class CompiledValueList {
   std::vector<std::string> literals_;
   bool wildcard_ = false;
   std::vector<TraitTemplate> templates_;
+  // The written order: for each entry, a template (index into templates_) or a literal
+  // (index into literals_, or -1 for "*").
+  std::vector<std::pair<bool, int>> order_;
 };
 
 // Role-name expressions (request.roles, review_requests.roles): "*", globs, ^regex$ and

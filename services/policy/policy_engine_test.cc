@@ -1,6 +1,5 @@
 #include "services/policy/policy_engine.h"
 
-#include <atomic>
 #include <string>
 #include <vector>
 
@@ -10,6 +9,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "services/policy/role_parser.h"
+#include "services/policy/testing/fake_decision_hook.h"
 
 namespace jit::policy {
 namespace {
@@ -19,23 +19,7 @@ using ::jit::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-// A hook that answers as told and counts calls.
-class FakeHook : public DecisionHook {
- public:
-  explicit FakeHook(absl::StatusOr<HookVerdict> answer) : answer_(std::move(answer)) {}
-  absl::StatusOr<HookVerdict> Evaluate(const HookInput& input) const override {
-    ++calls_;
-    last_decision_ = std::string(input.decision);
-    return answer_;
-  }
-  int calls() const { return calls_.load(); }
-  const std::string& last_decision() const { return last_decision_; }
-
- private:
-  absl::StatusOr<HookVerdict> answer_;
-  mutable std::atomic<int> calls_{0};
-  mutable std::string last_decision_;
-};
+using FakeHook = ::jit::policy::testing::FakeDecisionHook;
 
 constexpr char kRoles[] = R"yaml(
 kind: role
