@@ -4,6 +4,7 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -15,6 +16,7 @@
 #include "services/policy/compiled_role.h"
 #include "services/policy/duration.h"
 #include "services/policy/field_error.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace jit::policy {
@@ -119,7 +121,7 @@ class RoleDocumentWalker {
                           std::initializer_list<Field> fields) {
     absl::flat_hash_set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: `it->` yields a temporary
       if (!key.IsScalar()) return Error(key, path, "field names must be strings");
       const std::string& name = key.Scalar();
       const std::string field_path = Join(path, name);
@@ -233,7 +235,7 @@ class RoleDocumentWalker {
                         google::protobuf::Map<std::string, jit::common::v1::StringList>* out) {
     if (absl::Status s = ExpectMap(node, path); !s.ok()) return s;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: `it->` yields a temporary
       if (!key.IsScalar()) return Error(key, path, "label keys must be strings");
       const std::string key_path = absl::StrCat(path, "[\"", key.Scalar(), "\"]");
       if (absl::Status s = Visit(it->second, key_path, Line(key)); !s.ok()) return s;
@@ -434,7 +436,7 @@ class RoleDocumentWalker {
       const std::string key_path = absl::StrCat(path, "[\"", key, "\"]");
       if (absl::Status s = Visit(it->second, key_path, Line(it->first)); !s.ok()) return s;
       if (!seen.insert(key).second) return Error(it->first, key_path, "duplicate key");
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;  // a copy: `it->` yields a temporary
       bool record = false;
       if (value.IsScalar() && value.Tag() != "!" &&
           (value.Scalar() == "true" || value.Scalar() == "false")) {
@@ -522,13 +524,65 @@ absl::StatusOr<Role> RoleFromNode(const YAML::Node& node) {
   return role;
 }
 
+// Watches the documents yaml-cpp reports. yaml-cpp 0.7's LoadAll never returns on some
+// malformed input (e.g. a stray "," where the root node should be): the parser reports an
+// empty document without consuming the token, forever. A first pass with this handler
+// notices a document that starts where the previous one did and stops.
+class ProgressCheckingHandler final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck_ = documents_ > 0 && mark.pos == last_start_;
+    stuck_line_ = mark.line + 1;
+    last_start_ = mark.pos;
+    ++documents_;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  bool stuck() const { return stuck_; }
+  int stuck_line() const { return stuck_line_; }
+  int documents() const { return documents_; }
+
+ private:
+  int documents_ = 0;
+  int last_start_ = -1;
+  bool stuck_ = false;
+  int stuck_line_ = 0;
+};
+
+constexpr int kMaxDocuments = 10'000;
+
 absl::StatusOr<std::vector<YAML::Node>> LoadDocuments(absl::string_view document) {
   if (document.size() > kMaxRoleDocumentSize) {
     return absl::InvalidArgumentError(absl::StrCat(
         "role document larger than ", kMaxRoleDocumentSize, " bytes"));
   }
+  const std::string text(document);
   try {
-    return YAML::LoadAll(std::string(document));
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    ProgressCheckingHandler handler;
+    while (parser.HandleNextDocument(handler)) {
+      if (handler.stuck()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "line ", handler.stuck_line(),
+            ": malformed YAML/JSON: unexpected content where a document should start"));
+      }
+      if (handler.documents() > kMaxDocuments) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("more than ", kMaxDocuments, " documents"));
+      }
+    }
+    return YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(
         "line ", e.mark.line + 1, ", column ", e.mark.column + 1,

@@ -217,6 +217,15 @@ TEST(RoleParserTest, MalformedYamlNamesLine) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 1")));
 }
 
+TEST(RoleParserTest, StrayCommaDoesNotHangTheParser) {
+  // yaml-cpp 0.7's LoadAll loops forever on these; the parser must answer.
+  for (const char* doc : {",", ",a", "\n,", "\"a\"\n,", "[a],", "{a: 1},", "# c\n,"}) {
+    EXPECT_THAT(ParseRoleDocuments(doc),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed YAML/JSON")))
+        << doc;
+  }
+}
+
 TEST(RoleParserTest, NotAMappingRejected) {
   EXPECT_THAT(ParseRoleDocument("- a\n- b\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Builds the policy fuzz targets with clang + libFuzzer + AddressSanitizer straight from the
+# sources (against Debian's system libraries) and runs each for a bounded time over the
+# corpus kept in the repository. Offline. Exits non-zero if a target crashes, leaks, times
+# out on an input, or does not build.
+#
+#   tests/fuzz.sh                 # each target for 20 s
+#   tests/fuzz.sh --time 120      # longer
+#   tests/fuzz.sh --only predicate
+#
+# Environment: JIT_FUZZ_BUILD_DIR (default ${TMPDIR:-/tmp}/jit-fuzz-build) holds objects,
+# binaries and the inputs the fuzzers discover (the repository corpus is only read).
+# Bazel 4 builds with gcc; libFuzzer needs clang, hence this script. The same entry points
+# also run under Bazel as //services/policy:{role_parser,predicate}_fuzz_corpus_test.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TIME=20
+ONLY=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --time) TIME="$2"; shift 2 ;;
+    --only) ONLY="$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "fuzz.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+CXX="${CXX_FUZZ:-clang++}"
+if ! command -v "$CXX" >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "fuzz.sh: installing clang" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang >/dev/null
+  else
+    echo "fuzz.sh: $CXX not found (apt-get install clang)" >&2
+    exit 2
+  fi
+fi
+
+BUILD="${JIT_FUZZ_BUILD_DIR:-${TMPDIR:-/tmp}/jit-fuzz-build}"
+mkdir -p "$BUILD/obj" "$BUILD/gen" "$BUILD/bin"
+
+POLICY="$ROOT/services/policy"
+COMMON_SRCS=(duration value_matcher trait_template predicate)
+ROLE_SRCS=(compiled_role role_parser role_snapshot decision_util check_access check_request
+           check_review cert_params check_permission)
+
+# Rebuild everything when any input changed (headers included); else reuse the binaries.
+STAMP="$( (cd "$ROOT" && cat protos/jit/common/v1/*.proto protos/jit/policy/v1/*.proto \
+           services/policy/*.h services/policy/*.cc services/policy/fuzz/*.cc \
+           "$0"; "$CXX" --version) | sha256sum | cut -c1-16)"
+if [[ "$(cat "$BUILD/stamp" 2>/dev/null)" != "$STAMP" ]]; then
+  echo "fuzz.sh: building with $("$CXX" --version | head -1)"
+  rm -rf "$BUILD/obj"/* "$BUILD/gen"/* "$BUILD/bin"/*
+  /usr/bin/protoc -I"$ROOT/protos" -I/usr/include --cpp_out="$BUILD/gen" \
+    "$ROOT"/protos/jit/common/v1/*.proto "$ROOT"/protos/jit/policy/v1/policy.proto
+
+  CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address
+            -I"$ROOT" -I"$BUILD/gen" -Wall -Wextra -Wno-unused-parameter
+            -Wno-missing-field-initializers -Wno-deprecated-declarations)
+  jobs=()
+  for f in "$BUILD"/gen/jit/*/v1/*.pb.cc; do
+    jobs+=("$f|$BUILD/obj/$(basename "${f%.cc}").o|-w")
+  done
+  for s in "${COMMON_SRCS[@]}" "${ROLE_SRCS[@]}"; do
+    jobs+=("$POLICY/$s.cc|$BUILD/obj/$s.o|")
+  done
+  for s in role_parser_fuzzer predicate_fuzzer; do
+    jobs+=("$POLICY/fuzz/$s.cc|$BUILD/obj/$s.o|")
+  done
+  export CXX
+  printf '%s\n' "${jobs[@]}" | CXXFLAGS_STR="${CXXFLAGS[*]}" xargs -P "${JOBS:-2}" -I{} \
+    bash -c 'IFS="|" read -r src obj extra <<< "{}"; $CXX $CXXFLAGS_STR $extra -c "$src" -o "$obj" || { echo "fuzz.sh: failed to compile $src" >&2; exit 255; }'
+
+  ABSL_LIBS=$(ls /usr/lib/x86_64-linux-gnu/libabsl_*.so | sed -E 's#.*/lib(absl_[a-z0-9_]+)\.so#-l\1#' | tr '\n' ' ')
+  LIBS="-lyaml-cpp -lre2 -lprotobuf $ABSL_LIBS -lpthread"
+  PROTO_OBJS=("$BUILD"/obj/*.pb.o)
+  common_objs=()
+  for s in "${COMMON_SRCS[@]}"; do common_objs+=("$BUILD/obj/$s.o"); done
+  role_objs=()
+  for s in "${ROLE_SRCS[@]}"; do role_objs+=("$BUILD/obj/$s.o"); done
+  # shellcheck disable=SC2086
+  "$CXX" -fsanitize=fuzzer,address "$BUILD/obj/role_parser_fuzzer.o" "${role_objs[@]}" \
+    "${common_objs[@]}" "${PROTO_OBJS[@]}" $LIBS -o "$BUILD/bin/role"
+  # shellcheck disable=SC2086
+  "$CXX" -fsanitize=fuzzer,address "$BUILD/obj/predicate_fuzzer.o" "${common_objs[@]}" \
+    "${PROTO_OBJS[@]}" $LIBS -o "$BUILD/bin/predicate"
+  echo "$STAMP" > "$BUILD/stamp"
+fi
+
+failed=0
+for target in role predicate; do
+  [[ -n "$ONLY" && "$ONLY" != "$target" ]] && continue
+  seeds="$POLICY/fuzz/corpus/$target"
+  found="$BUILD/found/$target"
+  artifacts="$BUILD/artifacts/$target/"
+  mkdir -p "$found" "$artifacts"
+  echo "fuzz.sh: $target for ${TIME}s (seeds: services/policy/fuzz/corpus/$target)"
+  if ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" "$BUILD/bin/$target" \
+       -max_total_time="$TIME" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+       -artifact_prefix="$artifacts" "$found" "$seeds" > "$BUILD/$target.log" 2>&1; then
+    echo "fuzz.sh: $target OK ($(grep -E 'stat::number_of_executed_units' "$BUILD/$target.log" | awk '{print $2}') runs)"
+  else
+    failed=1
+    echo "fuzz.sh: $target FAILED; log $BUILD/$target.log, inputs in $artifacts" >&2
+    grep -E "ERROR|SUMMARY|Test unit written" "$BUILD/$target.log" | head -20 >&2 || true
+  fi
+done
+exit "$failed"
