@@ -55,25 +55,34 @@ absl::Status ValidateResource(const Resource& r) {
   }
 }
 
-std::string DescribeResource(const Resource& r) {
+// Appends "node \"web-1\" as login \"root\"" (kind, name, principal) to `out`.
+void AppendResource(const Resource& r, std::string* out) {
   const KindSpec& spec = SpecFor(r.kind());
-  std::string out = r.name().empty() ? std::string(spec.kind_name)
-                                     : absl::StrCat(spec.kind_name, " \"", r.name(), "\"");
+  if (r.name().empty()) {
+    absl::StrAppend(out, spec.kind_name);
+  } else {
+    absl::StrAppend(out, spec.kind_name, " \"", r.name(), "\"");
+  }
   switch (r.kind()) {
     case Resource::KIND_NODE:
-      absl::StrAppend(&out, " as login \"", r.login(), "\"");
+      absl::StrAppend(out, " as login \"", r.login(), "\"");
       break;
     case Resource::KIND_DB:
-      absl::StrAppend(&out, " as db_user \"", r.db_user(), "\"");
-      if (!r.db_name().empty()) absl::StrAppend(&out, " on db_name \"", r.db_name(), "\"");
+      absl::StrAppend(out, " as db_user \"", r.db_user(), "\"");
+      if (!r.db_name().empty()) absl::StrAppend(out, " on db_name \"", r.db_name(), "\"");
       break;
     case Resource::KIND_KUBE:
-      if (!r.kube_group().empty()) absl::StrAppend(&out, " as group \"", r.kube_group(), "\"");
-      if (!r.kube_user().empty()) absl::StrAppend(&out, " as user \"", r.kube_user(), "\"");
+      if (!r.kube_group().empty()) absl::StrAppend(out, " as group \"", r.kube_group(), "\"");
+      if (!r.kube_user().empty()) absl::StrAppend(out, " as user \"", r.kube_user(), "\"");
       break;
     default:
       break;
   }
+}
+
+std::string DescribeResource(const Resource& r) {
+  std::string out;
+  AppendResource(r, &out);
   return out;
 }
 
@@ -85,10 +94,10 @@ struct DenyHit {
 
 // Deny side: ANY matcher matching denies.
 DenyHit MatchDeny(const CompiledConditions& deny, const KindSpec& spec, const Resource& r,
-                  const Traits& traits) {
+                  const LabelView& view, const Traits& traits) {
   const CompiledLabelSelector& labels = deny.*spec.labels;
-  if (!labels.empty() && labels.Matches(r.labels(), traits)) {
-    return {spec.labels_field, labels.Explain(r.labels(), traits)};
+  if (!labels.empty() && labels.Matches(view, traits)) {
+    return {spec.labels_field, labels.Explain(view, traits)};
   }
   switch (r.kind()) {
     case Resource::KIND_NODE:
@@ -120,8 +129,8 @@ DenyHit MatchDeny(const CompiledConditions& deny, const KindSpec& spec, const Re
 
 // Allow side: the first matcher that fails, or nullptr if all match.
 const char* FirstAllowMismatch(const CompiledConditions& allow, const KindSpec& spec,
-                               const Resource& r, const Traits& traits) {
-  if (!(allow.*spec.labels).Matches(r.labels(), traits)) return spec.labels_field;
+                               const Resource& r, const LabelView& view, const Traits& traits) {
+  if (!(allow.*spec.labels).Matches(view, traits)) return spec.labels_field;
   switch (r.kind()) {
     case Resource::KIND_NODE:
       if (!allow.logins.Contains(r.login(), traits)) return "logins";
@@ -212,6 +221,7 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
   internal::ResolveRoles(snapshot, identity.roles(), &roles);
   const Traits& traits = identity.traits();
   const KindSpec& spec = SpecFor(r.kind());
+  const LabelView view(r.labels());
 
   bool require_mfa = false;
   const CompiledRole* mfa_role = nullptr;
@@ -220,7 +230,7 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
       require_mfa = true;
       mfa_role = role;
     }
-    DenyHit hit = MatchDeny(role->deny(), spec, r, traits);
+    DenyHit hit = MatchDeny(role->deny(), spec, r, view, traits);
     if (hit.field != nullptr) {
       AddMatch(e, role->name(), "deny", hit.field, true, hit.detail);
       e->set_summary(absl::StrCat("denied by role \"", role->name(), "\" (deny.", hit.field, ": ",
@@ -232,7 +242,7 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
 
   const CompiledRole* allowed_by = nullptr;
   for (const CompiledRole* role : roles.known) {
-    if (FirstAllowMismatch(role->allow(), spec, r, traits) == nullptr) {
+    if (FirstAllowMismatch(role->allow(), spec, r, view, traits) == nullptr) {
       allowed_by = role;
       break;
     }
@@ -245,9 +255,9 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
         absl::StrAppend(&why, "; ", roles.known.size() - kMaxExplainedRoles, " more roles");
         break;
       }
-      const char* field = FirstAllowMismatch(role->allow(), spec, r, traits);
+      const char* field = FirstAllowMismatch(role->allow(), spec, r, view, traits);
       const std::string detail = field == spec.labels_field
-                                     ? (role->allow().*spec.labels).Explain(r.labels(), traits)
+                                     ? (role->allow().*spec.labels).Explain(view, traits)
                                      : PrincipalDetail(field, r, false);
       AddMatch(e, role->name(), "allow", field, false, detail);
       absl::StrAppend(&why, why.empty() ? "" : "; ", "role \"", role->name(), "\": ", field, " ",
@@ -261,8 +271,7 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
     return response;
   }
 
-  const CompiledLabelSelector& labels = allowed_by->allow().*spec.labels;
-  const std::string label_detail = labels.Explain(r.labels(), traits);
+  const std::string& label_detail = (allowed_by->allow().*spec.labels).matched_description();
   AddMatch(e, allowed_by->name(), "allow", spec.labels_field, true, label_detail);
   AddPrincipalMatches(*allowed_by, r, e);
   if (require_mfa && !identity.mfa_verified()) {
@@ -276,9 +285,12 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
     return response;
   }
   response.set_allowed(true);
-  e->set_summary(absl::StrCat("allowed by role \"", allowed_by->name(), "\" (", spec.labels_field,
-                              " ", label_detail, ") for ", DescribeResource(r),
-                              NoteUnknownRoles(roles, e)));
+  std::string* summary = e->mutable_summary();
+  summary->reserve(160);
+  absl::StrAppend(summary, "allowed by role \"", allowed_by->name(), "\" (", spec.labels_field,
+                  " ", label_detail, ") for ");
+  AppendResource(r, summary);
+  if (!roles.unknown.empty()) absl::StrAppend(summary, NoteUnknownRoles(roles, e));
   return response;
 }
 

@@ -364,6 +364,44 @@ const std::string* CompiledNameMatchers::Match(absl::string_view name,
   return nullptr;
 }
 
+// ---- LabelView ---------------------------------------------------------------------------
+
+namespace {
+
+// Equality for the short strings labels and names usually are, without a libc call.
+inline bool ShortEqual(const std::string& a, const std::string& b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n > 24) return a == b;
+  const char* pa = a.data();
+  const char* pb = b.data();
+  for (size_t i = 0; i < n; ++i) {
+    if (pa[i] != pb[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LabelView::LabelView(const LabelMap& labels) : map_(&labels) {
+  if (labels.size() > kInline) {
+    use_map_ = true;
+    return;
+  }
+  for (const auto& [key, value] : labels) entries_[size_++] = {&key, &value};
+}
+
+const std::string* LabelView::Find(const std::string& key) const {
+  if (use_map_) {
+    auto it = map_->find(key);
+    return it == map_->end() ? nullptr : &it->second;
+  }
+  for (size_t i = 0; i < size_; ++i) {
+    if (ShortEqual(*entries_[i].first, key)) return entries_[i].second;
+  }
+  return nullptr;
+}
+
 // ---- CompiledLabelSelector ---------------------------------------------------------------
 
 absl::StatusOr<CompiledLabelSelector> CompiledLabelSelector::Create(
@@ -407,6 +445,13 @@ absl::StatusOr<CompiledLabelSelector> CompiledLabelSelector::Create(
     }
     out.keys_.push_back(std::move(compiled));
   }
+  if (out.match_all_) {
+    out.matched_description_ = "matched by '*': '*'";
+  } else {
+    std::vector<absl::string_view> names;
+    for (const Key& key : out.keys_) names.push_back(key.key);
+    out.matched_description_ = absl::StrCat("matched ", absl::StrJoin(names, ", "));
+  }
   return out;
 }
 
@@ -422,31 +467,31 @@ bool CompiledLabelSelector::KeyMatches(const Key& key, absl::string_view value,
   return false;
 }
 
-bool CompiledLabelSelector::Matches(const LabelMap& labels, const Traits& traits) const {
+bool CompiledLabelSelector::Matches(const LabelView& labels, const Traits& traits) const {
   if (match_all_) return true;
   if (keys_.empty()) return false;
   for (const Key& key : keys_) {
-    auto it = labels.find(key.key);
-    if (it == labels.end()) return false;
-    if (!KeyMatches(key, it->second, traits)) return false;
+    const std::string* value = labels.Find(key.key);
+    if (value == nullptr) return false;
+    if (!KeyMatches(key, *value, traits)) return false;
   }
   return true;
 }
 
-std::string CompiledLabelSelector::Explain(const LabelMap& labels, const Traits& traits) const {
-  if (match_all_) return "matched by '*': '*'";
+std::string CompiledLabelSelector::Explain(const LabelView& labels, const Traits& traits) const {
+  if (match_all_) return matched_description_;
   if (keys_.empty()) return "no selector (matches nothing)";
-  std::vector<std::string> parts;
+  std::string matched = "matched ";
   for (const Key& key : keys_) {
-    auto it = labels.find(key.key);
+    const std::string* value = labels.Find(key.key);
     const std::string want = absl::StrCat("[", absl::StrJoin(key.sources, ", "), "]");
-    if (it == labels.end()) return absl::StrCat("no label \"", key.key, "\" (want ", want, ")");
-    if (!KeyMatches(key, it->second, traits)) {
-      return absl::StrCat(key.key, "=", it->second, " does not match ", want);
+    if (value == nullptr) return absl::StrCat("no label \"", key.key, "\" (want ", want, ")");
+    if (!KeyMatches(key, *value, traits)) {
+      return absl::StrCat(key.key, "=", *value, " does not match ", want);
     }
-    parts.push_back(absl::StrCat(key.key, "=", it->second));
+    absl::StrAppend(&matched, &key == &keys_.front() ? "" : ", ", key.key, "=", *value);
   }
-  return absl::StrCat("matched ", absl::StrJoin(parts, ", "));
+  return matched;
 }
 
 // ---- Names of bits -----------------------------------------------------------------------

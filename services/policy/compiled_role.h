@@ -31,6 +31,24 @@ namespace jit::policy {
 
 using LabelMap = google::protobuf::Map<std::string, std::string>;
 
+// A resource's labels prepared once per decision for the many lookups label selectors
+// make: a small inline array scanned linearly (length first) when there are few labels,
+// the proto map otherwise. Borrows `labels`, which must outlive the view.
+class LabelView {
+ public:
+  explicit LabelView(const LabelMap& labels);
+  // The value of `key`, or nullptr.
+  const std::string* Find(const std::string& key) const;
+  const LabelMap& map() const { return *map_; }
+
+ private:
+  static constexpr size_t kInline = 16;
+  const LabelMap* map_;
+  bool use_map_ = false;
+  size_t size_ = 0;
+  std::pair<const std::string*, const std::string*> entries_[kInline];
+};
+
 // Exact values with optional "*" and trait templates: logins, kubernetes_groups/users,
 // db_names/users, suggested_reviewers.
 class CompiledValueList {
@@ -87,10 +105,19 @@ class CompiledLabelSelector {
       const google::protobuf::Map<std::string, jit::common::v1::StringList>& selector,
       absl::string_view path);
 
-  bool Matches(const LabelMap& labels, const Traits& traits) const;
-  // Why it matched or not, for explanations ("env=prod matched \"prod\"",
-  // "no label \"team\""). Slow path.
-  std::string Explain(const LabelMap& labels, const Traits& traits) const;
+  bool Matches(const LabelView& labels, const Traits& traits) const;
+  bool Matches(const LabelMap& labels, const Traits& traits) const {
+    return Matches(LabelView(labels), traits);
+  }
+  // Why it did not match, for explanations ("no label \"team\" (want [a, b])",
+  // "env=dev does not match [prod]"), or "matched env=prod, team=db". Slow path.
+  std::string Explain(const LabelView& labels, const Traits& traits) const;
+  std::string Explain(const LabelMap& labels, const Traits& traits) const {
+    return Explain(LabelView(labels), traits);
+  }
+  // For a selector known to match: "matched env, team" (or "matched by '*': '*'"),
+  // computed once when compiling.
+  const std::string& matched_description() const { return matched_description_; }
   bool empty() const { return keys_.empty() && !match_all_; }
 
  private:
@@ -105,6 +132,7 @@ class CompiledLabelSelector {
 
   bool match_all_ = false;
   std::vector<Key> keys_;  // sorted by key
+  std::string matched_description_;
 };
 
 // Administrative resources and verbs of `rules`, as bits.
