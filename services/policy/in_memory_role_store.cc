@@ -1,0 +1,78 @@
+#include "services/policy/in_memory_role_store.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace jit::policy {
+
+using jit::common::v1::Role;
+
+absl::StatusOr<Role> InMemoryRoleStore::Get(absl::string_view name) const {
+  absl::MutexLock lock(&mu_);
+  auto it = roles_.find(name);
+  if (it == roles_.end()) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
+  return it->second;
+}
+
+absl::StatusOr<std::vector<Role>> InMemoryRoleStore::List(absl::string_view after,
+                                                          int limit) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<Role> out;
+  for (auto it = roles_.upper_bound(after); it != roles_.end() && static_cast<int>(out.size()) < limit;
+       ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+absl::StatusOr<RoleStore::Contents> InMemoryRoleStore::ListAll() const {
+  absl::MutexLock lock(&mu_);
+  Contents contents;
+  contents.generation = generation_;
+  for (const auto& [name, role] : roles_) contents.roles.push_back(role);
+  return contents;
+}
+
+absl::StatusOr<int64_t> InMemoryRoleStore::Generation() const {
+  absl::MutexLock lock(&mu_);
+  return generation_;
+}
+
+absl::StatusOr<Role> InMemoryRoleStore::Upsert(const Role& role,
+                                               std::optional<int64_t> expected_revision,
+                                               absl::Time now, absl::string_view updated_by) {
+  absl::MutexLock lock(&mu_);
+  const std::string& name = role.metadata().name();
+  auto it = roles_.find(name);
+  const int64_t current = it == roles_.end() ? 0 : it->second.metadata().revision();
+  if (expected_revision.has_value() && *expected_revision != current) {
+    return absl::AbortedError(absl::StrCat("role \"", name, "\" is at revision ", current,
+                                           ", not ", *expected_revision));
+  }
+  Role stored = role;
+  auto* md = stored.mutable_metadata();
+  md->set_revision(current + 1);
+  md->mutable_update_time()->set_seconds(absl::ToUnixSeconds(now));
+  md->mutable_update_time()->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+  md->set_updated_by(std::string(updated_by));
+  roles_[name] = stored;
+  ++generation_;
+  return stored;
+}
+
+absl::Status InMemoryRoleStore::Delete(absl::string_view name,
+                                       std::optional<int64_t> expected_revision) {
+  absl::MutexLock lock(&mu_);
+  auto it = roles_.find(name);
+  if (it == roles_.end()) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
+  if (expected_revision.has_value() && *expected_revision != it->second.metadata().revision()) {
+    return absl::AbortedError(absl::StrCat("role \"", name, "\" is at revision ",
+                                           it->second.metadata().revision(), ", not ",
+                                           *expected_revision));
+  }
+  roles_.erase(it);
+  ++generation_;
+  return absl::OkStatus();
+}
+
+}  // namespace jit::policy

@@ -1,0 +1,185 @@
+#include "services/policy/role_catalog.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "services/policy/compiled_role.h"
+#include "services/policy/role_parser.h"
+#include "spdlog/spdlog.h"
+
+namespace jit::policy {
+namespace {
+
+namespace pb = ::jit::policy::v1;
+using jit::common::v1::Role;
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+constexpr absl::string_view kTokenPrefix = "after:";
+
+// The role as written by its author: server-managed metadata removed.
+Role WithoutServerFields(Role role) {
+  auto* md = role.mutable_metadata();
+  md->clear_revision();
+  md->clear_update_time();
+  md->clear_updated_by();
+  return role;
+}
+
+std::string PageToken(absl::string_view last_name) {
+  return absl::WebSafeBase64Escape(absl::StrCat(kTokenPrefix, last_name));
+}
+
+absl::StatusOr<std::string> AfterFromToken(absl::string_view token) {
+  if (token.empty()) return std::string();
+  std::string decoded;
+  if (!absl::WebSafeBase64Unescape(token, &decoded) || !absl::StartsWith(decoded, kTokenPrefix)) {
+    return absl::InvalidArgumentError("invalid page_token");
+  }
+  return decoded.substr(kTokenPrefix.size());
+}
+
+}  // namespace
+
+absl::StatusOr<Role> RoleCatalog::UpsertRole(const pb::UpsertRoleRequest& request,
+                                             absl::string_view actor) {
+  Role role;
+  switch (request.source_case()) {
+    case pb::UpsertRoleRequest::kRole:
+      role = request.role();
+      break;
+    case pb::UpsertRoleRequest::kRoleDocument: {
+      absl::StatusOr<Role> parsed = ParseRoleDocument(request.role_document());
+      if (!parsed.ok()) return parsed.status();
+      role = *std::move(parsed);
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError("either role or role_document is required");
+  }
+  role = WithoutServerFields(std::move(role));
+  if (absl::Status s = ValidateRole(role); !s.ok()) return s;
+  if (request.has_expected_revision() && request.expected_revision() < 0) {
+    return absl::InvalidArgumentError("expected_revision must not be negative");
+  }
+  std::optional<int64_t> expected;
+  if (request.has_expected_revision()) expected = request.expected_revision();
+  absl::StatusOr<Role> stored = store_->Upsert(role, expected, clock_->Now(), actor);
+  if (!stored.ok()) return stored.status();
+  if (absl::Status s = Refresh(); !s.ok()) {
+    spdlog::warn("policy snapshot refresh after upsert failed: {}", s.ToString());
+  }
+  return stored;
+}
+
+absl::StatusOr<Role> RoleCatalog::GetRole(const pb::GetRoleRequest& request) const {
+  if (request.name().empty()) return absl::InvalidArgumentError("name is required");
+  return store_->Get(request.name());
+}
+
+absl::StatusOr<pb::ListRolesResponse> RoleCatalog::ListRoles(
+    const pb::ListRolesRequest& request) const {
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size must be between 0 and ", kMaxPageSize));
+  }
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  absl::StatusOr<std::string> after = AfterFromToken(request.page_token());
+  if (!after.ok()) return after.status();
+  absl::StatusOr<std::vector<Role>> roles = store_->List(*after, page_size + 1);
+  if (!roles.ok()) return roles.status();
+  pb::ListRolesResponse response;
+  const bool more = static_cast<int>(roles->size()) > page_size;
+  if (more) roles->resize(page_size);
+  for (Role& role : *roles) *response.add_roles() = std::move(role);
+  if (more) response.set_next_page_token(PageToken(response.roles().rbegin()->metadata().name()));
+  return response;
+}
+
+absl::StatusOr<pb::DeleteRoleResponse> RoleCatalog::DeleteRole(const pb::DeleteRoleRequest& request) {
+  if (request.name().empty()) return absl::InvalidArgumentError("name is required");
+  std::optional<int64_t> expected;
+  if (request.has_expected_revision()) expected = request.expected_revision();
+  if (absl::Status s = store_->Delete(request.name(), expected); !s.ok()) return s;
+  if (absl::Status s = Refresh(); !s.ok()) {
+    spdlog::warn("policy snapshot refresh after delete failed: {}", s.ToString());
+  }
+  return pb::DeleteRoleResponse();
+}
+
+absl::Status RoleCatalog::Refresh() {
+  absl::MutexLock lock(&refresh_mu_);
+  std::shared_ptr<const RoleSnapshot> current = snapshots_->Get();
+  absl::StatusOr<int64_t> generation = store_->Generation();
+  if (!generation.ok()) return generation.status();
+  if (*generation == current->generation() && current->generation() != 0) return absl::OkStatus();
+  absl::StatusOr<RoleStore::Contents> contents = store_->ListAll();
+  if (!contents.ok()) return contents.status();
+  std::vector<std::shared_ptr<const CompiledRole>> compiled;
+  compiled.reserve(contents->roles.size());
+  for (const Role& role : contents->roles) {
+    std::shared_ptr<const CompiledRole> existing = current->FindShared(role.metadata().name());
+    if (existing != nullptr &&
+        existing->role().metadata().revision() == role.metadata().revision()) {
+      compiled.push_back(std::move(existing));
+      continue;
+    }
+    absl::StatusOr<std::shared_ptr<const CompiledRole>> c = CompiledRole::Create(role);
+    if (!c.ok()) {
+      spdlog::error("policy role {} revision {} does not compile and grants nothing: {}",
+                    role.metadata().name(), role.metadata().revision(), c.status().ToString());
+      continue;
+    }
+    compiled.push_back(*std::move(c));
+  }
+  absl::StatusOr<std::shared_ptr<const RoleSnapshot>> snapshot =
+      RoleSnapshot::FromCompiled(std::move(compiled), contents->generation);
+  if (!snapshot.ok()) return snapshot.status();
+  snapshots_->SetIfNewer(*std::move(snapshot));
+  return absl::OkStatus();
+}
+
+absl::Status RoleCatalog::ImportRoles(const std::vector<Role>& roles, absl::string_view actor) {
+  std::vector<const Role*> to_create;
+  std::vector<std::string> conflicts;
+  for (const Role& role : roles) {
+    if (absl::Status s = ValidateRole(role); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("role \"", role.metadata().name(), "\": ", s.message()));
+    }
+    absl::StatusOr<Role> stored = store_->Get(role.metadata().name());
+    if (absl::IsNotFound(stored.status())) {
+      to_create.push_back(&role);
+      continue;
+    }
+    if (!stored.ok()) return stored.status();
+    if (!google::protobuf::util::MessageDifferencer::Equals(WithoutServerFields(*stored),
+                                                            WithoutServerFields(role))) {
+      conflicts.push_back(absl::StrCat(role.metadata().name(), " (stored revision ",
+                                       stored->metadata().revision(), ", updated by ",
+                                       stored->metadata().updated_by(), ")"));
+    }
+  }
+  if (!conflicts.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "roles differ from the stored ones and were not imported (update them through "
+        "UpsertRole or remove them from the directory): ",
+        absl::StrJoin(conflicts, "; ")));
+  }
+  for (const Role* role : to_create) {
+    absl::StatusOr<Role> stored =
+        store_->Upsert(WithoutServerFields(*role), /*expected_revision=*/0, clock_->Now(), actor);
+    if (!stored.ok()) return stored.status();
+  }
+  return Refresh();
+}
+
+}  // namespace jit::policy

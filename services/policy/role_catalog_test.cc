@@ -1,0 +1,172 @@
+#include "services/policy/role_catalog.h"
+
+#include <string>
+
+#include "common/clock.h"
+#include "common/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/policy/in_memory_role_store.h"
+#include "services/policy/role_parser.h"
+
+namespace jit::policy {
+namespace {
+
+namespace pb = ::jit::policy::v1;
+using ::jit::common::v1::Role;
+using ::jit::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string Doc(const std::string& name, const std::string& login = "ubuntu") {
+  return "kind: role\nversion: v7\nmetadata: {name: " + name + "}\nspec:\n  allow:\n    logins: [" +
+         login + "]\n    node_labels: {env: dev}\n";
+}
+
+pb::UpsertRoleRequest UpsertDoc(const std::string& doc) {
+  pb::UpsertRoleRequest request;
+  request.set_role_document(doc);
+  return request;
+}
+
+class RoleCatalogTest : public ::testing::Test {
+ protected:
+  InMemoryRoleStore store_;
+  RoleSnapshotHolder holder_;
+  FakeClock clock_;
+  RoleCatalog catalog_{&store_, &holder_, &clock_};
+};
+
+TEST_F(RoleCatalogTest, UpsertFromDocumentStoresAndRefreshesTheSnapshot) {
+  ASSERT_OK_AND_ASSIGN(Role stored, catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:alice"));
+  EXPECT_EQ(stored.metadata().revision(), 1);
+  EXPECT_EQ(stored.metadata().updated_by(), "user:alice");
+  EXPECT_EQ(stored.metadata().update_time().seconds(), absl::ToUnixSeconds(clock_.Now()));
+  ASSERT_NE(holder_.Get()->Find("dev"), nullptr);
+}
+
+TEST_F(RoleCatalogTest, UpsertFromProto) {
+  ASSERT_OK_AND_ASSIGN(Role role, ParseRoleDocument(Doc("ops")));
+  pb::UpsertRoleRequest request;
+  *request.mutable_role() = role;
+  request.mutable_role()->mutable_metadata()->set_revision(42);  // ignored
+  ASSERT_OK_AND_ASSIGN(Role stored, catalog_.UpsertRole(request, "user:alice"));
+  EXPECT_EQ(stored.metadata().revision(), 1);
+}
+
+TEST_F(RoleCatalogTest, InvalidRoleIsRejectedAndNothingIsWritten) {
+  EXPECT_THAT(catalog_.UpsertRole(UpsertDoc("kind: role\nversion: v7\nmetadata: {name: x}\n"
+                                            "spec: {allow: {node_labels: {env: '^(a$'}}}\n"),
+                                  "user:alice"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 4")));
+  pb::UpsertRoleRequest proto;
+  proto.mutable_role()->set_kind("role");
+  proto.mutable_role()->set_version("v3");
+  proto.mutable_role()->mutable_metadata()->set_name("x");
+  EXPECT_THAT(catalog_.UpsertRole(proto, "user:alice"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown version")));
+  EXPECT_THAT(catalog_.UpsertRole(pb::UpsertRoleRequest(), "user:alice"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(int64_t generation, store_.Generation());
+  EXPECT_EQ(generation, 0);
+}
+
+TEST_F(RoleCatalogTest, ExpectedRevisionGuardsConcurrentWrites) {
+  pb::UpsertRoleRequest create = UpsertDoc(Doc("dev"));
+  create.set_expected_revision(0);
+  ASSERT_OK(catalog_.UpsertRole(create, "user:a"));
+  EXPECT_THAT(catalog_.UpsertRole(create, "user:b"),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("at revision 1, not 0")));
+  pb::UpsertRoleRequest update = UpsertDoc(Doc("dev", "admin"));
+  update.set_expected_revision(1);
+  ASSERT_OK_AND_ASSIGN(Role updated, catalog_.UpsertRole(update, "user:a"));
+  EXPECT_EQ(updated.metadata().revision(), 2);
+  EXPECT_THAT(catalog_.UpsertRole(update, "user:b"), StatusIs(absl::StatusCode::kAborted));
+}
+
+TEST_F(RoleCatalogTest, GetAndDelete) {
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  pb::GetRoleRequest get;
+  get.set_name("dev");
+  ASSERT_OK_AND_ASSIGN(Role role, catalog_.GetRole(get));
+  EXPECT_EQ(role.spec().allow().logins(0), "ubuntu");
+  pb::DeleteRoleRequest del;
+  del.set_name("dev");
+  del.set_expected_revision(7);
+  EXPECT_THAT(catalog_.DeleteRole(del), StatusIs(absl::StatusCode::kAborted));
+  del.set_expected_revision(1);
+  ASSERT_OK(catalog_.DeleteRole(del));
+  EXPECT_EQ(holder_.Get()->Find("dev"), nullptr);
+  EXPECT_THAT(catalog_.GetRole(get), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(catalog_.DeleteRole(del), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(RoleCatalogTest, ListPagesByName) {
+  for (const char* name : {"e", "a", "d", "c", "b"}) {
+    ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc(name)), "user:a"));
+  }
+  pb::ListRolesRequest request;
+  request.set_page_size(2);
+  std::string names;
+  for (int page = 0; page < 5; ++page) {
+    ASSERT_OK_AND_ASSIGN(pb::ListRolesResponse response, catalog_.ListRoles(request));
+    for (const Role& r : response.roles()) names += r.metadata().name();
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(names, "abcde");
+}
+
+TEST_F(RoleCatalogTest, ListRejectsBadPagingInput) {
+  pb::ListRolesRequest too_big;
+  too_big.set_page_size(1001);
+  EXPECT_THAT(catalog_.ListRoles(too_big), StatusIs(absl::StatusCode::kInvalidArgument));
+  pb::ListRolesRequest bad_token;
+  bad_token.set_page_token("not a token!");
+  EXPECT_THAT(catalog_.ListRoles(bad_token),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+}
+
+TEST_F(RoleCatalogTest, RefreshRecompilesOnlyChangedRoles) {
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("a")), "user:x"));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("b")), "user:x"));
+  const CompiledRole* a_before = holder_.Get()->Find("a");
+  const CompiledRole* b_before = holder_.Get()->Find("b");
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("b", "root")), "user:x"));
+  EXPECT_EQ(holder_.Get()->Find("a"), a_before);
+  EXPECT_NE(holder_.Get()->Find("b"), b_before);
+  EXPECT_TRUE(holder_.Get()->Find("b")->allow().logins.Contains("root", {}));
+}
+
+TEST_F(RoleCatalogTest, SecondReplicaSeesWritesAfterRefresh) {
+  RoleSnapshotHolder other_holder;
+  RoleCatalog other(&store_, &other_holder, &clock_);
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  EXPECT_EQ(other_holder.Get()->Find("dev"), nullptr);
+  ASSERT_OK(other.Refresh());
+  EXPECT_NE(other_holder.Get()->Find("dev"), nullptr);
+}
+
+TEST_F(RoleCatalogTest, ImportCreatesMissingAndSkipsIdentical) {
+  ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
+  ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
+  ASSERT_OK(catalog_.ImportRoles({a, b}, "gitops:roles_dir"));
+  ASSERT_OK(catalog_.ImportRoles({a, b}, "gitops:roles_dir"));
+  ASSERT_OK_AND_ASSIGN(Role stored, store_.Get("a"));
+  EXPECT_EQ(stored.metadata().revision(), 1);
+  EXPECT_EQ(stored.metadata().updated_by(), "gitops:roles_dir");
+  EXPECT_NE(holder_.Get()->Find("b"), nullptr);
+}
+
+TEST_F(RoleCatalogTest, ImportReportsConflictsAndImportsNothing) {
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("a", "root")), "user:alice"));
+  ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
+  ASSERT_OK_AND_ASSIGN(Role c, ParseRoleDocument(Doc("c")));
+  EXPECT_THAT(catalog_.ImportRoles({a, c}, "gitops:roles_dir"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("a (stored revision 1, updated by user:alice)")));
+  EXPECT_THAT(store_.Get("c"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace jit::policy

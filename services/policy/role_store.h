@@ -1,0 +1,60 @@
+// Where roles are kept: an interface, so that the policy logic never links a database.
+// Phase 2 implements it over PostgreSQL (schema `policy`); InMemoryRoleStore serves tests
+// and single-process use.
+//
+// Revisions: each role carries metadata.revision, 1 when created and +1 on every change.
+// The store's generation grows on every write or delete (of any role); replicas poll it
+// (or are told through LISTEN/NOTIFY) and rebuild their snapshot when it moves.
+#ifndef JIT_SERVICES_POLICY_ROLE_STORE_H_
+#define JIT_SERVICES_POLICY_ROLE_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "jit/common/v1/role.pb.h"
+
+namespace jit::policy {
+
+class RoleStore {
+ public:
+  virtual ~RoleStore() = default;
+
+  // The stored role (metadata.revision, update_time and updated_by set). NOT_FOUND.
+  virtual absl::StatusOr<jit::common::v1::Role> Get(absl::string_view name) const = 0;
+
+  // At most `limit` roles whose names sort after `after`, in name order.
+  virtual absl::StatusOr<std::vector<jit::common::v1::Role>> List(absl::string_view after,
+                                                                  int limit) const = 0;
+
+  struct Contents {
+    std::vector<jit::common::v1::Role> roles;
+    int64_t generation = 0;
+  };
+  // Every role, and the generation they are consistent with.
+  virtual absl::StatusOr<Contents> ListAll() const = 0;
+
+  // The current generation (cheap).
+  virtual absl::StatusOr<int64_t> Generation() const = 0;
+
+  // Creates or replaces `role` (already validated; server-managed metadata is ignored).
+  // `expected_revision`: nullopt writes unconditionally; 0 requires that the role does not
+  // exist; n requires the stored revision to be n. A failed expectation is ABORTED.
+  // Returns the stored role with its new revision.
+  virtual absl::StatusOr<jit::common::v1::Role> Upsert(const jit::common::v1::Role& role,
+                                                       std::optional<int64_t> expected_revision,
+                                                       absl::Time now,
+                                                       absl::string_view updated_by) = 0;
+
+  // NOT_FOUND if absent; ABORTED if `expected_revision` is set and differs.
+  virtual absl::Status Delete(absl::string_view name,
+                              std::optional<int64_t> expected_revision) = 0;
+};
+
+}  // namespace jit::policy
+
+#endif  // JIT_SERVICES_POLICY_ROLE_STORE_H_
