@@ -5,6 +5,7 @@
 # out on an input, or does not build.
 #
 #   tests/fuzz.sh                 # each target for 20 s
+#   tests/fuzz.sh smoke           # the same (what tests/run.sh calls)
 #   tests/fuzz.sh --time 120      # longer
 #   tests/fuzz.sh --only predicate
 #
@@ -21,6 +22,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --time) TIME="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
+    smoke) shift ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "fuzz.sh: unknown argument $1" >&2; exit 2 ;;
   esac
