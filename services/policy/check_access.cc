@@ -177,23 +177,19 @@ std::string PrincipalDetail(absl::string_view field, const Resource& r, bool mat
   return "";
 }
 
-// The principal fields checked for a kind, in order, for the allow explanation.
-void AddPrincipalMatches(const CompiledRole& role, const Resource& r, Explanation* e) {
+// Appends the principal an allow granted ("; login \"alice\"") to `out`.
+void AppendPrincipal(const Resource& r, std::string* out) {
   switch (r.kind()) {
     case Resource::KIND_NODE:
-      AddMatch(e, role.name(), "allow", "logins", true, r.login());
+      absl::StrAppend(out, "; login \"", r.login(), "\"");
       break;
     case Resource::KIND_DB:
-      AddMatch(e, role.name(), "allow", "db_users", true, r.db_user());
-      if (!r.db_name().empty()) AddMatch(e, role.name(), "allow", "db_names", true, r.db_name());
+      absl::StrAppend(out, "; db_user \"", r.db_user(), "\"");
+      if (!r.db_name().empty()) absl::StrAppend(out, ", db_name \"", r.db_name(), "\"");
       break;
     case Resource::KIND_KUBE:
-      if (!r.kube_group().empty()) {
-        AddMatch(e, role.name(), "allow", "kubernetes_groups", true, r.kube_group());
-      }
-      if (!r.kube_user().empty()) {
-        AddMatch(e, role.name(), "allow", "kubernetes_users", true, r.kube_user());
-      }
+      if (!r.kube_group().empty()) absl::StrAppend(out, "; group \"", r.kube_group(), "\"");
+      if (!r.kube_user().empty()) absl::StrAppend(out, "; user \"", r.kube_user(), "\"");
       break;
     default:
       break;
@@ -271,9 +267,19 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
     return response;
   }
 
+  // One record for the deciding role: its labels matched and it grants the principal.
   const std::string& label_detail = (allowed_by->allow().*spec.labels).matched_description();
-  AddMatch(e, allowed_by->name(), "allow", spec.labels_field, true, label_detail);
-  AddPrincipalMatches(*allowed_by, r, e);
+  {
+    jit::policy::v1::RuleMatch* m = e->add_matches();
+    m->set_role(allowed_by->name());
+    m->set_side("allow");
+    m->set_field(spec.labels_field);
+    m->set_matched(true);
+    std::string* detail = m->mutable_detail();
+    detail->reserve(label_detail.size() + 48);
+    detail->append(label_detail);
+    AppendPrincipal(r, detail);
+  }
   if (require_mfa && !identity.mfa_verified()) {
     response.set_mfa_required(true);
     AddMatch(e, mfa_role->name(), "allow", "options.require_mfa", true,

@@ -3,10 +3,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "services/policy/decision_util.h"
 #include "services/policy/decisions.h"
 #include "services/policy/duration.h"
@@ -35,12 +36,16 @@ absl::Status ValidateRequest(const CheckRequestRequest& request) {
     return absl::InvalidArgumentError(
         absl::StrCat("at most ", kMaxRequestedRoles, " roles per request"));
   }
-  absl::flat_hash_set<absl::string_view> seen;
-  for (const std::string& role : request.requested_roles()) {
-    if (role.empty()) return absl::InvalidArgumentError("requested_roles contains an empty name");
-    if (!seen.insert(role).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("requested_roles lists \"", role, "\" twice"));
+  const auto& roles = request.requested_roles();
+  for (int i = 0; i < roles.size(); ++i) {
+    if (roles[i].empty()) {
+      return absl::InvalidArgumentError("requested_roles contains an empty name");
+    }
+    for (int j = 0; j < i; ++j) {
+      if (roles[j] == roles[i]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("requested_roles lists \"", roles[i], "\" twice"));
+      }
     }
   }
   if (request.reason().size() > kMaxReasonLength) {
@@ -55,7 +60,7 @@ bool IsBlank(absl::string_view s) {
 }
 
 // Thresholds for one requested role, collected from the roles allowing it.
-void AddThresholds(const std::vector<const CompiledRole*>& allowing, RoleThresholds* out) {
+void AddThresholds(absl::Span<const CompiledRole* const> allowing, RoleThresholds* out) {
   struct Entry {
     const CompiledRole* from;
     const CompiledThreshold* threshold;  // nullptr: the default threshold
@@ -124,16 +129,16 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
   const Traits& traits = user.traits();
 
   std::vector<std::string> denials;
-  std::vector<std::string> allowances;
-  std::vector<const CompiledRole*> targets;
-  std::vector<std::string> prompts;
+  std::string allowances;
+  absl::InlinedVector<const CompiledRole*, 8> targets;
+  absl::InlinedVector<const std::string*, 4> prompts;
   std::vector<std::string> suggested;
   const CompiledRole* reason_role = nullptr;
   // Per requested role: the longest max_duration its allowing roles grant; then the
   // shortest of those across requested roles.
   absl::Duration role_cap = absl::InfiniteDuration();
   const CompiledRole* role_cap_role = nullptr;
-  std::vector<const CompiledRole*> allowing;
+  absl::InlinedVector<const CompiledRole*, 8> allowing;
   for (const std::string& requested : request.requested_roles()) {
     const CompiledRole* target = snapshot.Find(requested);
     if (target == nullptr) {
@@ -178,8 +183,8 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
     const std::string detail =
         absl::StrCat("\"", requested, "\" matches \"", *first_expression, "\"");
     AddMatch(e, allowing.front()->name(), "allow", "request.roles", true, detail);
-    allowances.push_back(absl::StrCat("role \"", allowing.front()->name(),
-                                      "\" allows requesting \"", requested, "\""));
+    absl::StrAppend(&allowances, allowances.empty() ? "" : "; ", "role \"",
+                    allowing.front()->name(), "\" allows requesting \"", requested, "\"");
 
     absl::Duration longest = absl::ZeroDuration();
     const CompiledRole* longest_role = nullptr;
@@ -191,8 +196,9 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
       }
       if (allow.reason_required && reason_role == nullptr) reason_role = role;
       if (!allow.reason_prompt.empty() &&
-          std::find(prompts.begin(), prompts.end(), allow.reason_prompt) == prompts.end()) {
-        prompts.push_back(allow.reason_prompt);
+          std::none_of(prompts.begin(), prompts.end(),
+                       [&](const std::string* p) { return *p == allow.reason_prompt; })) {
+        prompts.push_back(&allow.reason_prompt);
       }
       allow.suggested_reviewers.Expand(traits, &suggested);
     }
@@ -206,7 +212,10 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
   }
 
   response.set_reason_required(reason_role != nullptr);
-  response.set_reason_prompt(absl::StrJoin(prompts, "; "));
+  if (!prompts.empty()) {
+    std::string* prompt = response.mutable_reason_prompt();
+    for (const std::string* p : prompts) absl::StrAppend(prompt, prompt->empty() ? "" : "; ", *p);
+  }
   const std::string unknown_note = NoteUnknownRoles(base, e);
   if (!denials.empty()) {
     response.clear_thresholds();
@@ -256,22 +265,20 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
   ToProtoDuration(granted, response.mutable_max_duration());
 
   // Pending TTL: shortest request_ttl over the requester's and the requested roles.
-  std::vector<const CompiledRole*> all_roles(base.known.begin(), base.known.end());
+  absl::InlinedVector<const CompiledRole*, 24> all_roles(base.known.begin(), base.known.end());
   all_roles.insert(all_roles.end(), targets.begin(), targets.end());
   const internal::MergedOptions all_options = internal::MergeOptions(all_roles);
   ToProtoDuration(all_options.request_ttl, response.mutable_request_ttl());
 
-  std::vector<std::string> reviewers;
-  for (std::string& r : suggested) {
-    if (std::find(reviewers.begin(), reviewers.end(), r) == reviewers.end()) {
-      reviewers.push_back(std::move(r));
+  for (std::string& reviewer : suggested) {
+    const auto& added = response.suggested_reviewers();
+    if (std::find(added.begin(), added.end(), reviewer) == added.end()) {
+      response.add_suggested_reviewers(std::move(reviewer));
     }
   }
-  for (std::string& r : reviewers) response.add_suggested_reviewers(std::move(r));
 
   response.set_allowed(true);
-  e->set_summary(absl::StrCat("allowed: ", absl::StrJoin(allowances, "; "), "; ", duration_note,
-                              unknown_note));
+  e->set_summary(absl::StrCat("allowed: ", allowances, "; ", duration_note, unknown_note));
   return response;
 }
 
