@@ -204,14 +204,22 @@ constexpr size_t kMaxExplainedRoles = 16;
 absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
                                                 const CheckAccessRequest& request,
                                                 absl::Time now) {
+  CheckAccessResponse response;
+  if (absl::Status s = CheckAccess(snapshot, request, now, &response); !s.ok()) return s;
+  return response;
+}
+
+absl::Status CheckAccess(const RoleSnapshot& snapshot, const CheckAccessRequest& request,
+                         absl::Time now, CheckAccessResponse* out) {
   const Resource& r = request.resource();
   if (absl::Status s = ValidateResource(r); !s.ok()) return s;
   const auto& identity = request.identity();
-  CheckAccessResponse response;
+  out->Clear();
+  CheckAccessResponse& response = *out;
   Explanation* e = response.mutable_explanation();
   if (internal::IdentityExpired(identity, now)) {
     e->set_summary(absl::StrCat("denied: the identity of \"", identity.name(), "\" has expired"));
-    return response;
+    return absl::OkStatus();
   }
   ResolvedRoles roles;
   internal::ResolveRoles(snapshot, identity.roles(), &roles);
@@ -232,7 +240,7 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
       e->set_summary(absl::StrCat("denied by role \"", role->name(), "\" (deny.", hit.field, ": ",
                                   hit.detail, ") for ", DescribeResource(r),
                                   NoteUnknownRoles(roles, e)));
-      return response;
+      return absl::OkStatus();
     }
   }
 
@@ -264,7 +272,7 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
                                             : absl::StrCat(" (", why, ")"),
                                 NoteUnknownRoles(roles, e)));
     response.set_mfa_required(require_mfa && !identity.mfa_verified());
-    return response;
+    return absl::OkStatus();
   }
 
   // One record for the deciding role: its labels matched and it grants the principal.
@@ -288,7 +296,7 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
                                 "\" requires MFA and the session was not verified with it (",
                                 DescribeResource(r), " is otherwise allowed by role \"",
                                 allowed_by->name(), "\")", NoteUnknownRoles(roles, e)));
-    return response;
+    return absl::OkStatus();
   }
   response.set_allowed(true);
   std::string* summary = e->mutable_summary();
@@ -297,7 +305,7 @@ absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
                   " ", label_detail, ") for ");
   AppendResource(r, summary);
   if (!roles.unknown.empty()) absl::StrAppend(summary, NoteUnknownRoles(roles, e));
-  return response;
+  return absl::OkStatus();
 }
 
 }  // namespace jit::policy

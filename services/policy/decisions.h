@@ -41,6 +41,12 @@ absl::StatusOr<jit::policy::v1::CheckAccessResponse> CheckAccess(
     const RoleSnapshot& snapshot, const jit::policy::v1::CheckAccessRequest& request,
     absl::Time now);
 
+// The same, written into `*response` (cleared first), e.g. a reply message the gRPC
+// framework owns or one allocated on an Arena; on error `*response` is unspecified.
+absl::Status CheckAccess(const RoleSnapshot& snapshot,
+                         const jit::policy::v1::CheckAccessRequest& request, absl::Time now,
+                         jit::policy::v1::CheckAccessResponse* response);
+
 // May the user request these roles? Each requested role must exist, be allowed by some
 // base role's allow.request.roles and by no base role's deny.request.roles. Per requested
 // role: thresholds of the allowing roles (approve 1/deny 1 named "default" when they set
