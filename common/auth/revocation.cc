@@ -1,0 +1,76 @@
+#include "common/auth/revocation.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "common/logging.h"
+#include "spdlog/spdlog.h"
+
+namespace jit::auth {
+namespace {
+// Abseil 20220623's hash containers take absl::string_view, a type distinct from std's here.
+absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RevocationList>> RevocationList::Create(RevocationFeed* feed,
+                                                                       const Clock* clock,
+                                                                       Options options) {
+  if (feed == nullptr || clock == nullptr) {
+    return absl::InvalidArgumentError("RevocationList needs a feed and a clock");
+  }
+  if (options.max_staleness <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("revocation max_staleness must be positive");
+  }
+  return std::unique_ptr<RevocationList>(new RevocationList(feed, clock, options));
+}
+
+absl::Status RevocationList::Refresh() {
+  absl::MutexLock refresh_lock(&refresh_mu_);
+  // Staleness is measured from when the request was sent, not from when it returned: the
+  // list is only known to be complete up to that moment.
+  const absl::Time started = clock_->Now();
+  absl::StatusOr<RevocationUpdate> update = feed_->FetchRevocations(synced_once_ ? cursor_ : 0);
+  if (!update.ok()) {
+    spdlog::warn("revocation refresh failed error={}", LogSafe(update.status().ToString(), 256));
+    return update.status();
+  }
+  if (!synced_once_ && !update->complete) {
+    return absl::InternalError("revocation feed: first sync must be a complete list");
+  }
+  const absl::Time horizon = started - options_.expiry_grace;
+  absl::MutexLock lock(&mu_);
+  if (update->complete) revoked_.clear();
+  for (RevokedSession& s : update->sessions) {
+    if (s.session_id.empty()) continue;
+    if (s.expire_time <= horizon) continue;
+    absl::Time& t = revoked_[std::move(s.session_id)];
+    t = std::max(t, s.expire_time);
+  }
+  absl::erase_if(revoked_, [&](const auto& entry) { return entry.second <= horizon; });
+  cursor_ = update->cursor;
+  synced_once_ = true;
+  last_success_ = std::max(last_success_, started);
+  return absl::OkStatus();
+}
+
+absl::Status RevocationList::CheckSession(std::string_view session_id) const {
+  const absl::Time now = clock_->Now();
+  absl::ReaderMutexLock lock(&mu_);
+  if (now - last_success_ > options_.max_staleness) {
+    return absl::UnavailableError("revocation list is out of date");
+  }
+  if (revoked_.contains(AsAbsl(session_id))) return absl::UnauthenticatedError("session revoked");
+  return absl::OkStatus();
+}
+
+size_t RevocationList::size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return revoked_.size();
+}
+
+absl::Status StaticRevocationChecker::CheckSession(std::string_view session_id) const {
+  absl::MutexLock lock(&mu_);
+  if (unavailable_) return absl::UnavailableError("revocation list is out of date");
+  if (revoked_.contains(AsAbsl(session_id))) return absl::UnauthenticatedError("session revoked");
+  return absl::OkStatus();
+}
+
+}  // namespace jit::auth

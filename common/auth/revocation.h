@@ -1,0 +1,123 @@
+// Revoked sessions: the interface the token verifier asks, and a list kept in sync with
+// auth's record of ended sessions.
+//
+// Logout must be honoured by every replica of every service within 5 s. Phase-2 wiring: a
+// RevocationFeed backed by auth's ListRevokedSessions RPC, a RevocationList per process, and
+// a thread calling RevocationList::Refresh() every second. The list fails closed: when it has
+// not refreshed successfully for max_staleness (5 s by default), every check answers
+// UNAVAILABLE, because it can no longer promise that a logged-out session is refused.
+#ifndef JIT_COMMON_AUTH_REVOCATION_H_
+#define JIT_COMMON_AUTH_REVOCATION_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+
+namespace jit::auth {
+
+// Answers whether a session was ended before its token expired. Thread-safe.
+class RevocationChecker {
+ public:
+  virtual ~RevocationChecker() = default;
+  // OK when the session is not known to be revoked; UNAUTHENTICATED "session revoked" when
+  // it is; UNAVAILABLE when the answer cannot be trusted (the checker is out of date).
+  virtual absl::Status CheckSession(std::string_view session_id) const = 0;
+};
+
+struct RevokedSession {
+  std::string session_id;
+  // When the session's token expires anyway; the entry can be forgotten after that.
+  absl::Time expire_time;
+};
+
+// A batch of revocations after a cursor.
+struct RevocationUpdate {
+  std::vector<RevokedSession> sessions;
+  // Cursor to pass next time (monotonic on the publisher).
+  int64_t cursor = 0;
+  // True when `sessions` is the complete list (first sync, or the publisher no longer has
+  // the history after the given cursor): it replaces the local list.
+  bool complete = false;
+};
+
+// Source of revocations (auth's ListRevokedSessions in phase 2). May block; sets its own
+// deadline; UNAVAILABLE when unreachable. Called from one thread at a time.
+class RevocationFeed {
+ public:
+  virtual ~RevocationFeed() = default;
+  virtual absl::StatusOr<RevocationUpdate> FetchRevocations(int64_t after_cursor) = 0;
+};
+
+// A RevocationChecker kept current by Refresh(). Thread-safe; checks take a reader lock.
+class RevocationList final : public RevocationChecker {
+ public:
+  struct Options {
+    // Checks fail with UNAVAILABLE once the last successful refresh is older than this.
+    absl::Duration max_staleness = absl::Seconds(5);
+    // Entries are kept this long past their session's expiry (tokens are accepted up to the
+    // verifier's clock skew past exp).
+    absl::Duration expiry_grace = absl::Minutes(2);
+  };
+
+  // `feed` and `clock` are not owned and must outlive the list.
+  static absl::StatusOr<std::unique_ptr<RevocationList>> Create(RevocationFeed* feed,
+                                                                const Clock* clock,
+                                                                Options options);
+
+  // Pulls the revocations after the last cursor and merges them; drops expired entries.
+  // Returns the feed's error (the list keeps its state and staleness keeps growing).
+  absl::Status Refresh();
+
+  absl::Status CheckSession(std::string_view session_id) const override;
+
+  size_t size() const;
+
+ private:
+  RevocationList(RevocationFeed* feed, const Clock* clock, Options options)
+      : feed_(feed), clock_(clock), options_(options) {}
+
+  RevocationFeed* const feed_;
+  const Clock* const clock_;
+  const Options options_;
+
+  absl::Mutex refresh_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  int64_t cursor_ ABSL_GUARDED_BY(refresh_mu_) = 0;
+  bool synced_once_ ABSL_GUARDED_BY(refresh_mu_) = false;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::Time> revoked_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_success_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+// A RevocationChecker over a fixed in-memory set, for tests and tools. Thread-safe.
+class StaticRevocationChecker final : public RevocationChecker {
+ public:
+  void Revoke(std::string session_id) {
+    absl::MutexLock lock(&mu_);
+    revoked_[std::move(session_id)] = absl::InfiniteFuture();
+  }
+  void SetUnavailable(bool unavailable) {
+    absl::MutexLock lock(&mu_);
+    unavailable_ = unavailable;
+  }
+  absl::Status CheckSession(std::string_view session_id) const override;
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::Time> revoked_ ABSL_GUARDED_BY(mu_);
+  bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace jit::auth
+
+#endif  // JIT_COMMON_AUTH_REVOCATION_H_
