@@ -1,0 +1,159 @@
+#include "tools/jit-bootstrap/bootstrap.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/pki/x509_ca.h"
+#include "common/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace jit::tools {
+namespace {
+
+using ::jit::testing::IsOk;
+using ::jit::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+mode_t Mode(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 0777;
+}
+
+class BootstrapTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    dir_ = std::string(tmp ? tmp : "/tmp") + "/pki-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    options_ = BootstrapOptions{.dir = dir_,
+                                .services = {"auth", "ca"},
+                                .dns_sans = {"localhost"},
+                                .ip_sans = {"127.0.0.1"}};
+  }
+  std::string dir_;
+  BootstrapOptions options_;
+};
+
+TEST_F(BootstrapTest, CreatesCaAndServiceCertificatesWithTightModes) {
+  ASSERT_OK_AND_ASSIGN(BootstrapReport report, Bootstrap(options_, kNow));
+  EXPECT_TRUE(report.ca_created);
+  EXPECT_THAT(report.issued, ElementsAre("service-auth", "service-ca"));
+  EXPECT_EQ(Mode(dir_), 0700u);
+  EXPECT_EQ(Mode(dir_ + "/ca.key"), 0600u);
+  EXPECT_EQ(Mode(dir_ + "/ca.crt"), 0644u);
+  EXPECT_EQ(Mode(dir_ + "/service-auth.key"), 0600u);
+  EXPECT_EQ(Mode(dir_ + "/service-auth.crt"), 0644u);
+
+  ASSERT_OK_AND_ASSIGN(auto ca, pki::LoadCertificateAuthority(Read(dir_ + "/ca.crt"),
+                                                              Read(dir_ + "/ca.key")));
+  ASSERT_OK_AND_ASSIGN(auto leaf, pki::ParseCertificatePem(Read(dir_ + "/service-auth.crt")));
+  EXPECT_THAT(pki::VerifyCertificate(leaf.get(), ca.cert.get(), kNow), IsOk());
+  ASSERT_OK_AND_ASSIGN(pki::CertificateInfo info, pki::DescribeCertificate(leaf.get()));
+  EXPECT_THAT(info.uri_sans, ElementsAre("spiffe://jit-access/service/auth"));
+  EXPECT_THAT(info.dns_sans, ElementsAre("localhost"));
+  EXPECT_THAT(info.ip_sans, ElementsAre("127.0.0.1"));
+}
+
+TEST_F(BootstrapTest, SecondRunKeepsEverythingUnchanged) {
+  ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
+  const std::string ca_before = Read(dir_ + "/ca.crt");
+  const std::string auth_before = Read(dir_ + "/service-auth.crt");
+  ASSERT_OK_AND_ASSIGN(BootstrapReport again, Bootstrap(options_, kNow + absl::Hours(1)));
+  EXPECT_FALSE(again.ca_created);
+  EXPECT_TRUE(again.issued.empty());
+  EXPECT_THAT(again.kept, ElementsAre("service-auth", "service-ca"));
+  EXPECT_EQ(Read(dir_ + "/ca.crt"), ca_before);
+  EXPECT_EQ(Read(dir_ + "/service-auth.crt"), auth_before);
+}
+
+TEST_F(BootstrapTest, AddingAServiceReusesTheCa) {
+  ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
+  const std::string ca_before = Read(dir_ + "/ca.crt");
+  options_.services.push_back("policy");
+  ASSERT_OK_AND_ASSIGN(BootstrapReport report, Bootstrap(options_, kNow));
+  EXPECT_FALSE(report.ca_created);
+  EXPECT_THAT(report.issued, ElementsAre("service-policy"));
+  EXPECT_THAT(report.kept, UnorderedElementsAre("service-auth", "service-ca"));
+  EXPECT_EQ(Read(dir_ + "/ca.crt"), ca_before);
+}
+
+TEST_F(BootstrapTest, DifferentSansAreRefusedWithoutForce) {
+  ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
+  const std::string before = Read(dir_ + "/service-auth.crt");
+  options_.dns_sans = {"auth.internal"};
+  EXPECT_THAT(Bootstrap(options_, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--force")));
+  EXPECT_EQ(Read(dir_ + "/service-auth.crt"), before);
+
+  const std::string ca_before = Read(dir_ + "/ca.crt");
+  options_.force = true;
+  ASSERT_OK_AND_ASSIGN(BootstrapReport forced, Bootstrap(options_, kNow));
+  EXPECT_THAT(forced.issued, ElementsAre("service-auth", "service-ca"));
+  EXPECT_NE(Read(dir_ + "/service-auth.crt"), before);
+  EXPECT_EQ(Read(dir_ + "/ca.crt"), ca_before);  // the CA is never replaced
+}
+
+TEST_F(BootstrapTest, ExpiredCertificateNeedsForce) {
+  options_.cert_validity = absl::Hours(1);
+  ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
+  EXPECT_THAT(Bootstrap(options_, kNow + absl::Hours(2)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("expired")));
+}
+
+TEST_F(BootstrapTest, ReadableKeyIsRefused) {
+  ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
+  ASSERT_EQ(::chmod((dir_ + "/service-ca.key").c_str(), 0644), 0);
+  EXPECT_THAT(Bootstrap(options_, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("group or others")));
+}
+
+TEST_F(BootstrapTest, HalfACaIsRefused) {
+  ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
+  ASSERT_EQ(::unlink((dir_ + "/ca.key").c_str()), 0);
+  EXPECT_THAT(Bootstrap(options_, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("only one")));
+}
+
+TEST_F(BootstrapTest, UserCertificateIsClientOnly) {
+  options_.services = {};
+  options_.users = {"alice"};
+  ASSERT_OK_AND_ASSIGN(BootstrapReport report, Bootstrap(options_, kNow));
+  EXPECT_THAT(report.issued, ElementsAre("user-alice"));
+  ASSERT_OK_AND_ASSIGN(auto ca, pki::LoadCertificateAuthority(Read(dir_ + "/ca.crt"),
+                                                              Read(dir_ + "/ca.key")));
+  ASSERT_OK_AND_ASSIGN(auto leaf, pki::ParseCertificatePem(Read(dir_ + "/user-alice.crt")));
+  ASSERT_OK_AND_ASSIGN(pki::CertificateInfo info, pki::DescribeCertificate(leaf.get()));
+  EXPECT_THAT(info.uri_sans, ElementsAre("spiffe://jit-access/user/alice"));
+  EXPECT_THAT(pki::VerifyCertificate(leaf.get(), ca.cert.get(), kNow, false, true), IsOk());
+  EXPECT_THAT(pki::VerifyCertificate(leaf.get(), ca.cert.get(), kNow, true, false),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(BootstrapTest, RejectsBadNames) {
+  options_.services = {"Bad_Name"};
+  EXPECT_THAT(Bootstrap(options_, kNow),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--services")));
+  options_.services = {};
+  EXPECT_THAT(Bootstrap(options_, kNow), StatusIs(absl::StatusCode::kInvalidArgument));
+  options_.dir = "";
+  options_.services = {"auth"};
+  EXPECT_THAT(Bootstrap(options_, kNow), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace jit::tools
