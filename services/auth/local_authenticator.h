@@ -1,0 +1,70 @@
+// Password (+ TOTP) login for local users, as pure logic over injected pieces. Phase 2's
+// Login RPC calls Authenticate and, on success, issues the session token.
+//
+// Answers, all UNAUTHENTICATED:
+//   - unknown user or wrong password: "invalid username or password" (identical; an unknown
+//     user costs a dummy Argon2id hash with the current parameters, so time is alike too);
+//   - locked: "too many failed login attempts; retry in N s" (for unknown names as well);
+//   - TOTP enrolled but no code: "TOTP code required"; wrong code: "invalid TOTP code";
+//     replayed code: "TOTP code already used".
+// Every failure counts towards the lockout; success clears it.
+#ifndef JIT_SERVICES_AUTH_LOCAL_AUTHENTICATOR_H_
+#define JIT_SERVICES_AUTH_LOCAL_AUTHENTICATOR_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/secret.h"
+#include "services/auth/lockout.h"
+#include "services/auth/password_hasher.h"
+#include "services/auth/totp.h"
+
+namespace jit::auth {
+
+// What the user store holds for a local login.
+struct LocalCredentials {
+  std::string password_hash;  // PHC; empty = no password set (cannot log in with one)
+  bool totp_enabled = false;
+  SecretString totp_secret;
+};
+
+// Phase 2: a query on the auth schema's users table. Thread-safe.
+class LocalCredentialStore {
+ public:
+  virtual ~LocalCredentialStore() = default;
+  // nullopt when the user does not exist; UNAVAILABLE when the store is down.
+  virtual absl::StatusOr<std::optional<LocalCredentials>> Find(std::string_view user) = 0;
+};
+
+struct LocalLoginResult {
+  bool mfa_verified = false;
+  // The stored hash uses old parameters: store PasswordHasher::Hash(password) now.
+  bool needs_rehash = false;
+};
+
+// Thread-safe; borrows everything.
+class LocalAuthenticator {
+ public:
+  LocalAuthenticator(LocalCredentialStore* users, const PasswordHasher* hasher,
+                     LoginThrottle* throttle, TotpVerifier* totp)
+      : users_(users), hasher_(hasher), throttle_(throttle), totp_(totp) {}
+
+  absl::StatusOr<LocalLoginResult> Authenticate(std::string_view user,
+                                                const SecretString& password,
+                                                std::string_view totp_code);
+
+ private:
+  absl::Status Fail(std::string_view user, absl::Status answer);
+
+  LocalCredentialStore* const users_;
+  const PasswordHasher* const hasher_;
+  LoginThrottle* const throttle_;
+  TotpVerifier* const totp_;
+};
+
+}  // namespace jit::auth
+
+#endif  // JIT_SERVICES_AUTH_LOCAL_AUTHENTICATOR_H_

@@ -1,0 +1,126 @@
+#include "services/auth/lockout.h"
+
+#include "common/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace jit::auth {
+namespace {
+
+using ::jit::testing::IsOk;
+using ::jit::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class LockoutTest : public ::testing::Test {
+ protected:
+  void SetUp() override { throttle_ = *LoginThrottle::Create({}, &store_, &clock_); }
+  void Fail(int n, std::string_view user = "alice") {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_THAT(throttle_->CheckAllowed(user), IsOk());
+      ASSERT_THAT(throttle_->RecordFailure(user), IsOk());
+    }
+  }
+  FakeClock clock_;
+  InMemoryLoginAttemptStore store_;
+  std::unique_ptr<LoginThrottle> throttle_;
+};
+
+TEST_F(LockoutTest, FourFailuresDoNotLock) {
+  Fail(4);
+  EXPECT_THAT(throttle_->CheckAllowed("alice"), IsOk());
+}
+
+TEST_F(LockoutTest, FifthFailureLocksForOneMinute) {
+  Fail(5);
+  EXPECT_THAT(throttle_->CheckAllowed("alice"),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "too many failed login attempts; retry in 60 s"));
+  clock_.Advance(absl::Seconds(59));
+  EXPECT_THAT(throttle_->CheckAllowed("alice"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("retry in 1 s")));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(throttle_->CheckAllowed("alice"), IsOk());
+}
+
+TEST_F(LockoutTest, BackOffDoublesAndIsCapped) {
+  Fail(5);
+  const absl::Duration expected[] = {absl::Minutes(2), absl::Minutes(4), absl::Minutes(8),
+                                     absl::Minutes(15), absl::Minutes(15), absl::Minutes(15)};
+  for (absl::Duration lock : expected) {
+    // Wait out the current lock, then fail once more.
+    while (!throttle_->CheckAllowed("alice").ok()) clock_.Advance(absl::Seconds(10));
+    ASSERT_THAT(throttle_->RecordFailure("alice"), IsOk());
+    clock_.Advance(lock - absl::Seconds(1));
+    EXPECT_THAT(throttle_->CheckAllowed("alice"), StatusIs(absl::StatusCode::kUnauthenticated))
+        << absl::FormatDuration(lock);
+    clock_.Advance(absl::Seconds(1));
+    EXPECT_THAT(throttle_->CheckAllowed("alice"), IsOk()) << absl::FormatDuration(lock);
+  }
+}
+
+TEST_F(LockoutTest, QuietWindowForgetsFailures) {
+  Fail(4);
+  clock_.Advance(absl::Minutes(15) + absl::Seconds(1));
+  Fail(4);
+  EXPECT_THAT(throttle_->CheckAllowed("alice"), IsOk());
+}
+
+TEST_F(LockoutTest, FailuresWithinTheWindowOfEachOtherAccumulate) {
+  for (int i = 0; i < 5; ++i) {
+    Fail(1);
+    clock_.Advance(absl::Minutes(14));
+  }
+  // 56 minutes in total, but never a 15-minute pause: locked (until 1 min after the last).
+  clock_.SetTime(clock_.Now() - absl::Minutes(14));
+  EXPECT_THAT(throttle_->CheckAllowed("alice"), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(LockoutTest, SuccessClearsTheRecord) {
+  Fail(4);
+  ASSERT_THAT(throttle_->RecordSuccess("alice"), IsOk());
+  Fail(4);
+  EXPECT_THAT(throttle_->CheckAllowed("alice"), IsOk());
+}
+
+TEST_F(LockoutTest, UsersAreIndependentAndUnknownNamesLockAlike) {
+  Fail(5, "no-such-user");
+  EXPECT_THAT(throttle_->CheckAllowed("no-such-user"),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "too many failed login attempts; retry in 60 s"));
+  EXPECT_THAT(throttle_->CheckAllowed("alice"), IsOk());
+}
+
+TEST_F(LockoutTest, StoreErrorsPropagate) {
+  class DownStore final : public LoginAttemptStore {
+   public:
+    absl::StatusOr<LoginFailures> Get(std::string_view) override {
+      return absl::UnavailableError("db down");
+    }
+    absl::StatusOr<LoginFailures> RecordFailure(std::string_view, absl::Time,
+                                                absl::Duration) override {
+      return absl::UnavailableError("db down");
+    }
+    absl::Status Clear(std::string_view) override { return absl::UnavailableError("db down"); }
+  } down;
+  auto throttle = *LoginThrottle::Create({}, &down, &clock_);
+  EXPECT_THAT(throttle->CheckAllowed("alice"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(throttle->RecordFailure("alice"), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(LockoutCreateTest, RejectsBadPolicy) {
+  FakeClock clock;
+  InMemoryLoginAttemptStore store;
+  EXPECT_THAT(LoginThrottle::Create({.max_failures = 0}, &store, &clock),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(LoginThrottle::Create({.window = absl::ZeroDuration()}, &store, &clock),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(LoginThrottle::Create({.base_lockout = absl::Minutes(5),
+                                     .max_lockout = absl::Minutes(1)},
+                                    &store, &clock),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(LoginThrottle::Create({.max_lockout = absl::Minutes(16)}, &store, &clock),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace jit::auth
