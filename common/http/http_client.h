@@ -1,0 +1,88 @@
+// A small HTTP client interface for talking to identity providers, and its libcurl
+// implementation.
+//
+// CurlHttpClient: HTTPS only, certificates and host names verified, redirects never followed
+// (a provider endpoint that redirects is an error, not a hop to somewhere else), connect and
+// total timeouts, a cap on response size. Plain http is possible only when explicitly allowed
+// and only to 127.0.0.1 or [::1] (tests with a provider on loopback). Request bodies and
+// headers carry secrets (client secret, authorization code, PKCE verifier) and are never
+// logged; error messages name the URL without its query.
+#ifndef JIT_COMMON_HTTP_HTTP_CLIENT_H_
+#define JIT_COMMON_HTTP_HTTP_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/secret.h"
+
+namespace jit::http {
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+  std::string location;  // the Location header of a redirect, if any
+};
+
+// A request parameter or header whose value may be secret.
+struct Field {
+  std::string name;
+  SecretString value;
+};
+
+// Thread-safe.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // UNAVAILABLE for transport failures (connect, TLS, timeout); INVALID_ARGUMENT for a URL
+  // the client may not fetch. Any HTTP status is a successful response.
+  virtual absl::StatusOr<HttpResponse> Get(std::string_view url) = 0;
+  // POST with an application/x-www-form-urlencoded body.
+  virtual absl::StatusOr<HttpResponse> PostForm(std::string_view url,
+                                                const std::vector<Field>& form,
+                                                const std::vector<Field>& headers) = 0;
+};
+
+struct CurlHttpClientOptions {
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration total_timeout = absl::Seconds(10);
+  size_t max_response_bytes = 1024 * 1024;
+  // PEM bundle to trust instead of the system store ("" = system store).
+  std::string ca_file;
+  // Allow http:// to 127.0.0.1 and [::1] only. Never set in production.
+  bool allow_loopback_http = false;
+};
+
+// OK when `url` is https:// (or, with allow_loopback_http, http://127.0.0.1 or http://[::1])
+// with a host and no user info. INVALID_ARGUMENT otherwise.
+absl::Status CheckUrlAllowed(std::string_view url, bool allow_loopback_http);
+
+// The URL without query and fragment, for messages.
+std::string UrlForLog(std::string_view url);
+
+class CurlHttpClient final : public HttpClient {
+ public:
+  // INVALID_ARGUMENT for non-positive timeouts or limits; INTERNAL if libcurl cannot start.
+  static absl::StatusOr<std::unique_ptr<CurlHttpClient>> Create(CurlHttpClientOptions options);
+
+  absl::StatusOr<HttpResponse> Get(std::string_view url) override;
+  absl::StatusOr<HttpResponse> PostForm(std::string_view url, const std::vector<Field>& form,
+                                        const std::vector<Field>& headers) override;
+
+ private:
+  explicit CurlHttpClient(CurlHttpClientOptions options) : options_(std::move(options)) {}
+  absl::StatusOr<HttpResponse> Perform(std::string_view method, std::string_view url,
+                                       const SecretString* body,
+                                       const std::vector<Field>& headers);
+
+  const CurlHttpClientOptions options_;
+};
+
+}  // namespace jit::http
+
+#endif  // JIT_COMMON_HTTP_HTTP_CLIENT_H_
