@@ -65,6 +65,18 @@ absl::Status CheckUrlAllowed(std::string_view url, bool allow_loopback_http);
 // The URL without query and fragment, for messages.
 std::string UrlForLog(std::string_view url);
 
+// RFC 3986 percent-encoding: unreserved characters (ALPHA DIGIT - . _ ~) stay, every other
+// byte becomes %XX. For query parameters and form values.
+std::string PercentEncode(std::string_view s);
+
+// Decodes %XX and (for form/query values) '+' as space. INVALID_ARGUMENT for a malformed
+// escape.
+absl::StatusOr<std::string> PercentDecode(std::string_view s);
+
+// The value of query parameter `name` in `url` ("" when absent). For reading the code and
+// state from a redirect.
+absl::StatusOr<std::string> QueryParameter(std::string_view url, std::string_view name);
+
 class CurlHttpClient final : public HttpClient {
  public:
   // INVALID_ARGUMENT for non-positive timeouts or limits; INTERNAL if libcurl cannot start.

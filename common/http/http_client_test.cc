@@ -170,3 +170,25 @@ TEST_F(HttpsClientTest, UntrustedCertificateIsRefused) {
 
 }  // namespace
 }  // namespace jit::http
+
+namespace jit::http {
+namespace {
+
+TEST(PercentEncodingTest, RoundTripsAndReadsQueryParameters) {
+  EXPECT_EQ(PercentEncode("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
+  ASSERT_OK_AND_ASSIGN(std::string back, PercentDecode("a%20b%26c%3Dd%2F%C3%A9~"));
+  EXPECT_EQ(back, "a b&c=d/é~");
+  EXPECT_THAT(PercentDecode("%2"), ::jit::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PercentDecode("%zz"), ::jit::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(std::string code,
+                       QueryParameter("http://127.0.0.1:9/cb?state=s%2B1&code=a+b#frag", "code"));
+  EXPECT_EQ(code, "a b");
+  ASSERT_OK_AND_ASSIGN(std::string state,
+                       QueryParameter("http://127.0.0.1:9/cb?state=s%2B1&code=a+b", "state"));
+  EXPECT_EQ(state, "s+1");
+  ASSERT_OK_AND_ASSIGN(std::string none, QueryParameter("http://h/cb?x=1", "code"));
+  EXPECT_EQ(none, "");
+}
+
+}  // namespace
+}  // namespace jit::http
