@@ -1,0 +1,362 @@
+// The full authorization-code flow against a real OpenID provider started on 127.0.0.1:
+// discovery, JWKS, authorize redirect with code, token exchange with PKCE, ID token with
+// nonce, claims mapping; then what the client must refuse.
+#include "services/auth/oidc/oidc_connector.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "common/clock.h"
+#include "common/http/http_client.h"
+#include "common/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/auth/oidc/fake_oidc_provider.h"
+
+namespace jit::auth::oidc {
+namespace {
+
+using ::jit::auth::oidc::testing::FakeOidcProvider;
+using ::jit::testing::IsOk;
+using ::jit::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class OidcConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartProvider(jwt::JwsAlgorithm::kRS256); }
+
+  void StartProvider(jwt::JwsAlgorithm alg) {
+    provider_.reset();
+    provider_ = *FakeOidcProvider::Start({.alg = alg, .clock = &clock_});
+    provider_->SetClaims({{"email", "alice@example.com"},
+                          {"email_verified", true},
+                          {"groups", {"admins", "team-payments", "other"}},
+                          {"amr", {"pwd", "otp"}}});
+    http_ = *http::CurlHttpClient::Create({.allow_loopback_http = true});
+    connector_ = *OidcConnector::Create(Config(), http_.get(), &states_, &clock_);
+  }
+
+  OidcConnectorConfig Config(ClientAuthMethod auth = ClientAuthMethod::kClientSecretBasic) {
+    OidcConnectorConfig c;
+    c.name = "test-idp";
+    c.issuer_url = provider_->issuer();
+    c.client_id = "jit-test-client";
+    c.client_secret = SecretString(std::string("provider-s3cret"));
+    c.redirect_url = "http://127.0.0.1:9/callback";
+    c.client_auth = auth;
+    c.claims_to_roles = {{.claim = "groups", .value = "admins", .roles = {"admin"}},
+                         {.claim = "groups", .value = "team-*", .roles = {"dev"}},
+                         {.claim = "groups", .value = "^team-(.*)$", .roles = {"team-$1-member"}}};
+    c.claims_to_traits = {{.claim = "email", .trait = "logins", .value = "^([^@]+)@.*$"},
+                          {.claim = "groups", .trait = "kubernetes_groups"}};
+    c.allow_loopback_http = true;
+    return c;
+  }
+
+  // Plays the browser: opens the authorization URL and follows the provider's redirect
+  // back as far as reading code and state from it.
+  struct Callback {
+    std::string code;
+    std::string state;
+    std::string location;
+  };
+  absl::StatusOr<Callback> Authorize(const OidcLoginStart& start) {
+    absl::StatusOr<http::HttpResponse> r = http_->Get(start.authorization_url);
+    if (!r.ok()) return r.status();
+    if (r->status != 302) {
+      return absl::InternalError("authorize answered " + std::to_string(r->status) + ": " +
+                                 r->body);
+    }
+    Callback cb{*http::QueryParameter(r->location, "code"),
+                *http::QueryParameter(r->location, "state"), r->location};
+    return cb;
+  }
+
+  absl::StatusOr<OidcIdentity> FullFlow(OidcConnector& connector) {
+    absl::StatusOr<OidcLoginStart> start = connector.Begin("", absl::ZeroDuration());
+    if (!start.ok()) return start.status();
+    absl::StatusOr<Callback> cb = Authorize(*start);
+    if (!cb.ok()) return cb.status();
+    return connector.Complete(cb->state, cb->code);
+  }
+
+  FakeClock clock_{absl::Now()};
+  InMemoryOidcStateStore states_;
+  std::unique_ptr<FakeOidcProvider> provider_;
+  std::unique_ptr<http::CurlHttpClient> http_;
+  std::unique_ptr<OidcConnector> connector_;
+};
+
+TEST_F(OidcConnectorTest, FullCodeFlowMapsClaimsToRolesAndTraits) {
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::ZeroDuration()));
+  EXPECT_THAT(start.authorization_url, StartsWith(provider_->issuer() + "/authorize?"));
+  EXPECT_THAT(start.authorization_url, HasSubstr("code_challenge_method=S256"));
+  EXPECT_THAT(start.authorization_url, HasSubstr("scope=openid%20email%20profile"));
+  EXPECT_THAT(start.authorization_url, HasSubstr("&nonce="));
+  EXPECT_EQ(start.expire_time, clock_.Now() + absl::Minutes(10));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
+  EXPECT_THAT(cb.location, StartsWith("http://127.0.0.1:9/callback?code="));
+  EXPECT_EQ(cb.state, start.state);
+
+  ASSERT_OK_AND_ASSIGN(OidcIdentity id, connector_->Complete(cb.state, cb.code));
+  EXPECT_EQ(id.username, "alice@example.com");
+  EXPECT_EQ(id.subject, "user-1");
+  EXPECT_THAT(id.roles, ElementsAre("admin", "dev", "team-payments-member"));
+  EXPECT_THAT(id.traits.at("logins"), ElementsAre("alice"));
+  EXPECT_THAT(id.traits.at("kubernetes_groups"), ElementsAre("admins", "team-payments", "other"));
+  EXPECT_TRUE(id.mfa);  // amr contains "otp"
+  EXPECT_EQ(provider_->last_client_auth(), "basic");
+  EXPECT_EQ(provider_->jwks_fetches(), 1);
+
+  const jit::common::v1::Identity proto = id.ToIdentity();
+  EXPECT_EQ(proto.kind(), jit::common::v1::Identity::KIND_USER);
+  EXPECT_EQ(proto.auth_method(), "oidc:test-idp");
+  EXPECT_THAT(proto.roles(), ElementsAre("admin", "dev", "team-payments-member"));
+}
+
+TEST_F(OidcConnectorTest, ClientSecretPostWorks) {
+  auto post = *OidcConnector::Create(Config(ClientAuthMethod::kClientSecretPost), http_.get(),
+                                     &states_, &clock_);
+  EXPECT_THAT(FullFlow(*post), IsOk());
+  EXPECT_EQ(provider_->last_client_auth(), "post");
+}
+
+TEST_F(OidcConnectorTest, Es256ProviderWorks) {
+  StartProvider(jwt::JwsAlgorithm::kES256);
+  EXPECT_THAT(FullFlow(*connector_), IsOk());
+}
+
+TEST_F(OidcConnectorTest, WrongClientSecretIsRefusedByTheProvider) {
+  OidcConnectorConfig c = Config();
+  c.client_secret = SecretString(std::string("wrong"));
+  auto connector = *OidcConnector::Create(std::move(c), http_.get(), &states_, &clock_);
+  EXPECT_THAT(FullFlow(*connector),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("invalid_client")));
+}
+
+TEST_F(OidcConnectorTest, LoopbackRedirectOfTheCliIsUsed) {
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start,
+                       connector_->Begin("http://127.0.0.1:53123/callback", absl::Minutes(2)));
+  EXPECT_EQ(start.expire_time, clock_.Now() + absl::Minutes(2));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
+  EXPECT_THAT(cb.location, StartsWith("http://127.0.0.1:53123/callback?code="));
+  EXPECT_THAT(connector_->Complete(cb.state, cb.code), IsOk());
+}
+
+TEST_F(OidcConnectorTest, OtherRedirectUrlsAreRefused) {
+  for (const char* bad : {"https://evil.example.com/cb", "http://localhost:8080/cb",
+                          "http://127.0.0.1/cb", "http://127.0.0.1:80x/cb",
+                          "http://127.0.0.1:8080@evil.com/"}) {
+    EXPECT_THAT(connector_->Begin(bad, absl::ZeroDuration()),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
+  }
+}
+
+TEST_F(OidcConnectorTest, WrongNonceIsRefused) {
+  provider_->SetMisbehaviour({.wrong_nonce = true});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, "ID token nonce mismatch"));
+}
+
+TEST_F(OidcConnectorTest, WrongAudienceIsRefused) {
+  provider_->SetMisbehaviour({.audiences = {"someone-else"}});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, "ID token audience mismatch"));
+}
+
+TEST_F(OidcConnectorTest, SeveralAudiencesNeedAzp) {
+  provider_->SetMisbehaviour({.audiences = {"jit-test-client", "other"}});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("no azp")));
+  provider_->SetMisbehaviour({.audiences = {"jit-test-client", "other"}, .azp = "other"});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, "ID token azp mismatch"));
+  provider_->SetMisbehaviour({.audiences = {"jit-test-client", "other"}, .azp = "jit-test-client"});
+  EXPECT_THAT(FullFlow(*connector_), IsOk());
+}
+
+TEST_F(OidcConnectorTest, ExpiredIdTokenIsRefused) {
+  provider_->SetMisbehaviour(
+      {.lifetime = absl::Minutes(5), .issued_offset = -absl::Minutes(7)});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, "ID token expired"));
+}
+
+TEST_F(OidcConnectorTest, IdTokenFromTheFutureIsRefused) {
+  provider_->SetMisbehaviour({.issued_offset = absl::Minutes(5)});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, "ID token issued in the future"));
+}
+
+TEST_F(OidcConnectorTest, TamperedSignatureIsRefused) {
+  provider_->SetMisbehaviour({.tamper_signature = true});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("signature check failed")));
+}
+
+TEST_F(OidcConnectorTest, AlgNoneIsRefused) {
+  provider_->SetMisbehaviour({.alg_none = true});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("ID token is malformed")));
+}
+
+TEST_F(OidcConnectorTest, Hs256WithThePublicKeyIsRefused) {
+  provider_->SetMisbehaviour({.hs256_with_public_key = true});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("alg is not accepted")));
+}
+
+TEST_F(OidcConnectorTest, PkceMismatchIsRefusedByTheProvider) {
+  provider_->SetMisbehaviour({.pkce_mismatch = true});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "OIDC provider refused the code: invalid_grant"));
+}
+
+TEST_F(OidcConnectorTest, IssuerMismatchInIdTokenIsRefused) {
+  provider_->SetMisbehaviour({.id_token_issuer = "https://evil.example.com"});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, "ID token issuer mismatch"));
+}
+
+TEST_F(OidcConnectorTest, IssuerMismatchInDiscoveryIsRefused) {
+  provider_->SetMisbehaviour({.discovery_issuer = "https://evil.example.com"});
+  EXPECT_THAT(connector_->Begin("", absl::ZeroDuration()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("issuer")));
+}
+
+TEST_F(OidcConnectorTest, StateIsSingleUse) {
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::ZeroDuration()));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
+  ASSERT_THAT(connector_->Complete(cb.state, cb.code), IsOk());
+  EXPECT_THAT(connector_->Complete(cb.state, cb.code),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("state unknown")));
+}
+
+TEST_F(OidcConnectorTest, FailedCompletionStillConsumesTheState) {
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::ZeroDuration()));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
+  EXPECT_THAT(connector_->Complete(cb.state, "bogus-code"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("invalid_grant")));
+  EXPECT_THAT(connector_->Complete(cb.state, cb.code),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("state unknown")));
+}
+
+TEST_F(OidcConnectorTest, ExpiredStateIsRefused) {
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::Minutes(1)));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_THAT(connector_->Complete(cb.state, cb.code),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+}
+
+TEST_F(OidcConnectorTest, UnknownStateIsRefused) {
+  EXPECT_THAT(connector_->Complete("made-up", "code"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(connector_->Complete("", "code"), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(OidcConnectorTest, AnyReplicaCanComplete) {
+  // Two connectors (two replicas) sharing the state store.
+  auto other_http = *http::CurlHttpClient::Create({.allow_loopback_http = true});
+  auto replica = *OidcConnector::Create(Config(), other_http.get(), &states_, &clock_);
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::ZeroDuration()));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
+  EXPECT_THAT(replica->Complete(cb.state, cb.code), IsOk());
+}
+
+TEST_F(OidcConnectorTest, KeyRotationIsPickedUpThroughAnUnknownKid) {
+  ASSERT_THAT(FullFlow(*connector_), IsOk());
+  EXPECT_EQ(provider_->jwks_fetches(), 1);
+  ASSERT_THAT(provider_->RotateKey(), IsOk());
+  clock_.Advance(absl::Seconds(6));  // past the refresh rate limit
+  EXPECT_THAT(FullFlow(*connector_), IsOk());
+  EXPECT_EQ(provider_->jwks_fetches(), 2);
+}
+
+TEST_F(OidcConnectorTest, UnverifiedEmailIsRefused) {
+  provider_->SetClaims({{"email", "alice@example.com"}, {"email_verified", false}});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, "ID token email is not verified"));
+}
+
+TEST_F(OidcConnectorTest, MissingUsernameClaimIsRefused) {
+  provider_->SetClaims({{"name", "Alice"}});
+  EXPECT_THAT(FullFlow(*connector_),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("email is missing")));
+}
+
+TEST_F(OidcConnectorTest, NoMfaWithoutAmr) {
+  provider_->SetClaims({{"email", "bob@example.com"}, {"amr", {"pwd"}}});
+  ASSERT_OK_AND_ASSIGN(OidcIdentity id, FullFlow(*connector_));
+  EXPECT_FALSE(id.mfa);
+  EXPECT_TRUE(id.roles.empty());
+}
+
+TEST_F(OidcConnectorTest, UnreachableProviderIsUnavailable) {
+  OidcConnectorConfig c = Config();
+  c.issuer_url = "http://127.0.0.1:1";  // nothing listens on port 1
+  auto connector = *OidcConnector::Create(std::move(c), http_.get(), &states_, &clock_);
+  EXPECT_THAT(connector->Begin("", absl::ZeroDuration()),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(OidcConnectorConfigTest, RejectsBadConfigurationNamingTheField) {
+  FakeClock clock;
+  InMemoryOidcStateStore states;
+  auto http = *http::CurlHttpClient::Create({});
+  auto base = [] {
+    OidcConnectorConfig c;
+    c.name = "idp";
+    c.issuer_url = "https://idp.example.com";
+    c.client_id = "id";
+    c.client_secret = SecretString(std::string("secret"));
+    c.redirect_url = "https://jit.example.com/callback";
+    return c;
+  };
+  EXPECT_THAT(OidcConnector::Create(base(), http.get(), &states, &clock), IsOk());
+  struct Case {
+    const char* field;
+    std::function<void(OidcConnectorConfig&)> mutate;
+  };
+  const Case cases[] = {
+      {"issuer_url", [](auto& c) { c.issuer_url = "http://idp.example.com"; }},
+      {"client_id", [](auto& c) { c.client_id = ""; }},
+      {"client_secret", [](auto& c) { c.client_secret = SecretString(); }},
+      {"redirect_url", [](auto& c) { c.redirect_url = "http://jit.example.com/cb"; }},
+      {"scopes", [](auto& c) { c.scopes = {"email"}; }},
+      {"claims_to_roles[0]", [](auto& c) { c.claims_to_roles = {{.claim = "g", .value = "^(x$", .roles = {"r"}}}; }},
+      {"id_token_algorithms", [](auto& c) { c.id_token_algorithms = {jwt::JwsAlgorithm::kEdDSA}; }},
+      {"name", [](auto& c) { c.name = "Bad Name"; }},
+  };
+  for (const Case& tc : cases) {
+    OidcConnectorConfig c = base();
+    tc.mutate(c);
+    EXPECT_THAT(OidcConnector::Create(std::move(c), http.get(), &states, &clock),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(tc.field)))
+        << tc.field;
+  }
+}
+
+TEST(ReadSecretFileTest, ReadsTrimsAndChecksPermissions) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(tmp ? tmp : "/tmp") + "/client-secret";
+  {
+    std::ofstream out(path);
+    out << "s3cret\n";
+  }
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  ASSERT_OK_AND_ASSIGN(SecretString secret, ReadSecretFile(path));
+  EXPECT_EQ(secret.Reveal(), "s3cret");
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  EXPECT_THAT(ReadSecretFile(path),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chmod 600")));
+  EXPECT_THAT(ReadSecretFile(path + ".missing"), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+}  // namespace
+}  // namespace jit::auth::oidc
