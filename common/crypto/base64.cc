@@ -51,31 +51,42 @@ std::string Encode(std::string_view data, std::string_view alphabet, bool pad) {
   return out;
 }
 
-// Decodes unpadded text (padding, if any, was removed and checked by the caller).
+// Decodes unpadded text (padding, if any, was removed and checked by the caller). Tokens
+// are decoded on every fresh verification, so this works four characters at a time into a
+// buffer of the exact size.
 absl::StatusOr<std::string> DecodeUnpadded(std::string_view text,
                                            const std::array<int8_t, 256>& table,
                                            std::string_view what) {
-  if (text.size() % 4 == 1) {
-    return absl::InvalidArgumentError(std::string(what) + ": impossible length");
+  const size_t rem = text.size() % 4;
+  if (rem == 1) return absl::InvalidArgumentError(std::string(what) + ": impossible length");
+  std::string out(text.size() / 4 * 3 + (rem == 0 ? 0 : rem - 1), '\0');
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  char* o = out.data();
+  const size_t full = text.size() - rem;
+  int8_t bad = 0;  // the OR of all table values: negative if any character was invalid
+  for (size_t i = 0; i < full; i += 4) {
+    const int8_t a = table[in[i]], b = table[in[i + 1]], c = table[in[i + 2]], d = table[in[i + 3]];
+    bad |= a | b | c | d;
+    const uint32_t v = (static_cast<uint32_t>(a & 63) << 18) | (static_cast<uint32_t>(b & 63) << 12) |
+                       (static_cast<uint32_t>(c & 63) << 6) | static_cast<uint32_t>(d & 63);
+    *o++ = static_cast<char>(v >> 16);
+    *o++ = static_cast<char>(v >> 8);
+    *o++ = static_cast<char>(v);
   }
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : text) {
-    const int8_t v = table[c];
-    if (v < 0) return absl::InvalidArgumentError(std::string(what) + ": invalid character");
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+  if (rem != 0) {
+    const int8_t a = table[in[full]], b = table[in[full + 1]];
+    const int8_t c = rem == 3 ? table[in[full + 2]] : 0;
+    bad |= a | b | c;
+    const uint32_t v = (static_cast<uint32_t>(a & 63) << 18) |
+                       (static_cast<uint32_t>(b & 63) << 12) | (static_cast<uint32_t>(c & 63) << 6);
+    *o++ = static_cast<char>(v >> 16);
+    if (rem == 3) *o++ = static_cast<char>(v >> 8);
+    // Leftover bits must be zero, else two texts would decode to the same bytes.
+    if (bad >= 0 && ((rem == 2 && (v & 0xFFFF) != 0) || (rem == 3 && (v & 0xFF) != 0))) {
+      return absl::InvalidArgumentError(std::string(what) + ": non-canonical trailing bits");
     }
   }
-  // Leftover bits (2 or 4) must be zero, else two texts would decode to the same bytes.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-    return absl::InvalidArgumentError(std::string(what) + ": non-canonical trailing bits");
-  }
+  if (bad < 0) return absl::InvalidArgumentError(std::string(what) + ": invalid character");
   return out;
 }
 

@@ -36,7 +36,7 @@ inline constexpr size_t kMaxJwsBytes = 16 * 1024;
 struct UnverifiedJws {
   JwsAlgorithm alg;
   std::string kid;  // "" when the header has none.
-  nlohmann::json header;
+  std::string typ;  // "" when the header has none.
   std::string payload;        // Decoded payload bytes.
   std::string signing_input;  // ASCII(BASE64URL(header) || '.' || BASE64URL(payload)).
   std::string signature;      // Decoded signature bytes.

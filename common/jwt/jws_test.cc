@@ -85,7 +85,7 @@ TEST_F(JwsTest, SignedTokenCarriesKidAndTyp) {
                        SignCompactJws(JwsAlgorithm::kEdDSA, "k1", {{"sub", "alice"}}, *signer_));
   ASSERT_OK_AND_ASSIGN(UnverifiedJws jws, ParseCompactJws(token, kEdDsaOnly));
   EXPECT_EQ(jws.kid, "k1");
-  EXPECT_EQ(jws.header["typ"], "JWT");
+  EXPECT_EQ(jws.typ, "JWT");
   EXPECT_EQ(jws.payload, R"({"sub":"alice"})");
   EXPECT_THAT(VerifyJwsSignature(jws, key_), IsOk());
 }

@@ -8,7 +8,9 @@
 #define JIT_COMMON_JWT_STRICT_JSON_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
@@ -24,6 +26,36 @@ struct StrictJsonLimits {
 // without duplicate member names.
 absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text, std::string_view what,
                                                      const StrictJsonLimits& limits = {});
+
+// Bookkeeping for SAX handlers (nlohmann::json_sax) that parse hot-path documents (token
+// headers and claims) without building a DOM, with the same strictness: member names unique
+// per object at every depth, nesting bounded. Each call returns false and sets error() on a
+// violation.
+class JsonStructure {
+ public:
+  explicit JsonStructure(int max_depth) : max_depth_(max_depth) { open_.reserve(4); }
+  bool OpenObject() { return Open(true); }
+  bool OpenArray() { return Open(false); }
+  bool Key(const std::string& key);
+  void Close() {
+    if (!open_.empty()) open_.pop_back();
+  }
+  // Number of open containers: 1 while reading members of the top-level object.
+  int depth() const { return static_cast<int>(open_.size()); }
+  bool in_array() const { return !open_.empty() && !open_.back().is_object; }
+  const char* error() const { return error_; }
+
+ private:
+  struct Container {
+    bool is_object;
+    std::vector<std::string> keys;
+  };
+  bool Open(bool is_object);
+
+  std::vector<Container> open_;
+  int max_depth_;
+  const char* error_ = nullptr;
+};
 
 }  // namespace jit::jwt
 
