@@ -125,14 +125,14 @@ class GrpcAuthorizerTest : public ::testing::Test {
     keys_ = *JwksCache::Create(&source_, &clock_, {});
     tokens_ = *TokenVerifier::Create({.issuer = "jit-access", .audience = "jit-test"},
                                      keys_.get(), &revocation_, &clock_);
-    peers_ = *PeerCertificateVerifier::Create(Read(*dir_ + "/ca.crt"), &clock_);
+    peers_ = *PeerCertificateVerifier::Create(Read(*dir_ + "/internal-ca.pem"), &clock_);
     authorizer_ = *CallAuthorizer::Create(&table_, tokens_.get(), peers_.get());
     auth_service_ = std::make_unique<TestAuthService>(authorizer_.get());
 
     grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
-    ssl.pem_root_certs = Read(*dir_ + "/ca.crt");
+    ssl.pem_root_certs = Read(*dir_ + "/internal-ca.pem");
     ssl.pem_key_cert_pairs.push_back(
-        {Read(*dir_ + "/service-auth.key"), Read(*dir_ + "/service-auth.crt")});
+        {Read(*dir_ + "/auth.key"), Read(*dir_ + "/auth.pem")});
     std::shared_ptr<grpc::ServerCredentials> creds = grpc::SslServerCredentials(ssl);
     creds->SetAuthMetadataProcessor(
         std::make_shared<AuthorizingMetadataProcessor>(authorizer_.get()));
@@ -150,11 +150,11 @@ class GrpcAuthorizerTest : public ::testing::Test {
   // A channel presenting the given client certificate stem ("" = none) from `dir`.
   std::shared_ptr<grpc::Channel> Channel(const std::string& stem, const std::string& dir = "") {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = Read(*dir_ + "/ca.crt");
+    ssl.pem_root_certs = Read(*dir_ + "/internal-ca.pem");
     if (!stem.empty()) {
       const std::string d = dir.empty() ? *dir_ : dir;
       ssl.pem_private_key = Read(d + "/" + stem + ".key");
-      ssl.pem_cert_chain = Read(d + "/" + stem + ".crt");
+      ssl.pem_cert_chain = Read(d + "/" + stem + ".pem");
     }
     return grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::SslCredentials(ssl));
   }
@@ -258,18 +258,18 @@ TEST_F(GrpcAuthorizerTest, RevokedSessionIsUnauthenticated) {
 }
 
 TEST_F(GrpcAuthorizerTest, AllowedServiceCertificatePasses) {
-  grpc::Status s = ListActiveGrants(Channel("service-ca"));
+  grpc::Status s = ListActiveGrants(Channel("ca"));
   EXPECT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(requests_service_.calls.load(), 1);
   Identity identity;
-  ASSERT_TRUE(WhoAmI(Channel("service-ca"), "", &identity).ok());
+  ASSERT_TRUE(WhoAmI(Channel("ca"), "", &identity).ok());
   EXPECT_EQ(identity.kind(), Identity::KIND_SERVICE);
   EXPECT_EQ(identity.name(), "ca");
   EXPECT_EQ(identity.spiffe_id(), "spiffe://jit-access/service/ca");
 }
 
 TEST_F(GrpcAuthorizerTest, ServiceCertificateNotOnTheAllowlistIsPermissionDenied) {
-  grpc::Status s = ListActiveGrants(Channel("service-policy"));
+  grpc::Status s = ListActiveGrants(Channel("policy"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(s.error_message(), HasSubstr("service policy may not call"));
   EXPECT_EQ(requests_service_.calls.load(), 0);
@@ -292,7 +292,7 @@ TEST_F(GrpcAuthorizerTest, PersonCertificateIsNotAService) {
 
 TEST_F(GrpcAuthorizerTest, CertificateFromAnotherCaFailsTheHandshake) {
   // The server's TLS layer refuses it before any RPC: the client sees UNAVAILABLE.
-  grpc::Status s = ListActiveGrants(Channel("service-ca", *rogue_dir_));
+  grpc::Status s = ListActiveGrants(Channel("ca", *rogue_dir_));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(requests_service_.calls.load(), 0);
 }

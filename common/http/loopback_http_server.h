@@ -5,7 +5,7 @@
 
 #include <thread>
 
-#include "httplib.h"  // with Debian's feature defines, set by this target
+#include "httplib.h"  // //third_party:httplib carries Debian's feature defines
 
 namespace jit::http::testing {
 

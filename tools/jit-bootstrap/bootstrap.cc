@@ -75,13 +75,13 @@ absl::Status EnsureDir(const std::string& dir) {
 
 absl::StatusOr<pki::CertificateAuthority> LoadOrCreateCa(const BootstrapOptions& options,
                                                          absl::Time now, bool* created) {
-  const std::string crt = options.dir + "/ca.crt";
-  const std::string key = options.dir + "/ca.key";
+  const std::string crt = options.dir + "/internal-ca.pem";
+  const std::string key = options.dir + "/internal-ca.key";
   const bool have_crt = Exists(crt), have_key = Exists(key);
   *created = false;
   if (have_crt != have_key) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "found only one of ca.crt and ca.key in ", options.dir,
+        "found only one of internal-ca.pem and internal-ca.key in ", options.dir,
         "; restore the other or remove both to create a new CA"));
   }
   if (have_crt) {
@@ -99,8 +99,8 @@ absl::StatusOr<pki::CertificateAuthority> LoadOrCreateCa(const BootstrapOptions&
     absl::StatusOr<pki::CertificateInfo> info = pki::DescribeCertificate(ca->cert.get());
     if (!info.ok()) return info.status();
     if (info->not_after <= now) {
-      return absl::FailedPreconditionError("existing CA certificate has expired; remove ca.crt "
-                                           "and ca.key to create a new one");
+      return absl::FailedPreconditionError("existing CA certificate has expired; remove internal-ca.pem "
+                                           "and internal-ca.key to create a new one");
     }
     return ca;
   }
@@ -164,12 +164,12 @@ absl::Status CheckExisting(const pki::CertificateAuthority& ca, const std::strin
 absl::Status IssueOrKeep(const BootstrapOptions& options, const pki::CertificateAuthority& ca,
                          const std::string& stem, const pki::LeafOptions& leaf, absl::Time now,
                          BootstrapReport* report) {
-  const std::string crt = options.dir + "/" + stem + ".crt";
+  const std::string crt = options.dir + "/" + stem + ".pem";
   const std::string key = options.dir + "/" + stem + ".key";
   if (Exists(crt) || Exists(key)) {
     absl::Status existing = Exists(crt) && Exists(key)
                                 ? CheckExisting(ca, crt, key, leaf, now)
-                                : absl::FailedPreconditionError("only one of .crt/.key exists");
+                                : absl::FailedPreconditionError("only one of .pem/.key exists");
     if (existing.ok()) {
       report->kept.push_back(stem);
       return absl::OkStatus();
@@ -191,9 +191,10 @@ absl::Status IssueOrKeep(const BootstrapOptions& options, const pki::Certificate
 
 absl::StatusOr<BootstrapReport> Bootstrap(const BootstrapOptions& options, absl::Time now) {
   for (const std::string& s : options.services) {
-    if (!auth::IsValidServiceName(s)) {
+    if (!auth::IsValidServiceName(s) || s == "internal-ca") {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--services: invalid service name '", s, "' (want [a-z][a-z0-9-]{0,62})"));
+          "--services: invalid service name '", s,
+          "' (want [a-z][a-z0-9-]{0,62}; internal-ca is reserved)"));
     }
   }
   for (const std::string& u : options.users) {
@@ -218,10 +219,7 @@ absl::StatusOr<BootstrapReport> Bootstrap(const BootstrapOptions& options, absl:
                           .dns_sans = options.dns_sans,
                           .ip_sans = options.ip_sans,
                           .validity = options.cert_validity};
-    if (absl::Status s = IssueOrKeep(options, *ca, "service-" + service, leaf, now, &report);
-        !s.ok()) {
-      return s;
-    }
+    if (absl::Status s = IssueOrKeep(options, *ca, service, leaf, now, &report); !s.ok()) return s;
   }
   for (const std::string& user : options.users) {
     pki::LeafOptions leaf{.common_name = user,

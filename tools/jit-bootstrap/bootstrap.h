@@ -1,10 +1,11 @@
 // jit-bootstrap's logic: an internal CA and mTLS certificates for local runs and tests.
 //
-// Layout of `dir` (created 0700 when missing):
-//   ca.crt, ca.key                   the internal CA (EC P-256, CA:TRUE, pathlen 0)
-//   service-<name>.crt, .key         URI SAN spiffe://jit-access/service/<service> plus the
-//                                    requested DNS/IP SANs; server and client auth
-//   user-<name>.crt, .key            URI SAN spiffe://jit-access/user/<name>; client auth only
+// Layout of `dir` (created 0700 when missing), the same as tests/lib/gen_test_pki.sh and the
+// --tls_*_file flags of the services expect:
+//   internal-ca.pem, internal-ca.key  the internal CA (EC P-256, CA:TRUE, pathlen 0)
+//   <service>.pem, <service>.key      URI SAN spiffe://jit-access/service/<service> plus the
+//                                     requested DNS/IP SANs; server and client auth
+//   user-<name>.pem, user-<name>.key  URI SAN spiffe://jit-access/user/<name>; client auth only
 // Keys are written 0600, certificates 0644, each atomically (temp file + rename).
 //
 // Idempotent: an existing CA is reused (never replaced, even with force); an existing
@@ -35,7 +36,7 @@ struct BootstrapOptions {
 
 struct BootstrapReport {
   bool ca_created = false;
-  std::vector<std::string> issued;  // file stems: "service-auth", "user-alice"
+  std::vector<std::string> issued;  // file stems: "auth", "user-alice"
   std::vector<std::string> kept;
 };
 

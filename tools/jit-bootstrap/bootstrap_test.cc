@@ -52,16 +52,16 @@ class BootstrapTest : public ::testing::Test {
 TEST_F(BootstrapTest, CreatesCaAndServiceCertificatesWithTightModes) {
   ASSERT_OK_AND_ASSIGN(BootstrapReport report, Bootstrap(options_, kNow));
   EXPECT_TRUE(report.ca_created);
-  EXPECT_THAT(report.issued, ElementsAre("service-auth", "service-ca"));
+  EXPECT_THAT(report.issued, ElementsAre("auth", "ca"));
   EXPECT_EQ(Mode(dir_), 0700u);
-  EXPECT_EQ(Mode(dir_ + "/ca.key"), 0600u);
-  EXPECT_EQ(Mode(dir_ + "/ca.crt"), 0644u);
-  EXPECT_EQ(Mode(dir_ + "/service-auth.key"), 0600u);
-  EXPECT_EQ(Mode(dir_ + "/service-auth.crt"), 0644u);
+  EXPECT_EQ(Mode(dir_ + "/internal-ca.key"), 0600u);
+  EXPECT_EQ(Mode(dir_ + "/internal-ca.pem"), 0644u);
+  EXPECT_EQ(Mode(dir_ + "/auth.key"), 0600u);
+  EXPECT_EQ(Mode(dir_ + "/auth.pem"), 0644u);
 
-  ASSERT_OK_AND_ASSIGN(auto ca, pki::LoadCertificateAuthority(Read(dir_ + "/ca.crt"),
-                                                              Read(dir_ + "/ca.key")));
-  ASSERT_OK_AND_ASSIGN(auto leaf, pki::ParseCertificatePem(Read(dir_ + "/service-auth.crt")));
+  ASSERT_OK_AND_ASSIGN(auto ca, pki::LoadCertificateAuthority(Read(dir_ + "/internal-ca.pem"),
+                                                              Read(dir_ + "/internal-ca.key")));
+  ASSERT_OK_AND_ASSIGN(auto leaf, pki::ParseCertificatePem(Read(dir_ + "/auth.pem")));
   EXPECT_THAT(pki::VerifyCertificate(leaf.get(), ca.cert.get(), kNow), IsOk());
   ASSERT_OK_AND_ASSIGN(pki::CertificateInfo info, pki::DescribeCertificate(leaf.get()));
   EXPECT_THAT(info.uri_sans, ElementsAre("spiffe://jit-access/service/auth"));
@@ -71,41 +71,41 @@ TEST_F(BootstrapTest, CreatesCaAndServiceCertificatesWithTightModes) {
 
 TEST_F(BootstrapTest, SecondRunKeepsEverythingUnchanged) {
   ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
-  const std::string ca_before = Read(dir_ + "/ca.crt");
-  const std::string auth_before = Read(dir_ + "/service-auth.crt");
+  const std::string ca_before = Read(dir_ + "/internal-ca.pem");
+  const std::string auth_before = Read(dir_ + "/auth.pem");
   ASSERT_OK_AND_ASSIGN(BootstrapReport again, Bootstrap(options_, kNow + absl::Hours(1)));
   EXPECT_FALSE(again.ca_created);
   EXPECT_TRUE(again.issued.empty());
-  EXPECT_THAT(again.kept, ElementsAre("service-auth", "service-ca"));
-  EXPECT_EQ(Read(dir_ + "/ca.crt"), ca_before);
-  EXPECT_EQ(Read(dir_ + "/service-auth.crt"), auth_before);
+  EXPECT_THAT(again.kept, ElementsAre("auth", "ca"));
+  EXPECT_EQ(Read(dir_ + "/internal-ca.pem"), ca_before);
+  EXPECT_EQ(Read(dir_ + "/auth.pem"), auth_before);
 }
 
 TEST_F(BootstrapTest, AddingAServiceReusesTheCa) {
   ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
-  const std::string ca_before = Read(dir_ + "/ca.crt");
+  const std::string ca_before = Read(dir_ + "/internal-ca.pem");
   options_.services.push_back("policy");
   ASSERT_OK_AND_ASSIGN(BootstrapReport report, Bootstrap(options_, kNow));
   EXPECT_FALSE(report.ca_created);
-  EXPECT_THAT(report.issued, ElementsAre("service-policy"));
-  EXPECT_THAT(report.kept, UnorderedElementsAre("service-auth", "service-ca"));
-  EXPECT_EQ(Read(dir_ + "/ca.crt"), ca_before);
+  EXPECT_THAT(report.issued, ElementsAre("policy"));
+  EXPECT_THAT(report.kept, UnorderedElementsAre("auth", "ca"));
+  EXPECT_EQ(Read(dir_ + "/internal-ca.pem"), ca_before);
 }
 
 TEST_F(BootstrapTest, DifferentSansAreRefusedWithoutForce) {
   ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
-  const std::string before = Read(dir_ + "/service-auth.crt");
+  const std::string before = Read(dir_ + "/auth.pem");
   options_.dns_sans = {"auth.internal"};
   EXPECT_THAT(Bootstrap(options_, kNow),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--force")));
-  EXPECT_EQ(Read(dir_ + "/service-auth.crt"), before);
+  EXPECT_EQ(Read(dir_ + "/auth.pem"), before);
 
-  const std::string ca_before = Read(dir_ + "/ca.crt");
+  const std::string ca_before = Read(dir_ + "/internal-ca.pem");
   options_.force = true;
   ASSERT_OK_AND_ASSIGN(BootstrapReport forced, Bootstrap(options_, kNow));
-  EXPECT_THAT(forced.issued, ElementsAre("service-auth", "service-ca"));
-  EXPECT_NE(Read(dir_ + "/service-auth.crt"), before);
-  EXPECT_EQ(Read(dir_ + "/ca.crt"), ca_before);  // the CA is never replaced
+  EXPECT_THAT(forced.issued, ElementsAre("auth", "ca"));
+  EXPECT_NE(Read(dir_ + "/auth.pem"), before);
+  EXPECT_EQ(Read(dir_ + "/internal-ca.pem"), ca_before);  // the CA is never replaced
 }
 
 TEST_F(BootstrapTest, ExpiredCertificateNeedsForce) {
@@ -117,14 +117,14 @@ TEST_F(BootstrapTest, ExpiredCertificateNeedsForce) {
 
 TEST_F(BootstrapTest, ReadableKeyIsRefused) {
   ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
-  ASSERT_EQ(::chmod((dir_ + "/service-ca.key").c_str(), 0644), 0);
+  ASSERT_EQ(::chmod((dir_ + "/ca.key").c_str(), 0644), 0);
   EXPECT_THAT(Bootstrap(options_, kNow),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("group or others")));
 }
 
 TEST_F(BootstrapTest, HalfACaIsRefused) {
   ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
-  ASSERT_EQ(::unlink((dir_ + "/ca.key").c_str()), 0);
+  ASSERT_EQ(::unlink((dir_ + "/internal-ca.key").c_str()), 0);
   EXPECT_THAT(Bootstrap(options_, kNow),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("only one")));
 }
@@ -134,9 +134,9 @@ TEST_F(BootstrapTest, UserCertificateIsClientOnly) {
   options_.users = {"alice"};
   ASSERT_OK_AND_ASSIGN(BootstrapReport report, Bootstrap(options_, kNow));
   EXPECT_THAT(report.issued, ElementsAre("user-alice"));
-  ASSERT_OK_AND_ASSIGN(auto ca, pki::LoadCertificateAuthority(Read(dir_ + "/ca.crt"),
-                                                              Read(dir_ + "/ca.key")));
-  ASSERT_OK_AND_ASSIGN(auto leaf, pki::ParseCertificatePem(Read(dir_ + "/user-alice.crt")));
+  ASSERT_OK_AND_ASSIGN(auto ca, pki::LoadCertificateAuthority(Read(dir_ + "/internal-ca.pem"),
+                                                              Read(dir_ + "/internal-ca.key")));
+  ASSERT_OK_AND_ASSIGN(auto leaf, pki::ParseCertificatePem(Read(dir_ + "/user-alice.pem")));
   ASSERT_OK_AND_ASSIGN(pki::CertificateInfo info, pki::DescribeCertificate(leaf.get()));
   EXPECT_THAT(info.uri_sans, ElementsAre("spiffe://jit-access/user/alice"));
   EXPECT_THAT(pki::VerifyCertificate(leaf.get(), ca.cert.get(), kNow, false, true), IsOk());

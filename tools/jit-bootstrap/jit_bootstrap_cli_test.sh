@@ -8,27 +8,27 @@ DIR="${TEST_TMPDIR}/pki"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 out="$("$BIN" --dir="$DIR" --services=auth,ca --dns=localhost --ip=127.0.0.1)"
-grep -q "created CA $DIR/ca.crt" <<<"$out" || fail "no CA created: $out"
-grep -q "issued $DIR/service-ca.crt" <<<"$out" || fail "ca service not issued: $out"
+grep -q "created CA $DIR/internal-ca.pem" <<<"$out" || fail "no CA created: $out"
+grep -q "issued $DIR/ca.pem" <<<"$out" || fail "ca service not issued: $out"
 [[ "$(stat -c %a "$DIR")" == 700 ]] || fail "dir mode $(stat -c %a "$DIR")"
-for f in ca service-auth service-ca; do
+for f in internal-ca auth ca; do
   [[ "$(stat -c %a "$DIR/$f.key")" == 600 ]] || fail "$f.key mode"
-  [[ "$(stat -c %a "$DIR/$f.crt")" == 644 ]] || fail "$f.crt mode"
+  [[ "$(stat -c %a "$DIR/$f.pem")" == 644 ]] || fail "$f.pem mode"
 done
-openssl verify -CAfile "$DIR/ca.crt" -purpose sslserver "$DIR/service-auth.crt" >/dev/null \
+openssl verify -CAfile "$DIR/internal-ca.pem" -purpose sslserver "$DIR/auth.pem" >/dev/null \
   || fail "openssl verify (server)"
-openssl verify -CAfile "$DIR/ca.crt" -purpose sslclient "$DIR/service-auth.crt" >/dev/null \
+openssl verify -CAfile "$DIR/internal-ca.pem" -purpose sslclient "$DIR/auth.pem" >/dev/null \
   || fail "openssl verify (client)"
-openssl x509 -in "$DIR/service-auth.crt" -noout -ext subjectAltName \
+openssl x509 -in "$DIR/auth.pem" -noout -ext subjectAltName \
   | grep -q "URI:spiffe://jit-access/service/auth" || fail "URI SAN missing"
-openssl x509 -in "$DIR/ca.crt" -noout -ext basicConstraints | grep -q "CA:TRUE, pathlen:0" \
+openssl x509 -in "$DIR/internal-ca.pem" -noout -ext basicConstraints | grep -q "CA:TRUE, pathlen:0" \
   || fail "CA basicConstraints"
 
-sum_before="$(sha256sum "$DIR"/*.crt)"
+sum_before="$(sha256sum "$DIR"/*.pem)"
 out="$("$BIN" --dir="$DIR" --services=auth,ca --dns=localhost --ip=127.0.0.1)"
 grep -q "reused CA" <<<"$out" || fail "CA not reused: $out"
-grep -q "kept $DIR/service-auth.crt" <<<"$out" || fail "not kept: $out"
-[[ "$(sha256sum "$DIR"/*.crt)" == "$sum_before" ]] || fail "files changed on rerun"
+grep -q "kept $DIR/auth.pem" <<<"$out" || fail "not kept: $out"
+[[ "$(sha256sum "$DIR"/*.pem)" == "$sum_before" ]] || fail "files changed on rerun"
 
 if err="$("$BIN" --dir="$DIR" --services=auth --dns=other 2>&1)"; then
   fail "changed SANs accepted without --force"
@@ -36,8 +36,9 @@ fi
 grep -q -- "--force" <<<"$err" || fail "refusal does not mention --force: $err"
 
 "$BIN" --dir="$DIR" --services=auth --dns=other --force >/dev/null || fail "--force failed"
-openssl x509 -in "$DIR/service-auth.crt" -noout -ext subjectAltName | grep -q "DNS:other" \
+openssl x509 -in "$DIR/auth.pem" -noout -ext subjectAltName | grep -q "DNS:other" \
   || fail "forced certificate lacks new SAN"
 
 if "$BIN" --dir="$DIR" --services=Bad_Name 2>/dev/null; then fail "bad name accepted"; fi
+if "$BIN" --dir="$DIR" --services=internal-ca 2>/dev/null; then fail "reserved name accepted"; fi
 echo PASS

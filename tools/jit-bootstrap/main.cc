@@ -18,7 +18,8 @@
 #include "absl/time/clock.h"
 #include "tools/jit-bootstrap/bootstrap.h"
 
-ABSL_FLAG(std::string, dir, "", "Directory for ca.crt/ca.key and the certificates (required).");
+ABSL_FLAG(std::string, dir, "",
+          "Directory for internal-ca.pem/.key and the certificates (required).");
 ABSL_FLAG(std::vector<std::string>, services,
           std::vector<std::string>({"auth", "ca", "requests", "policy", "audit"}),
           "Services to issue certificates for (comma-separated).");
@@ -59,12 +60,13 @@ int main(int argc, char** argv) {
     std::cerr << "jit-bootstrap: " << report.status().message() << "\n";
     return 1;
   }
-  std::cout << (report->ca_created ? "created CA " : "reused CA ") << options.dir << "/ca.crt\n";
+  std::cout << (report->ca_created ? "created CA " : "reused CA ") << options.dir
+            << "/internal-ca.pem\n";
   for (const auto& stem : report->issued) {
-    std::cout << "issued " << options.dir << "/" << stem << ".crt\n";
+    std::cout << "issued " << options.dir << "/" << stem << ".pem\n";
   }
   for (const auto& stem : report->kept) {
-    std::cout << "kept " << options.dir << "/" << stem << ".crt\n";
+    std::cout << "kept " << options.dir << "/" << stem << ".pem\n";
   }
   return 0;
 }
