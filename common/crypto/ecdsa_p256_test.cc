@@ -22,7 +22,9 @@ TEST(EcdsaP256Test, SignsAndVerifiesInBothEncodings) {
     ASSERT_OK_AND_ASSIGN(auto signer, EcdsaP256Signer::Create(std::move(key), enc));
     ASSERT_OK_AND_ASSIGN(auto verifier, EcdsaP256Verifier::Create(std::move(pub), enc));
     ASSERT_OK_AND_ASSIGN(std::string sig, signer->Sign("data"));
-    if (enc == EcdsaSignatureEncoding::kIeeeP1363) EXPECT_EQ(sig.size(), 64u);
+    if (enc == EcdsaSignatureEncoding::kIeeeP1363) {
+      EXPECT_EQ(sig.size(), 64u);
+    }
     EXPECT_THAT(verifier->Verify(sig, "data"), IsOk());
     EXPECT_THAT(verifier->Verify(sig, "dat4"), StatusIs(absl::StatusCode::kInvalidArgument));
     sig[5] ^= 0x40;

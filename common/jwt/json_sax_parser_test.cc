@@ -63,7 +63,9 @@ void ExpectSameAsNlohmann(const std::string& text) {
   const Outcome ours = Ours(text);
   const Outcome theirs = Theirs(text);
   ASSERT_EQ(ours.ok, theirs.ok) << "input: " << ::testing::PrintToString(text);
-  if (ours.ok) EXPECT_EQ(ours.events, theirs.events) << "input: " << ::testing::PrintToString(text);
+  if (ours.ok) {
+    EXPECT_EQ(ours.events, theirs.events) << "input: " << ::testing::PrintToString(text);
+  }
 }
 
 const std::vector<std::string>& Corpus() {
