@@ -45,21 +45,7 @@ grpc::Status AuthorizingMetadataProcessor::Process(const InputMetadata& auth_met
                  LogSafe(std::string(identity.status().message())));
     return ToGrpcStatus(identity.status(), method);
   }
-  // An earlier value cannot exist (clients cannot set properties); add ours.
-  context->AddProperty(kIdentityProperty, identity->SerializeAsString());
   return grpc::Status::OK;
-}
-
-absl::StatusOr<Identity> CallerIdentity(const grpc::ServerContext& context) {
-  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth == nullptr) return absl::UnauthenticatedError("no authenticated caller");
-  const std::vector<grpc::string_ref> values = auth->FindPropertyValues(kIdentityProperty);
-  if (values.size() != 1) return absl::UnauthenticatedError("no authenticated caller");
-  Identity identity;
-  if (!identity.ParseFromArray(values[0].data(), static_cast<int>(values[0].size()))) {
-    return absl::InternalError("caller identity property is corrupt");
-  }
-  return identity;
 }
 
 absl::StatusOr<Identity> AuthorizeServerCall(const CallAuthorizer& authorizer,

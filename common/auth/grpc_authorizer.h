@@ -1,20 +1,20 @@
-// gRPC glue for CallAuthorizer.
+// gRPC glue for CallAuthorizer. Both pieces fail closed; a server uses both:
 //
-// Two ways to use it on a server (both fail closed):
-//
-// 1. Before any handler runs (preferred): install the processor on the server credentials.
-//      auto creds = grpc::SslServerCredentials(ssl_options);  // mTLS, request+verify client certs
+// 1. A gate before any handler runs: install the processor on the server credentials.
+//      auto creds = grpc::SslServerCredentials(ssl_options);  // request + verify client certs
 //      creds->SetAuthMetadataProcessor(
 //          std::make_shared<AuthorizingMetadataProcessor>(authorizer.get()));
 //    A refused call ends with the exact code (UNAUTHENTICATED / PERMISSION_DENIED /
-//    UNAVAILABLE) and the handler is never called. Handlers read the established identity:
-//      ASSIGN_OR_RETURN(Identity caller, CallerIdentity(*context));
-//    (gRPC's experimental server interceptors in 1.51 cannot end a call with a status of
-//    their choosing, hence the processor.)
+//    UNAVAILABLE) and its handler is never called. (gRPC 1.51's experimental server
+//    interceptors cannot end a call with a status of their choosing, hence the processor.)
 //
-// 2. Inside a handler, when a processor cannot be installed:
+// 2. The caller's identity inside a handler:
 //      ASSIGN_OR_RETURN(Identity caller,
 //          AuthorizeServerCall(*authorizer, *context, "/jit.ca.v1.CaService/RotateCa"));
+//    This authorizes again from the call's own credentials (a cache hit for the token and
+//    the peer certificate: well under a microsecond). The processor cannot hand its result
+//    to the handler: gRPC 1.51 shares one AuthContext among the calls of a connection, so a
+//    property set for one call would be seen by the others.
 #ifndef JIT_COMMON_AUTH_GRPC_AUTHORIZER_H_
 #define JIT_COMMON_AUTH_GRPC_AUTHORIZER_H_
 
@@ -30,12 +30,8 @@
 
 namespace jit::auth {
 
-// Name of the AuthContext property in which the processor stores the serialized Identity.
-// Clients cannot set AuthContext properties; only server-side code can.
-inline constexpr char kIdentityProperty[] = "jit-identity";
-
-// Runs the CallAuthorizer for every call, before the handler. Thread-safe; `authorizer` is
-// not owned and must outlive the server.
+// Runs the CallAuthorizer for every call, before the handler; records nothing. Thread-safe;
+// `authorizer` is not owned and must outlive the server.
 class AuthorizingMetadataProcessor final : public grpc::AuthMetadataProcessor {
  public:
   explicit AuthorizingMetadataProcessor(const CallAuthorizer* authorizer)
@@ -52,11 +48,7 @@ class AuthorizingMetadataProcessor final : public grpc::AuthMetadataProcessor {
   const CallAuthorizer* const authorizer_;
 };
 
-// The identity the processor established for this call. UNAUTHENTICATED when there is none
-// (the processor is not installed: never serve such a call).
-absl::StatusOr<jit::common::v1::Identity> CallerIdentity(const grpc::ServerContext& context);
-
-// Authorizes a call from inside its handler (way 2 above).
+// The caller's identity for a call to `full_method` (way 2 above), or the refusal.
 absl::StatusOr<jit::common::v1::Identity> AuthorizeServerCall(const CallAuthorizer& authorizer,
                                                               const grpc::ServerContext& context,
                                                               std::string_view full_method);

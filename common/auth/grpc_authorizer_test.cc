@@ -46,15 +46,16 @@ grpc::Status FromAbsl(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
-// AuthService handlers: WhoAmI echoes the identity the processor established; Logout checks
-// authorization itself (way 2); GetJwks is public.
+// AuthService handlers: WhoAmI echoes the caller's identity; GetJwks is public; Logout is
+// missing from the test's table (the processor must refuse it before the handler).
 class TestAuthService final : public jit::auth::v1::AuthService::Service {
  public:
   explicit TestAuthService(const CallAuthorizer* authorizer) : authorizer_(authorizer) {}
   grpc::Status WhoAmI(grpc::ServerContext* context, const jit::auth::v1::WhoAmIRequest*,
                       jit::auth::v1::WhoAmIResponse* response) override {
     ++calls;
-    absl::StatusOr<Identity> caller = CallerIdentity(*context);
+    absl::StatusOr<Identity> caller =
+        AuthorizeServerCall(*authorizer_, *context, "/jit.auth.v1.AuthService/WhoAmI");
     if (!caller.ok()) return FromAbsl(caller.status());
     *response->mutable_identity() = *caller;
     return grpc::Status::OK;
@@ -81,15 +82,20 @@ class TestAuthService final : public jit::auth::v1::AuthService::Service {
 
 class TestRequestsService final : public jit::requests::v1::RequestsService::Service {
  public:
+  explicit TestRequestsService(const CallAuthorizer* authorizer) : authorizer_(authorizer) {}
   grpc::Status ListActiveGrants(grpc::ServerContext* context,
                                 const jit::requests::v1::ListActiveGrantsRequest*,
                                 jit::requests::v1::ListActiveGrantsResponse*) override {
     ++calls;
-    absl::StatusOr<Identity> caller = CallerIdentity(*context);
+    absl::StatusOr<Identity> caller = AuthorizeServerCall(
+        *authorizer_, *context, "/jit.requests.v1.RequestsService/ListActiveGrants");
     if (!caller.ok()) return FromAbsl(caller.status());
     return grpc::Status::OK;
   }
   std::atomic<int> calls{0};
+
+ private:
+  const CallAuthorizer* const authorizer_;
 };
 
 class GrpcAuthorizerTest : public ::testing::Test {
@@ -128,6 +134,7 @@ class GrpcAuthorizerTest : public ::testing::Test {
     peers_ = *PeerCertificateVerifier::Create(Read(*dir_ + "/internal-ca.pem"), &clock_);
     authorizer_ = *CallAuthorizer::Create(&table_, tokens_.get(), peers_.get());
     auth_service_ = std::make_unique<TestAuthService>(authorizer_.get());
+    requests_service_ = std::make_unique<TestRequestsService>(authorizer_.get());
 
     grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
     ssl.pem_root_certs = Read(*dir_ + "/internal-ca.pem");
@@ -139,7 +146,7 @@ class GrpcAuthorizerTest : public ::testing::Test {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", creds, &port_);
     builder.RegisterService(auth_service_.get());
-    builder.RegisterService(&requests_service_);
+    builder.RegisterService(requests_service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port_, 0);
@@ -199,7 +206,7 @@ class GrpcAuthorizerTest : public ::testing::Test {
   std::unique_ptr<PeerCertificateVerifier> peers_;
   std::unique_ptr<CallAuthorizer> authorizer_;
   std::unique_ptr<TestAuthService> auth_service_;
-  TestRequestsService requests_service_;
+  std::unique_ptr<TestRequestsService> requests_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
@@ -214,6 +221,37 @@ TEST_F(GrpcAuthorizerTest, ValidTokenReachesTheHandlerWithTheUserIdentity) {
   EXPECT_EQ(identity.kind(), Identity::KIND_USER);
   EXPECT_EQ(identity.name(), "alice");
   EXPECT_EQ(identity.session_id(), "sess-1");
+}
+
+TEST_F(GrpcAuthorizerTest, EachCallOnOneConnectionGetsItsOwnIdentity) {
+  // The identity is stored in the per-call AuthContext: calls sharing a connection must not
+  // see each other's.
+  auto channel = Channel("ca");
+  const absl::Time now = clock_.Now();
+  const std::string bob =
+      *key_.issuer->Issue(TestUser("bob", "sess-bob"), now, now + absl::Hours(1));
+  for (int round = 0; round < 3; ++round) {
+    Identity identity;
+    ASSERT_TRUE(WhoAmI(channel, Token(), &identity).ok());
+    EXPECT_EQ(identity.name(), "alice");
+    ASSERT_TRUE(WhoAmI(channel, bob, &identity).ok());
+    EXPECT_EQ(identity.name(), "bob");
+    ASSERT_TRUE(WhoAmI(channel, "", &identity).ok());
+    EXPECT_EQ(identity.kind(), Identity::KIND_SERVICE);
+    EXPECT_EQ(identity.name(), "ca");
+  }
+}
+
+TEST_F(GrpcAuthorizerTest, EveryCallOnAConnectionPassesTheGate) {
+  // The processor runs per call, not per connection: after an accepted call, a call without
+  // credentials on the same connection is refused before its handler.
+  auto channel = Channel("");
+  ASSERT_TRUE(WhoAmI(channel, Token()).ok());
+  EXPECT_EQ(auth_service_->calls.load(), 1);
+  EXPECT_EQ(WhoAmI(channel, "").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ListActiveGrants(channel, Token()).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(auth_service_->calls.load(), 1);
+  EXPECT_EQ(requests_service_->calls.load(), 0);
 }
 
 TEST_F(GrpcAuthorizerTest, NoTokenIsUnauthenticated) {
@@ -260,7 +298,7 @@ TEST_F(GrpcAuthorizerTest, RevokedSessionIsUnauthenticated) {
 TEST_F(GrpcAuthorizerTest, AllowedServiceCertificatePasses) {
   grpc::Status s = ListActiveGrants(Channel("ca"));
   EXPECT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(requests_service_.calls.load(), 1);
+  EXPECT_EQ(requests_service_->calls.load(), 1);
   Identity identity;
   ASSERT_TRUE(WhoAmI(Channel("ca"), "", &identity).ok());
   EXPECT_EQ(identity.kind(), Identity::KIND_SERVICE);
@@ -272,13 +310,13 @@ TEST_F(GrpcAuthorizerTest, ServiceCertificateNotOnTheAllowlistIsPermissionDenied
   grpc::Status s = ListActiveGrants(Channel("policy"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(s.error_message(), HasSubstr("service policy may not call"));
-  EXPECT_EQ(requests_service_.calls.load(), 0);
+  EXPECT_EQ(requests_service_->calls.load(), 0);
 }
 
 TEST_F(GrpcAuthorizerTest, UserTokenOnAServiceOnlyMethodIsPermissionDenied) {
   grpc::Status s = ListActiveGrants(Channel(""), Token());
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(requests_service_.calls.load(), 0);
+  EXPECT_EQ(requests_service_->calls.load(), 0);
 }
 
 TEST_F(GrpcAuthorizerTest, NoCredentialsOnAServiceOnlyMethodIsUnauthenticated) {
@@ -294,7 +332,7 @@ TEST_F(GrpcAuthorizerTest, CertificateFromAnotherCaFailsTheHandshake) {
   // The server's TLS layer refuses it before any RPC: the client sees UNAVAILABLE.
   grpc::Status s = ListActiveGrants(Channel("ca", *rogue_dir_));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(requests_service_.calls.load(), 0);
+  EXPECT_EQ(requests_service_->calls.load(), 0);
 }
 
 TEST_F(GrpcAuthorizerTest, PublicMethodNeedsNoCredentials) {
@@ -316,15 +354,13 @@ TEST_F(GrpcAuthorizerTest, MethodMissingFromTheTableIsPermissionDeniedBeforeTheH
   EXPECT_EQ(auth_service_->calls.load(), 0);
 }
 
-TEST_F(GrpcAuthorizerTest, HandlerSideAuthorizationSeesTheSameCredentials) {
-  // Way 2: AuthorizeServerCall inside a handler, checked with a table that has Logout.
+TEST_F(GrpcAuthorizerTest, HandlerSideAuthorizationWithoutCredentialsFails) {
   MethodAuthorizationTable with_logout =
       *MethodAuthorizationTable::Create({{"/jit.auth.v1.AuthService/Logout", Users()}});
   auto authorizer = *CallAuthorizer::Create(&with_logout, tokens_.get(), peers_.get());
   grpc::ServerContext unused;  // no peer, no metadata
   EXPECT_THAT(AuthorizeServerCall(*authorizer, unused, "/jit.auth.v1.AuthService/Logout"),
               ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "missing bearer token"));
-  EXPECT_THAT(CallerIdentity(unused), ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 }  // namespace
