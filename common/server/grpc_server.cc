@@ -35,7 +35,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen_address, MakeServerCredentials(options.tls), &port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = MakeServerCredentials(options.tls);
+  if (options.auth_processor != nullptr) {
+    credentials->SetAuthMetadataProcessor(options.auth_processor);
+  }
+  builder.AddListeningPort(options.listen_address, credentials, &port);
   grpc::ResourceQuota quota(absl::StrCat("jit-", options.service_name));
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);

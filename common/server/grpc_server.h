@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "common/server/metrics.h"
 #include "common/server/tls.h"
+#include "grpcpp/security/auth_metadata_processor.h"
 #include "grpcpp/server.h"
 #include "grpcpp/support/server_interceptor.h"
 
@@ -45,6 +46,9 @@ struct GrpcServerOptions {
   // together with the pool size).
   int max_threads = 64;
   int max_receive_message_bytes = 4 << 20;
+  // Runs before every call's handler and may refuse it (authentication and per-method
+  // authorization, common/auth). Null: no gate (tests of the server alone).
+  std::shared_ptr<grpc::AuthMetadataProcessor> auth_processor;
 };
 
 class GrpcServer {

@@ -8,6 +8,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/auth/remote_token_sources.h"
+#include "common/client/peer.h"
 #include "common/config/flags.h"
 #include "common/db/conninfo.h"
 #include "common/server/metrics.h"
@@ -41,6 +43,9 @@ ABSL_FLAG(std::string, ca_addr, "localhost:7102", "ca service host:port");
 ABSL_FLAG(std::string, requests_addr, "localhost:7103", "requests service host:port");
 ABSL_FLAG(std::string, policy_addr, "localhost:7104", "policy service host:port");
 ABSL_FLAG(std::string, audit_addr, "localhost:7105", "audit service host:port");
+ABSL_FLAG(std::string, token_issuer, "jit-access", "Issuer (iss) of accepted session tokens");
+ABSL_FLAG(std::string, token_audience, "jit-access",
+          "Audience (aud) accepted session tokens must name");
 
 namespace jit::server {
 namespace {
@@ -120,6 +125,8 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name,
              .requests = absl::GetFlag(FLAGS_requests_addr),
              .policy = absl::GetFlag(FLAGS_policy_addr),
              .audit = absl::GetFlag(FLAGS_audit_addr)};
+  c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
+  c.token_audience = absl::GetFlag(FLAGS_token_audience);
 
   RETURN_IF_ERROR(ValidateHostPort("listen_addr", c.listen_addr));
   RETURN_IF_ERROR(ValidateHostPort("metrics_addr", c.metrics_addr));
@@ -146,6 +153,10 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name,
   RETURN_IF_ERROR(ValidateHostPort("requests_addr", c.peers.requests));
   RETURN_IF_ERROR(ValidateHostPort("policy_addr", c.peers.policy));
   RETURN_IF_ERROR(ValidateHostPort("audit_addr", c.peers.audit));
+  if (c.token_issuer.empty()) return absl::InvalidArgumentError("token_issuer: must be set");
+  if (c.token_audience.empty()) {
+    return absl::InvalidArgumentError("token_audience: must be set");
+  }
   return c;
 }
 
@@ -184,21 +195,42 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   if (!exposer.ok()) return FailStart(definition.name, exposer.status());
   GrpcServerMetrics metrics(definition.name, *registry, RealClock::Get());
 
+  // Authentication: session tokens (keys and revocations from auth, or the service's own
+  // sources) and service certificates, checked against the project's method table.
+  client::PeerClient auth_peer("auth", config->peers.auth, *tls, config->rpc_timeout);
+  absl::StatusOr<auth::TokenSources> sources =
+      definition.token_sources
+          ? definition.token_sources(*config, **pool, RealClock::Get())
+          : absl::StatusOr<auth::TokenSources>(auth::TokenSources{
+                .jwks = std::make_unique<auth::RemoteJwksSource>(&auth_peer),
+                .revocations = std::make_unique<auth::RemoteRevocationFeed>(&auth_peer)});
+  if (!sources.ok()) return FailStart(definition.name, sources.status());
+  absl::StatusOr<std::unique_ptr<auth::ServiceAuth>> service_auth = auth::ServiceAuth::Create(
+      {.token_issuer = config->token_issuer,
+       .token_audience = config->token_audience,
+       .ca_bundle_pem = tls->ca_pem,
+       .table = &auth::JitMethodTable()},
+      *std::move(sources), &RealClock::Get());
+  if (!service_auth.ok()) return FailStart(definition.name, service_auth.status());
+
   ServiceRuntime runtime{.config = *config,
                          .pool = **pool,
                          .clock = RealClock::Get(),
                          .registry = *registry,
-                         .tls = *tls};
+                         .tls = *tls,
+                         .authorizer = (*service_auth)->authorizer()};
   absl::StatusOr<std::unique_ptr<ServiceApp>> app = definition.build(runtime);
   if (!app.ok()) return FailStart(definition.name, app.status());
 
   GrpcServerOptions options{.service_name = definition.name,
                             .listen_address = config->listen_addr,
                             .tls = *tls,
-                            .max_threads = config->max_threads};
+                            .max_threads = config->max_threads,
+                            .auth_processor = (*service_auth)->MetadataProcessor()};
   absl::StatusOr<std::unique_ptr<GrpcServer>> server =
       GrpcServer::Start(options, (*app)->Services(), &metrics, (*app)->Interceptors());
   if (!server.ok()) return FailStart(definition.name, server.status());
+  (*service_auth)->StartBackgroundRefresh();
   spdlog::info("serving jit.{}.v1 on {} (port {}), metrics on {}", definition.name,
                config->listen_addr, (*server)->port(), config->metrics_addr);
 
@@ -208,6 +240,7 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   (*server)->Shutdown(config->drain_timeout);
   server->reset();
   app->reset();
+  service_auth->reset();
   spdlog::info("stopped");
   return 0;
 }

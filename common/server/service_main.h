@@ -17,6 +17,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth/call_authorizer.h"
+#include "common/auth/service_auth.h"
 #include "common/clock.h"
 #include "common/db/migrations.h"
 #include "common/db/pg_pool.h"
@@ -52,6 +54,9 @@ struct ServiceConfig {
   int max_threads = 64;
   absl::Duration rpc_timeout = absl::Seconds(5);
   PeerAddresses peers;
+  // Session tokens must carry this issuer and audience.
+  std::string token_issuer = "jit-access";
+  std::string token_audience = "jit-access";
 };
 
 // Reads the common flags for service `name` with its default ports. INVALID_ARGUMENT names
@@ -66,6 +71,9 @@ struct ServiceRuntime {
   const Clock& clock;
   prometheus::Registry& registry;
   const TlsMaterial& tls;  // This service's identity, for calls to peers.
+  // Who is calling: handlers call auth::AuthorizeServerCall(authorizer, context, method).
+  // Every call has already passed the same check before its handler runs.
+  const auth::CallAuthorizer& authorizer;
 };
 
 // The objects of a running service.
@@ -90,6 +98,11 @@ struct ServiceDefinition {
   std::vector<db::Migration> migrations;
   // Builds the service objects; errors end start-up with exit 1.
   std::function<absl::StatusOr<std::unique_ptr<ServiceApp>>(ServiceRuntime&)> build;
+  // Where session-token keys and revocations come from. Unset: from the auth service over
+  // mTLS (GetJwks, ListRevokedSessions). The auth service reads its own tables instead.
+  std::function<absl::StatusOr<auth::TokenSources>(const ServiceConfig&, db::PgPool&,
+                                                   const Clock&)>
+      token_sources;
 };
 
 // Runs the whole life of a service process; returns the exit code for main().

@@ -23,7 +23,7 @@ deploy/lib/ensure_deps.sh
 say "building (bazel, -c opt)"
 disk_cache="${JIT_BAZEL_DISK_CACHE:-$HOME/.cache/jit-access/bazel-disk}"
 mkdir -p "$disk_cache"
-targets=(//tools/health_probe:jit-health-probe)
+targets=(//tools/health_probe:jit-health-probe //tools/jit-bootstrap)
 for s in "${services[@]}"; do targets+=("//services/$s:jit-$s"); done
 bazel build -c opt --disk_cache="$disk_cache" "${targets[@]}" 2>&1 |
   grep -E '^(ERROR|FAILED)|error:' >&2 || true
@@ -38,13 +38,13 @@ for s in "${services[@]}"; do
   install -m 0755 "$bazel_bin/services/$s/jit-$s" "$state/bin/jit-$s"
 done
 install -m 0755 "$bazel_bin/tools/health_probe/jit-health-probe" "$state/bin/"
+install -m 0755 "$bazel_bin/tools/jit-bootstrap/jit-bootstrap" "$state/bin/"
 
-# 3. TLS material, once: an internal CA and one certificate per service (URI SAN
-#    spiffe://jit-access/service/<name>), plus one for local admin tools.
-if [[ ! -f "$state/pki/internal-ca.pem" || ! -f "$state/pki/admin.pem" ]]; then
-  say "creating local TLS material in $state/pki"
-  tests/lib/gen_test_pki.sh "$state/pki" "${services[@]}" admin
-fi
+# 3. TLS material (kept across runs; jit-bootstrap reuses what exists): an internal CA,
+#    one certificate per service (URI SAN spiffe://jit-access/service/<name>) and one for
+#    the local admin (spiffe://jit-access/user/admin).
+"$state/bin/jit-bootstrap" --dir="$state/pki" --services="$(IFS=,; echo "${services[*]}")" \
+  --users=admin --dns=localhost --ip=127.0.0.1 >/dev/null
 
 # 4. PostgreSQL: one database `jit`, one login role per service owning its own schema.
 pg_url="$(tests/lib/pg.sh start "$state/pg")"
@@ -86,7 +86,7 @@ done
 # 6. Wait until each reports SERVING on gRPC health (or died).
 probe() {
   "$state/bin/jit-health-probe" --addr="localhost:${grpc_port[$1]}" \
-    --tls_cert_file="$state/pki/admin.pem" --tls_key_file="$state/pki/admin.key" \
+    --tls_cert_file="$state/pki/user-admin.pem" --tls_key_file="$state/pki/user-admin.key" \
     --tls_ca_file="$state/pki/internal-ca.pem" --timeout=1s >/dev/null 2>&1
 }
 failed=0
@@ -122,11 +122,11 @@ done
 cat <<MSG
 
   PostgreSQL  $pg_url (database jit, one role and schema per service)
-  TLS         CA $state/pki/internal-ca.pem; admin client cert $state/pki/admin.pem / admin.key
+  TLS         CA $state/pki/internal-ca.pem; admin client cert $state/pki/user-admin.pem / user-admin.key
 
 Next:
   - check a service:  $state/bin/jit-health-probe --addr=localhost:7101 \\
-        --tls_cert_file=$state/pki/admin.pem --tls_key_file=$state/pki/admin.key \\
+        --tls_cert_file=$state/pki/user-admin.pem --tls_key_file=$state/pki/user-admin.key \\
         --tls_ca_file=$state/pki/internal-ca.pem
   - metrics:          curl -s http://127.0.0.1:9101/metrics
   - stop everything:  deploy/local/down.sh

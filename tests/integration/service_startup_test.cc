@@ -264,5 +264,57 @@ TEST_F(ServiceStartupTest, EveryServiceServesHealthAndPromtoolCleanMetrics) {
   }
 }
 
+TEST_F(ServiceStartupTest, CallsWithoutAcceptableCredentialsAreRefusedBeforeTheHandler) {
+  const int port = PickUnusedPort();
+  auto p = Subprocess::Start(ServiceArgs(BinaryOf("policy"), db().conninfo(), port,
+                                         PickUnusedPort()),
+                             TestTempPath("authz-policy.txt"));
+  ASSERT_THAT(p, IsOk());
+  ASSERT_TRUE(WaitServing(port, absl::Seconds(60))) << (*p)->Output();
+  const std::string target = absl::StrCat("localhost:", port);
+
+  // No client certificate and no token: UNAUTHENTICATED.
+  {
+    auto tls = server::LoadTlsMaterial(jit::testing::TestTlsFiles("client"));
+    ASSERT_THAT(tls, IsOk());
+    grpc::SslCredentialsOptions anonymous;
+    anonymous.pem_root_certs = tls->ca_pem;
+    auto stub = jit::policy::v1::PolicyService::NewStub(
+        grpc::CreateChannel(target, grpc::SslCredentials(anonymous)));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    jit::policy::v1::ListRolesResponse response;
+    EXPECT_EQ(stub->ListRoles(&ctx, {}, &response).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // A valid service certificate of a service the method does not admit: PERMISSION_DENIED.
+  {
+    auto tls = server::LoadTlsMaterial(jit::testing::TestTlsFiles("client"));
+    ASSERT_THAT(tls, IsOk());
+    auto stub = jit::policy::v1::PolicyService::NewStub(
+        grpc::CreateChannel(target, server::MakeChannelCredentials(*tls)));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    jit::policy::v1::CheckRequestResponse response;
+    EXPECT_EQ(stub->CheckRequest(&ctx, {}, &response).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  // A garbage bearer token: UNAUTHENTICATED, never a fall-back to the certificate.
+  {
+    auto tls = server::LoadTlsMaterial(jit::testing::TestTlsFiles("requests"));
+    ASSERT_THAT(tls, IsOk());
+    auto stub = jit::policy::v1::PolicyService::NewStub(
+        grpc::CreateChannel(target, server::MakeChannelCredentials(*tls)));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("authorization", "Bearer not.a.token");
+    jit::policy::v1::CheckAccessResponse response;
+    EXPECT_EQ(stub->CheckAccess(&ctx, {}, &response).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  (*p)->Signal(SIGTERM);
+  EXPECT_THAT((*p)->Wait(absl::Seconds(30)), IsOkAndHolds(0));
+}
+
 }  // namespace
 }  // namespace jit

@@ -1,7 +1,6 @@
 // jit-bootstrap's logic: an internal CA and mTLS certificates for local runs and tests.
 //
-// Layout of `dir` (created 0700 when missing), the same as tests/lib/gen_test_pki.sh and the
-// --tls_*_file flags of the services expect:
+// Layout of `dir` (created 0700 when missing), as the services' --tls_*_file flags expect:
 //   internal-ca.pem, internal-ca.key  the internal CA (EC P-256, CA:TRUE, pathlen 0)
 //   <service>.pem, <service>.key      URI SAN spiffe://jit-access/service/<service> plus the
 //                                     requested DNS/IP SANs; server and client auth

@@ -1,0 +1,61 @@
+#include "common/auth/service_auth.h"
+
+#include <utility>
+
+#include "common/auth/grpc_authorizer.h"
+#include "common/status_macros.h"
+#include "spdlog/spdlog.h"
+
+namespace jit::auth {
+
+absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(
+    const ServiceAuthOptions& options, TokenSources sources, const Clock* clock) {
+  if (options.table == nullptr || sources.jwks == nullptr || sources.revocations == nullptr) {
+    return absl::InvalidArgumentError("ServiceAuth: method table and token sources required");
+  }
+  auto auth = std::unique_ptr<ServiceAuth>(new ServiceAuth());
+  auth->options_ = options;
+  auth->sources_ = std::move(sources);
+  ASSIGN_OR_RETURN(auth->jwks_, JwksCache::Create(auth->sources_.jwks.get(), clock, {}));
+  ASSIGN_OR_RETURN(auth->revocations_,
+                   RevocationList::Create(auth->sources_.revocations.get(), clock, {}));
+  TokenVerifier::Options verifier_options;
+  verifier_options.issuer = options.token_issuer;
+  verifier_options.audience = options.token_audience;
+  ASSIGN_OR_RETURN(auth->token_verifier_,
+                   TokenVerifier::Create(verifier_options, auth->jwks_.get(),
+                                         auth->revocations_.get(), clock));
+  ASSIGN_OR_RETURN(auth->peers_, PeerCertificateVerifier::Create(options.ca_bundle_pem, clock));
+  ASSIGN_OR_RETURN(auth->authorizer_,
+                   CallAuthorizer::Create(options.table, auth->token_verifier_.get(),
+                                          auth->peers_.get()));
+  return auth;
+}
+
+ServiceAuth::~ServiceAuth() {
+  stop_.Notify();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+std::shared_ptr<grpc::AuthMetadataProcessor> ServiceAuth::MetadataProcessor() const {
+  return std::make_shared<AuthorizingMetadataProcessor>(authorizer_.get());
+}
+
+void ServiceAuth::StartBackgroundRefresh() {
+  if (refresher_.joinable()) return;
+  refresher_ = std::thread([this] {
+    absl::Status last = absl::OkStatus();
+    do {
+      absl::Status s = revocations_->Refresh();
+      // Log transitions only: a peer that is down for a while must not flood the log.
+      if (!s.ok() && last.ok()) {
+        spdlog::warn("revocation list refresh failing: {}", std::string(s.message()));
+      } else if (s.ok() && !last.ok()) {
+        spdlog::info("revocation list refresh recovered");
+      }
+      last = s;
+    } while (!stop_.WaitForNotificationWithTimeout(options_.revocation_refresh_interval));
+  });
+}
+
+}  // namespace jit::auth
