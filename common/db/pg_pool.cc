@@ -249,6 +249,10 @@ PgPool::~PgPool() { core_->Close(); }
 
 absl::StatusOr<PgConnection> PgPool::Acquire() { return core_->Acquire(); }
 
+absl::StatusOr<std::unique_ptr<pqxx::connection>> PgPool::ConnectDedicated() {
+  return core_->Connect();
+}
+
 PgPoolStats PgPool::Stats() const { return core_->Stats(); }
 
 const std::string& PgPool::Describe() const { return core_->description(); }

@@ -25,7 +25,8 @@
 //   and a lease returned closed or marked with MarkBroken() is dropped. libpqxx's silent
 //   reconnection is switched off, so session state (advisory locks) is never lost unseen.
 // - A lease must not leave session state behind (SET, LISTEN, temp tables, open cursors):
-//   the next user of the connection would inherit it.
+//   the next user of the connection would inherit it. Sessions that need such state take a
+//   connection of their own with ConnectDedicated().
 //
 // Thread-safety: PgPool is thread-safe. A PgConnection belongs to one thread at a time.
 // Leases may outlive the pool (their connection is then closed on release).
@@ -115,6 +116,12 @@ class PgPool {
   // A free connection; UNAVAILABLE after `acquire_timeout` without one, or when a new
   // connection cannot be opened.
   absl::StatusOr<PgConnection> Acquire();
+
+  // A new connection with the pool's settings (conninfo, connect timeout, application name,
+  // no silent reconnection) that does not belong to the pool: for a session that keeps
+  // state, e.g. one that LISTENs. It does not count towards `size`; the caller owns and
+  // closes it. UNAVAILABLE as for Acquire.
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectDedicated();
 
   PgPoolStats Stats() const;
   // "host=... port=... dbname=... user=...": where the pool points, without secrets.

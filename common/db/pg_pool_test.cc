@@ -168,6 +168,23 @@ TEST_F(PgPoolTest, LeaseMayOutliveThePool) {
   EXPECT_GT(BackendPid(connection), 0);
 }
 
+TEST_F(PgPoolTest, DedicatedConnectionIsOutsideThePool) {
+  PgPoolOptions options = db().PoolOptions(1);
+  options.application_name = "jit-dedicated-test";
+  options.acquire_timeout = absl::Milliseconds(100);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PgPool> pool, PgPool::Create(options));
+  ASSERT_OK_AND_ASSIGN(PgConnection leased, pool->Acquire());
+  // The only pooled connection is in use, yet a dedicated one opens, with the pool's settings.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<pqxx::connection> dedicated, pool->ConnectDedicated());
+  pqxx::nontransaction txn(*dedicated);
+  EXPECT_EQ(txn.exec("SELECT current_database()")[0][0].as<std::string>(), db().name());
+  EXPECT_EQ(txn.exec("SELECT current_setting('application_name')")[0][0].as<std::string>(),
+            "jit-dedicated-test");
+  const PgPoolStats stats = pool->Stats();
+  EXPECT_EQ(stats.open, 1);
+  EXPECT_EQ(stats.acquired_total, 1);
+}
+
 TEST_F(PgPoolTest, ManyThreadsShareASmallPool) {
   constexpr int kThreads = 8;
   constexpr int kRounds = 25;
