@@ -1,0 +1,221 @@
+#include "services/policy/postgres_role_store.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/db/pg_errors.h"
+#include "common/db/pg_transaction.h"
+#include "common/status_macros.h"
+#include "google/protobuf/util/json_util.h"
+#include "pqxx/pqxx"
+
+namespace jit::policy {
+namespace {
+
+using jit::common::v1::Role;
+
+// Columns every read selects, in this order.
+constexpr char kRoleColumns[] =
+    "name, role::text, revision, (extract(epoch FROM update_time) * 1000000)::bigint, "
+    "updated_by";
+
+const db::TransactionOptions kReadOnly{.read_only = true};
+
+absl::Time TruncateToMicros(absl::Time t) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(t));
+}
+
+std::string TimestampText(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6S+00:00", t, absl::UTCTimeZone());
+}
+
+void SetServerFields(int64_t revision, absl::Time update_time, absl::string_view updated_by,
+                     Role* role) {
+  auto* md = role->mutable_metadata();
+  md->set_revision(revision);
+  const int64_t micros = absl::ToUnixMicros(update_time);
+  int64_t seconds = micros / 1'000'000;
+  int64_t rest = micros % 1'000'000;
+  if (rest < 0) {
+    rest += 1'000'000;
+    --seconds;
+  }
+  md->mutable_update_time()->set_seconds(seconds);
+  md->mutable_update_time()->set_nanos(static_cast<int32_t>(rest * 1000));
+  md->set_updated_by(std::string(updated_by));
+}
+
+// The JSON stored for `role`: without server-managed metadata.
+absl::StatusOr<std::string> StoredJson(Role role) {
+  auto* md = role.mutable_metadata();
+  md->clear_revision();
+  md->clear_update_time();
+  md->clear_updated_by();
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  if (auto s = google::protobuf::util::MessageToJsonString(role, &json, options); !s.ok()) {
+    return absl::InternalError(absl::StrCat("encoding role \"", md->name(), "\": ", s.ToString()));
+  }
+  return json;
+}
+
+absl::StatusOr<Role> RoleFromRow(const pqxx::row& row) {
+  const std::string name = row[0].as<std::string>();
+  Role role;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;  // never drop a rule silently
+  if (auto s = google::protobuf::util::JsonStringToMessage(row[1].as<std::string>(), &role,
+                                                           options);
+      !s.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("stored role \"", name, "\" cannot be decoded: ", s.message().ToString()));
+  }
+  role.mutable_metadata()->set_name(name);
+  SetServerFields(row[2].as<int64_t>(), absl::FromUnixMicros(row[3].as<int64_t>()),
+                  row[4].as<std::string>(), &role);
+  return role;
+}
+
+// The stored revision of `name`, 0 when there is none.
+int64_t CurrentRevision(pqxx::transaction_base& txn, const std::string& name) {
+  pqxx::result r = txn.exec_params("SELECT revision FROM policy.roles WHERE name = $1", name);
+  return r.empty() ? 0 : r[0][0].as<int64_t>();
+}
+
+absl::Status RevisionMismatch(absl::string_view name, int64_t current, int64_t expected) {
+  return absl::AbortedError(
+      absl::StrCat("role \"", name, "\" is at revision ", current, ", not ", expected));
+}
+
+}  // namespace
+
+absl::StatusOr<Role> PostgresRoleStore::Get(absl::string_view name) const {
+  Role role;
+  RETURN_IF_ERROR(db::RunInTransaction(
+      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+        pqxx::result r = txn.exec_params(
+            absl::StrCat("SELECT ", kRoleColumns, " FROM policy.roles WHERE name = $1"),
+            std::string(name));
+        if (r.empty()) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
+        ASSIGN_OR_RETURN(role, RoleFromRow(r[0]));
+        return absl::OkStatus();
+      }));
+  return role;
+}
+
+absl::StatusOr<std::vector<Role>> PostgresRoleStore::List(absl::string_view after,
+                                                          int limit) const {
+  std::vector<Role> roles;
+  if (limit <= 0) return roles;
+  RETURN_IF_ERROR(db::RunInTransaction(
+      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+        roles.clear();
+        pqxx::result r = txn.exec_params(
+            absl::StrCat("SELECT ", kRoleColumns,
+                         " FROM policy.roles WHERE name > $1 ORDER BY name LIMIT $2"),
+            std::string(after), limit);
+        roles.reserve(r.size());
+        for (const pqxx::row& row : r) {
+          ASSIGN_OR_RETURN(Role role, RoleFromRow(row));
+          roles.push_back(std::move(role));
+        }
+        return absl::OkStatus();
+      }));
+  return roles;
+}
+
+absl::StatusOr<RoleStore::Contents> PostgresRoleStore::ListAll() const {
+  Contents contents;
+  RETURN_IF_ERROR(db::RunInTransaction(
+      *pool_, {.isolation = db::Isolation::kRepeatableRead, .read_only = true},
+      [&](pqxx::transaction_base& txn) -> absl::Status {
+        contents.roles.clear();
+        contents.generation = txn.exec("SELECT generation FROM policy.store_state")[0][0]
+                                  .as<int64_t>();
+        pqxx::result r = txn.exec(
+            absl::StrCat("SELECT ", kRoleColumns, " FROM policy.roles ORDER BY name"));
+        contents.roles.reserve(r.size());
+        for (const pqxx::row& row : r) {
+          ASSIGN_OR_RETURN(Role role, RoleFromRow(row));
+          contents.roles.push_back(std::move(role));
+        }
+        return absl::OkStatus();
+      }));
+  return contents;
+}
+
+absl::StatusOr<int64_t> PostgresRoleStore::Generation() const {
+  int64_t generation = 0;
+  RETURN_IF_ERROR(db::RunInTransaction(
+      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+        generation = txn.exec("SELECT generation FROM policy.store_state")[0][0].as<int64_t>();
+        return absl::OkStatus();
+      }));
+  return generation;
+}
+
+absl::StatusOr<Role> PostgresRoleStore::Upsert(const Role& role,
+                                               std::optional<int64_t> expected_revision,
+                                               absl::Time now, absl::string_view updated_by) {
+  const std::string name = role.metadata().name();
+  if (name.empty()) return absl::InvalidArgumentError("metadata.name is required");
+  ASSIGN_OR_RETURN(const std::string json, StoredJson(role));
+  const absl::Time update_time = TruncateToMicros(now);
+  const std::string timestamp = TimestampText(update_time);
+  const std::string actor(updated_by);
+  int64_t revision = 0;
+  RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
+    pqxx::result r;
+    if (!expected_revision.has_value()) {
+      r = txn.exec_params(
+          "INSERT INTO policy.roles AS r (name, role, revision, update_time, updated_by) "
+          "VALUES ($1, $2::jsonb, 1, $3::timestamptz, $4) "
+          "ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, revision = r.revision + 1, "
+          "update_time = EXCLUDED.update_time, updated_by = EXCLUDED.updated_by "
+          "RETURNING revision",
+          name, json, timestamp, actor);
+    } else if (*expected_revision == 0) {
+      r = txn.exec_params(
+          "INSERT INTO policy.roles (name, role, revision, update_time, updated_by) "
+          "VALUES ($1, $2::jsonb, 1, $3::timestamptz, $4) "
+          "ON CONFLICT (name) DO NOTHING RETURNING revision",
+          name, json, timestamp, actor);
+    } else {
+      r = txn.exec_params(
+          "UPDATE policy.roles SET role = $2::jsonb, revision = revision + 1, "
+          "update_time = $3::timestamptz, updated_by = $4 "
+          "WHERE name = $1 AND revision = $5 RETURNING revision",
+          name, json, timestamp, actor, *expected_revision);
+    }
+    if (r.empty()) {
+      return RevisionMismatch(name, CurrentRevision(txn, name), expected_revision.value_or(0));
+    }
+    revision = r[0][0].as<int64_t>();
+    return absl::OkStatus();
+  }));
+  Role stored = role;
+  SetServerFields(revision, update_time, updated_by, &stored);
+  return stored;
+}
+
+absl::Status PostgresRoleStore::Delete(absl::string_view name,
+                                       std::optional<int64_t> expected_revision) {
+  const std::string key(name);
+  return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
+    pqxx::result r =
+        expected_revision.has_value()
+            ? txn.exec_params(
+                  "DELETE FROM policy.roles WHERE name = $1 AND revision = $2 RETURNING revision",
+                  key, *expected_revision)
+            : txn.exec_params("DELETE FROM policy.roles WHERE name = $1 RETURNING revision", key);
+    if (!r.empty()) return absl::OkStatus();
+    const int64_t current = CurrentRevision(txn, key);
+    if (current == 0) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
+    return RevisionMismatch(name, current, expected_revision.value_or(0));
+  });
+}
+
+}  // namespace jit::policy

@@ -1,0 +1,51 @@
+// RoleStore over PostgreSQL, in the `policy` schema (migrations/0001_roles.sql):
+//
+//  - a row per role: the Role as proto3 JSON (jsonb) without server-managed metadata, and
+//    its revision, update_time (microseconds) and updated_by in columns;
+//  - store_state.generation, bumped by a statement trigger on every change of `roles`
+//    (also changes made by hand), which also NOTIFYs kRoleChangeChannel at commit;
+//  - Upsert and Delete are single conditional statements (INSERT ... ON CONFLICT, UPDATE /
+//    DELETE ... WHERE revision = $n), so an expected revision cannot race: a mismatch is
+//    ABORTED naming the stored revision;
+//  - ListAll reads the generation and the roles in one REPEATABLE READ transaction, so the
+//    pair is consistent.
+// Errors: database errors as mapped by common/db/pg_errors.h (UNAVAILABLE when the database
+// cannot be reached, ...); DATA_LOSS for a stored role that cannot be decoded.
+// Thread-safe; the pool is borrowed and must outlive the store.
+#ifndef JIT_SERVICES_POLICY_POSTGRES_ROLE_STORE_H_
+#define JIT_SERVICES_POLICY_POSTGRES_ROLE_STORE_H_
+
+#include <optional>
+#include <vector>
+
+#include "common/db/pg_pool.h"
+#include "services/policy/role_store.h"
+
+namespace jit::policy {
+
+// The LISTEN/NOTIFY channel announcing role changes (see migrations/0001_roles.sql).
+inline constexpr char kRoleChangeChannel[] = "jit_policy_roles";
+
+class PostgresRoleStore final : public RoleStore {
+ public:
+  // The `policy` schema must be migrated (services/policy/migrations.h).
+  explicit PostgresRoleStore(db::PgPool* pool) : pool_(pool) {}
+
+  absl::StatusOr<jit::common::v1::Role> Get(absl::string_view name) const override;
+  absl::StatusOr<std::vector<jit::common::v1::Role>> List(absl::string_view after,
+                                                          int limit) const override;
+  absl::StatusOr<Contents> ListAll() const override;
+  absl::StatusOr<int64_t> Generation() const override;
+  absl::StatusOr<jit::common::v1::Role> Upsert(const jit::common::v1::Role& role,
+                                               std::optional<int64_t> expected_revision,
+                                               absl::Time now,
+                                               absl::string_view updated_by) override;
+  absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision) override;
+
+ private:
+  db::PgPool* const pool_;
+};
+
+}  // namespace jit::policy
+
+#endif  // JIT_SERVICES_POLICY_POSTGRES_ROLE_STORE_H_
