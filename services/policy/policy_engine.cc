@@ -51,14 +51,20 @@ bool PolicyEngine::HookAllows(absl::string_view decision,
 
 absl::StatusOr<pb::CheckAccessResponse> PolicyEngine::CheckAccess(
     const pb::CheckAccessRequest& request) const {
+  pb::CheckAccessResponse response;
+  if (absl::Status s = CheckAccess(request, &response); !s.ok()) return s;
+  return response;
+}
+
+absl::Status PolicyEngine::CheckAccess(const pb::CheckAccessRequest& request,
+                                       pb::CheckAccessResponse* response) const {
   std::shared_ptr<const RoleSnapshot> snapshot = snapshots_->Get();
-  absl::StatusOr<pb::CheckAccessResponse> response =
-      policy::CheckAccess(*snapshot, request, clock_->Now());
-  if (response.ok() && response->allowed() &&
+  absl::Status status = policy::CheckAccess(*snapshot, request, clock_->Now(), response);
+  if (status.ok() && response->allowed() &&
       !HookAllows("check_access", request, response->mutable_explanation())) {
     response->set_allowed(false);
   }
-  return response;
+  return status;
 }
 
 absl::StatusOr<pb::CheckRequestResponse> PolicyEngine::CheckRequest(

@@ -26,6 +26,10 @@ class PolicyEngine {
 
   absl::StatusOr<jit::policy::v1::CheckAccessResponse> CheckAccess(
       const jit::policy::v1::CheckAccessRequest& request) const;
+  // The same, written into `*response` (e.g. the reply gRPC owns: no copy on the hot path);
+  // on error `*response` is unspecified.
+  absl::Status CheckAccess(const jit::policy::v1::CheckAccessRequest& request,
+                           jit::policy::v1::CheckAccessResponse* response) const;
   absl::StatusOr<jit::policy::v1::CheckRequestResponse> CheckRequest(
       const jit::policy::v1::CheckRequestRequest& request) const;
   absl::StatusOr<jit::policy::v1::CheckReviewResponse> CheckReview(

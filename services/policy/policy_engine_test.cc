@@ -69,6 +69,19 @@ TEST_F(PolicyEngineTest, WithoutHookTheRolesDecide) {
   EXPECT_TRUE(response.allowed());
 }
 
+TEST_F(PolicyEngineTest, CheckAccessIntoACallersReplyReplacesItsContents) {
+  FakeHook hook(HookVerdict{false, "change freeze"});
+  PolicyEngine engine(&holder_, &clock_, &hook);
+  pb::CheckAccessResponse reply;
+  reply.set_allowed(true);
+  reply.set_mfa_required(true);
+  reply.mutable_explanation()->set_summary("stale");
+  ASSERT_OK(engine.CheckAccess(access_, &reply));
+  EXPECT_FALSE(reply.allowed());
+  EXPECT_FALSE(reply.mfa_required());
+  EXPECT_THAT(reply.explanation().summary(), HasSubstr("change freeze"));
+}
+
 TEST_F(PolicyEngineTest, HookAllowKeepsTheAllow) {
   FakeHook hook(HookVerdict{true, "fine"});
   PolicyEngine engine(&holder_, &clock_, &hook);

@@ -1,0 +1,59 @@
+// The role-management RPCs on behalf of an authenticated caller: every call first asks
+// PolicyEngine::CheckPermission whether the caller's roles grant the verb on the `role`
+// resource (admin `rules`; the external hook applies too), then calls RoleCatalog.
+//
+//   GetRole -> read, ListRoles -> list, DeleteRole -> delete,
+//   UpsertRole -> create for a role that does not exist, update for one that does.
+//
+// UpsertRole fails closed against races: a caller holding both create and update writes as
+// asked; a caller holding only one of them has the write pinned to what was checked (the
+// role must still be absent, or still be at the revision seen), so a concurrent change
+// gives ABORTED instead of a write of the other kind. With expected_revision 0 the call
+// needs create, with expected_revision > 0 it needs update.
+//
+// Only people manage roles: a caller that is not KIND_USER is PERMISSION_DENIED whatever
+// its roles; a caller without a name is UNAUTHENTICATED. Refusals are PERMISSION_DENIED
+// naming the verb and the decision's explanation; the catalog's errors pass unchanged.
+// The caller is recorded as updated_by "user:<name>".
+// Thread-safe; catalog and engine are borrowed.
+#ifndef JIT_SERVICES_POLICY_ROLE_ADMINISTRATION_H_
+#define JIT_SERVICES_POLICY_ROLE_ADMINISTRATION_H_
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "jit/common/v1/identity.pb.h"
+#include "jit/common/v1/role.pb.h"
+#include "jit/policy/v1/policy.pb.h"
+#include "services/policy/policy_engine.h"
+#include "services/policy/role_catalog.h"
+
+namespace jit::policy {
+
+class RoleAdministration {
+ public:
+  RoleAdministration(RoleCatalog* catalog, const PolicyEngine* engine)
+      : catalog_(catalog), engine_(engine) {}
+
+  absl::StatusOr<jit::common::v1::Role> UpsertRole(
+      const jit::common::v1::Identity& caller, const jit::policy::v1::UpsertRoleRequest& request);
+  absl::StatusOr<jit::common::v1::Role> GetRole(const jit::common::v1::Identity& caller,
+                                                const jit::policy::v1::GetRoleRequest& request);
+  absl::StatusOr<jit::policy::v1::ListRolesResponse> ListRoles(
+      const jit::common::v1::Identity& caller, const jit::policy::v1::ListRolesRequest& request);
+  absl::StatusOr<jit::policy::v1::DeleteRoleResponse> DeleteRole(
+      const jit::common::v1::Identity& caller, const jit::policy::v1::DeleteRoleRequest& request);
+
+ private:
+  // OK if `caller` may perform `verb` on roles; PERMISSION_DENIED / UNAUTHENTICATED if not.
+  absl::Status Authorize(const jit::common::v1::Identity& caller, absl::string_view verb) const;
+  // Whether the caller may; an error only for a decision that could not be made.
+  absl::StatusOr<bool> Allowed(const jit::common::v1::Identity& caller, absl::string_view verb,
+                               std::string* why) const;
+
+  RoleCatalog* const catalog_;
+  const PolicyEngine* const engine_;
+};
+
+}  // namespace jit::policy
+
+#endif  // JIT_SERVICES_POLICY_ROLE_ADMINISTRATION_H_
