@@ -1,0 +1,219 @@
+// The decision tables' cases tagged `grpc`, sent through the real gRPC adapter on a real
+// TLS server (in process, so that each case's clock and fake hook can be set) and checked
+// with the same CheckOutcome as the logic suite. Each case is its own test:
+// Tables/DecisionTableGrpcTest.Case/<table>__<case>.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "common/grpc_status.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "services/policy/in_memory_role_store.h"
+#include "services/policy/policy_engine.h"
+#include "services/policy/policy_service_impl.h"
+#include "services/policy/role_administration.h"
+#include "services/policy/role_catalog.h"
+#include "services/policy/role_snapshot.h"
+#include "services/policy/testing/decision_table.h"
+#include "services/policy/testing/policy_test_server.h"
+
+namespace jit::policy::testing {
+namespace {
+
+namespace pb = ::jit::policy::v1;
+using google::protobuf::Message;
+
+constexpr char kTablesDir[] = "services/policy/testdata/decisions";
+constexpr size_t kMinimumGrpcCases = 30;
+
+// A hook whose answer each case sets.
+class CaseHook final : public DecisionHook {
+ public:
+  void Set(absl::StatusOr<HookVerdict> answer) {
+    absl::MutexLock lock(&mu_);
+    answer_ = std::move(answer);
+  }
+  absl::StatusOr<HookVerdict> Evaluate(const HookInput&) const override {
+    absl::MutexLock lock(&mu_);
+    return answer_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::StatusOr<HookVerdict> answer_ ABSL_GUARDED_BY(mu_) = absl::InternalError("unset");
+};
+
+absl::StatusOr<jit::common::v1::Identity> NoCaller(const grpc::ServerContext&) {
+  return absl::UnauthenticatedError("decisions need no caller identity");
+}
+
+// Two servers with the real adapter: one whose engine has no hook, one with the case hook.
+struct Suite {
+  absl::Status status;
+  std::vector<DecisionCase> cases;
+  std::map<std::string, std::shared_ptr<const RoleSnapshot>> snapshots;
+
+  FakeClock clock;
+  RoleSnapshotHolder holder;
+  CaseHook hook;
+  InMemoryRoleStore store;
+  RoleCatalog catalog{&store, &holder, &clock};
+  PolicyEngine plain_engine{&holder, &clock};
+  PolicyEngine hooked_engine{&holder, &clock, &hook};
+  RoleAdministration plain_roles{&catalog, &plain_engine};
+  RoleAdministration hooked_roles{&catalog, &hooked_engine};
+  PolicyServiceImpl plain_service{&plain_engine, &plain_roles, NoCaller};
+  PolicyServiceImpl hooked_service{&hooked_engine, &hooked_roles, NoCaller};
+  std::unique_ptr<PolicyTestServer> plain_server;
+  std::unique_ptr<PolicyTestServer> hooked_server;
+};
+
+Suite* suite = nullptr;
+
+absl::Status LoadSuite(Suite* s) {
+  absl::StatusOr<std::vector<DecisionTable>> tables = LoadDecisionTables(kTablesDir);
+  if (!tables.ok()) return tables.status();
+  for (const DecisionTable& table : *tables) {
+    absl::StatusOr<std::shared_ptr<const RoleSnapshot>> snapshot =
+        RoleSnapshot::Create(table.roles, 1);
+    if (!snapshot.ok()) return snapshot.status();
+    s->snapshots[table.name] = *snapshot;
+    for (const DecisionCase& c : table.cases) {
+      for (const std::string& tag : c.tags) {
+        if (tag == "grpc") s->cases.push_back(c);
+      }
+    }
+  }
+  absl::StatusOr<std::unique_ptr<PolicyTestServer>> plain =
+      PolicyTestServer::Start(&s->plain_service);
+  if (!plain.ok()) return plain.status();
+  s->plain_server = *std::move(plain);
+  absl::StatusOr<std::unique_ptr<PolicyTestServer>> hooked =
+      PolicyTestServer::Start(&s->hooked_service);
+  if (!hooked.ok()) return hooked.status();
+  s->hooked_server = *std::move(hooked);
+  return absl::OkStatus();
+}
+
+Suite& GetSuite() {
+  if (suite == nullptr) {
+    suite = new Suite();  // stopped in the environment's TearDown
+    suite->status = LoadSuite(suite);
+  }
+  return *suite;
+}
+
+class SuiteEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (suite != nullptr) {
+      suite->plain_server.reset();
+      suite->hooked_server.reset();
+    }
+  }
+};
+
+// The certificate each decision is called with: the service that calls it in production.
+std::string CallerFor(DecisionKind kind) {
+  switch (kind) {
+    case DecisionKind::kCheckRequest:
+    case DecisionKind::kCheckReview:
+      return "requests";
+    case DecisionKind::kComputeCertParams:
+    case DecisionKind::kCheckAccess:
+      return "ca";
+    case DecisionKind::kCheckPermission:
+      return "auth";
+  }
+  return "client";
+}
+
+template <typename Response, typename Call>
+DecisionOutcome Send(Call call) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto response = std::make_shared<Response>();
+  grpc::Status status = call(&context, response.get());
+  if (!status.ok()) return FromGrpcStatus(status);
+  return std::shared_ptr<Message>(std::move(response));
+}
+
+DecisionOutcome RunCaseThroughGrpc(const DecisionCase& c, const PolicyTestServer& server) {
+  auto stub = server.NewStub(CallerFor(c.kind));
+  if (stub == nullptr) return absl::InternalError("no stub");
+  const Message& request = *c.request;
+  switch (c.kind) {
+    case DecisionKind::kCheckAccess:
+      return Send<pb::CheckAccessResponse>([&](auto* ctx, auto* out) {
+        return stub->CheckAccess(ctx, static_cast<const pb::CheckAccessRequest&>(request), out);
+      });
+    case DecisionKind::kCheckRequest:
+      return Send<pb::CheckRequestResponse>([&](auto* ctx, auto* out) {
+        return stub->CheckRequest(ctx, static_cast<const pb::CheckRequestRequest&>(request), out);
+      });
+    case DecisionKind::kCheckReview:
+      return Send<pb::CheckReviewResponse>([&](auto* ctx, auto* out) {
+        return stub->CheckReview(ctx, static_cast<const pb::CheckReviewRequest&>(request), out);
+      });
+    case DecisionKind::kComputeCertParams:
+      return Send<pb::ComputeCertParamsResponse>([&](auto* ctx, auto* out) {
+        return stub->ComputeCertParams(
+            ctx, static_cast<const pb::ComputeCertParamsRequest&>(request), out);
+      });
+    case DecisionKind::kCheckPermission:
+      return Send<pb::CheckPermissionResponse>([&](auto* ctx, auto* out) {
+        return stub->CheckPermission(ctx, static_cast<const pb::CheckPermissionRequest&>(request),
+                                     out);
+      });
+  }
+  return absl::InternalError("unknown decision kind");
+}
+
+TEST(DecisionTablesGrpcTest, SuiteStarts) { ASSERT_TRUE(GetSuite().status.ok()) << GetSuite().status; }
+
+TEST(DecisionTablesGrpcTest, EnoughCasesCoverEveryDecision) {
+  std::map<std::string, int> by_kind;
+  for (const DecisionCase& c : GetSuite().cases) ++by_kind[DecisionKindName(c.kind)];
+  EXPECT_GE(GetSuite().cases.size(), kMinimumGrpcCases);
+  for (const char* kind : {"check_access", "check_request", "check_review",
+                           "compute_cert_params", "check_permission"}) {
+    EXPECT_GE(by_kind[kind], 3) << kind;
+  }
+}
+
+class DecisionTableGrpcTest : public ::testing::TestWithParam<DecisionCase> {};
+
+TEST_P(DecisionTableGrpcTest, Case) {
+  Suite& s = GetSuite();
+  ASSERT_TRUE(s.status.ok()) << s.status;
+  const DecisionCase& c = GetParam();
+  s.holder.Set(s.snapshots.at(c.table));
+  s.clock.SetTime(c.now);
+  const PolicyTestServer* server = s.plain_server.get();
+  if (c.hook.has_value()) {
+    s.hook.Set(*c.hook);
+    server = s.hooked_server.get();
+  }
+  const DecisionOutcome outcome = RunCaseThroughGrpc(c, *server);
+  const std::vector<std::string> failures = CheckOutcome(c, outcome);
+  EXPECT_TRUE(failures.empty()) << c.table << ".yaml:" << c.line << " case " << c.name << " ("
+                                << DecisionKindName(c.kind) << ", through gRPC):\n"
+                                << absl::StrJoin(failures, "\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Tables, DecisionTableGrpcTest, ::testing::ValuesIn(GetSuite().cases),
+                         [](const ::testing::TestParamInfo<DecisionCase>& info) {
+                           return info.param.test_name();
+                         });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DecisionTableGrpcTest);
+
+[[maybe_unused]] ::testing::Environment* const environment =
+    ::testing::AddGlobalTestEnvironment(new SuiteEnvironment);
+
+}  // namespace
+}  // namespace jit::policy::testing
