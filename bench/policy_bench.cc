@@ -3,11 +3,10 @@
 //   bazel run -c opt //bench:policy_bench              # full run
 //   bazel run -c opt //bench:policy_bench -- --smoke   # seconds (also JIT_BENCH_SMOKE=1)
 //
-// Workload: 200 roles in the snapshot (20 teams x 10 roles: dev, prod read-only, prod
-// admin, databases, Kubernetes, apps, on-call, requester, reviewer, auditor), labels with
-// exact values, globs and ^regex$ values, trait templates, and deny rules. A realistic
-// identity holds 8 of them; a stress identity holds 199 (all but one that would deny).
-// Resources carry 6 labels.
+// Workload (bench/policy_workload.h): 200 roles in the snapshot (20 teams x 10 roles),
+// labels with exact values, globs and ^regex$ values, trait templates, and deny rules. A
+// realistic identity holds 8 of them; a stress identity holds 199 (all but one that would
+// deny). Resources carry 6 labels.
 //
 // References measured in the same run:
 //  - naive evaluation: the same CheckAccess semantics straight from the Role protos, with
@@ -15,7 +14,7 @@
 //    engine without a compiled snapshot does);
 //  - bare RE2: one RE2::PartialMatch of a typical ^...$ label expression (a unit of cost).
 // Ends with one line per goal: GOAL <name> measured=<x>us target=<y>us PASS|MISS.
-// gRPC/TLS figures are phase 2 (see docs/BENCHMARKS.md).
+// The same CheckAccess through the gRPC service over TLS: bench/policy_grpc_bench.cc.
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -23,15 +22,13 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "bench/policy_workload.h"
 #include "benchmark/benchmark.h"
 #include "google/protobuf/arena.h"
 #include "jit/policy/v1/policy.pb.h"
 #include "re2/re2.h"
 #include "services/policy/decisions.h"
-#include "services/policy/role_parser.h"
 #include "services/policy/role_snapshot.h"
 
 namespace {
@@ -41,155 +38,20 @@ using ::jit::common::v1::Role;
 using ::jit::policy::RoleSnapshot;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
-const char* const kTeams[] = {"payments", "search",  "storage", "web",     "mobile",
-                              "data",     "ml",      "infra",   "security", "billing",
-                              "identity", "growth",  "ads",     "maps",    "video",
-                              "chat",     "support", "risk",    "edge",    "platform"};
-
-// Ten roles per team, written as documents so the bench also loads them the real way.
-std::string TeamRoles(const std::string& team) {
-  return absl::StrFormat(R"yaml(
-kind: role
-version: v7
-metadata: {name: %1$s-dev}
-spec:
-  allow:
-    logins: ["{{internal.logins}}", ubuntu]
-    node_labels: {team: %1$s, env: [dev, staging], region: "*"}
-    request: {roles: ["%1$s-prod-*", "%1$s-db"], max_duration: 4h,
-              thresholds: [{name: lead, approve: 1, filter: 'contains(reviewer.roles, "%1$s-lead")'}]}
----
-kind: role
-version: v7
-metadata: {name: %1$s-prod-ro}
-spec:
-  allow:
-    logins: [readonly, "{{internal.logins}}"]
-    node_labels: {team: %1$s, env: prod, region: ["us-*", "eu-*"], host: '^%1$s-[a-z]+-[0-9]+$'}
-  deny:
-    logins: [root]
-    node_labels: {pci: "true"}
-  options: {max_session_ttl: 8h, require_mfa: false}
----
-kind: role
-version: v7
-metadata: {name: %1$s-prod-admin}
-spec:
-  allow:
-    logins: [root, ubuntu]
-    node_labels: {team: %1$s, env: prod}
-  options: {max_session_ttl: 1h, require_mfa: true, record_session: [ssh]}
----
-kind: role
-version: v7
-metadata: {name: %1$s-db}
-spec:
-  allow:
-    db_labels: {team: %1$s, engine: '^postgres(1[2-6])$', env: [staging, prod]}
-    db_users: ["{{internal.db_users}}", reader]
-    db_names: ["%1$s_*", "*"]
-  deny:
-    db_users: [postgres]
----
-kind: role
-version: v7
-metadata: {name: %1$s-kube}
-spec:
-  allow:
-    kubernetes_labels: {cluster: "eks-*", team: %1$s}
-    kubernetes_groups: [viewers, "{{internal.kubernetes_groups}}"]
----
-kind: role
-version: v7
-metadata: {name: %1$s-apps}
-spec:
-  allow:
-    app_labels: {team: %1$s, env: "*"}
----
-kind: role
-version: v7
-metadata: {name: %1$s-oncall}
-spec:
-  allow:
-    request: {roles: ["%1$s-*"], reason: {mode: required, prompt: "Incident"}}
-  options: {request_ttl: 30m}
----
-kind: role
-version: v7
-metadata: {name: %1$s-lead}
-spec:
-  allow:
-    review_requests: {roles: ["%1$s-*"], where: '!equals(request.reason, "")'}
----
-kind: role
-version: v7
-metadata: {name: %1$s-audit}
-spec:
-  allow:
-    rules: [{resources: [audit_event], verbs: [list, read]}]
----
-kind: role
-version: v7
-metadata: {name: %1$s-contractor}
-spec:
-  allow:
-    logins: [contractor]
-    node_labels: {team: %1$s, env: staging}
-  deny:
-    node_labels: {env: prod, team: %1$s}
-    logins: [root]
-)yaml",
-                         team);
-}
-
-std::vector<Role> AllRoles() {
-  std::vector<Role> roles;
-  for (const char* team : kTeams) {
-    absl::StatusOr<std::vector<Role>> team_roles = jit::policy::ParseRoleDocuments(TeamRoles(team));
-    if (!team_roles.ok()) {
-      fprintf(stderr, "bench roles: %s\n", std::string(team_roles.status().message()).c_str());
-      std::exit(1);
-    }
-    roles.insert(roles.end(), team_roles->begin(), team_roles->end());
-  }
-  return roles;
-}
 
 struct Fixture {
-  std::vector<Role> roles = AllRoles();
+  std::vector<Role> roles = jit::bench::PolicyBenchRoles();
   std::shared_ptr<const RoleSnapshot> snapshot = [this] {
     absl::StatusOr<std::shared_ptr<const RoleSnapshot>> s = RoleSnapshot::Create(roles, 1);
     if (!s.ok()) std::exit(1);
     return *s;
   }();
-  pb::CheckAccessRequest access;         // realistic identity, allowed
+  pb::CheckAccessRequest access = jit::bench::RealisticCheckAccess();  // allowed
   pb::CheckAccessRequest access_denied;  // realistic identity, no role allows
   pb::CheckAccessRequest access_all;     // identity holding 199 roles, allowed
   pb::CheckRequestRequest request;
 
   Fixture() {
-    auto* id = access.mutable_identity();
-    id->set_name("alice");
-    for (const char* r : {"storage-dev", "storage-kube", "storage-apps", "storage-audit",
-                          "web-dev", "web-apps", "search-contractor", "storage-prod-ro"}) {
-      id->add_roles(r);
-    }
-    (*id->mutable_traits())["logins"].add_values("alice");
-    (*id->mutable_traits())["db_users"].add_values("alice_ro");
-    (*id->mutable_traits())["kubernetes_groups"].add_values("storage-devs");
-    id->set_mfa_verified(true);
-    auto* r = access.mutable_resource();
-    r->set_kind(pb::Resource::KIND_NODE);
-    r->set_name("storage-db-17");
-    auto& labels = *r->mutable_labels();
-    labels["team"] = "storage";
-    labels["env"] = "prod";
-    labels["region"] = "eu-west-1";
-    labels["host"] = "storage-db-17";
-    labels["pci"] = "false";
-    labels["os"] = "debian-12";
-    r->set_login("alice");
-
     access_denied = access;
     access_denied.mutable_resource()->set_login("root");
 

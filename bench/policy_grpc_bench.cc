@@ -1,0 +1,235 @@
+// CheckAccess through the policy gRPC service over TLS, next to a bare echo RPC served by
+// the same server in the same run.
+//
+//   bazel run -c opt //bench:policy_grpc_bench              # full run (about 40 s)
+//   bazel run -c opt //bench:policy_grpc_bench -- --smoke   # seconds (also JIT_BENCH_SMOKE=1)
+//
+// Server: one common/server GrpcServer as jit-policy runs it (TLS with the test PKI,
+// the RPC-metrics interceptor, the synchronous server with --max_threads=128) serving the
+// real adapter (PolicyServiceImpl -> PolicyEngine over the 200-role snapshot of
+// bench/policy_workload.h) and jit.bench.v1.EchoService, whose handler returns its request.
+// Client: in the same process, one TLS channel, an asynchronous completion queue keeping 64
+// calls in flight (closed loop). The echo carries the serialized CheckAccessRequest, so both
+// RPCs move the same request bytes. Rounds alternate echo and CheckAccess; the goal is the
+// median over rounds of (CheckAccess QPS / echo QPS), each ratio taken from two adjacent
+// measurements so that a change in the machine's load between rounds cancels out.
+// Ends with: GOAL grpc_check_access_vs_echo measured=<ratio>x target=0.8x PASS|MISS
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "bench/policy_workload.h"
+#include "common/clock.h"
+#include "common/server/grpc_server.h"
+#include "common/server/metrics.h"
+#include "common/server/tls.h"
+#include "common/testing/test_pki_files.h"
+#include "grpcpp/completion_queue.h"
+#include "grpcpp/create_channel.h"
+#include "jit/bench/v1/echo.grpc.pb.h"
+#include "jit/policy/v1/policy.grpc.pb.h"
+#include "prometheus/registry.h"
+#include "services/policy/in_memory_role_store.h"
+#include "services/policy/policy_engine.h"
+#include "services/policy/policy_service_impl.h"
+#include "services/policy/role_administration.h"
+#include "services/policy/role_catalog.h"
+#include "services/policy/role_snapshot.h"
+
+namespace {
+
+namespace pb = ::jit::policy::v1;
+namespace eb = ::jit::bench::v1;
+
+constexpr int kInFlight = 64;
+// --max_threads of the server. The synchronous server needs a thread per call in progress
+// plus its pollers; at the default 64, 64 calls in flight are partly refused with
+// RESOURCE_EXHAUSTED ("Server Threadpool Exhausted"), so the bench runs the server as an
+// operator expecting 64 concurrent calls would.
+constexpr int kServerThreads = 128;
+constexpr double kTargetRatio = 0.8;
+
+class EchoServiceImpl final : public eb::EchoService::Service {
+ public:
+  grpc::Status Echo(grpc::ServerContext*, const eb::EchoMessage* request,
+                    eb::EchoMessage* response) override {
+    *response = *request;
+    return grpc::Status::OK;
+  }
+};
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "policy_grpc_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+struct Rate {
+  double qps = 0;
+  int64_t completed = 0;
+  int64_t failed = 0;
+};
+
+// Keeps `kInFlight` calls outstanding for `duration` and counts those completing in time.
+// `start(context, cq)` starts one call and returns its reader; `ok(response)` checks it.
+template <typename Response, typename Start, typename Check>
+Rate ClosedLoop(absl::Duration duration, Start start, Check ok) {
+  struct Call {
+    grpc::ClientContext context;
+    Response response;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
+  };
+  grpc::CompletionQueue cq;
+  std::vector<std::unique_ptr<Call>> calls(kInFlight);
+  auto launch = [&](int i) {
+    calls[i] = std::make_unique<Call>();
+    calls[i]->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    calls[i]->reader = start(&calls[i]->context, &cq);
+    calls[i]->reader->StartCall();
+    calls[i]->reader->Finish(&calls[i]->response, &calls[i]->status,
+                             reinterpret_cast<void*>(static_cast<intptr_t>(i)));
+  };
+  const auto begin = std::chrono::steady_clock::now();
+  const auto end = begin + absl::ToChronoNanoseconds(duration);
+  for (int i = 0; i < kInFlight; ++i) launch(i);
+  Rate rate;
+  int outstanding = kInFlight;
+  void* tag;
+  bool next_ok;
+  while (outstanding > 0 && cq.Next(&tag, &next_ok)) {
+    --outstanding;
+    const int i = static_cast<int>(reinterpret_cast<intptr_t>(tag));
+    const auto now = std::chrono::steady_clock::now();
+    if (!next_ok || !calls[i]->status.ok() || !ok(calls[i]->response)) {
+      ++rate.failed;
+      if (rate.failed == 1) {
+        std::fprintf(stderr, "call failed: %s\n", calls[i]->status.error_message().c_str());
+      }
+    } else if (now <= end) {
+      ++rate.completed;
+    }
+    if (now < end) {
+      launch(i);
+      ++outstanding;
+    }
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &next_ok)) {
+  }
+  rate.qps = rate.completed / absl::ToDoubleSeconds(duration);
+  return rate;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+absl::StatusOr<jit::common::v1::Identity> NoCaller(const grpc::ServerContext&) {
+  return absl::UnauthenticatedError("the benchmark calls decisions only");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool smoke = std::getenv("JIT_BENCH_SMOKE") != nullptr &&
+               std::strcmp(std::getenv("JIT_BENCH_SMOKE"), "0") != 0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--smoke") == 0) smoke = true;
+  }
+  const absl::Duration warmup = smoke ? absl::Milliseconds(200) : absl::Seconds(2);
+  const absl::Duration round = smoke ? absl::Milliseconds(300) : absl::Seconds(4);
+  const int rounds = smoke ? 1 : 5;
+
+  // The service, as jit-policy wires it (the store only serves the unused role RPCs).
+  auto snapshot = jit::policy::RoleSnapshot::Create(jit::bench::PolicyBenchRoles(), 1);
+  if (!snapshot.ok()) Die(snapshot.status().ToString());
+  jit::policy::RoleSnapshotHolder holder(*snapshot);
+  const jit::Clock& clock = jit::RealClock::Get();
+  jit::policy::InMemoryRoleStore store;
+  jit::policy::RoleCatalog catalog(&store, &holder, &clock);
+  jit::policy::PolicyEngine engine(&holder, &clock);
+  jit::policy::RoleAdministration roles(&catalog, &engine);
+  jit::policy::PolicyServiceImpl policy_service(&engine, &roles, NoCaller);
+  EchoServiceImpl echo_service;
+
+  prometheus::Registry registry;
+  jit::server::GrpcServerMetrics metrics("policy", registry, clock);
+  auto tls = jit::server::LoadTlsMaterial(jit::testing::TestTlsFiles("policy"));
+  if (!tls.ok()) Die(tls.status().ToString());
+  auto server = jit::server::GrpcServer::Start(
+      {.service_name = "policy",
+       .listen_address = "127.0.0.1:0",
+       .tls = *tls,
+       .max_threads = kServerThreads},
+      {jit::server::RegisteredService::Of<pb::PolicyService>(&policy_service),
+       jit::server::RegisteredService::Of<eb::EchoService>(&echo_service)},
+      &metrics);
+  if (!server.ok()) Die(server.status().ToString());
+
+  auto client_tls = jit::server::LoadTlsMaterial(jit::testing::TestTlsFiles("ca"));
+  if (!client_tls.ok()) Die(client_tls.status().ToString());
+  auto channel = grpc::CreateChannel(absl::StrCat("localhost:", (*server)->port()),
+                                     jit::server::MakeChannelCredentials(*client_tls));
+  auto policy = pb::PolicyService::NewStub(channel);
+  auto echo = eb::EchoService::NewStub(channel);
+
+  const pb::CheckAccessRequest access = jit::bench::RealisticCheckAccess();
+  eb::EchoMessage echo_request;
+  echo_request.set_payload(access.SerializeAsString());
+
+  auto run_access = [&](absl::Duration d) {
+    return ClosedLoop<pb::CheckAccessResponse>(
+        d,
+        [&](grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
+          return policy->PrepareAsyncCheckAccess(ctx, access, cq);
+        },
+        [](const pb::CheckAccessResponse& r) { return r.allowed(); });
+  };
+  auto run_echo = [&](absl::Duration d) {
+    return ClosedLoop<eb::EchoMessage>(
+        d,
+        [&](grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
+          return echo->PrepareAsyncEcho(ctx, echo_request, cq);
+        },
+        [&](const eb::EchoMessage& r) { return r.payload().size() == echo_request.payload().size(); });
+  };
+
+  run_echo(warmup);
+  run_access(warmup);
+  std::vector<double> echo_qps, access_qps, ratios;
+  int64_t failures = 0;
+  for (int i = 0; i < rounds; ++i) {
+    const Rate e = run_echo(round);
+    const Rate a = run_access(round);
+    failures += e.failed + a.failed;
+    echo_qps.push_back(e.qps);
+    access_qps.push_back(a.qps);
+    ratios.push_back(e.qps > 0 ? a.qps / e.qps : 0);
+    std::printf("round %d: echo %.0f qps, CheckAccess %.0f qps, ratio %.2f (%d in flight, %s each)\n",
+                i + 1, e.qps, a.qps, ratios.back(), kInFlight, absl::FormatDuration(round).c_str());
+  }
+  (*server)->Shutdown(absl::Seconds(5));
+  if (failures > 0) Die(absl::StrCat(failures, " calls failed"));
+
+  const double echo_median = Median(echo_qps);
+  const double access_median = Median(access_qps);
+  const double ratio = Median(ratios);
+  std::printf("\n%s\n", smoke ? "SMOKE run (figures are indicative only)" : "");
+  std::printf("REF grpc_echo measured=%.0fqps (bare echo RPC, same server, TLS, %d in flight)\n",
+              echo_median, kInFlight);
+  std::printf("INFO grpc_check_access measured=%.0fqps (%.1fus per call at this rate)\n",
+              access_median, access_median > 0 ? 1e6 / access_median : 0.0);
+  std::printf("GOAL grpc_check_access_vs_echo measured=%.2fx target=%.1fx %s\n", ratio,
+              kTargetRatio, ratio >= kTargetRatio ? "PASS" : "MISS");
+  return 0;
+}
