@@ -143,6 +143,15 @@ absl::Status RoleCatalog::Refresh() {
   absl::StatusOr<std::shared_ptr<const RoleSnapshot>> snapshot =
       RoleSnapshot::FromCompiled(std::move(compiled), contents->generation);
   if (!snapshot.ok()) return snapshot.status();
+  if (contents->generation < current->generation()) {
+    // Generations only grow, and rebuilds are serialised here: the store went back in time
+    // (restored from a backup). Its roles are the truth, also the ones that disappeared.
+    spdlog::warn("role store generation went back from {} to {} (restored?); replacing the "
+                 "snapshot with the store's roles",
+                 current->generation(), contents->generation);
+    snapshots_->Set(*std::move(snapshot));
+    return absl::OkStatus();
+  }
   snapshots_->SetIfNewer(*std::move(snapshot));
   return absl::OkStatus();
 }

@@ -8,8 +8,10 @@
 //    once. Nothing is written when validation fails.
 //  - ListRoles pages by name: page_size 0 = 100, at most 1000; page_token is opaque.
 //  - Refresh() rebuilds the snapshot when the store's generation moved, recompiling only
-//    roles whose revision changed. Phase 2 calls it on a NOTIFY or a poll tick; a stored role
-//    that no longer compiles is left out of the snapshot (it grants nothing) and logged.
+//    roles whose revision changed. PostgresRoleWatcher calls it on a NOTIFY or a poll tick;
+//    a stored role that no longer compiles is left out of the snapshot (it grants nothing)
+//    and logged. A store whose generation went back (restored from a backup) replaces the
+//    snapshot outright.
 //  - ImportRoles() seeds the store from a --roles_dir: roles that are missing are created,
 //    identical ones are left alone, and roles that differ from the stored ones are
 //    conflicts: FAILED_PRECONDITION naming them, and nothing is imported.

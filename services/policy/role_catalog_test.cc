@@ -147,6 +147,18 @@ TEST_F(RoleCatalogTest, SecondReplicaSeesWritesAfterRefresh) {
   EXPECT_NE(other_holder.Get()->Find("dev"), nullptr);
 }
 
+TEST_F(RoleCatalogTest, StoreThatWentBackInTimeReplacesANewerSnapshot) {
+  // The snapshot was built at generation 100 with a role the (restored) store no longer has.
+  ASSERT_OK_AND_ASSIGN(Role ghost, ParseRoleDocument(Doc("ghost", "root")));
+  ASSERT_OK_AND_ASSIGN(auto newer, RoleSnapshot::Create({ghost}, 100));
+  holder_.Set(newer);
+  ASSERT_OK(store_.Upsert(*ParseRoleDocument(Doc("dev")), std::nullopt, clock_.Now(), "user:a"));
+  ASSERT_OK(catalog_.Refresh());
+  EXPECT_EQ(holder_.Get()->Find("ghost"), nullptr);
+  EXPECT_NE(holder_.Get()->Find("dev"), nullptr);
+  EXPECT_EQ(holder_.Get()->generation(), 1);
+}
+
 TEST_F(RoleCatalogTest, ImportCreatesMissingAndSkipsIdentical) {
   ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
   ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
