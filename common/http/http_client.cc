@@ -140,6 +140,29 @@ absl::Status CheckUrlAllowed(std::string_view url, bool allow_loopback_http) {
   return absl::InvalidArgumentError("URL must be https: " + UrlForLog(url));
 }
 
+// A libcurl share handle holding the connection and TLS session caches of one client. libcurl
+// calls lock/unlock around every use of shared data from any thread.
+struct CurlHttpClient::Share {
+  CURLSH* handle = nullptr;
+  std::mutex locks[CURL_LOCK_DATA_LAST];
+
+  ~Share() {
+    if (handle != nullptr) curl_share_cleanup(handle);
+  }
+  static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+    static_cast<Share*>(self)->locks[data].lock();
+  }
+  static void Unlock(CURL*, curl_lock_data data, void* self) {
+    static_cast<Share*>(self)->locks[data].unlock();
+  }
+};
+
+CurlHttpClient::CurlHttpClient(CurlHttpClientOptions options, std::unique_ptr<Share> share)
+    : options_(std::move(options)), share_(std::move(share)) {}
+
+// Every easy handle is cleaned up at the end of its Perform, so none still uses the share.
+CurlHttpClient::~CurlHttpClient() = default;
+
 absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
     CurlHttpClientOptions options) {
   if (options.connect_timeout <= absl::ZeroDuration() ||
@@ -147,7 +170,20 @@ absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
     return absl::InvalidArgumentError("http client timeouts and size limit must be positive");
   }
   if (absl::Status s = InitCurlOnce(); !s.ok()) return s;
-  return std::unique_ptr<CurlHttpClient>(new CurlHttpClient(std::move(options)));
+  auto share = std::make_unique<Share>();
+  share->handle = curl_share_init();
+  if (share->handle == nullptr ||
+      curl_share_setopt(share->handle, CURLSHOPT_LOCKFUNC, &Share::Lock) != CURLSHE_OK ||
+      curl_share_setopt(share->handle, CURLSHOPT_UNLOCKFUNC, &Share::Unlock) != CURLSHE_OK ||
+      curl_share_setopt(share->handle, CURLSHOPT_USERDATA, share.get()) != CURLSHE_OK ||
+      curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+      curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+          CURLSHE_OK ||
+      curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
+    return absl::InternalError("libcurl share initialisation failed");
+  }
+  return std::unique_ptr<CurlHttpClient>(
+      new CurlHttpClient(std::move(options), std::move(share)));
 }
 
 absl::StatusOr<HttpResponse> CurlHttpClient::Get(std::string_view url) {
@@ -166,8 +202,16 @@ absl::StatusOr<HttpResponse> CurlHttpClient::PostForm(std::string_view url,
     body.push_back('=');
     body += UrlEncode(encoder.get(), f.value.Reveal());
   }
-  SecretString secret_body(std::move(body));
-  return Perform("POST", url, &secret_body, headers);
+  return Post(url, "application/x-www-form-urlencoded", SecretString(std::move(body)), headers);
+}
+
+absl::StatusOr<HttpResponse> CurlHttpClient::Post(std::string_view url,
+                                                  std::string_view content_type,
+                                                  const SecretString& body,
+                                                  const std::vector<Field>& headers) {
+  std::vector<Field> all = headers;
+  all.push_back({"Content-Type", SecretString(content_type)});
+  return Perform("POST", url, &body, all);
 }
 
 absl::StatusOr<HttpResponse> CurlHttpClient::Perform(std::string_view method,
@@ -180,6 +224,7 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Perform(std::string_view method,
   const std::string url_text(url);
   Body response_body{.limit = options_.max_response_bytes};
   CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_SHARE, share_->handle);
   curl_easy_setopt(c, CURLOPT_URL, url_text.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, options_.allow_loopback_http ? "http,https" : "https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");

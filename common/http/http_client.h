@@ -1,5 +1,5 @@
-// A small HTTP client interface for talking to identity providers, and its libcurl
-// implementation.
+// A small HTTP client interface (identity providers, the policy decision hook), and its
+// libcurl implementation.
 //
 // CurlHttpClient: HTTPS only, certificates and host names verified, redirects never followed
 // (a provider endpoint that redirects is an error, not a hop to somewhere else), connect and
@@ -46,6 +46,10 @@ class HttpClient {
   virtual absl::StatusOr<HttpResponse> PostForm(std::string_view url,
                                                 const std::vector<Field>& form,
                                                 const std::vector<Field>& headers) = 0;
+  // POST of `body` as `content_type` (e.g. "application/json").
+  virtual absl::StatusOr<HttpResponse> Post(std::string_view url, std::string_view content_type,
+                                            const SecretString& body,
+                                            const std::vector<Field>& headers) = 0;
 };
 
 struct CurlHttpClientOptions {
@@ -77,22 +81,33 @@ absl::StatusOr<std::string> PercentDecode(std::string_view s);
 // state from a redirect.
 absl::StatusOr<std::string> QueryParameter(std::string_view url, std::string_view name);
 
+// Requests share one connection cache (and TLS session cache), so calls to the same host
+// reuse open connections instead of connecting (and handshaking) again.
 class CurlHttpClient final : public HttpClient {
  public:
   // INVALID_ARGUMENT for non-positive timeouts or limits; INTERNAL if libcurl cannot start.
   static absl::StatusOr<std::unique_ptr<CurlHttpClient>> Create(CurlHttpClientOptions options);
 
+  ~CurlHttpClient() override;
+  CurlHttpClient(const CurlHttpClient&) = delete;
+  CurlHttpClient& operator=(const CurlHttpClient&) = delete;
+
   absl::StatusOr<HttpResponse> Get(std::string_view url) override;
   absl::StatusOr<HttpResponse> PostForm(std::string_view url, const std::vector<Field>& form,
                                         const std::vector<Field>& headers) override;
+  absl::StatusOr<HttpResponse> Post(std::string_view url, std::string_view content_type,
+                                    const SecretString& body,
+                                    const std::vector<Field>& headers) override;
 
  private:
-  explicit CurlHttpClient(CurlHttpClientOptions options) : options_(std::move(options)) {}
+  struct Share;  // the shared caches and their locks
+  CurlHttpClient(CurlHttpClientOptions options, std::unique_ptr<Share> share);
   absl::StatusOr<HttpResponse> Perform(std::string_view method, std::string_view url,
                                        const SecretString* body,
                                        const std::vector<Field>& headers);
 
   const CurlHttpClientOptions options_;
+  const std::unique_ptr<Share> share_;
 };
 
 }  // namespace jit::http

@@ -45,12 +45,21 @@ class HttpClientTest : public ::testing::Test {
                           req.get_header_value("Content-Type"),
                       "text/plain");
     });
+    server_.Post("/json", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.body + "|" + req.get_header_value("Content-Type") + "|" +
+                          req.get_header_value("Authorization"),
+                      "text/plain");
+    });
+    server_.Get("/peer", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(std::to_string(req.remote_port), "text/plain");
+    });
     runner_ = std::make_unique<ServerRunner>(&server_);
     base_ = "http://127.0.0.1:" + std::to_string(runner_->port());
     client_ = *CurlHttpClient::Create({.allow_loopback_http = true});
   }
   void TearDown() override {
     release_.Notify();
+    client_.reset();  // closes its cached connections, so the server need not wait for them
     runner_.reset();
   }
 
@@ -79,6 +88,22 @@ TEST_F(HttpClientTest, PostFormEncodesFieldsAndSendsHeaders) {
                         {{"Authorization", SecretString(std::string("Basic Zm9vOmJhcg=="))}}));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "x y&z=1|\xc3\xa9|Basic Zm9vOmJhcg==|application/x-www-form-urlencoded");
+}
+
+TEST_F(HttpClientTest, PostSendsTheBodyAsTheContentType) {
+  ASSERT_OK_AND_ASSIGN(
+      HttpResponse r,
+      client_->Post(base_ + "/json", "application/json", SecretString(std::string(R"({"a":1})")),
+                    {{"Authorization", SecretString(std::string("Bearer t0ken"))}}));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"a":1}|application/json|Bearer t0ken)");
+}
+
+TEST_F(HttpClientTest, RequestsReuseTheOpenConnection) {
+  ASSERT_OK_AND_ASSIGN(HttpResponse first, client_->Get(base_ + "/peer"));
+  ASSERT_OK_AND_ASSIGN(HttpResponse second, client_->Get(base_ + "/peer"));
+  // The same client port: the second request went over the first one's connection.
+  EXPECT_EQ(first.body, second.body);
 }
 
 TEST_F(HttpClientTest, RedirectsAreNotFollowed) {

@@ -12,6 +12,9 @@ namespace jit::http::testing {
 class LoopbackHttpServer {
  public:
   explicit LoopbackHttpServer(httplib::Server* server) : server_(server) {
+    // Replies go out at once: without it, a reply written in two parts on a kept-alive
+    // connection waits for the client's delayed ACK (~40 ms per request).
+    server_->set_tcp_nodelay(true);
     port_ = server_->bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     // stop() is a no-op until the accept loop runs; wait for it (a handshake, not a timer).
