@@ -1,49 +1,16 @@
 #include "services/policy/http_decision_hook.h"
 
-#include <curl/curl.h>
-
-#include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
 
-#include "absl/base/call_once.h"
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 
 namespace jit::policy {
 namespace {
-
-constexpr size_t kMaxIdleHandles = 8;
-
-// libcurl's process-wide initialisation must run once, before any handle exists.
-absl::Status InitCurlOnce() {
-  static absl::once_flag once;
-  static CURLcode result = CURLE_OK;
-  absl::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (result != CURLE_OK) {
-    return absl::InternalError(absl::StrCat("curl_global_init: ", curl_easy_strerror(result)));
-  }
-  return absl::OkStatus();
-}
-
-struct Body {
-  std::string data;
-  size_t limit = 0;
-  bool overflow = false;
-};
-
-size_t WriteBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
-  Body* body = static_cast<Body*>(userdata);
-  const size_t n = size * nmemb;
-  if (body->data.size() + n > body->limit) {
-    body->overflow = true;
-    return 0;  // makes libcurl fail with CURLE_WRITE_ERROR
-  }
-  body->data.append(ptr, n);
-  return n;
-}
 
 absl::StatusOr<nlohmann::json> MessageToJson(const google::protobuf::Message& message) {
   std::string json;
@@ -62,10 +29,11 @@ absl::StatusOr<nlohmann::json> MessageToJson(const google::protobuf::Message& me
 
 absl::StatusOr<std::unique_ptr<HttpDecisionHook>> HttpDecisionHook::Create(
     HttpDecisionHookOptions options) {
-  if (!absl::StartsWith(options.url, "http://") && !absl::StartsWith(options.url, "https://")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("decision hook url must start with http:// or https://, got \"",
-                     options.url, "\""));
+  if (absl::Status s = http::CheckUrlAllowed(options.url, /*allow_loopback_http=*/true); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "decision hook url must be https:// (or http:// to 127.0.0.1 or [::1], e.g. an OPA "
+        "sidecar): ",
+        s.message()));
   }
   if (options.timeout < absl::Milliseconds(1) || options.timeout > absl::Seconds(30)) {
     return absl::InvalidArgumentError("decision hook timeout must be between 1ms and 30s");
@@ -73,35 +41,15 @@ absl::StatusOr<std::unique_ptr<HttpDecisionHook>> HttpDecisionHook::Create(
   if (options.max_response_bytes == 0) {
     return absl::InvalidArgumentError("decision hook max_response_bytes must be positive");
   }
-  if (absl::Status s = InitCurlOnce(); !s.ok()) return s;
-  return std::unique_ptr<HttpDecisionHook>(new HttpDecisionHook(std::move(options)));
-}
-
-HttpDecisionHook::~HttpDecisionHook() {
-  absl::MutexLock lock(&mu_);
-  for (void* handle : idle_handles_) curl_easy_cleanup(static_cast<CURL*>(handle));
-}
-
-void* HttpDecisionHook::AcquireHandle() const {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!idle_handles_.empty()) {
-      void* handle = idle_handles_.back();
-      idle_handles_.pop_back();
-      return handle;
-    }
-  }
-  return curl_easy_init();
-}
-
-void HttpDecisionHook::ReleaseHandle(void* handle) const {
-  curl_easy_reset(static_cast<CURL*>(handle));  // keeps live connections
-  absl::MutexLock lock(&mu_);
-  if (idle_handles_.size() < kMaxIdleHandles) {
-    idle_handles_.push_back(handle);
-    return;
-  }
-  curl_easy_cleanup(static_cast<CURL*>(handle));
+  absl::StatusOr<std::unique_ptr<http::CurlHttpClient>> client =
+      http::CurlHttpClient::Create({.connect_timeout = options.timeout,
+                                    .total_timeout = options.timeout,
+                                    .max_response_bytes = options.max_response_bytes,
+                                    .ca_file = options.ca_file,
+                                    .allow_loopback_http = true});
+  if (!client.ok()) return client.status();
+  return std::unique_ptr<HttpDecisionHook>(
+      new HttpDecisionHook(std::move(options), *std::move(client)));
 }
 
 absl::StatusOr<std::string> HttpDecisionHook::BuildBody(const HookInput& input) {
@@ -128,72 +76,24 @@ absl::StatusOr<std::string> HttpDecisionHook::BuildBody(const HookInput& input) 
 absl::StatusOr<HookVerdict> HttpDecisionHook::Evaluate(const HookInput& input) const {
   absl::StatusOr<std::string> request_body = BuildBody(input);
   if (!request_body.ok()) return request_body.status();
-
-  CURL* curl = static_cast<CURL*>(AcquireHandle());
-  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
-  struct HandleReturner {
-    const HttpDecisionHook* hook;
-    CURL* curl;
-    curl_slist* headers = nullptr;
-    ~HandleReturner() {
-      curl_slist_free_all(headers);
-      hook->ReleaseHandle(curl);
-    }
-  } returner{this, curl};
-
-  returner.headers = curl_slist_append(returner.headers, "Content-Type: application/json");
-  returner.headers = curl_slist_append(returner.headers, "Accept: application/json");
-  std::string authorization;
+  std::vector<http::Field> headers;
   if (!options_.bearer_token.empty()) {
-    authorization = "Authorization: Bearer ";
-    authorization.append(options_.bearer_token.Reveal());
-    returner.headers = curl_slist_append(returner.headers, authorization.c_str());
+    std::string value = "Bearer ";
+    value.append(options_.bearer_token.Reveal());
+    headers.push_back({"Authorization", SecretString(std::move(value))});
   }
-  Body body;
-  body.limit = options_.max_response_bytes;
-  char error[CURL_ERROR_SIZE] = {0};
-  const long timeout_ms = static_cast<long>(absl::ToInt64Milliseconds(options_.timeout));
-  curl_easy_setopt(curl, CURLOPT_URL, options_.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, returner.headers);
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request_body->data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request_body->size()));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
-
-  const CURLcode code = curl_easy_perform(curl);
-  if (!authorization.empty()) {
-    // Wipe the copy of the token.
-    std::fill(authorization.begin(), authorization.end(), '\0');
+  absl::StatusOr<http::HttpResponse> response =
+      client_->Post(options_.url, "application/json", SecretString(*std::move(request_body)),
+                    headers);
+  if (!response.ok()) {
+    return absl::Status(response.status().code(),
+                        absl::StrCat("decision hook: ", response.status().message()));
   }
-  if (body.overflow) {
-    return absl::InvalidArgumentError(absl::StrCat("decision hook reply larger than ",
-                                                   options_.max_response_bytes, " bytes"));
-  }
-  if (code == CURLE_OPERATION_TIMEDOUT) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "decision hook did not answer within ", absl::FormatDuration(options_.timeout)));
-  }
-  if (code != CURLE_OK) {
-    return absl::UnavailableError(absl::StrCat("decision hook request failed: ",
-                                               error[0] != '\0' ? error : curl_easy_strerror(code)));
-  }
-  long http_status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
-  if (http_status != 200) {
-    return absl::UnavailableError(absl::StrCat("decision hook answered HTTP ", http_status));
+  if (response->status != 200) {
+    return absl::UnavailableError(absl::StrCat("decision hook answered HTTP ", response->status));
   }
   const nlohmann::json reply =
-      nlohmann::json::parse(body.data, nullptr, /*allow_exceptions=*/false);
+      nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (reply.is_discarded() || !reply.is_object()) {
     return absl::InvalidArgumentError("decision hook reply is not a JSON object");
   }

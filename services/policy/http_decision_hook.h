@@ -1,4 +1,4 @@
-// DecisionHook over HTTP (libcurl), speaking Open Policy Agent's data API.
+// DecisionHook over HTTP (common/http's HttpClient), speaking Open Policy Agent's data API.
 //
 // Contract:
 //   POST <url>
@@ -13,33 +13,34 @@
 //   Reply: HTTP 200 with
 //   {"result": {"allow": true|false, "reason": "optional text"}}
 // With OPA, point `url` at a rule document, e.g.
-// http://opa:8181/v1/data/jit/decision, whose value is {"allow": ..., "reason": ...}.
+// https://opa:8181/v1/data/jit/decision, whose value is {"allow": ..., "reason": ...}.
 //
-// Anything else denies: no reply within `timeout` (DEADLINE_EXCEEDED), a connection
-// failure (UNAVAILABLE), a status other than 200 (UNAVAILABLE), a body that is not JSON,
-// lacks result.allow, has a non-boolean allow (OPA's "undefined" reply {} included), or is
-// larger than max_response_bytes (INVALID_ARGUMENT). Redirects are not followed; only
-// http and https are spoken; TLS peers are verified (system CAs or ca_file).
+// The URL must be https://, or http:// to 127.0.0.1 or [::1] (an OPA sidecar): the input
+// names people and their roles, and the token must not cross a network in clear.
 //
-// Thread-safe. Keeps a few curl handles for connection reuse.
+// Anything else denies: no reply within `timeout`, a connection or TLS failure, or a reply
+// larger than max_response_bytes (UNAVAILABLE, from the HTTP client); a status other than
+// 200 (UNAVAILABLE); a body that is not JSON, lacks result.allow or has a non-boolean allow
+// (OPA's "undefined" reply {} included) (INVALID_ARGUMENT). Redirects are not followed; TLS
+// peers are verified (system CAs or ca_file). Connections are reused across calls.
+//
+// Thread-safe.
 #ifndef JIT_SERVICES_POLICY_HTTP_DECISION_HOOK_H_
 #define JIT_SERVICES_POLICY_HTTP_DECISION_HOOK_H_
 
 #include <memory>
 #include <string>
-#include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/http/http_client.h"
 #include "common/secret.h"
 #include "services/policy/decision_hook.h"
 
 namespace jit::policy {
 
 struct HttpDecisionHookOptions {
-  // http:// or https:// URL of the decision endpoint.
+  // https:// URL of the decision endpoint (http:// only to 127.0.0.1 or [::1]).
   std::string url;
   // Whole-exchange deadline (connect + send + reply). 1 ms to 30 s.
   absl::Duration timeout = absl::Milliseconds(500);
@@ -53,13 +54,9 @@ struct HttpDecisionHookOptions {
 
 class HttpDecisionHook final : public DecisionHook {
  public:
-  // INVALID_ARGUMENT for a URL that is not http(s) or a timeout out of range; INTERNAL if
-  // libcurl cannot be initialised.
+  // INVALID_ARGUMENT for a URL that is not allowed (see above) or a timeout out of range;
+  // INTERNAL if the HTTP client cannot be created.
   static absl::StatusOr<std::unique_ptr<HttpDecisionHook>> Create(HttpDecisionHookOptions options);
-
-  ~HttpDecisionHook() override;
-  HttpDecisionHook(const HttpDecisionHook&) = delete;
-  HttpDecisionHook& operator=(const HttpDecisionHook&) = delete;
 
   absl::StatusOr<HookVerdict> Evaluate(const HookInput& input) const override;
 
@@ -67,14 +64,11 @@ class HttpDecisionHook final : public DecisionHook {
   static absl::StatusOr<std::string> BuildBody(const HookInput& input);
 
  private:
-  explicit HttpDecisionHook(HttpDecisionHookOptions options) : options_(std::move(options)) {}
+  HttpDecisionHook(HttpDecisionHookOptions options, std::unique_ptr<http::HttpClient> client)
+      : options_(std::move(options)), client_(std::move(client)) {}
 
-  void* AcquireHandle() const;
-  void ReleaseHandle(void* handle) const;
-
-  HttpDecisionHookOptions options_;
-  mutable absl::Mutex mu_;
-  mutable std::vector<void*> idle_handles_ ABSL_GUARDED_BY(mu_);
+  const HttpDecisionHookOptions options_;
+  const std::unique_ptr<http::HttpClient> client_;
 };
 
 }  // namespace jit::policy

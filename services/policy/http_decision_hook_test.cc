@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -30,12 +31,14 @@ class TestServer {
                                                           httplib::Response& res) {
       {
         absl::MutexLock lock(&mu_);
+        remote_ports_.push_back(req.remote_port);
         last_body_ = req.body;
         last_authorization_ = req.get_header_value("Authorization");
         last_content_type_ = req.get_header_value("Content-Type");
       }
       handler(req, res);
     });
+    server_.set_tcp_nodelay(true);  // no delayed-ACK stall on kept-alive connections
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -63,6 +66,11 @@ class TestServer {
     absl::MutexLock lock(&mu_);
     return last_content_type_;
   }
+  // The client port of every request, in order.
+  std::vector<int> remote_ports() {
+    absl::MutexLock lock(&mu_);
+    return remote_ports_;
+  }
 
  private:
   httplib::Server server_;
@@ -72,6 +80,7 @@ class TestServer {
   std::string last_body_ ABSL_GUARDED_BY(mu_);
   std::string last_authorization_ ABSL_GUARDED_BY(mu_);
   std::string last_content_type_ ABSL_GUARDED_BY(mu_);
+  std::vector<int> remote_ports_ ABSL_GUARDED_BY(mu_);
 };
 
 TestServer::Handler Reply(int status, std::string body) {
@@ -173,7 +182,7 @@ TEST_F(HttpDecisionHookTest, OversizedReplyIsAnError) {
   TestServer server(Reply(200, R"({"result": {"allow": true, "reason": ")" +
                                    std::string(100 * 1024, 'x') + "\"}}"));
   EXPECT_THAT(MakeHook(server.url())->Evaluate(input_),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("larger than")));
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("larger than")));
 }
 
 TEST_F(HttpDecisionHookTest, RedirectIsNotFollowed) {
@@ -198,7 +207,7 @@ TEST_F(HttpDecisionHookTest, SlowServerTimesOut) {
   auto hook = MakeHook(server.url(), absl::Milliseconds(200));
   absl::StatusOr<HookVerdict> verdict = hook->Evaluate(input_);
   release.Notify();
-  EXPECT_THAT(verdict, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(verdict, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("Timeout")));
   EXPECT_TRUE(handler_started.load());
 }
 
@@ -219,6 +228,10 @@ TEST_F(HttpDecisionHookTest, ReusesConnectionsAcrossCalls) {
     ASSERT_OK_AND_ASSIGN(HookVerdict verdict, hook->Evaluate(input_));
     EXPECT_TRUE(verdict.allow);
   }
+  const std::vector<int> ports = server.remote_ports();
+  ASSERT_EQ(ports.size(), 5u);
+  for (int port : ports) EXPECT_EQ(port, ports[0]);  // one connection for all five calls
+  hook.reset();  // closes it before the server stops
 }
 
 TEST(HttpDecisionHookCreateTest, RejectsBadOptions) {
@@ -226,6 +239,10 @@ TEST(HttpDecisionHookCreateTest, RejectsBadOptions) {
   bad_scheme.url = "file:///etc/passwd";
   EXPECT_THAT(HttpDecisionHook::Create(std::move(bad_scheme)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http://")));
+  HttpDecisionHookOptions remote_http;
+  remote_http.url = "http://opa.example:8181/v1/data/jit/decision";
+  EXPECT_THAT(HttpDecisionHook::Create(std::move(remote_http)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must be https://")));
   HttpDecisionHookOptions bad_timeout;
   bad_timeout.url = "http://127.0.0.1:8181/";
   bad_timeout.timeout = absl::ZeroDuration();

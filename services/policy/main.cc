@@ -31,7 +31,8 @@ ABSL_FLAG(absl::Duration, role_poll_interval, absl::Milliseconds(500),
           "How often replicas re-read the role generation besides LISTEN/NOTIFY (<= 1s keeps "
           "the 1 s propagation promise)");
 ABSL_FLAG(std::string, decision_hook_url, "",
-          "OPA-style decision endpoint (http:// or https://); empty = no external hook");
+          "OPA-style decision endpoint: https://, or http:// to 127.0.0.1 or [::1] (a sidecar); "
+          "empty = no external hook");
 ABSL_FLAG(absl::Duration, decision_hook_timeout, absl::Milliseconds(500),
           "Deadline of one decision hook call (1ms..30s); a timeout denies");
 ABSL_FLAG(std::string, decision_hook_ca_file, "", "PEM bundle to verify an https hook with");
