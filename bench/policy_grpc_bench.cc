@@ -134,7 +134,8 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-absl::StatusOr<jit::common::v1::Identity> NoCaller(const grpc::ServerContext&) {
+absl::StatusOr<jit::common::v1::Identity> NoCaller(const grpc::ServerContext&,
+                                                    std::string_view) {
   return absl::UnauthenticatedError("the benchmark calls decisions only");
 }
 

@@ -48,7 +48,8 @@ class CaseHook final : public DecisionHook {
   absl::StatusOr<HookVerdict> answer_ ABSL_GUARDED_BY(mu_) = absl::InternalError("unset");
 };
 
-absl::StatusOr<jit::common::v1::Identity> NoCaller(const grpc::ServerContext&) {
+absl::StatusOr<jit::common::v1::Identity> NoCaller(const grpc::ServerContext&,
+                                                    std::string_view) {
   return absl::UnauthenticatedError("decisions need no caller identity");
 }
 

@@ -75,7 +75,8 @@ class PolicyServiceApp final : public server::ServiceApp {
   // The caller's identity, for the role RPCs. Caller authentication (common/auth) is not
   // wired into service_main yet: until it is, no caller is authenticated and the role RPCs
   // refuse every call (fail closed).
-  static absl::StatusOr<common::v1::Identity> CallerIdentity(const grpc::ServerContext&) {
+  static absl::StatusOr<common::v1::Identity> CallerIdentity(const grpc::ServerContext&,
+                                                             std::string_view) {
     return absl::UnauthenticatedError("caller authentication is not available on this server");
   }
 

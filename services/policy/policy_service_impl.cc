@@ -25,7 +25,7 @@ template <typename T, typename Fn>
 grpc::Status ForCaller(const CallerIdentityFn& caller_identity,
                        const grpc::ServerContext& context, T* response, std::string_view method,
                        Fn&& fn) {
-  absl::StatusOr<Identity> caller = caller_identity(context);
+  absl::StatusOr<Identity> caller = caller_identity(context, method);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), method);
   return Reply<T>(fn(*caller), response, method);
 }

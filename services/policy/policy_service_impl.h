@@ -5,12 +5,14 @@
 // Who may call what is decided before a handler runs, by the server's authentication and
 // its per-method table (decisions: the services; role RPCs: people). The role RPCs also need
 // the caller's identity for CheckPermission: the adapter reads it through `caller_identity`,
-// its only source (jit::auth::CallerIdentity in production); an error there ends the call.
+// its only source (jit::auth::AuthorizeServerCall in production); an error there ends the
+// call with that error.
 // Thread-safe; engine and roles are borrowed and must outlive the service.
 #ifndef JIT_SERVICES_POLICY_POLICY_SERVICE_IMPL_H_
 #define JIT_SERVICES_POLICY_POLICY_SERVICE_IMPL_H_
 
 #include <functional>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
@@ -21,9 +23,10 @@
 
 namespace jit::policy {
 
-// The authenticated caller of a call (UNAUTHENTICATED when there is none).
-using CallerIdentityFn =
-    std::function<absl::StatusOr<jit::common::v1::Identity>(const grpc::ServerContext&)>;
+// The authenticated caller of a call to `full_method` ("/jit.policy.v1.PolicyService/GetRole"):
+// UNAUTHENTICATED when there is none, PERMISSION_DENIED when it may not call the method.
+using CallerIdentityFn = std::function<absl::StatusOr<jit::common::v1::Identity>(
+    const grpc::ServerContext& context, std::string_view full_method)>;
 
 class PolicyServiceImpl final : public jit::policy::v1::PolicyService::Service {
  public:

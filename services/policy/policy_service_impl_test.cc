@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -50,7 +51,7 @@ spec:
     node_labels: {env: staging}
 )yaml";
 
-absl::StatusOr<Identity> TestCaller(const grpc::ServerContext& context) {
+absl::StatusOr<Identity> TestCaller(const grpc::ServerContext& context, std::string_view) {
   const auto& metadata = context.client_metadata();
   auto user = metadata.find("x-test-user");
   if (user == metadata.end()) return absl::UnauthenticatedError("no test caller");
@@ -242,6 +243,40 @@ TEST_F(PolicyServiceImplTest, EveryDecisionRpcIsServed) {
   pb::CheckPermissionResponse permission_reply;
   ASSERT_TRUE(stub_->CheckPermission(&c4, permission, &permission_reply).ok());
   EXPECT_TRUE(permission_reply.allowed());
+}
+
+TEST(PolicyServiceImplCallerTest, EachRoleRpcAsksForTheCallerOfItsOwnMethod) {
+  FakeClock clock;
+  InMemoryRoleStore store;
+  RoleSnapshotHolder snapshots;
+  RoleCatalog catalog(&store, &snapshots, &clock);
+  PolicyEngine engine(&snapshots, &clock);
+  RoleAdministration roles(&catalog, &engine);
+  absl::Mutex mu;
+  std::vector<std::string> methods;
+  PolicyServiceImpl service(&engine, &roles,
+                            [&](const grpc::ServerContext&, std::string_view method)
+                                -> absl::StatusOr<Identity> {
+                              absl::MutexLock lock(&mu);
+                              methods.emplace_back(method);
+                              return absl::PermissionDeniedError("not in the test");
+                            });
+  ASSERT_OK_AND_ASSIGN(auto server, testing::PolicyTestServer::Start(&service));
+  auto stub = server->NewStub();
+  Role role;
+  pb::ListRolesResponse list;
+  pb::DeleteRoleResponse deleted;
+  grpc::ClientContext c1, c2, c3, c4;
+  EXPECT_EQ(stub->UpsertRole(&c1, {}, &role).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub->GetRole(&c2, {}, &role).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub->ListRoles(&c3, {}, &list).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub->DeleteRole(&c4, {}, &deleted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(methods, ::testing::ElementsAre("/jit.policy.v1.PolicyService/UpsertRole",
+                                              "/jit.policy.v1.PolicyService/GetRole",
+                                              "/jit.policy.v1.PolicyService/ListRoles",
+                                              "/jit.policy.v1.PolicyService/DeleteRole"));
 }
 
 TEST(PolicyServiceImplInternalErrorTest, InternalDetailStaysInTheServer) {
