@@ -1,6 +1,8 @@
 // The decision tables' cases tagged `grpc`, sent through the real gRPC adapter on a real
-// TLS server (in process, so that each case's clock and fake hook can be set) and checked
-// with the same CheckOutcome as the logic suite. Each case is its own test:
+// TLS server behind the real authentication gate (common/auth's ServiceAuth with the
+// project's method table; each decision called with the certificate of the service that
+// calls it in production), in process so that each case's clock and fake hook can be set,
+// and checked with the same CheckOutcome as the logic suite. Each case is its own test:
 // Tables/DecisionTableGrpcTest.Case/<table>__<case>.
 #include <map>
 #include <memory>
@@ -9,7 +11,14 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "common/auth/grpc_authorizer.h"
+#include "common/auth/jwks_cache.h"
+#include "common/auth/method_table.h"
+#include "common/auth/revocation.h"
+#include "common/auth/service_auth.h"
 #include "common/clock.h"
+#include "common/server/tls.h"
+#include "common/testing/test_pki_files.h"
 #include "common/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
@@ -48,14 +57,31 @@ class CaseHook final : public DecisionHook {
   absl::StatusOr<HookVerdict> answer_ ABSL_GUARDED_BY(mu_) = absl::InternalError("unset");
 };
 
-absl::StatusOr<jit::common::v1::Identity> NoCaller(const grpc::ServerContext&,
-                                                    std::string_view) {
-  return absl::UnauthenticatedError("decisions need no caller identity");
+// No session is ever revoked (the suite calls with service certificates only).
+class NoRevocations final : public auth::RevocationFeed {
+ public:
+  absl::StatusOr<auth::RevocationUpdate> FetchRevocations(int64_t) override {
+    return auth::RevocationUpdate{.cursor = 1, .complete = true};
+  }
+};
+
+absl::StatusOr<std::unique_ptr<auth::ServiceAuth>> MakeServiceAuth() {
+  absl::StatusOr<server::TlsMaterial> tls =
+      server::LoadTlsMaterial(jit::testing::TestTlsFiles("policy"));
+  if (!tls.ok()) return tls.status();
+  return auth::ServiceAuth::Create({.token_issuer = "jit-access",
+                                    .token_audience = "jit-access",
+                                    .ca_bundle_pem = tls->ca_pem,
+                                    .table = &auth::JitMethodTable()},
+                                   {.jwks = std::make_unique<auth::StaticJwksSource>(),
+                                    .revocations = std::make_unique<NoRevocations>()},
+                                   &RealClock::Get());
 }
 
 // Two servers with the real adapter: one whose engine has no hook, one with the case hook.
 struct Suite {
   absl::Status status;
+  std::unique_ptr<auth::ServiceAuth> service_auth;
   std::vector<DecisionCase> cases;
   std::map<std::string, std::shared_ptr<const RoleSnapshot>> snapshots;
 
@@ -68,8 +94,12 @@ struct Suite {
   PolicyEngine hooked_engine{&holder, &clock, &hook};
   RoleAdministration plain_roles{&catalog, &plain_engine};
   RoleAdministration hooked_roles{&catalog, &hooked_engine};
-  PolicyServiceImpl plain_service{&plain_engine, &plain_roles, NoCaller};
-  PolicyServiceImpl hooked_service{&hooked_engine, &hooked_roles, NoCaller};
+  CallerIdentityFn caller = [this](const grpc::ServerContext& context,
+                                                       std::string_view method) {
+    return auth::AuthorizeServerCall(service_auth->authorizer(), context, method);
+  };
+  PolicyServiceImpl plain_service{&plain_engine, &plain_roles, caller};
+  PolicyServiceImpl hooked_service{&hooked_engine, &hooked_roles, caller};
   std::unique_ptr<PolicyTestServer> plain_server;
   std::unique_ptr<PolicyTestServer> hooked_server;
 };
@@ -90,12 +120,15 @@ absl::Status LoadSuite(Suite* s) {
       }
     }
   }
-  absl::StatusOr<std::unique_ptr<PolicyTestServer>> plain =
-      PolicyTestServer::Start(&s->plain_service);
+  absl::StatusOr<std::unique_ptr<auth::ServiceAuth>> service_auth = MakeServiceAuth();
+  if (!service_auth.ok()) return service_auth.status();
+  s->service_auth = *std::move(service_auth);
+  absl::StatusOr<std::unique_ptr<PolicyTestServer>> plain = PolicyTestServer::Start(
+      &s->plain_service, {}, 64, s->service_auth->MetadataProcessor());
   if (!plain.ok()) return plain.status();
   s->plain_server = *std::move(plain);
-  absl::StatusOr<std::unique_ptr<PolicyTestServer>> hooked =
-      PolicyTestServer::Start(&s->hooked_service);
+  absl::StatusOr<std::unique_ptr<PolicyTestServer>> hooked = PolicyTestServer::Start(
+      &s->hooked_service, {}, 64, s->service_auth->MetadataProcessor());
   if (!hooked.ok()) return hooked.status();
   s->hooked_server = *std::move(hooked);
   return absl::OkStatus();
@@ -115,6 +148,7 @@ class SuiteEnvironment : public ::testing::Environment {
     if (suite != nullptr) {
       suite->plain_server.reset();
       suite->hooked_server.reset();
+      suite->service_auth.reset();
     }
   }
 };
@@ -185,6 +219,15 @@ TEST(DecisionTablesGrpcTest, EnoughCasesCoverEveryDecision) {
                            "compute_cert_params", "check_permission"}) {
     EXPECT_GE(by_kind[kind], 3) << kind;
   }
+}
+
+TEST(DecisionTablesGrpcTest, TheGateRefusesAServiceTheMethodTableDoesNotAdmit) {
+  ASSERT_TRUE(GetSuite().status.ok()) << GetSuite().status;
+  auto stub = GetSuite().plain_server->NewStub("ca");  // CheckRequest is for requests
+  grpc::ClientContext context;
+  pb::CheckRequestResponse response;
+  EXPECT_EQ(stub->CheckRequest(&context, {}, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 class DecisionTableGrpcTest : public ::testing::TestWithParam<DecisionCase> {};

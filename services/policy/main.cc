@@ -2,7 +2,9 @@
 //
 // Wiring: PostgresRoleStore -> RoleCatalog -> RoleSnapshotHolder <- PolicyEngine (with the
 // optional HTTP decision hook); PostgresRoleWatcher keeps the snapshot current across
-// replicas; --roles_dir is imported at start (conflicts end start-up with one line).
+// replicas; --roles_dir is imported at start (conflicts end start-up with one line). Every
+// call has passed common/auth's gate (the project method table) before its handler; the
+// role RPCs read their caller with AuthorizeServerCall.
 #include <memory>
 #include <string>
 #include <utility>
@@ -10,6 +12,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/auth/grpc_authorizer.h"
 #include "common/config/flags.h"
 #include "common/server/service_main.h"
 #include "common/status_macros.h"
@@ -50,7 +53,11 @@ class PolicyServiceApp final : public server::ServiceApp {
         hook_(std::move(hook)),
         engine_(&snapshots_, &runtime.clock, hook_.get()),
         roles_(&catalog_, &engine_),
-        service_(&engine_, &roles_, CallerIdentity) {}
+        service_(&engine_, &roles_,
+                 [&authorizer = runtime.authorizer](const grpc::ServerContext& context,
+                                                    std::string_view method) {
+                   return auth::AuthorizeServerCall(authorizer, context, method);
+                 }) {}
 
   // Loads the roles (and --roles_dir), then starts following changes.
   absl::Status Start(db::PgPool& pool) {
@@ -72,14 +79,6 @@ class PolicyServiceApp final : public server::ServiceApp {
   }
 
  private:
-  // The caller's identity, for the role RPCs. Caller authentication (common/auth) is not
-  // wired into service_main yet: until it is, no caller is authenticated and the role RPCs
-  // refuse every call (fail closed).
-  static absl::StatusOr<common::v1::Identity> CallerIdentity(const grpc::ServerContext&,
-                                                             std::string_view) {
-    return absl::UnauthenticatedError("caller authentication is not available on this server");
-  }
-
   absl::Status ImportDirectory(const std::string& dir) {
     ASSIGN_OR_RETURN(std::vector<common::v1::Role> roles, LoadRoleDirectory(dir));
     // Replicas starting together race to create the same roles; the loser's retry finds

@@ -1,10 +1,16 @@
 // Two real jit-policy processes on one PostgreSQL database: a role change made through one
-// replica is answered by the other (LISTEN/NOTIFY, with polling as the fallback); replicas
-// starting together import the same --roles_dir; a conflicting --roles_dir ends start-up
-// with one line. Waits are bounded loops on the observable outcome.
+// replica's UpsertRole (a person's session token) is answered by the other (LISTEN/NOTIFY,
+// with polling as the fallback); who may call which RPC; replicas starting together import
+// the same --roles_dir; a conflicting --roles_dir ends start-up with one line. Waits are
+// bounded loops on the observable outcome.
+//
+// Session tokens are verified by the replicas against keys published over gRPC by
+// AuthTokenPeer (a stand-in for jit-auth's GetJwks / ListRevokedSessions until jit-auth
+// serves them; see auth_token_peer.h).
 #include <signal.h>
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +22,7 @@
 #include "common/db/migrations.h"
 #include "common/db/pg_pool.h"
 #include "common/db/testing/test_database.h"
+#include "common/grpc_status.h"
 #include "common/server/tls.h"
 #include "common/status_macros.h"
 #include "common/status_matchers.h"
@@ -31,6 +38,7 @@
 #include "services/policy/migrations.h"
 #include "services/policy/postgres_role_store.h"
 #include "services/policy/role_parser.h"
+#include "tests/integration/auth_token_peer.h"
 
 namespace jit {
 namespace {
@@ -38,6 +46,7 @@ namespace {
 namespace pb = ::jit::policy::v1;
 using ::jit::testing::IsOk;
 using ::jit::testing::IsOkAndHolds;
+using ::jit::testing::StatusIs;
 using ::jit::testing::PickUnusedPort;
 using ::jit::testing::RunfilePath;
 using ::jit::testing::Subprocess;
@@ -60,11 +69,38 @@ bool Eventually(const std::function<bool()>& condition) {
 struct Replica {
   std::unique_ptr<Subprocess> process;
   int port = 0;
+  // As the "ca" service (its certificate): the decisions.
   std::unique_ptr<pb::PolicyService::Stub> stub;
+  // Over TLS without a client certificate, as people's clients call: role RPCs with a token.
+  std::unique_ptr<pb::PolicyService::Stub> user_stub;
+
+  // A stub calling as service `name` (its certificate).
+  std::unique_ptr<pb::PolicyService::Stub> AsService(const std::string& name) const {
+    auto tls = server::LoadTlsMaterial(jit::testing::TestTlsFiles(name));
+    if (!tls.ok()) return nullptr;
+    return pb::PolicyService::NewStub(grpc::CreateChannel(
+        absl::StrCat("localhost:", port), server::MakeChannelCredentials(*tls)));
+  }
 };
+
+std::unique_ptr<grpc::ClientContext> WithToken(const std::string& token) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
 
 class PolicyReplicasTest : public db::testing::PostgresTest {
  protected:
+  void SetUp() override {
+    PostgresTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_OK_AND_ASSIGN(auth_, jit::testing::AuthTokenPeer::Start());
+    // The example roles of deploy/local: "admin" may do everything with roles, "dev" nothing.
+    ASSERT_OK_AND_ASSIGN(admin_token_, auth_->TokenFor("ada", {"admin"}));
+    ASSERT_OK_AND_ASSIGN(dev_token_, auth_->TokenFor("dave", {"dev"}));
+  }
+
   absl::StatusOr<Replica> Start(const std::string& name, std::vector<std::string> extra = {}) {
     Replica r;
     r.port = PickUnusedPort();
@@ -77,17 +113,56 @@ class PolicyReplicasTest : public db::testing::PostgresTest {
                                      "--tls_ca_file=" + tls.ca_file,
                                      "--db_url=" + db().conninfo(),
                                      "--db_pool_size=2",
-                                     "--drain_timeout=5s"};
+                                     "--drain_timeout=5s",
+                                     "--auth_addr=" + auth_->address()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto process = Subprocess::Start(argv, TestTempPath("policy-" + name + ".txt"));
     if (!process.ok()) return process.status();
     r.process = *std::move(process);
-    // Decisions are called by services: the test calls as the "ca" service.
-    auto client = server::LoadTlsMaterial(jit::testing::TestTlsFiles("ca"));
-    if (!client.ok()) return client.status();
-    r.stub = pb::PolicyService::NewStub(grpc::CreateChannel(
-        absl::StrCat("localhost:", r.port), server::MakeChannelCredentials(*client)));
+    r.stub = r.AsService("ca");
+    auto ca = server::LoadTlsMaterial(jit::testing::TestTlsFiles("client"));
+    if (!ca.ok()) return ca.status();
+    grpc::SslCredentialsOptions anonymous;
+    anonymous.pem_root_certs = ca->ca_pem;
+    r.user_stub = pb::PolicyService::NewStub(
+        grpc::CreateChannel(absl::StrCat("localhost:", r.port), grpc::SslCredentials(anonymous)));
     return r;
+  }
+
+  // Whether `r` accepts session tokens yet: its revocation list is filled by a refresh right
+  // after it starts serving, and token checks fail closed (UNAVAILABLE) until then.
+  bool AcceptsTokens(const Replica& r) {
+    return Eventually([&] {
+      pb::ListRolesResponse list;
+      return r.user_stub->ListRoles(WithToken(admin_token_).get(), {}, &list).error_code() !=
+             grpc::StatusCode::UNAVAILABLE;
+    });
+  }
+
+  static std::string RolesDir() {
+    return "--roles_dir=" + RunfilePath("deploy/local/examples/roles");
+  }
+
+  static absl::StatusOr<common::v1::Role> Upsert(const Replica& r, const std::string& token,
+                                                 const std::string& document,
+                                                 std::optional<int64_t> expected = std::nullopt) {
+    pb::UpsertRoleRequest request;
+    request.set_role_document(document);
+    if (expected.has_value()) request.set_expected_revision(*expected);
+    common::v1::Role role;
+    grpc::Status status = r.user_stub->UpsertRole(WithToken(token).get(), request, &role);
+    if (!status.ok()) return FromGrpcStatus(status);
+    return role;
+  }
+
+  static absl::StatusOr<common::v1::Role> Get(const Replica& r, const std::string& token,
+                                              const std::string& name) {
+    pb::GetRoleRequest request;
+    request.set_name(name);
+    common::v1::Role role;
+    grpc::Status status = r.user_stub->GetRole(WithToken(token).get(), request, &role);
+    if (!status.ok()) return FromGrpcStatus(status);
+    return role;
   }
 
   // SERVING on gRPC health within kPatience (false if the process ended).
@@ -122,11 +197,7 @@ class PolicyReplicasTest : public db::testing::PostgresTest {
     return response.allowed();
   }
 
-  // Writes a role the way a replica's UpsertRole does (PostgresRoleStore on the shared
-  // database).
-  // TODO(auth wiring): send it through replica A's UpsertRole with a person's session token
-  // once common/auth is wired into service_main; today the role RPCs of jit-policy refuse
-  // every caller (no caller authentication yet).
+  // Puts a role into the database directly (set-up for start-up tests, no replica running).
   absl::Status WriteRole(const std::string& document) {
     ASSIGN_OR_RETURN(auto pool, db::PgPool::Create(db().PoolOptions(1)));
     RETURN_IF_ERROR(db::ApplyMigrations(*pool, "policy", policy::Migrations()));  // idempotent
@@ -141,39 +212,88 @@ class PolicyReplicasTest : public db::testing::PostgresTest {
   }
 
   static void Stop(Replica& r) {
-    r.stub.reset();  // closes the connection, so draining has nothing to wait for
+    r.stub.reset();  // closes the connections, so draining has nothing to wait for
+    r.user_stub.reset();
     r.process->Signal(SIGTERM);
     EXPECT_THAT(r.process->Wait(absl::Seconds(30)), IsOkAndHolds(0)) << r.process->Output();
   }
+
+  std::unique_ptr<jit::testing::AuthTokenPeer> auth_;
+  std::string admin_token_;
+  std::string dev_token_;
 };
 
-TEST_F(PolicyReplicasTest, RoleChangeIsAnsweredByTheOtherReplica) {
-  ASSERT_OK_AND_ASSIGN(Replica a, Start("a"));
-  ASSERT_OK_AND_ASSIGN(Replica b, Start("b"));
+TEST_F(PolicyReplicasTest, RoleUpsertedThroughOneReplicaIsAnsweredByTheOther) {
+  ASSERT_OK_AND_ASSIGN(Replica a, Start("a", {RolesDir()}));
+  ASSERT_OK_AND_ASSIGN(Replica b, Start("b", {RolesDir()}));
   ASSERT_TRUE(Serving(a)) << a.process->Output();
   ASSERT_TRUE(Serving(b)) << b.process->Output();
+  ASSERT_TRUE(AcceptsTokens(a) && AcceptsTokens(b));
   EXPECT_THAT(AliceMayLogIn(b, "ops", "root"), IsOkAndHolds(false));
 
-  ASSERT_OK(WriteRole(OpsRole("root")));
+  ASSERT_OK_AND_ASSIGN(common::v1::Role created, Upsert(a, admin_token_, OpsRole("root")));
+  EXPECT_EQ(created.metadata().revision(), 1);
+  EXPECT_EQ(created.metadata().updated_by(), "user:ada");
   EXPECT_TRUE(Eventually([&] { return AliceMayLogIn(b, "ops", "root").value_or(false); }))
       << b.process->Output();
-  EXPECT_THAT(AliceMayLogIn(a, "ops", "root"), IsOkAndHolds(true));
+  EXPECT_THAT(Get(b, admin_token_, "ops"), IsOk());
 
-  // And the change after it: root is no longer granted, ubuntu is.
-  ASSERT_OK(WriteRole(OpsRole("ubuntu")));
+  // The next revision, with optimistic concurrency: root is no longer granted, ubuntu is.
+  ASSERT_OK_AND_ASSIGN(common::v1::Role updated,
+                       Upsert(a, admin_token_, OpsRole("ubuntu"), /*expected=*/1));
+  EXPECT_EQ(updated.metadata().revision(), 2);
   EXPECT_TRUE(Eventually([&] {
     return AliceMayLogIn(b, "ops", "ubuntu").value_or(false) &&
            !AliceMayLogIn(b, "ops", "root").value_or(true);
   })) << b.process->Output();
+  // A write based on the old revision, through the other replica, is refused.
+  EXPECT_THAT(Upsert(b, admin_token_, OpsRole("root"), /*expected=*/1),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("is at revision 2, not 1")));
 
   Stop(a);
   Stop(b);
 }
 
+TEST_F(PolicyReplicasTest, RoleRpcsAreForPeopleWhoseRolesGrantThemDecisionsForServices) {
+  ASSERT_OK_AND_ASSIGN(Replica r, Start("authz", {RolesDir()}));
+  ASSERT_TRUE(Serving(r)) << r.process->Output();
+  ASSERT_TRUE(AcceptsTokens(r));
+  pb::ListRolesResponse list;
+
+  // A person whose roles grant the role verbs.
+  ASSERT_TRUE(r.user_stub->ListRoles(WithToken(admin_token_).get(), {}, &list).ok());
+  EXPECT_EQ(list.roles_size(), 4);
+  // A person whose roles do not.
+  grpc::Status status = r.user_stub->ListRoles(WithToken(dev_token_).get(), {}, &list);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("may not list roles"));
+  EXPECT_THAT(Upsert(r, dev_token_, OpsRole("root")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // A service, even a trusted one, does not manage roles.
+  EXPECT_EQ(r.AsService("requests")->ListRoles(WithToken("").get(), {}, &list).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Decisions are for services: requests asks CheckRequest; a person may not.
+  pb::CheckRequestRequest request;
+  request.mutable_user()->set_name("dave");
+  request.mutable_user()->add_roles("dev");
+  request.add_requested_roles("developer-read-only-jit");
+  request.set_reason("INC-1");
+  pb::CheckRequestResponse verdict;
+  ASSERT_TRUE(r.AsService("requests")->CheckRequest(WithToken("").get(), request, &verdict).ok());
+  EXPECT_TRUE(verdict.allowed()) << verdict.explanation().summary();
+  EXPECT_EQ(r.user_stub->CheckRequest(WithToken(admin_token_).get(), request, &verdict)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // ... and only the service that needs it: ca does not ask CheckRequest.
+  EXPECT_EQ(r.stub->CheckRequest(WithToken("").get(), request, &verdict).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  Stop(r);
+}
+
 TEST_F(PolicyReplicasTest, ReplicasStartingTogetherImportTheSameRolesDir) {
-  const std::string dir = "--roles_dir=" + RunfilePath("deploy/local/examples/roles");
-  ASSERT_OK_AND_ASSIGN(Replica a, Start("a", {dir}));
-  ASSERT_OK_AND_ASSIGN(Replica b, Start("b", {dir}));
+  ASSERT_OK_AND_ASSIGN(Replica a, Start("a", {RolesDir()}));
+  ASSERT_OK_AND_ASSIGN(Replica b, Start("b", {RolesDir()}));
   ASSERT_TRUE(Serving(a)) << a.process->Output();
   ASSERT_TRUE(Serving(b)) << b.process->Output();
   pqxx::connection connection(db().conninfo());
@@ -189,9 +309,7 @@ TEST_F(PolicyReplicasTest, ReplicasStartingTogetherImportTheSameRolesDir) {
 TEST_F(PolicyReplicasTest, ConflictingRolesDirEndsStartUpWithOneLine) {
   ASSERT_OK(WriteRole(
       "kind: role\nversion: v7\nmetadata: {name: dba}\nspec: {allow: {logins: [postgres]}}\n"));
-  ASSERT_OK_AND_ASSIGN(Replica a,
-                       Start("conflict", {"--roles_dir=" +
-                                          RunfilePath("deploy/local/examples/roles")}));
+  ASSERT_OK_AND_ASSIGN(Replica a, Start("conflict", {RolesDir()}));
   ASSERT_THAT(a.process->Wait(kPatience), IsOkAndHolds(1));
   std::vector<std::string> reasons;
   for (absl::string_view line : absl::StrSplit(a.process->Output(), '\n')) {

@@ -11,7 +11,8 @@
 namespace jit::policy::testing {
 
 absl::StatusOr<std::unique_ptr<PolicyTestServer>> PolicyTestServer::Start(
-    PolicyServiceImpl* service, std::vector<server::RegisteredService> extra, int max_threads) {
+    PolicyServiceImpl* service, std::vector<server::RegisteredService> extra, int max_threads,
+    std::shared_ptr<grpc::AuthMetadataProcessor> auth_processor) {
   absl::StatusOr<server::TlsMaterial> tls =
       server::LoadTlsMaterial(jit::testing::TestTlsFiles("policy"));
   if (!tls.ok()) return tls.status();
@@ -22,7 +23,8 @@ absl::StatusOr<std::unique_ptr<PolicyTestServer>> PolicyTestServer::Start(
       server::GrpcServer::Start({.service_name = "policy",
                                  .listen_address = "127.0.0.1:0",
                                  .tls = *tls,
-                                 .max_threads = max_threads},
+                                 .max_threads = max_threads,
+                                 .auth_processor = std::move(auth_processor)},
                                 services, /*metrics=*/nullptr);
   if (!server.ok()) return server.status();
   return std::unique_ptr<PolicyTestServer>(new PolicyTestServer(*std::move(server)));

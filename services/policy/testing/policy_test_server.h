@@ -1,6 +1,6 @@
-// An in-process PolicyService for tests and benchmarks: the real gRPC adapter
-// (PolicyServiceImpl) on a real GrpcServer over TLS (test PKI, port 0), and stubs that
-// connect to it with a client certificate.
+// An in-process PolicyService for tests: the real gRPC adapter (PolicyServiceImpl) on a real
+// GrpcServer over TLS (test PKI, port 0), optionally behind the authentication gate, and
+// stubs that connect to it with a client certificate.
 #ifndef JIT_SERVICES_POLICY_TESTING_POLICY_TEST_SERVER_H_
 #define JIT_SERVICES_POLICY_TESTING_POLICY_TEST_SERVER_H_
 
@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "common/server/grpc_server.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/security/auth_metadata_processor.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "services/policy/policy_service_impl.h"
 
@@ -18,10 +19,12 @@ namespace jit::policy::testing {
 
 class PolicyTestServer {
  public:
-  // Serves `service` (borrowed; must outlive the server) plus any `extra` services.
+  // Serves `service` (borrowed; must outlive the server) plus any `extra` services, with
+  // `auth_processor` (e.g. common/auth's ServiceAuth gate) on the credentials when given.
   static absl::StatusOr<std::unique_ptr<PolicyTestServer>> Start(
       PolicyServiceImpl* service, std::vector<server::RegisteredService> extra = {},
-      int max_threads = 64);
+      int max_threads = 64,
+      std::shared_ptr<grpc::AuthMetadataProcessor> auth_processor = nullptr);
 
   ~PolicyTestServer();
 
