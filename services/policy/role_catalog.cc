@@ -115,6 +115,40 @@ absl::StatusOr<pb::DeleteRoleResponse> RoleCatalog::DeleteRole(const pb::DeleteR
   return pb::DeleteRoleResponse();
 }
 
+namespace {
+
+// What a stored role that no longer compiles (edited by hand, or valid under an older
+// binary) becomes in the snapshot: a role of the same name that denies everything. Leaving
+// it out would drop its deny rules and widen the access of everyone holding it; a holder is
+// denied instead until the role is fixed.
+Role FailClosedStandIn(const Role& broken) {
+  Role r;
+  r.set_kind("role");
+  r.set_version("v7");
+  r.mutable_metadata()->set_name(broken.metadata().name());
+  r.mutable_metadata()->set_revision(broken.metadata().revision());
+  r.mutable_metadata()->set_description(
+      "stored role does not compile; it denies everything until it is fixed");
+  jit::common::v1::RoleConditions* deny = r.mutable_spec()->mutable_deny();
+  deny->add_logins("*");
+  for (auto* labels : {deny->mutable_node_labels(), deny->mutable_kubernetes_labels(),
+                       deny->mutable_db_labels(), deny->mutable_app_labels()}) {
+    (*labels)["*"].add_values("*");
+  }
+  deny->add_kubernetes_groups("*");
+  deny->add_kubernetes_users("*");
+  deny->add_db_names("*");
+  deny->add_db_users("*");
+  deny->mutable_request()->add_roles("*");
+  deny->mutable_review_requests()->add_roles("*");
+  jit::common::v1::Rule* rule = deny->add_rules();
+  rule->add_resources("*");
+  rule->add_verbs("*");
+  return r;
+}
+
+}  // namespace
+
 absl::Status RoleCatalog::Refresh() {
   absl::MutexLock lock(&refresh_mu_);
   std::shared_ptr<const RoleSnapshot> current = snapshots_->Get();
@@ -134,9 +168,11 @@ absl::Status RoleCatalog::Refresh() {
     }
     absl::StatusOr<std::shared_ptr<const CompiledRole>> c = CompiledRole::Create(role);
     if (!c.ok()) {
-      spdlog::error("policy role {} revision {} does not compile and grants nothing: {}",
+      spdlog::error("policy role {} revision {} does not compile; it denies everything "
+                    "until fixed: {}",
                     role.metadata().name(), role.metadata().revision(), c.status().ToString());
-      continue;
+      c = CompiledRole::Create(FailClosedStandIn(role));
+      if (!c.ok()) return c.status();
     }
     compiled.push_back(*std::move(c));
   }

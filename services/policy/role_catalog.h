@@ -9,8 +9,9 @@
 //  - ListRoles pages by name: page_size 0 = 100, at most 1000; page_token is opaque.
 //  - Refresh() rebuilds the snapshot when the store's generation moved, recompiling only
 //    roles whose revision changed. PostgresRoleWatcher calls it on a NOTIFY or a poll tick;
-//    a stored role that no longer compiles is left out of the snapshot (it grants nothing)
-//    and logged. A store whose generation went back (restored from a backup) replaces the
+//    a stored role that no longer compiles (a hand edit, or valid only under an older
+//    binary) is replaced in the snapshot by a role of its name that denies everything, and
+//    logged: dropping it would drop its deny rules and widen its holders' access. A store whose generation went back (restored from a backup) replaces the
 //    snapshot outright.
 //  - ImportRoles() seeds the store from a --roles_dir: roles that are missing are created,
 //    identical ones are left alone, and roles that differ from the stored ones are

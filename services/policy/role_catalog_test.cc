@@ -6,6 +6,7 @@
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/policy/decisions.h"
 #include "services/policy/in_memory_role_store.h"
 #include "services/policy/role_parser.h"
 
@@ -145,6 +146,37 @@ TEST_F(RoleCatalogTest, SecondReplicaSeesWritesAfterRefresh) {
   EXPECT_EQ(other_holder.Get()->Find("dev"), nullptr);
   ASSERT_OK(other.Refresh());
   EXPECT_NE(other_holder.Get()->Find("dev"), nullptr);
+}
+
+TEST_F(RoleCatalogTest, StoredRoleThatNoLongerCompilesDeniesItsHolders) {
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  // A role with a deny rule, then broken behind the catalog's back (a hand edit in the
+  // database): its deny rule must not silently disappear.
+  ASSERT_OK_AND_ASSIGN(
+      Role contractor,
+      ParseRoleDocument("kind: role\nversion: v7\nmetadata: {name: contractor}\nspec:\n"
+                        "  deny:\n    node_labels: {env: dev}\n"));
+  contractor.mutable_spec()->mutable_allow()->add_logins("{{internal.logins");
+  ASSERT_OK(store_.Upsert(contractor, std::nullopt, clock_.Now(), "psql"));
+  ASSERT_OK(catalog_.Refresh());
+
+  pb::CheckAccessRequest request;
+  request.mutable_identity()->set_name("carol");
+  request.mutable_identity()->add_roles("dev");
+  request.mutable_identity()->add_roles("contractor");
+  request.mutable_resource()->set_kind(pb::Resource::KIND_NODE);
+  (*request.mutable_resource()->mutable_labels())["env"] = "dev";
+  request.mutable_resource()->set_login("ubuntu");
+  ASSERT_OK_AND_ASSIGN(pb::CheckAccessResponse response,
+                       CheckAccess(*holder_.Get(), request, clock_.Now()));
+  EXPECT_FALSE(response.allowed());
+  EXPECT_THAT(response.explanation().summary(), HasSubstr("contractor"));
+
+  // Holding only the sound role still works.
+  request.mutable_identity()->clear_roles();
+  request.mutable_identity()->add_roles("dev");
+  ASSERT_OK_AND_ASSIGN(response, CheckAccess(*holder_.Get(), request, clock_.Now()));
+  EXPECT_TRUE(response.allowed());
 }
 
 TEST_F(RoleCatalogTest, StoreThatWentBackInTimeReplacesANewerSnapshot) {
