@@ -43,9 +43,17 @@ std::shared_ptr<grpc::AuthMetadataProcessor> ServiceAuth::MetadataProcessor() co
 
 void ServiceAuth::StartBackgroundRefresh() {
   if (refresher_.joinable()) return;
-  refresher_ = std::thread([this] {
-    absl::Status last = absl::OkStatus();
-    do {
+  // One refresh before the first call can arrive, so that a service that starts after auth
+  // does not answer its first token-bearing calls with UNAVAILABLE.
+  absl::Status first = revocations_->Refresh();
+  if (!first.ok()) {
+    spdlog::warn("revocation list not loaded yet (token-bearing calls get UNAVAILABLE until "
+                 "it is): {}",
+                 std::string(first.message()));
+  }
+  refresher_ = std::thread([this, first] {
+    absl::Status last = first;
+    while (!stop_.WaitForNotificationWithTimeout(options_.revocation_refresh_interval)) {
       absl::Status s = revocations_->Refresh();
       // Log transitions only: a peer that is down for a while must not flood the log.
       if (!s.ok() && last.ok()) {
@@ -54,7 +62,7 @@ void ServiceAuth::StartBackgroundRefresh() {
         spdlog::info("revocation list refresh recovered");
       }
       last = s;
-    } while (!stop_.WaitForNotificationWithTimeout(options_.revocation_refresh_interval));
+    }
   });
 }
 

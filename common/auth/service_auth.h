@@ -59,7 +59,8 @@ class ServiceAuth {
   // The per-call gate to install on the server credentials.
   std::shared_ptr<grpc::AuthMetadataProcessor> MetadataProcessor() const;
 
-  // Starts the revocation refresh thread (idempotent). Stopped by the destructor.
+  // Loads the revocation list once (a failure is logged, not fatal: auth may start later),
+  // then starts the refresh thread (idempotent). Stopped by the destructor.
   void StartBackgroundRefresh();
 
  private:

@@ -44,7 +44,7 @@ struct GrpcServerOptions {
   TlsMaterial tls;
   // Threads serving synchronous RPCs (libpqxx blocks; this bounds database concurrency
   // together with the pool size).
-  int max_threads = 64;
+  int max_threads = 256;
   int max_receive_message_bytes = 4 << 20;
   // Runs before every call's handler and may refuse it (authentication and per-method
   // authorization, common/auth). Null: no gate (tests of the server alone).

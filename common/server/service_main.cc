@@ -36,7 +36,7 @@ ABSL_FLAG(std::string, log_format, "text", "text or json");
 ABSL_FLAG(std::string, log_file, "", "Append logs to this file instead of stderr");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight RPCs may finish before being cancelled");
-ABSL_FLAG(int, max_threads, 64, "Threads serving RPCs");
+ABSL_FLAG(int, max_threads, 256, "Threads serving RPCs (beyond: RESOURCE_EXHAUSTED)");
 ABSL_FLAG(absl::Duration, rpc_timeout, absl::Seconds(5), "Deadline of calls to other services");
 ABSL_FLAG(std::string, auth_addr, "localhost:7101", "auth service host:port");
 ABSL_FLAG(std::string, ca_addr, "localhost:7102", "ca service host:port");
@@ -219,6 +219,7 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                          .registry = *registry,
                          .tls = *tls,
                          .authorizer = (*service_auth)->authorizer()};
+  (*service_auth)->StartBackgroundRefresh();
   absl::StatusOr<std::unique_ptr<ServiceApp>> app = definition.build(runtime);
   if (!app.ok()) return FailStart(definition.name, app.status());
 
@@ -230,7 +231,6 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   absl::StatusOr<std::unique_ptr<GrpcServer>> server =
       GrpcServer::Start(options, (*app)->Services(), &metrics, (*app)->Interceptors());
   if (!server.ok()) return FailStart(definition.name, server.status());
-  (*service_auth)->StartBackgroundRefresh();
   spdlog::info("serving jit.{}.v1 on {} (port {}), metrics on {}", definition.name,
                config->listen_addr, (*server)->port(), config->metrics_addr);
 

@@ -51,7 +51,7 @@ struct ServiceConfig {
   absl::Duration db_connect_timeout = absl::Seconds(5);
   LogOptions log;
   absl::Duration drain_timeout = absl::Seconds(10);
-  int max_threads = 64;
+  int max_threads = 256;
   absl::Duration rpc_timeout = absl::Seconds(5);
   PeerAddresses peers;
   // Session tokens must carry this issuer and audience.
