@@ -29,6 +29,7 @@
 #include "common/http/http_client.h"
 #include "common/jwt/jws.h"
 #include "common/secret.h"
+#include "common/secret_file.h"
 #include "jit/common/v1/identity.pb.h"
 #include "services/auth/oidc/claims_mapping.h"
 #include "services/auth/oidc/discovery.h"
@@ -63,9 +64,8 @@ struct OidcConnectorConfig {
   bool allow_loopback_http = false;
 };
 
-// Reads a secret (client secret, key-encryption key) from a file, dropping one trailing
-// newline. FAILED_PRECONDITION when unreadable, empty, or readable by group/others.
-absl::StatusOr<SecretString> ReadSecretFile(const std::string& path);
+// The client secret comes from a file (common/secret_file.h).
+using ::jit::ReadSecretFile;
 
 struct OidcLoginStart {
   std::string authorization_url;

@@ -3,10 +3,6 @@
 // nonce, claims mapping; then what the client must refuse.
 #include "services/auth/oidc/oidc_connector.h"
 
-#include <sys/stat.h>
-
-#include <fstream>
-
 #include "common/clock.h"
 #include "common/http/http_client.h"
 #include "common/status_matchers.h"
@@ -340,22 +336,6 @@ TEST(OidcConnectorConfigTest, RejectsBadConfigurationNamingTheField) {
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(tc.field)))
         << tc.field;
   }
-}
-
-TEST(ReadSecretFileTest, ReadsTrimsAndChecksPermissions) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string path = std::string(tmp ? tmp : "/tmp") + "/client-secret";
-  {
-    std::ofstream out(path);
-    out << "s3cret\n";
-  }
-  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
-  ASSERT_OK_AND_ASSIGN(SecretString secret, ReadSecretFile(path));
-  EXPECT_EQ(secret.Reveal(), "s3cret");
-  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
-  EXPECT_THAT(ReadSecretFile(path),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chmod 600")));
-  EXPECT_THAT(ReadSecretFile(path + ".missing"), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace
