@@ -1,0 +1,63 @@
+// Encryption at rest for the auth service's secrets in PostgreSQL (token signing keys, TOTP
+// secrets, in-flight OIDC login secrets), under a key-encryption key (KEK) read from a file.
+//
+// Sealed format: 0x01 | KEK id (8 bytes) | nonce (24 bytes) | XChaCha20-Poly1305 ciphertext
+// and tag (libsodium's crypto_aead_xchacha20poly1305_ietf; random nonces are safe at 192 bits).
+// The associated data binds a ciphertext to its row ("signing_key:<kid>", "totp:<user>"), so
+// copying a sealed value into another row makes it fail to open. The KEK id (a SHA-256 based
+// fingerprint, not the key) lets Open tell "sealed under another KEK" from tampering.
+//
+// KEK file: the base64 (standard alphabet, padded) of 32 random bytes, mode 0600, e.g.
+//   openssl rand -base64 32 > kek && chmod 600 kek
+#ifndef JIT_SERVICES_AUTH_KEY_ENCRYPTION_H_
+#define JIT_SERVICES_AUTH_KEY_ENCRYPTION_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/secret.h"
+
+namespace jit::auth {
+
+inline constexpr size_t kKeyEncryptionKeyBytes = 32;
+
+// Immutable after creation; thread-safe.
+class KeyEncryptionKey {
+ public:
+  // From the raw 32 bytes. INVALID_ARGUMENT for another length; INTERNAL if libsodium
+  // cannot start.
+  static absl::StatusOr<std::unique_ptr<KeyEncryptionKey>> FromBytes(const SecretString& key);
+  // From a KEK file (see above). FAILED_PRECONDITION for an unreadable or too open file,
+  // INVALID_ARGUMENT (naming the file) for content that is not base64 of 32 bytes.
+  static absl::StatusOr<std::unique_ptr<KeyEncryptionKey>> FromFile(const std::string& path);
+  // A fresh random key (tests, tools).
+  static absl::StatusOr<std::unique_ptr<KeyEncryptionKey>> Generate();
+
+  // Encrypts `plaintext` bound to `associated_data`. INTERNAL only if randomness fails.
+  absl::StatusOr<std::string> Seal(std::string_view plaintext,
+                                   std::string_view associated_data) const;
+
+  // Decrypts what Seal produced with the same associated data. FAILED_PRECONDITION when it
+  // was sealed under another KEK; DATA_LOSS when it is malformed, altered, or bound to other
+  // associated data.
+  absl::StatusOr<SecretString> Open(std::string_view sealed,
+                                    std::string_view associated_data) const;
+
+  // Hex fingerprint of the key (safe to log): which KEK sealed what.
+  std::string id_hex() const;
+
+  // The raw key, for writing a generated key to a file. Never log it.
+  const SecretString& key() const { return key_; }
+
+ private:
+  KeyEncryptionKey(SecretString key, std::string id) : key_(std::move(key)), id_(std::move(id)) {}
+
+  SecretString key_;
+  std::string id_;  // 8 bytes
+};
+
+}  // namespace jit::auth
+
+#endif  // JIT_SERVICES_AUTH_KEY_ENCRYPTION_H_

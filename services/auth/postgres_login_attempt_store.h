@@ -1,0 +1,30 @@
+// LoginAttemptStore (lockout.h) over auth.login_failures: one row per submitted user name.
+#ifndef JIT_SERVICES_AUTH_POSTGRES_LOGIN_ATTEMPT_STORE_H_
+#define JIT_SERVICES_AUTH_POSTGRES_LOGIN_ATTEMPT_STORE_H_
+
+#include "common/db/pg_pool.h"
+#include "services/auth/lockout.h"
+
+namespace jit::auth {
+
+// Thread-safe; borrows the pool. RecordFailure is one atomic upsert, so replicas counting
+// failures for the same name at once lose none.
+class PostgresLoginAttemptStore final : public LoginAttemptStore {
+ public:
+  explicit PostgresLoginAttemptStore(db::PgPool* pool) : pool_(pool) {}
+
+  absl::StatusOr<LoginFailures> Get(std::string_view user) override;
+  absl::StatusOr<LoginFailures> RecordFailure(std::string_view user, absl::Time now,
+                                              absl::Duration window) override;
+  absl::Status Clear(std::string_view user) override;
+
+  // Forgets records whose last failure is before `before` (they no longer count).
+  absl::StatusOr<int64_t> DeleteStale(absl::Time before);
+
+ private:
+  db::PgPool* const pool_;
+};
+
+}  // namespace jit::auth
+
+#endif  // JIT_SERVICES_AUTH_POSTGRES_LOGIN_ATTEMPT_STORE_H_

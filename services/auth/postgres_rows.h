@@ -1,0 +1,58 @@
+// Shared pieces of the auth service's PostgreSQL stores: time and JSON conversions, the
+// audit outbox insert and session revocation, used inside the stores' transactions.
+// Internal to services/auth; every function may throw libpqxx exceptions (the stores catch
+// them through db::RunInTransaction / db::CatchPgErrors).
+#ifndef JIT_SERVICES_AUTH_POSTGRES_ROWS_H_
+#define JIT_SERVICES_AUTH_POSTGRES_ROWS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "jit/auth/v1/auth.pb.h"
+#include "jit/common/v1/audit_event.pb.h"
+#include "pqxx/binarystring"
+#include "pqxx/field"
+#include "pqxx/transaction_base"
+
+namespace jit::auth::pg {
+
+// A timestamptz parameter ("2026-11-23T20:14:15.123456+00:00"); PostgreSQL keeps microseconds.
+std::string Timestamp(absl::Time t);
+
+// SQL reading a timestamptz column as Unix microseconds (bigint): "(extract(epoch FROM c) *
+// 1000000)::bigint".
+std::string MicrosOf(std::string_view column);
+
+absl::Time TimeFromMicros(const pqxx::field& micros);
+// A time truncated to what PostgreSQL stores.
+absl::Time TruncateToMicros(absl::Time t);
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t);
+
+// A bytea parameter.
+pqxx::binarystring Bytes(std::string_view data);
+std::string BytesOf(const pqxx::field& field);
+
+// roles (JSON array) and traits (JSON object of string arrays) of a user.
+std::string RolesJson(const jit::auth::v1::User& user);
+std::string TraitsJson(const jit::auth::v1::User& user);
+// DATA_LOSS when the stored JSON has another shape.
+absl::Status ReadRolesAndTraits(std::string_view roles_json, std::string_view traits_json,
+                                jit::auth::v1::User* user);
+
+// Inserts the event into auth.audit_outbox (create_time = the event's time).
+void InsertAuditEvent(pqxx::transaction_base& txn, const jit::common::v1::AuditEvent& event);
+
+// Revokes the unexpired, unrevoked sessions of `user` except `keep_session_id` ("" keeps
+// none), each with the next revocation cursor. Returns how many were revoked.
+int64_t RevokeUserSessions(pqxx::transaction_base& txn, std::string_view user,
+                           std::string_view keep_session_id, std::string_view revoked_by,
+                           absl::Time now);
+
+}  // namespace jit::auth::pg
+
+#endif  // JIT_SERVICES_AUTH_POSTGRES_ROWS_H_

@@ -1,0 +1,206 @@
+// PostgresSessionStore against a real PostgreSQL: sessions, revocation cursors and the
+// revocation feed's complete / incremental answers.
+#include "services/auth/postgres_session_store.h"
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/db/pg_transaction.h"
+#include "common/status_matchers.h"
+#include "pqxx/pqxx"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/auth/postgres_rows.h"
+#include "services/auth/postgres_user_store.h"
+#include "services/auth/testing/auth_database.h"
+
+namespace jit::auth {
+namespace {
+
+using ::jit::auth::testing::AuthDatabaseTest;
+using ::jit::auth::testing::TestEvent;
+using ::jit::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+SessionRecord Session(const std::string& id, const std::string& user,
+                      absl::Duration ttl = absl::Hours(8)) {
+  return {.id = id,
+          .user = user,
+          .auth_method = "oidc:corp",
+          .mfa = true,
+          .issue_time = kNow,
+          .expire_time = kNow + ttl};
+}
+
+std::vector<std::string> Ids(const RevocationUpdate& update) {
+  std::vector<std::string> ids;
+  for (const RevokedSession& s : update.sessions) ids.push_back(s.session_id);
+  return ids;
+}
+
+class PostgresSessionStoreTest : public AuthDatabaseTest {
+ protected:
+  void SetUp() override {
+    AuthDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
+    store_ = std::make_unique<PostgresSessionStore>(&pool());
+  }
+  std::unique_ptr<PostgresSessionStore> store_;
+};
+
+TEST_F(PostgresSessionStoreTest, CreateThenGetRoundTrips) {
+  ASSERT_OK(store_->Create(Session("s1", "alice"), TestEvent("auth.login")));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->Get("s1"));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->user, "alice");
+  EXPECT_EQ(got->auth_method, "oidc:corp");
+  EXPECT_TRUE(got->mfa);
+  EXPECT_EQ(got->issue_time, kNow);
+  EXPECT_EQ(got->expire_time, kNow + absl::Hours(8));
+  EXPECT_FALSE(got->revoked_at.has_value());
+  EXPECT_EQ(AuditCount("auth.login"), 1);
+  ASSERT_OK_AND_ASSIGN(auto missing, store_->Get("nope"));
+  EXPECT_FALSE(missing.has_value());
+}
+
+TEST_F(PostgresSessionStoreTest, DuplicateIdIsAlreadyExists) {
+  ASSERT_OK(store_->Create(Session("s1", "alice"), TestEvent("auth.login")));
+  EXPECT_THAT(store_->Create(Session("s1", "bob"), TestEvent("auth.login")),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(PostgresSessionStoreTest, RevokeIsIdempotentAndUnknownIsNotFound) {
+  ASSERT_OK(store_->Create(Session("s1", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(store_->Revoke("s1", "user:alice", kNow + absl::Minutes(1), TestEvent("auth.logout")));
+  ASSERT_OK(store_->Revoke("s1", "user:admin", kNow + absl::Minutes(2), TestEvent("auth.logout")));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->Get("s1"));
+  EXPECT_EQ(got->revoked_at, kNow + absl::Minutes(1));
+  EXPECT_EQ(got->revoked_by, "user:alice");
+  EXPECT_EQ(AuditCount("auth.logout"), 1);
+  EXPECT_THAT(store_->Revoke("nope", "user:x", kNow, TestEvent("auth.logout")),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(PostgresSessionStoreTest, FirstSyncIsCompleteThenIncremental) {
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_OK(store_->Create(Session(id, "alice"), TestEvent("auth.login")));
+  }
+  ASSERT_OK(store_->Revoke("a", "user:alice", kNow, TestEvent("auth.logout")));
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate first, store_->ListRevoked(0, kNow));
+  EXPECT_TRUE(first.complete);
+  EXPECT_THAT(Ids(first), ElementsAre("a"));
+  EXPECT_EQ(first.sessions[0].expire_time, kNow + absl::Hours(8));
+
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate nothing_new, store_->ListRevoked(first.cursor, kNow));
+  EXPECT_FALSE(nothing_new.complete);
+  EXPECT_THAT(nothing_new.sessions, IsEmpty());
+  EXPECT_EQ(nothing_new.cursor, first.cursor);
+
+  ASSERT_OK(store_->Revoke("c", "user:alice", kNow, TestEvent("auth.logout")));
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate next, store_->ListRevoked(first.cursor, kNow));
+  EXPECT_FALSE(next.complete);
+  EXPECT_THAT(Ids(next), ElementsAre("c"));
+  EXPECT_GT(next.cursor, first.cursor);
+}
+
+TEST_F(PostgresSessionStoreTest, CursorAheadOfTheStoreGetsTheCompleteList) {
+  ASSERT_OK(store_->Create(Session("a", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(store_->Revoke("a", "user:alice", kNow, TestEvent("auth.logout")));
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate update, store_->ListRevoked(1'000'000, kNow));
+  EXPECT_TRUE(update.complete);
+  EXPECT_THAT(Ids(update), ElementsAre("a"));
+}
+
+TEST_F(PostgresSessionStoreTest, ExpiredRevocationsAreLeftOut) {
+  ASSERT_OK(store_->Create(Session("short", "alice", absl::Minutes(5)), TestEvent("auth.login")));
+  ASSERT_OK(store_->Create(Session("long", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(store_->Revoke("short", "user:alice", kNow, TestEvent("auth.logout")));
+  ASSERT_OK(store_->Revoke("long", "user:alice", kNow, TestEvent("auth.logout")));
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate update,
+                       store_->ListRevoked(0, kNow + absl::Minutes(10)));
+  EXPECT_THAT(Ids(update), ElementsAre("long"));
+}
+
+TEST_F(PostgresSessionStoreTest, UserWideRevocationsTakeCursorsToo) {
+  PostgresUserStore users(&pool(), nullptr);
+  for (const char* id : {"a1", "a2", "b1"}) {
+    ASSERT_OK(store_->Create(Session(id, id[0] == 'a' ? "alice" : "bob"), TestEvent("auth.login")));
+  }
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate before, store_->ListRevoked(0, kNow));
+  ASSERT_OK(db::RunInTransaction(pool(), [&](pqxx::transaction_base& txn) -> absl::Status {
+    EXPECT_EQ(pg::RevokeUserSessions(txn, "alice", "", "user:admin", kNow), 2);
+    return absl::OkStatus();
+  }));
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate after, store_->ListRevoked(before.cursor, kNow));
+  EXPECT_THAT(Ids(after), UnorderedElementsAre("a1", "a2"));
+  EXPECT_EQ(after.cursor, before.cursor + 2);
+}
+
+TEST_F(PostgresSessionStoreTest, ConcurrentRevocationsAreNeverSkippedByAReader) {
+  constexpr int kSessions = 40;
+  for (int i = 0; i < kSessions; ++i) {
+    ASSERT_OK(store_->Create(Session(absl::StrCat("s", i), "alice"), TestEvent("auth.login")));
+  }
+  // One revocation first, so that the reader's cursor is past 0 (0 asks for everything).
+  ASSERT_OK(store_->Create(Session("first", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(store_->Revoke("first", "user:alice", kNow, TestEvent("auth.logout")));
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate start, store_->ListRevoked(0, kNow));
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = w; i < kSessions; i += 3) {
+        EXPECT_OK(store_->Revoke(absl::StrCat("s", i), "user:alice", kNow,
+                                 TestEvent("auth.logout")));
+      }
+    });
+  }
+  // A reader following the cursor while the writers run sees every revocation exactly once.
+  std::vector<std::string> seen;
+  int64_t cursor = start.cursor;
+  bool writers_done = false;
+  // Bounded, so that a broken store fails the test instead of hanging it.
+  for (int round = 0; round < 200'000; ++round) {
+    ASSERT_OK_AND_ASSIGN(RevocationUpdate update, store_->ListRevoked(cursor, kNow));
+    ASSERT_FALSE(update.complete);
+    for (auto& id : Ids(update)) seen.push_back(id);
+    cursor = update.cursor;
+    if (writers_done && update.sessions.empty()) break;
+    if (static_cast<int>(seen.size()) == kSessions) {
+      for (auto& t : writers) t.join();
+      writers.clear();
+      writers_done = true;
+    }
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(static_cast<int>(seen.size()), kSessions);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());
+}
+
+TEST_F(PostgresSessionStoreTest, CountActiveLeavesOutRevokedAndExpired) {
+  ASSERT_OK(store_->Create(Session("live", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(store_->Create(Session("short", "alice", absl::Minutes(5)), TestEvent("auth.login")));
+  ASSERT_OK(store_->Create(Session("gone", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(store_->Revoke("gone", "user:alice", kNow, TestEvent("auth.logout")));
+  EXPECT_THAT(store_->CountActive(kNow), ::jit::testing::IsOkAndHolds(2));
+  EXPECT_THAT(store_->CountActive(kNow + absl::Minutes(10)), ::jit::testing::IsOkAndHolds(1));
+}
+
+TEST_F(PostgresSessionStoreTest, DeleteExpiredForgetsOnlyExpiredSessions) {
+  ASSERT_OK(store_->Create(Session("short", "alice", absl::Minutes(5)), TestEvent("auth.login")));
+  ASSERT_OK(store_->Create(Session("long", "alice"), TestEvent("auth.login")));
+  EXPECT_THAT(store_->DeleteExpired(kNow + absl::Hours(1)), ::jit::testing::IsOkAndHolds(1));
+  ASSERT_OK_AND_ASSIGN(auto shortlived, store_->Get("short"));
+  ASSERT_OK_AND_ASSIGN(auto longlived, store_->Get("long"));
+  EXPECT_FALSE(shortlived.has_value());
+  EXPECT_TRUE(longlived.has_value());
+}
+
+}  // namespace
+}  // namespace jit::auth
