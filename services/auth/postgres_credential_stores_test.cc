@@ -140,6 +140,7 @@ TEST_F(PostgresOidcStateStoreTest, TakeReturnsTheLoginOnceWithSecretsSealedAtRes
   ASSERT_OK(store.Put("hash1", Login(kNow + absl::Minutes(10)), kNow));
   EXPECT_THAT(QueryValue("SELECT encode(secrets, 'escape') FROM auth.oidc_states"),
               Not(HasSubstr("verifier-value")));
+  EXPECT_THAT(store.ConnectorOf("hash1", kNow), IsOkAndHolds("corp"));
   ASSERT_OK_AND_ASSIGN(oidc::PendingOidcLogin got, store.Take("hash1", kNow));
   EXPECT_EQ(got.connector, "corp");
   EXPECT_EQ(got.nonce.Reveal(), "nonce-value");
@@ -147,6 +148,7 @@ TEST_F(PostgresOidcStateStoreTest, TakeReturnsTheLoginOnceWithSecretsSealedAtRes
   EXPECT_EQ(got.redirect_url, "http://127.0.0.1:5000/callback");
   EXPECT_EQ(got.expire_time, kNow + absl::Minutes(10));
   EXPECT_THAT(store.Take("hash1", kNow), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store.ConnectorOf("hash1", kNow), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(PostgresOidcStateStoreTest, ExpiredStateIsNotFoundAndGone) {

@@ -74,6 +74,22 @@ absl::StatusOr<oidc::PendingOidcLogin> PostgresOidcStateStore::Take(const std::s
   return out;
 }
 
+absl::StatusOr<std::string> PostgresOidcStateStore::ConnectorOf(const std::string& key,
+                                                                absl::Time now) {
+  std::string connector;
+  RETURN_IF_ERROR(db::RunInTransaction(
+      *pool_, {.read_only = true}, [&](pqxx::transaction_base& txn) -> absl::Status {
+        pqxx::result r = txn.exec_params(
+            "SELECT connector FROM auth.oidc_states WHERE state_hash = $1 AND "
+            "expire_time > $2::timestamptz",
+            key, pg::Timestamp(now));
+        if (r.empty()) return absl::NotFoundError("unknown OIDC login state");
+        connector = r[0][0].as<std::string>();
+        return absl::OkStatus();
+      }));
+  return connector;
+}
+
 absl::StatusOr<int64_t> PostgresOidcStateStore::DeleteExpired(absl::Time before) {
   int64_t n = 0;
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {

@@ -22,6 +22,7 @@ class PostgresOidcStateStore final : public oidc::OidcStateStore {
   absl::Status Put(const std::string& key, oidc::PendingOidcLogin login,
                    absl::Time now) override;
   absl::StatusOr<oidc::PendingOidcLogin> Take(const std::string& key, absl::Time now) override;
+  absl::StatusOr<std::string> ConnectorOf(const std::string& key, absl::Time now) override;
 
   // Forgets logins that expired before `before`.
   absl::StatusOr<int64_t> DeleteExpired(absl::Time before);

@@ -18,10 +18,6 @@
 namespace jit::auth::oidc {
 namespace {
 
-std::string StateKey(std::string_view state) {
-  return absl::BytesToHexString(crypto::Sha256String(state));
-}
-
 // A native client's loopback redirect (RFC 8252 §7.3): http, an IP loopback literal, a port.
 bool IsLoopbackRedirect(std::string_view url) {
   for (std::string_view prefix : {"http://127.0.0.1:", "http://[::1]:"}) {
@@ -183,7 +179,7 @@ absl::StatusOr<OidcLoginStart> OidcConnector::Begin(std::string_view redirect_ur
                            .pkce_verifier = *std::move(verifier),
                            .redirect_url = redirect,
                            .expire_time = now + ttl};
-  if (absl::Status s = states_->Put(StateKey(*state), std::move(pending), now); !s.ok()) {
+  if (absl::Status s = states_->Put(OidcStateKey(*state), std::move(pending), now); !s.ok()) {
     return s;
   }
   return OidcLoginStart{std::move(url), *std::move(state), now + ttl};
@@ -239,7 +235,7 @@ absl::StatusOr<OidcIdentity> OidcConnector::Complete(std::string_view state,
     return Unauthenticated("OIDC login state or code missing or malformed");
   }
   // Consume the state first: whatever happens next, it cannot be used again.
-  absl::StatusOr<PendingOidcLogin> pending = states_->Take(StateKey(state), clock_->Now());
+  absl::StatusOr<PendingOidcLogin> pending = states_->Take(OidcStateKey(state), clock_->Now());
   if (absl::IsNotFound(pending.status())) {
     return Unauthenticated("OIDC login state unknown, used or expired; start again");
   }

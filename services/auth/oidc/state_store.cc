@@ -1,6 +1,13 @@
 #include "services/auth/oidc/state_store.h"
 
+#include "absl/strings/escaping.h"
+#include "common/crypto/digest.h"
+
 namespace jit::auth::oidc {
+
+std::string OidcStateKey(std::string_view state) {
+  return absl::BytesToHexString(crypto::Sha256String(state));
+}
 
 absl::Status InMemoryOidcStateStore::Put(const std::string& key, PendingOidcLogin login,
                                          absl::Time now) {
@@ -27,6 +34,16 @@ absl::StatusOr<PendingOidcLogin> InMemoryOidcStateStore::Take(const std::string&
   if (now >= login.expire_time) return absl::NotFoundError("OIDC login state expired");
   absl::erase_if(entries_, [&](const auto& e) { return e.second.expire_time <= now; });
   return login;
+}
+
+absl::StatusOr<std::string> InMemoryOidcStateStore::ConnectorOf(const std::string& key,
+                                                                absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  const auto it = entries_.find(key);
+  if (it == entries_.end() || now >= it->second.expire_time) {
+    return absl::NotFoundError("unknown OIDC login state");
+  }
+  return it->second.connector;
 }
 
 size_t InMemoryOidcStateStore::size() const {

@@ -18,6 +18,9 @@
 
 namespace jit::auth::oidc {
 
+// The store key of a state value: its SHA-256, hex.
+std::string OidcStateKey(std::string_view state);
+
 struct PendingOidcLogin {
   std::string connector;
   SecretString nonce;
@@ -35,6 +38,9 @@ class OidcStateStore {
   virtual absl::Status Put(const std::string& key, PendingOidcLogin login, absl::Time now) = 0;
   // Removes and returns the entry. NOT_FOUND when there is none or it expired before `now`.
   virtual absl::StatusOr<PendingOidcLogin> Take(const std::string& key, absl::Time now) = 0;
+  // The connector an entry belongs to, without consuming it (so that a server with several
+  // connectors knows which one completes a login). NOT_FOUND as for Take.
+  virtual absl::StatusOr<std::string> ConnectorOf(const std::string& key, absl::Time now) = 0;
 };
 
 // In memory, bounded (BeginOidcLogin is unauthenticated: a flood must not exhaust memory).
@@ -43,6 +49,7 @@ class InMemoryOidcStateStore final : public OidcStateStore {
   explicit InMemoryOidcStateStore(size_t capacity = 10'000) : capacity_(capacity) {}
   absl::Status Put(const std::string& key, PendingOidcLogin login, absl::Time now) override;
   absl::StatusOr<PendingOidcLogin> Take(const std::string& key, absl::Time now) override;
+  absl::StatusOr<std::string> ConnectorOf(const std::string& key, absl::Time now) override;
   size_t size() const;
 
  private:

@@ -28,6 +28,22 @@ TEST(InMemoryOidcStateStoreTest, TakeIsSingleUse) {
   EXPECT_THAT(store.Take("k", kNow), StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST(InMemoryOidcStateStoreTest, ConnectorOfDoesNotConsume) {
+  InMemoryOidcStateStore store;
+  ASSERT_THAT(store.Put("k", Login(kNow + absl::Minutes(5)), kNow), IsOk());
+  EXPECT_THAT(store.ConnectorOf("k", kNow), ::jit::testing::IsOkAndHolds("c"));
+  EXPECT_THAT(store.Take("k", kNow), IsOk());
+  EXPECT_THAT(store.ConnectorOf("k", kNow), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(store.Put("old", Login(kNow + absl::Minutes(5)), kNow), IsOk());
+  EXPECT_THAT(store.ConnectorOf("old", kNow + absl::Minutes(5)),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(OidcStateKeyTest, IsTheHexSha256OfTheState) {
+  EXPECT_EQ(OidcStateKey("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST(InMemoryOidcStateStoreTest, ExpiredEntriesAreNotReturned) {
   InMemoryOidcStateStore store;
   ASSERT_THAT(store.Put("k", Login(kNow + absl::Minutes(5)), kNow), IsOk());

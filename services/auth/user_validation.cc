@@ -1,0 +1,114 @@
+#include "services/auth/user_validation.h"
+
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/auth/spiffe.h"
+
+namespace jit::auth {
+namespace {
+
+constexpr size_t kMaxRoles = 64;
+constexpr size_t kMaxTraitKeys = 32;
+constexpr size_t kMaxTraitValues = 64;
+constexpr size_t kMaxTraitValueBytes = 256;
+constexpr size_t kMaxTraitKeyBytes = 128;
+constexpr size_t kMaxIdentityBytes = 8 * 1024;
+
+absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+absl::Status Bad(std::string_view field, std::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(AV(field), ": ", AV(why)));
+}
+
+bool IsRoleName(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+          c == '.' || c == '@')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsTraitKey(const std::string& key) {
+  if (key.empty() || key.size() > kMaxTraitKeyBytes) return false;
+  for (unsigned char c : key) {
+    if (c <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+bool IsTraitValue(const std::string& value) {
+  if (value.empty() || value.size() > kMaxTraitValueBytes) return false;
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ValidateUserName(std::string_view name, std::string_view field) {
+  if (name.empty()) return Bad(field, "required");
+  if (!IsValidUserName(name)) {
+    return Bad(field, "must be 1-64 of letters, digits, '.', '_', '-', '@'");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRolesAndTraits(const jit::auth::v1::User& user, std::string_view field) {
+  const std::string f(field);
+  if (static_cast<size_t>(user.roles_size()) > kMaxRoles) {
+    return Bad(f + ".roles", absl::StrCat("at most ", kMaxRoles, " roles"));
+  }
+  size_t bytes = 0;
+  std::set<std::string> seen;
+  for (int i = 0; i < user.roles_size(); ++i) {
+    const std::string& role = user.roles(i);
+    const std::string where = absl::StrCat(f, ".roles[", i, "]");
+    if (!IsRoleName(role)) {
+      return Bad(where, "invalid role name (1-253 of a-z, 0-9, '-', '_', '.', '@')");
+    }
+    if (!seen.insert(role).second) return Bad(where, absl::StrCat("duplicate role \"", role, "\""));
+    bytes += role.size() + 3;
+  }
+  if (static_cast<size_t>(user.traits_size()) > kMaxTraitKeys) {
+    return Bad(f + ".traits", absl::StrCat("at most ", kMaxTraitKeys, " traits"));
+  }
+  for (const auto& [key, list] : user.traits()) {
+    const std::string where = absl::StrCat(f, ".traits[\"", key.substr(0, 64), "\"]");
+    if (!IsTraitKey(key)) {
+      return Bad(f + ".traits", "trait names are 1-128 bytes without spaces or control characters");
+    }
+    if (static_cast<size_t>(list.values_size()) > kMaxTraitValues) {
+      return Bad(where, absl::StrCat("at most ", kMaxTraitValues, " values"));
+    }
+    bytes += key.size() + 5;
+    for (int i = 0; i < list.values_size(); ++i) {
+      if (!IsTraitValue(list.values(i))) {
+        return Bad(absl::StrCat(where, "[", i, "]"),
+                   "values are 1-256 bytes without control characters");
+      }
+      bytes += list.values(i).size() + 3;
+    }
+  }
+  if (bytes > kMaxIdentityBytes) {
+    return Bad(f, "roles and traits together exceed 8 KiB (they travel in every session token)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateNewPassword(const SecretString& password, std::string_view field) {
+  if (password.size() < kMinPasswordBytes) {
+    return Bad(field, absl::StrCat("must be at least ", kMinPasswordBytes, " bytes"));
+  }
+  if (password.size() > kMaxPasswordBytes) {
+    return Bad(field, absl::StrCat("must be at most ", kMaxPasswordBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace jit::auth
