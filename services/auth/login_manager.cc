@@ -1,0 +1,267 @@
+#include "services/auth/login_manager.h"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "services/auth/user_validation.h"
+#include "spdlog/spdlog.h"
+
+namespace jit::auth {
+namespace {
+
+using jit::common::v1::Identity;
+
+absl::Duration FromProto(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+absl::Status ValidTtl(const google::protobuf::Duration& d) {
+  if (d.seconds() < 0 || d.nanos() < 0 || d.nanos() >= 1'000'000'000) {
+    return absl::InvalidArgumentError("ttl: must be a non-negative duration");
+  }
+  return absl::OkStatus();
+}
+
+bool IsLockout(const absl::Status& s) {
+  return absl::StartsWith(s.message(), "too many failed login attempts");
+}
+
+// The audit reason for a LocalAuthenticator refusal (local_authenticator.h lists them).
+std::string RefusalReason(const absl::Status& s) {
+  if (IsLockout(s)) return "locked";
+  if (s.message() == "TOTP code required") return "totp_required";
+  if (s.message() == "invalid TOTP code") return "invalid_totp";
+  if (s.message() == "TOTP code already used") return "totp_replayed";
+  return "invalid_credentials";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LoginManager>> LoginManager::Create(LoginDependencies deps) {
+  if (deps.local == nullptr || deps.users == nullptr || deps.hasher == nullptr ||
+      deps.throttle == nullptr || deps.sessions == nullptr || deps.audit == nullptr ||
+      deps.metrics == nullptr || deps.hash_limiter == nullptr || deps.clock == nullptr ||
+      (!deps.connectors.empty() && deps.oidc_states == nullptr)) {
+    return absl::InvalidArgumentError("login manager: missing dependency");
+  }
+  for (const auto& [name, connector] : deps.connectors) {
+    if (connector == nullptr) return absl::InvalidArgumentError("login manager: null connector");
+  }
+  return std::unique_ptr<LoginManager>(new LoginManager(std::move(deps)));
+}
+
+void LoginManager::AppendAudit(absl::StatusOr<AuditEvent> event) {
+  absl::Status s = event.ok() ? d_.audit->Append(*event) : event.status();
+  if (!s.ok()) {
+    // The answer to the client stays what it was; the loss is loud in the log.
+    spdlog::error("audit event lost type={} error={}", event.ok() ? event->type() : "?",
+                  LogSafe(s.ToString(), 256));
+  }
+}
+
+absl::Status LoginManager::LocalRefused(const std::string& user, const AuditActor& client,
+                                        absl::Status refusal) {
+  const absl::Time now = d_.clock->Now();
+  const bool locked = IsLockout(refusal);
+  d_.metrics->RecordLogin(LoginMethod::kLocal,
+                          locked ? LoginResult::kLocked : LoginResult::kFailure);
+  AppendAudit(NewAuditEvent("auth.login.failed", now, client, absl::StrCat("user:", user),
+                            locked ? AuditEvent::OUTCOME_DENIED : AuditEvent::OUTCOME_FAILURE,
+                            "local login refused",
+                            {{"reason", RefusalReason(refusal)}, {"auth_method", "local"}}));
+  if (!locked && absl::IsUnauthenticated(d_.throttle->CheckAllowed(user))) {
+    // This failure started a lockout.
+    AppendAudit(NewAuditEvent("auth.user.locked", now, {.actor = "system"},
+                              absl::StrCat("user:", user), AuditEvent::OUTCOME_SUCCESS,
+                              "login locked after repeated failures"));
+  }
+  return refusal;
+}
+
+absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
+    const jit::auth::v1::LoginRequest& request, const AuditActor& client) {
+  RETURN_IF_ERROR(ValidateUserName(request.username(), "username"));
+  if (request.password().empty()) return absl::InvalidArgumentError("password: required");
+  if (request.password().size() > kMaxPasswordBytes) {
+    return absl::InvalidArgumentError("password: too long");
+  }
+  const std::string& code = request.totp_code();
+  if (!code.empty() && (code.size() != 6 || !std::all_of(code.begin(), code.end(), [](char c) {
+                          return absl::ascii_isdigit(static_cast<unsigned char>(c));
+                        }))) {
+    return absl::InvalidArgumentError("totp_code: must be 6 digits");
+  }
+  RETURN_IF_ERROR(ValidTtl(request.ttl()));
+  const absl::Duration ttl = FromProto(request.ttl());
+  RETURN_IF_ERROR(d_.sessions->SessionTtl(ttl).status());
+
+  const std::string& user = request.username();
+  const SecretString password(request.password());
+  std::optional<ConcurrencyLimiter::Slot> slot;
+  {
+    absl::StatusOr<ConcurrencyLimiter::Slot> acquired = d_.hash_limiter->Acquire();
+    if (!acquired.ok()) {
+      d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
+      return acquired.status();
+    }
+    slot.emplace(*std::move(acquired));
+  }
+  absl::StatusOr<LocalLoginResult> result = d_.local->Authenticate(user, password, code);
+  if (absl::IsUnauthenticated(result.status())) {
+    return LocalRefused(user, client, result.status());
+  }
+  if (!result.ok()) {
+    d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
+    return result.status();
+  }
+  absl::StatusOr<std::optional<UserRecord>> record = d_.users->Get(user);
+  if (!record.ok()) {
+    d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
+    return record.status();
+  }
+  if (!record->has_value()) {  // deleted a moment ago
+    return LocalRefused(user, client, absl::UnauthenticatedError("invalid username or password"));
+  }
+  if (result->needs_rehash) {
+    absl::StatusOr<std::string> rehashed = d_.hasher->Hash(password);
+    absl::Status s = rehashed.ok() ? d_.users->RehashPassword(user, (*record)->password_hash,
+                                                              *rehashed)
+                                   : rehashed.status();
+    if (!s.ok()) spdlog::warn("password rehash failed user={}: {}", LogSafe(user), s.ToString());
+  }
+  slot.reset();  // the expensive part is over
+
+  Identity identity;
+  identity.set_kind(Identity::KIND_USER);
+  identity.set_name(user);
+  *identity.mutable_roles() = (*record)->profile.roles();
+  *identity.mutable_traits() = (*record)->profile.traits();
+  identity.set_mfa_verified(result->mfa_verified);
+  identity.set_auth_method("local");
+  AuditActor actor = client;
+  actor.actor = absl::StrCat("user:", user);
+  absl::StatusOr<jit::auth::v1::LoginResponse> response =
+      d_.sessions->Start(std::move(identity), ttl, actor, {});
+  d_.metrics->RecordLogin(LoginMethod::kLocal,
+                          response.ok() ? LoginResult::kSuccess : LoginResult::kError);
+  return response;
+}
+
+absl::StatusOr<jit::auth::v1::BeginOidcLoginResponse> LoginManager::BeginOidc(
+    const jit::auth::v1::BeginOidcLoginRequest& request) {
+  if (d_.connectors.empty()) {
+    return absl::FailedPreconditionError("single sign-on is not configured on this server");
+  }
+  oidc::OidcConnector* connector = nullptr;
+  if (request.connector().empty()) {
+    if (d_.connectors.size() != 1) {
+      std::vector<std::string> names;
+      for (const auto& [name, c] : d_.connectors) names.push_back(name);
+      return absl::InvalidArgumentError(
+          absl::StrCat("connector: required (configured: ", absl::StrJoin(names, ", "), ")"));
+    }
+    connector = d_.connectors.begin()->second;
+  } else {
+    const auto it = d_.connectors.find(request.connector());
+    if (it == d_.connectors.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("connector \"", LogSafe(request.connector(), 64), "\" is not configured"));
+    }
+    connector = it->second;
+  }
+  RETURN_IF_ERROR(ValidTtl(request.ttl()));
+  if (request.redirect_url().size() > 2048) {
+    return absl::InvalidArgumentError("redirect_url: too long");
+  }
+  ASSIGN_OR_RETURN(oidc::OidcLoginStart start,
+                   connector->Begin(request.redirect_url(), FromProto(request.ttl())));
+  jit::auth::v1::BeginOidcLoginResponse response;
+  response.set_authorization_url(std::move(start.authorization_url));
+  response.set_state(std::move(start.state));
+  response.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(start.expire_time));
+  return response;
+}
+
+absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
+    const jit::auth::v1::CompleteOidcLoginRequest& request, const AuditActor& client) {
+  const absl::Time now = d_.clock->Now();
+  auto refused = [&](const std::string& connector, absl::Status status) {
+    d_.metrics->RecordLogin(LoginMethod::kOidc, absl::IsUnauthenticated(status) ||
+                                                        absl::IsFailedPrecondition(status)
+                                                    ? LoginResult::kFailure
+                                                    : LoginResult::kError);
+    if (absl::IsUnauthenticated(status) || absl::IsFailedPrecondition(status)) {
+      AppendAudit(NewAuditEvent("auth.login.failed", now, client, "user:unknown",
+                                AuditEvent::OUTCOME_FAILURE, "single sign-on refused",
+                                {{"reason", "oidc_refused"},
+                                 {"auth_method", absl::StrCat("oidc:", connector)},
+                                 {"error", LogSafe(std::string(status.message()), 200)}}));
+    }
+    return status;
+  };
+  if (d_.connectors.empty()) {
+    return absl::FailedPreconditionError("single sign-on is not configured on this server");
+  }
+  if (request.state().empty() || request.state().size() > 512 || request.code().empty() ||
+      request.code().size() > 4096) {
+    return absl::InvalidArgumentError("state and code: required (as the provider sent them)");
+  }
+  absl::StatusOr<std::string> name =
+      d_.oidc_states->ConnectorOf(oidc::OidcStateKey(request.state()), now);
+  if (absl::IsNotFound(name.status())) {
+    return refused("?", absl::UnauthenticatedError(
+                            "OIDC login state unknown, used or expired; start again"));
+  }
+  if (!name.ok()) return refused("?", name.status());
+  const auto it = d_.connectors.find(*name);
+  if (it == d_.connectors.end()) {
+    return refused(*name, absl::UnauthenticatedError(
+                              "OIDC login began with a connector that is no longer configured"));
+  }
+  absl::StatusOr<oidc::OidcIdentity> external = it->second->Complete(request.state(),
+                                                                     request.code());
+  if (!external.ok()) return refused(*name, external.status());
+  Identity identity = external->ToIdentity();
+
+  // Store the user with this login's roles and traits (never over a local user).
+  UserRecord record;
+  record.profile.set_name(identity.name());
+  *record.profile.mutable_roles() = identity.roles();
+  *record.profile.mutable_traits() = identity.traits();
+  if (absl::Status s = ValidateRolesAndTraits(record.profile, "identity"); !s.ok()) {
+    return refused(*name, absl::FailedPreconditionError(absl::StrCat(
+                              "the identity provider's claims map to an unusable identity: ",
+                              s.message())));
+  }
+  record.profile.set_origin(identity.auth_method());
+  const int64_t seconds = absl::ToUnixSeconds(now);
+  record.profile.mutable_create_time()->set_seconds(seconds);
+  record.profile.mutable_update_time()->set_seconds(seconds);
+  AuditActor actor = client;
+  actor.actor = absl::StrCat("user:", identity.name());
+  ASSIGN_OR_RETURN(AuditEvent event,
+                   NewAuditEvent("auth.user.sso_updated", now, actor,
+                                 absl::StrCat("user:", identity.name()),
+                                 AuditEvent::OUTCOME_SUCCESS, "user recorded from single sign-on",
+                                 {{"subject", LogSafe(external->subject, 200)},
+                                  {"roles", absl::StrJoin(identity.roles(), ",")}}));
+  if (absl::Status s = d_.users->UpsertExternal(record, event); !s.ok()) {
+    return refused(*name, s);
+  }
+  absl::StatusOr<jit::auth::v1::LoginResponse> response =
+      d_.sessions->Start(std::move(identity), absl::ZeroDuration(), actor,
+                         {{"subject", LogSafe(external->subject, 200)}});
+  d_.metrics->RecordLogin(LoginMethod::kOidc,
+                          response.ok() ? LoginResult::kSuccess : LoginResult::kError);
+  return response;
+}
+
+}  // namespace jit::auth

@@ -1,0 +1,115 @@
+// The user RPCs (Create/Get/List/Update/Delete/SetPassword, EnrollTotp/ConfirmTotp) for an
+// authenticated person, and the start-up creation of bootstrap users.
+//
+// Who may do what:
+//   - anyone, on themself: GetUser; SetPassword with the current password (other sessions
+//     end); EnrollTotp/ConfirmTotp when no TOTP is enabled yet, or from a session that was
+//     established with the enabled TOTP (so a stolen password-only session cannot replace
+//     the second factor);
+//   - otherwise the policy service decides (PermissionChecker) on resource "user":
+//     "read" GetUser, "list" ListUsers, "create" CreateUser, "update" UpdateUser,
+//     SetPassword (no current password needed; all the user's sessions end) and TOTP
+//     enrollment for another user, "delete" DeleteUser.
+// Users from single sign-on (origin "oidc:<connector>") get their roles, traits and second
+// factor from the provider: UpdateUser, SetPassword and TOTP enrollment refuse them with
+// FAILED_PRECONDITION; DeleteUser ends their sessions (their next login recreates them).
+// Changing roles or traits, or a password, ends the user's sessions (their tokens carry the
+// old roles); deleting a user too.
+#ifndef JIT_SERVICES_AUTH_USER_ADMINISTRATION_H_
+#define JIT_SERVICES_AUTH_USER_ADMINISTRATION_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/secret.h"
+#include "jit/auth/v1/auth.pb.h"
+#include "jit/common/v1/identity.pb.h"
+#include "services/auth/audit_outbox.h"
+#include "services/auth/concurrency_limiter.h"
+#include "services/auth/lockout.h"
+#include "services/auth/password_hasher.h"
+#include "services/auth/permission_checker.h"
+#include "services/auth/totp.h"
+#include "services/auth/user_store.h"
+
+namespace jit::auth {
+
+struct UserAdministrationOptions {
+  std::string totp_issuer = "jit-access";  // shown by authenticator apps
+  absl::Duration enrollment_ttl = absl::Minutes(10);
+};
+
+struct UserAdministrationDependencies {
+  UserStore* users = nullptr;
+  LoginAttemptStore* attempts = nullptr;  // for User.locked
+  LoginThrottle* throttle = nullptr;      // lockout for current-password checks
+  const PasswordHasher* hasher = nullptr;
+  TotpVerifier* totp = nullptr;
+  PermissionChecker* permissions = nullptr;
+  ConcurrencyLimiter* hash_limiter = nullptr;
+  const Clock* clock = nullptr;
+};
+
+// Thread-safe; borrows its dependencies.
+class UserAdministration {
+ public:
+  static absl::StatusOr<std::unique_ptr<UserAdministration>> Create(
+      UserAdministrationOptions options, UserAdministrationDependencies deps);
+
+  // Errors, besides each method's own: INVALID_ARGUMENT naming the field; PERMISSION_DENIED
+  // from policy; UNAVAILABLE when policy or the store is down.
+  using Identity = jit::common::v1::Identity;
+  using User = jit::auth::v1::User;
+
+  // ALREADY_EXISTS for a taken name (also in another letter case).
+  absl::StatusOr<User> CreateUser(const Identity& caller,
+                                  const jit::auth::v1::CreateUserRequest& request,
+                                  const AuditActor& actor);
+  // NOT_FOUND (only to callers allowed to read other users).
+  absl::StatusOr<User> GetUser(const Identity& caller, const jit::auth::v1::GetUserRequest& request);
+  absl::StatusOr<jit::auth::v1::ListUsersResponse> ListUsers(
+      const Identity& caller, const jit::auth::v1::ListUsersRequest& request);
+  absl::StatusOr<User> UpdateUser(const Identity& caller,
+                                  const jit::auth::v1::UpdateUserRequest& request,
+                                  const AuditActor& actor);
+  absl::Status DeleteUser(const Identity& caller, const jit::auth::v1::DeleteUserRequest& request,
+                          const AuditActor& actor);
+  // Self: PERMISSION_DENIED for a wrong current password (counted by the lockout).
+  absl::Status SetPassword(const Identity& caller,
+                           const jit::auth::v1::SetPasswordRequest& request,
+                           const AuditActor& actor);
+  absl::StatusOr<jit::auth::v1::EnrollTotpResponse> EnrollTotp(
+      const Identity& caller, const jit::auth::v1::EnrollTotpRequest& request,
+      const AuditActor& actor);
+  // FAILED_PRECONDITION without a pending (unexpired) enrollment; INVALID_ARGUMENT for a
+  // code that does not match it.
+  absl::Status ConfirmTotp(const Identity& caller, const jit::auth::v1::ConfirmTotpRequest& request,
+                           const AuditActor& actor);
+
+  // Start-up: creates the local user `profile` with `password` ("" = none) and, when given,
+  // an enabled TOTP secret, unless a user of that name exists (never overwritten). True when
+  // created. Actor "system"; no permission check.
+  absl::StatusOr<bool> EnsureUser(const User& profile, const SecretString& password,
+                                  const SecretString& totp_secret);
+
+ private:
+  UserAdministration(UserAdministrationOptions options, UserAdministrationDependencies deps)
+      : options_(std::move(options)), d_(deps) {}
+
+  // OK when `caller` is `name` and `self_allowed`, else asks policy for `verb` on "user".
+  absl::Status Authorize(const Identity& caller, const std::string& name, bool self_allowed,
+                         std::string_view verb);
+  // `name` resolved ("" = caller) and authorised for TOTP enrollment.
+  absl::StatusOr<UserRecord> TotpTarget(const Identity& caller, const std::string& requested);
+  absl::StatusOr<User> WithLockState(User user);
+  absl::StatusOr<std::string> HashPassword(const SecretString& password);
+
+  const UserAdministrationOptions options_;
+  const UserAdministrationDependencies d_;
+};
+
+}  // namespace jit::auth
+
+#endif  // JIT_SERVICES_AUTH_USER_ADMINISTRATION_H_
