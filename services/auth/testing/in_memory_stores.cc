@@ -17,7 +17,9 @@ absl::Status Down() { return absl::UnavailableError("store down (test)"); }
 absl::Status InMemoryAuditOutbox::Append(const AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   for (const AuditEvent& e : events_) {
-    if (e.id() == event.id()) return absl::AlreadyExistsError("duplicate audit event id");
+    if (!event.id().empty() && e.id() == event.id()) {
+      return absl::AlreadyExistsError("duplicate audit event id");
+    }
   }
   events_.push_back(event);
   return absl::OkStatus();

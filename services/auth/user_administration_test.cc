@@ -1,0 +1,386 @@
+#include "services/auth/user_administration.h"
+
+#include "common/clock.h"
+#include "common/crypto/base32.h"
+#include "common/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/auth/testing/in_memory_stores.h"
+
+namespace jit::auth {
+namespace {
+
+using ::jit::auth::testing::FakePermissionChecker;
+using ::jit::auth::testing::InMemoryAuditOutbox;
+using ::jit::auth::testing::InMemorySessionStore;
+using ::jit::auth::testing::InMemoryUserStore;
+using ::jit::auth::v1::User;
+using ::jit::common::v1::Identity;
+using ::jit::testing::IsOk;
+using ::jit::testing::IsOkAndHolds;
+using ::jit::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
+
+constexpr char kPassword[] = "correct horse battery";
+
+Identity Caller(const std::string& name, const std::string& session = "sess",
+                bool mfa = false) {
+  Identity id;
+  id.set_kind(Identity::KIND_USER);
+  id.set_name(name);
+  id.set_session_id(session);
+  id.set_mfa_verified(mfa);
+  id.set_auth_method("local");
+  return id;
+}
+
+User Profile(const std::string& name, std::vector<std::string> roles = {"dev"}) {
+  User u;
+  u.set_name(name);
+  for (auto& r : roles) u.add_roles(r);
+  (*u.mutable_traits())["logins"].add_values(name);
+  return u;
+}
+
+SessionRecord Session(const std::string& id, const std::string& user, absl::Time now) {
+  return {.id = id,
+          .user = user,
+          .auth_method = "local",
+          .issue_time = now,
+          .expire_time = now + absl::Hours(8)};
+}
+
+class UserAdministrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    hasher_ = *PasswordHasher::Create({.memory_kib = 8, .iterations = 1});
+    throttle_ = *LoginThrottle::Create({}, &attempts_, &clock_);
+    admin_ = *UserAdministration::Create({}, {.users = &users_,
+                                              .attempts = &attempts_,
+                                              .throttle = throttle_.get(),
+                                              .hasher = hasher_.get(),
+                                              .totp = &totp_,
+                                              .permissions = &permissions_,
+                                              .hash_limiter = &limiter_,
+                                              .clock = &clock_});
+    for (const char* verb : {"create", "read", "list", "update", "delete"}) {
+      permissions_.Allow("root", "user", verb);
+    }
+    ASSERT_OK(admin_->EnsureUser(Profile("alice"), SecretString(std::string(kPassword)), {})
+                  .status());
+  }
+
+  jit::auth::v1::CreateUserRequest CreateRequest(const std::string& name,
+                                                 const std::string& password = kPassword) {
+    jit::auth::v1::CreateUserRequest r;
+    *r.mutable_user() = Profile(name);
+    r.set_password(password);
+    return r;
+  }
+
+  bool Revoked(const std::string& session) {
+    auto s = sessions_.Get(session);
+    return s.ok() && s->has_value() && (*s)->revoked_at.has_value();
+  }
+
+  absl::Status CheckPassword(const std::string& user, const std::string& password) {
+    auto record = *users_.Get(user);
+    return hasher_->Verify(SecretString(password), record->password_hash);
+  }
+
+  FakeClock clock_;
+  InMemoryAuditOutbox audit_;
+  InMemorySessionStore sessions_{&audit_};
+  InMemoryUserStore users_{&sessions_, &audit_};
+  InMemoryLoginAttemptStore attempts_;
+  InMemoryTotpStepStore steps_;
+  TotpVerifier totp_{&clock_, &steps_};
+  FakePermissionChecker permissions_;
+  ConcurrencyLimiter limiter_{2, absl::Seconds(5)};
+  std::unique_ptr<PasswordHasher> hasher_;
+  std::unique_ptr<LoginThrottle> throttle_;
+  std::unique_ptr<UserAdministration> admin_;
+};
+
+TEST_F(UserAdministrationTest, AdminCreatesAUserWithAHashedPassword) {
+  ASSERT_OK_AND_ASSIGN(User created,
+                       admin_->CreateUser(Caller("root"), CreateRequest("bob"), {.actor = "user:root"}));
+  EXPECT_EQ(created.name(), "bob");
+  EXPECT_EQ(created.origin(), "local");
+  EXPECT_THAT(created.roles(), ElementsAre("dev"));
+  EXPECT_GT(created.create_time().seconds(), 0);
+  EXPECT_OK(CheckPassword("bob", kPassword));
+  ASSERT_THAT(audit_.OfType("auth.user.created"), SizeIs(2));  // alice (bootstrap), bob
+  EXPECT_EQ(audit_.OfType("auth.user.created")[1].actor(), "user:root");
+}
+
+TEST_F(UserAdministrationTest, CreateWithoutPermissionIsDeniedAndCreatesNothing) {
+  EXPECT_THAT(admin_->CreateUser(Caller("alice"), CreateRequest("bob"), {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(users_.Get("bob"), IsOkAndHolds(std::nullopt));
+}
+
+TEST_F(UserAdministrationTest, CreateChecksEveryField) {
+  auto bad_name = CreateRequest("bad name");
+  EXPECT_THAT(admin_->CreateUser(Caller("root"), bad_name, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user.name")));
+  auto bad_role = CreateRequest("bob");
+  bad_role.mutable_user()->add_roles("Not A Role");
+  EXPECT_THAT(admin_->CreateUser(Caller("root"), bad_role, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user.roles[1]")));
+  auto dup_role = CreateRequest("bob");
+  dup_role.mutable_user()->add_roles("dev");
+  EXPECT_THAT(admin_->CreateUser(Caller("root"), dup_role, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duplicate")));
+  auto bad_trait = CreateRequest("bob");
+  (*bad_trait.mutable_user()->mutable_traits())["logins"].add_values("");
+  EXPECT_THAT(admin_->CreateUser(Caller("root"), bad_trait, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("traits")));
+  EXPECT_THAT(admin_->CreateUser(Caller("root"), CreateRequest("bob", "short"), {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("password")));
+  auto sso = CreateRequest("bob");
+  sso.mutable_user()->set_origin("oidc:corp");
+  EXPECT_THAT(admin_->CreateUser(Caller("root"), sso, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("origin")));
+  EXPECT_EQ(permissions_.checks(), 0);  // refused before asking policy
+}
+
+TEST_F(UserAdministrationTest, CreateOfATakenNameIsAlreadyExists) {
+  EXPECT_THAT(admin_->CreateUser(Caller("root"), CreateRequest("ALICE"), {}),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(UserAdministrationTest, CreateWithoutPasswordLeavesNoPassword) {
+  ASSERT_OK(admin_->CreateUser(Caller("root"), CreateRequest("bob", ""), {}).status());
+  ASSERT_OK_AND_ASSIGN(auto record, users_.Get("bob"));
+  EXPECT_TRUE(record->password_hash.empty());
+}
+
+TEST_F(UserAdministrationTest, UsersReadThemselvesWithoutPolicy) {
+  jit::auth::v1::GetUserRequest r;
+  r.set_name("alice");
+  ASSERT_OK_AND_ASSIGN(User me, admin_->GetUser(Caller("alice"), r));
+  EXPECT_EQ(me.name(), "alice");
+  EXPECT_FALSE(me.locked());
+  EXPECT_EQ(permissions_.checks(), 0);
+  r.set_name("root");
+  EXPECT_THAT(admin_->GetUser(Caller("alice"), r), StatusIs(absl::StatusCode::kPermissionDenied));
+  r.set_name("nobody");
+  EXPECT_THAT(admin_->GetUser(Caller("alice"), r), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(admin_->GetUser(Caller("root"), r), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(UserAdministrationTest, LockedFlagFollowsTheLockout) {
+  for (int i = 0; i < 5; ++i) ASSERT_OK(throttle_->RecordFailure("alice"));
+  jit::auth::v1::GetUserRequest r;
+  r.set_name("alice");
+  ASSERT_OK_AND_ASSIGN(User locked, admin_->GetUser(Caller("root"), r));
+  EXPECT_TRUE(locked.locked());
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(User unlocked, admin_->GetUser(Caller("root"), r));
+  EXPECT_FALSE(unlocked.locked());
+}
+
+TEST_F(UserAdministrationTest, ListPagesThroughAllUsers) {
+  for (const char* name : {"bob", "carol", "dave"}) {
+    ASSERT_OK(admin_->CreateUser(Caller("root"), CreateRequest(name, ""), {}).status());
+  }
+  jit::auth::v1::ListUsersRequest r;
+  r.set_page_size(3);
+  ASSERT_OK_AND_ASSIGN(auto first, admin_->ListUsers(Caller("root"), r));
+  ASSERT_THAT(first.users(), SizeIs(3));
+  EXPECT_EQ(first.users(0).name(), "alice");
+  EXPECT_FALSE(first.next_page_token().empty());
+  r.set_page_token(first.next_page_token());
+  ASSERT_OK_AND_ASSIGN(auto second, admin_->ListUsers(Caller("root"), r));
+  ASSERT_THAT(second.users(), SizeIs(1));
+  EXPECT_EQ(second.users(0).name(), "dave");
+  EXPECT_TRUE(second.next_page_token().empty());
+}
+
+TEST_F(UserAdministrationTest, ListChecksPagingAndPermission) {
+  jit::auth::v1::ListUsersRequest r;
+  r.set_page_size(1001);
+  EXPECT_THAT(admin_->ListUsers(Caller("root"), r),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
+  r.set_page_size(0);
+  r.set_page_token("!!!");
+  EXPECT_THAT(admin_->ListUsers(Caller("root"), r),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  r.clear_page_token();
+  EXPECT_THAT(admin_->ListUsers(Caller("alice"), r), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(UserAdministrationTest, UpdateReplacesRolesAndEndsTheUsersSessions) {
+  ASSERT_OK(sessions_.Create(Session("alice-1", "alice", clock_.Now()), {}));
+  ASSERT_OK(sessions_.Create(Session("root-1", "root", clock_.Now()), {}));
+  jit::auth::v1::UpdateUserRequest r;
+  *r.mutable_user() = Profile("alice", {"dba"});
+  ASSERT_OK_AND_ASSIGN(User updated, admin_->UpdateUser(Caller("root"), r, {.actor = "user:root"}));
+  EXPECT_THAT(updated.roles(), ElementsAre("dba"));
+  EXPECT_TRUE(Revoked("alice-1"));
+  EXPECT_FALSE(Revoked("root-1"));
+  // Nobody raises their own roles.
+  *r.mutable_user() = Profile("alice", {"admin"});
+  EXPECT_THAT(admin_->UpdateUser(Caller("alice"), r, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  *r.mutable_user() = Profile("ghost");
+  EXPECT_THAT(admin_->UpdateUser(Caller("root"), r, {}), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(UserAdministrationTest, DeleteEndsSessionsAndNeedsPermission) {
+  ASSERT_OK(sessions_.Create(Session("alice-1", "alice", clock_.Now()), {}));
+  jit::auth::v1::DeleteUserRequest r;
+  r.set_name("alice");
+  EXPECT_THAT(admin_->DeleteUser(Caller("alice"), r, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK(admin_->DeleteUser(Caller("root"), r, {}));
+  EXPECT_TRUE(Revoked("alice-1"));
+  EXPECT_THAT(users_.Get("alice"), IsOkAndHolds(std::nullopt));
+  EXPECT_THAT(admin_->DeleteUser(Caller("root"), r, {}), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(UserAdministrationTest, UsersChangeTheirOwnPasswordWithTheCurrentOne) {
+  ASSERT_OK(sessions_.Create(Session("mine", "alice", clock_.Now()), {}));
+  ASSERT_OK(sessions_.Create(Session("elsewhere", "alice", clock_.Now()), {}));
+  jit::auth::v1::SetPasswordRequest r;
+  r.set_name("alice");
+  r.set_new_password("a brand new passphrase");
+  EXPECT_THAT(admin_->SetPassword(Caller("alice", "mine"), r, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("current_password")));
+  r.set_current_password("not the password");
+  EXPECT_THAT(admin_->SetPassword(Caller("alice", "mine"), r, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("does not match")));
+  r.set_current_password(kPassword);
+  ASSERT_OK(admin_->SetPassword(Caller("alice", "mine"), r, {}));
+  EXPECT_OK(CheckPassword("alice", "a brand new passphrase"));
+  EXPECT_FALSE(Revoked("mine"));
+  EXPECT_TRUE(Revoked("elsewhere"));
+  EXPECT_EQ(permissions_.checks(), 0);
+}
+
+TEST_F(UserAdministrationTest, GuessingTheCurrentPasswordLocksOut) {
+  jit::auth::v1::SetPasswordRequest r;
+  r.set_name("alice");
+  r.set_new_password("a brand new passphrase");
+  r.set_current_password("guess");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(admin_->SetPassword(Caller("alice"), r, {}),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+  r.set_current_password(kPassword);
+  EXPECT_THAT(admin_->SetPassword(Caller("alice"), r, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("too many")));
+}
+
+TEST_F(UserAdministrationTest, AdminSetsAnotherUsersPasswordEndingAllTheirSessions) {
+  ASSERT_OK(sessions_.Create(Session("alice-1", "alice", clock_.Now()), {}));
+  jit::auth::v1::SetPasswordRequest r;
+  r.set_name("alice");
+  r.set_new_password("reset by the admin!");
+  EXPECT_THAT(admin_->SetPassword(Caller("bob"), r, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK(admin_->SetPassword(Caller("root"), r, {}));
+  EXPECT_OK(CheckPassword("alice", "reset by the admin!"));
+  EXPECT_TRUE(Revoked("alice-1"));
+  r.set_new_password("short");
+  EXPECT_THAT(admin_->SetPassword(Caller("root"), r, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("new_password")));
+}
+
+TEST_F(UserAdministrationTest, TotpEnrollmentIsActiveOnlyAfterConfirmation) {
+  jit::auth::v1::EnrollTotpRequest enroll;  // "" = the caller
+  ASSERT_OK_AND_ASSIGN(auto started, admin_->EnrollTotp(Caller("alice"), enroll, {}));
+  EXPECT_THAT(started.otpauth_uri(), StartsWith("otpauth://totp/jit-access:alice?secret="));
+  ASSERT_OK_AND_ASSIGN(std::string secret, crypto::Base32Decode(started.secret_base32()));
+  ASSERT_OK_AND_ASSIGN(auto before, users_.Get("alice"));
+  EXPECT_FALSE(before->profile.totp_enabled());
+
+  jit::auth::v1::ConfirmTotpRequest confirm;
+  confirm.set_code("000000");
+  EXPECT_THAT(admin_->ConfirmTotp(Caller("alice"), confirm, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("code")));
+  confirm.set_code(*TotpCode(SecretString(secret), TotpStep(clock_.Now())));
+  ASSERT_OK(admin_->ConfirmTotp(Caller("alice"), confirm, {}));
+  ASSERT_OK_AND_ASSIGN(auto after, users_.Get("alice"));
+  EXPECT_TRUE(after->profile.totp_enabled());
+  EXPECT_EQ(after->totp_secret.Reveal(), secret);
+  EXPECT_THAT(audit_.OfType("auth.totp.enabled"), SizeIs(1));
+}
+
+TEST_F(UserAdministrationTest, ConfirmWithoutEnrollmentOrAfterExpiryIsFailedPrecondition) {
+  jit::auth::v1::ConfirmTotpRequest confirm;
+  confirm.set_code("123456");
+  EXPECT_THAT(admin_->ConfirmTotp(Caller("alice"), confirm, {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK(admin_->EnrollTotp(Caller("alice"), {}, {}).status());
+  clock_.Advance(absl::Minutes(11));
+  EXPECT_THAT(admin_->ConfirmTotp(Caller("alice"), confirm, {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(UserAdministrationTest, ReplacingAnEnabledTotpNeedsAnMfaSession) {
+  ASSERT_OK(admin_->EnsureUser(Profile("bob"), SecretString(std::string(kPassword)),
+                               SecretString(std::string("12345678901234567890")))
+                .status());
+  EXPECT_THAT(admin_->EnrollTotp(Caller("bob", "s", /*mfa=*/false), {}, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("already enabled")));
+  EXPECT_OK(admin_->EnrollTotp(Caller("bob", "s", /*mfa=*/true), {}, {}).status());
+}
+
+TEST_F(UserAdministrationTest, EnrollingSomeoneElseNeedsPermission) {
+  jit::auth::v1::EnrollTotpRequest enroll;
+  enroll.set_name("alice");
+  EXPECT_THAT(admin_->EnrollTotp(Caller("bob"), enroll, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_OK(admin_->EnrollTotp(Caller("root"), enroll, {}).status());
+}
+
+TEST_F(UserAdministrationTest, SingleSignOnUsersKeepTheProvidersCredentialsAndRoles) {
+  UserRecord sso;
+  sso.profile = Profile("carol@example.com");
+  sso.profile.set_origin("oidc:corp");
+  ASSERT_OK(users_.UpsertExternal(sso, {}));
+  jit::auth::v1::UpdateUserRequest update;
+  *update.mutable_user() = Profile("carol@example.com", {"admin"});
+  EXPECT_THAT(admin_->UpdateUser(Caller("root"), update, {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("identity provider")));
+  jit::auth::v1::SetPasswordRequest password;
+  password.set_name("carol@example.com");
+  password.set_new_password("some long password");
+  EXPECT_THAT(admin_->SetPassword(Caller("root"), password, {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(admin_->EnrollTotp(Caller("carol@example.com"), {}, {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(UserAdministrationTest, PolicyDownIsUnavailable) {
+  permissions_.SetFailure(absl::UnavailableError("policy service unavailable"));
+  EXPECT_THAT(admin_->ListUsers(Caller("root"), {}), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(admin_->CreateUser(Caller("root"), CreateRequest("bob"), {}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(users_.Get("bob"), IsOkAndHolds(std::nullopt));
+}
+
+TEST_F(UserAdministrationTest, ServicesAreNotUserAdministrators) {
+  Identity service;
+  service.set_kind(Identity::KIND_SERVICE);
+  service.set_name("ca");
+  EXPECT_THAT(admin_->ListUsers(service, {}), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(UserAdministrationTest, EnsureUserNeverOverwrites) {
+  EXPECT_THAT(admin_->EnsureUser(Profile("alice", {"admin"}), SecretString(std::string("another password")), {}),
+              IsOkAndHolds(false));
+  ASSERT_OK_AND_ASSIGN(auto alice, users_.Get("alice"));
+  EXPECT_THAT(alice->profile.roles(), ElementsAre("dev"));
+  EXPECT_OK(CheckPassword("alice", kPassword));
+  EXPECT_THAT(admin_->EnsureUser(Profile("bob"), {}, {}), IsOkAndHolds(true));
+}
+
+}  // namespace
+}  // namespace jit::auth
