@@ -6,6 +6,33 @@ namespace jit::auth {
 
 using jit::common::v1::Identity;
 
+const char* TokenVerificationResultName(TokenVerificationResult result) {
+  switch (result) {
+    case TokenVerificationResult::kValid:
+      return "valid";
+    case TokenVerificationResult::kExpired:
+      return "expired";
+    case TokenVerificationResult::kRevoked:
+      return "revoked";
+    case TokenVerificationResult::kInvalid:
+      return "invalid";
+    case TokenVerificationResult::kUnavailable:
+      return "unavailable";
+  }
+  return "invalid";
+}
+
+TokenVerificationResult ClassifyTokenVerification(const absl::Status& status) {
+  if (status.ok()) return TokenVerificationResult::kValid;
+  if (absl::IsUnauthenticated(status)) {
+    if (status.message() == "token expired") return TokenVerificationResult::kExpired;
+    if (status.message() == "session revoked") return TokenVerificationResult::kRevoked;
+    return TokenVerificationResult::kInvalid;
+  }
+  if (absl::IsUnavailable(status)) return TokenVerificationResult::kUnavailable;
+  return TokenVerificationResult::kInvalid;
+}
+
 Identity ServiceIdentity(const PeerIdentity& peer) {
   Identity id;
   id.set_kind(Identity::KIND_SERVICE);
@@ -18,11 +45,11 @@ Identity ServiceIdentity(const PeerIdentity& peer) {
 
 absl::StatusOr<std::unique_ptr<CallAuthorizer>> CallAuthorizer::Create(
     const MethodAuthorizationTable* table, TokenVerifier* tokens,
-    const PeerCertificateVerifier* peers) {
+    const PeerCertificateVerifier* peers, TokenVerificationObserver* observer) {
   if (table == nullptr || tokens == nullptr) {
     return absl::InvalidArgumentError("call authorizer needs a method table and a token verifier");
   }
-  return std::unique_ptr<CallAuthorizer>(new CallAuthorizer(table, tokens, peers));
+  return std::unique_ptr<CallAuthorizer>(new CallAuthorizer(table, tokens, peers, observer));
 }
 
 absl::StatusOr<PeerIdentity> CallAuthorizer::PeerOf(const CallCredentials& credentials) const {
@@ -32,7 +59,8 @@ absl::StatusOr<PeerIdentity> CallAuthorizer::PeerOf(const CallCredentials& crede
 }
 
 absl::StatusOr<Identity> CallAuthorizer::Authorize(std::string_view full_method,
-                                                   const CallCredentials& credentials) const {
+                                                   const CallCredentials& credentials,
+                                                   bool record_token_result) const {
   const MethodRule* rule = table_->Find(full_method);
   if (rule == nullptr) {
     return absl::PermissionDeniedError("method has no authorization rule: " +
@@ -48,6 +76,9 @@ absl::StatusOr<Identity> CallAuthorizer::Authorize(std::string_view full_method,
   if (credentials.authorization.size() == 1) {
     absl::StatusOr<std::shared_ptr<const Identity>> user =
         tokens_->VerifyAuthorizationHeader(credentials.authorization[0]);
+    if (record_token_result && observer_ != nullptr) {
+      observer_->Record(ClassifyTokenVerification(user.status()));
+    }
     if (!user.ok()) return user.status();
     if (!rule->users) {
       return absl::PermissionDeniedError("users may not call " + std::string(full_method));

@@ -23,6 +23,21 @@
 
 namespace jit::auth {
 
+// How the session token of a call fared, for metrics (bounded: one label value each).
+enum class TokenVerificationResult { kValid, kExpired, kRevoked, kInvalid, kUnavailable };
+// "valid", "expired", "revoked", "invalid", "unavailable".
+const char* TokenVerificationResultName(TokenVerificationResult result);
+// The result a TokenVerifier status stands for (token_verifier.h lists its errors).
+TokenVerificationResult ClassifyTokenVerification(const absl::Status& status);
+
+// Told the outcome of every token verification done for a call's gate (once per call: the
+// handler's re-check of the same call is not reported). Thread-safe; must not block.
+class TokenVerificationObserver {
+ public:
+  virtual ~TokenVerificationObserver() = default;
+  virtual void Record(TokenVerificationResult result) = 0;
+};
+
 struct CallCredentials {
   // Every "authorization" metadata value sent (more than one is refused).
   std::vector<std::string_view> authorization;
@@ -33,26 +48,30 @@ struct CallCredentials {
 // Thread-safe; borrows its dependencies, which must outlive it.
 class CallAuthorizer {
  public:
-  // `peers` may be null on a server that accepts no service callers.
+  // `peers` may be null on a server that accepts no service callers; `observer` may be null.
   static absl::StatusOr<std::unique_ptr<CallAuthorizer>> Create(
       const MethodAuthorizationTable* table, TokenVerifier* tokens,
-      const PeerCertificateVerifier* peers);
+      const PeerCertificateVerifier* peers, TokenVerificationObserver* observer = nullptr);
 
   // The caller's identity when it may call `full_method`. For public methods the identity is
   // KIND_UNSPECIFIED (anonymous) unless a valid service certificate was presented.
+  // `record_token_result`: report the token verification to the observer (the per-call gate
+  // does; a handler asking again for the same call does not).
   absl::StatusOr<jit::common::v1::Identity> Authorize(std::string_view full_method,
-                                                      const CallCredentials& credentials) const;
+                                                      const CallCredentials& credentials,
+                                                      bool record_token_result = false) const;
 
  private:
   CallAuthorizer(const MethodAuthorizationTable* table, TokenVerifier* tokens,
-                 const PeerCertificateVerifier* peers)
-      : table_(table), tokens_(tokens), peers_(peers) {}
+                 const PeerCertificateVerifier* peers, TokenVerificationObserver* observer)
+      : table_(table), tokens_(tokens), peers_(peers), observer_(observer) {}
 
   absl::StatusOr<PeerIdentity> PeerOf(const CallCredentials& credentials) const;
 
   const MethodAuthorizationTable* const table_;
   TokenVerifier* const tokens_;
   const PeerCertificateVerifier* const peers_;
+  TokenVerificationObserver* const observer_;
 };
 
 // The Identity of a service that proved itself with a certificate.

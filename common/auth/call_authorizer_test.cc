@@ -178,3 +178,51 @@ TEST_F(CallAuthorizerTest, ServerWithoutPeerVerifierRefusesServiceCallers) {
 
 }  // namespace
 }  // namespace jit::auth
+
+namespace jit::auth {
+namespace {
+
+class RecordingObserver final : public TokenVerificationObserver {
+ public:
+  void Record(TokenVerificationResult result) override { results.push_back(result); }
+  std::vector<TokenVerificationResult> results;
+};
+
+TEST_F(CallAuthorizerTest, GateReportsEachTokenVerificationOnceByResult) {
+  RecordingObserver observer;
+  auto authorizer = *CallAuthorizer::Create(&table_, tokens_.get(), peers_.get(), &observer);
+  auto call = [&](const std::string& header, bool record) {
+    CallCredentials creds;
+    creds.authorization.push_back(header);
+    return authorizer->Authorize(kUsersOnly, creds, record).status();
+  };
+  const std::string valid = Bearer();
+  EXPECT_OK(call(valid, /*record=*/true));
+  EXPECT_OK(call(valid, /*record=*/false));  // the handler's re-check is not counted
+  EXPECT_THAT(call("Bearer garbage", true), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(call(Bearer(absl::Hours(1), -absl::Hours(2)), true),
+              StatusIs(absl::StatusCode::kUnauthenticated, "token expired"));
+  revocation_.Revoke("sess-1");
+  EXPECT_THAT(call(valid, true), StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
+  revocation_.SetUnavailable(true);
+  EXPECT_THAT(call(valid, true), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(observer.results,
+              ::testing::ElementsAre(TokenVerificationResult::kValid,
+                                     TokenVerificationResult::kInvalid,
+                                     TokenVerificationResult::kExpired,
+                                     TokenVerificationResult::kRevoked,
+                                     TokenVerificationResult::kUnavailable));
+  // No token: nothing to count.
+  CallCredentials none;
+  EXPECT_THAT(authorizer->Authorize(kUsersOnly, none, true),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(observer.results.size(), 5u);
+}
+
+TEST(TokenVerificationResultTest, NamesAreTheMetricLabels) {
+  EXPECT_STREQ(TokenVerificationResultName(TokenVerificationResult::kValid), "valid");
+  EXPECT_STREQ(TokenVerificationResultName(TokenVerificationResult::kUnavailable), "unavailable");
+}
+
+}  // namespace
+}  // namespace jit::auth

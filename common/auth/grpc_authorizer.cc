@@ -38,7 +38,8 @@ grpc::Status AuthorizingMetadataProcessor::Process(const InputMetadata& auth_met
   for (auto it = begin; it != end; ++it) credentials.authorization.push_back(View(it->second));
   credentials.peer_cert_pem = PeerCertificate(context);
 
-  absl::StatusOr<Identity> identity = authorizer_->Authorize(method, credentials);
+  absl::StatusOr<Identity> identity =
+      authorizer_->Authorize(method, credentials, /*record_token_result=*/true);
   if (!identity.ok()) {
     spdlog::info("rpc refused method={} code={} reason={}", LogSafe(method),
                  absl::StatusCodeToString(identity.status().code()),

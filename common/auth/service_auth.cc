@@ -3,10 +3,30 @@
 #include <utility>
 
 #include "common/auth/grpc_authorizer.h"
+#include "common/auth/spiffe.h"
 #include "common/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace jit::auth {
+
+TokenVerificationCounter::TokenVerificationCounter(prometheus::Registry& registry,
+                                                   const std::string& service) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("jit_" + service + "_token_verifications_total")
+                     .Help("Session tokens presented to this service, by verification result")
+                     .Register(registry);
+  for (TokenVerificationResult r :
+       {TokenVerificationResult::kValid, TokenVerificationResult::kExpired,
+        TokenVerificationResult::kRevoked, TokenVerificationResult::kInvalid,
+        TokenVerificationResult::kUnavailable}) {
+    counters_[static_cast<size_t>(r)] =
+        &family.Add({{"result", TokenVerificationResultName(r)}});
+  }
+}
+
+void TokenVerificationCounter::Record(TokenVerificationResult result) {
+  counters_[static_cast<size_t>(result)]->Increment();
+}
 
 absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(
     const ServiceAuthOptions& options, TokenSources sources, const Clock* clock) {
@@ -26,9 +46,17 @@ absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(
                    TokenVerifier::Create(verifier_options, auth->jwks_.get(),
                                          auth->revocations_.get(), clock));
   ASSIGN_OR_RETURN(auth->peers_, PeerCertificateVerifier::Create(options.ca_bundle_pem, clock));
+  if (options.registry != nullptr) {
+    if (!IsValidServiceName(options.metrics_service) ||
+        options.metrics_service.find('-') != std::string::npos) {
+      return absl::InvalidArgumentError("ServiceAuth: metrics_service must be a lowercase name");
+    }
+    auth->verification_counter_ =
+        std::make_unique<TokenVerificationCounter>(*options.registry, options.metrics_service);
+  }
   ASSIGN_OR_RETURN(auth->authorizer_,
                    CallAuthorizer::Create(options.table, auth->token_verifier_.get(),
-                                          auth->peers_.get()));
+                                          auth->peers_.get(), auth->verification_counter_.get()));
   return auth;
 }
 

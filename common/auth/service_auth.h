@@ -8,9 +8,14 @@
 // that refreshes the revocation list every second (so a Logout is honoured within seconds
 // on every replica; when refreshes keep failing the list goes stale and token checks fail
 // closed with UNAVAILABLE).
+//
+// Metric (with a registry): jit_<service>_token_verifications_total{result} — the session
+// token of every call that presents one, as the per-call gate found it: valid, expired,
+// revoked, invalid, unavailable (no per-user labels).
 #ifndef JIT_COMMON_AUTH_SERVICE_AUTH_H_
 #define JIT_COMMON_AUTH_SERVICE_AUTH_H_
 
+#include <array>
 #include <memory>
 #include <string>
 #include <thread>
@@ -25,6 +30,8 @@
 #include "common/auth/token_verifier.h"
 #include "common/clock.h"
 #include "grpcpp/security/auth_metadata_processor.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
 
 namespace jit::auth {
 
@@ -43,6 +50,20 @@ struct ServiceAuthOptions {
   // Who may call what; not owned, must outlive the ServiceAuth.
   const MethodAuthorizationTable* table = nullptr;
   absl::Duration revocation_refresh_interval = absl::Seconds(1);
+  // Where jit_<metrics_service>_token_verifications_total goes; null = no metric.
+  prometheus::Registry* registry = nullptr;
+  std::string metrics_service;  // "auth", "ca", ...
+};
+
+// Counts token verifications by result on a prometheus registry. Thread-safe.
+class TokenVerificationCounter final : public TokenVerificationObserver {
+ public:
+  // `service` is a lowercase identifier (the metric prefix).
+  TokenVerificationCounter(prometheus::Registry& registry, const std::string& service);
+  void Record(TokenVerificationResult result) override;
+
+ private:
+  std::array<prometheus::Counter*, 5> counters_;
 };
 
 class ServiceAuth {
@@ -72,6 +93,7 @@ class ServiceAuth {
   std::unique_ptr<RevocationList> revocations_;
   std::unique_ptr<TokenVerifier> token_verifier_;
   std::unique_ptr<PeerCertificateVerifier> peers_;
+  std::unique_ptr<TokenVerificationCounter> verification_counter_;
   std::unique_ptr<CallAuthorizer> authorizer_;
   absl::Notification stop_;
   std::thread refresher_;

@@ -209,7 +209,9 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
       {.token_issuer = config->token_issuer,
        .token_audience = config->token_audience,
        .ca_bundle_pem = tls->ca_pem,
-       .table = &auth::JitMethodTable()},
+       .table = &auth::JitMethodTable(),
+       .registry = registry.get(),
+       .metrics_service = definition.name},
       *std::move(sources), &RealClock::Get());
   if (!service_auth.ok()) return FailStart(definition.name, service_auth.status());
 
