@@ -1,0 +1,66 @@
+// The gRPC adapter of jit.auth.v1.AuthService: finds the caller (AuthorizeServerCall, the
+// same check the per-call gate made), asks the logic, converts the status in one place
+// (ToGrpcStatus). No rule lives here.
+//
+// JoinService answers UNIMPLEMENTED: it needs one-time join tokens, and no API creates them
+// yet.
+#ifndef JIT_SERVICES_AUTH_AUTH_SERVICE_IMPL_H_
+#define JIT_SERVICES_AUTH_AUTH_SERVICE_IMPL_H_
+
+#include "common/auth/call_authorizer.h"
+#include "jit/auth/v1/auth.grpc.pb.h"
+#include "services/auth/login_manager.h"
+#include "services/auth/permission_checker.h"
+#include "services/auth/session_manager.h"
+#include "services/auth/signing_key_ring.h"
+#include "services/auth/user_administration.h"
+
+namespace jit::auth {
+
+struct AuthServiceParts {
+  const CallAuthorizer* authorizer = nullptr;
+  LoginManager* logins = nullptr;
+  SessionManager* sessions = nullptr;
+  UserAdministration* users = nullptr;
+  SigningKeyRing* keys = nullptr;
+  PermissionChecker* permissions = nullptr;
+};
+
+// Thread-safe; borrows the parts.
+class AuthServiceImpl final : public jit::auth::v1::AuthService::Service {
+ public:
+  explicit AuthServiceImpl(AuthServiceParts parts) : p_(parts) {}
+
+  using Ctx = grpc::ServerContext;
+  grpc::Status Login(Ctx*, const v1::LoginRequest*, v1::LoginResponse*) override;
+  grpc::Status WhoAmI(Ctx*, const v1::WhoAmIRequest*, v1::WhoAmIResponse*) override;
+  grpc::Status Logout(Ctx*, const v1::LogoutRequest*, v1::LogoutResponse*) override;
+  grpc::Status GetJwks(Ctx*, const v1::GetJwksRequest*, v1::GetJwksResponse*) override;
+  grpc::Status BeginOidcLogin(Ctx*, const v1::BeginOidcLoginRequest*,
+                              v1::BeginOidcLoginResponse*) override;
+  grpc::Status CompleteOidcLogin(Ctx*, const v1::CompleteOidcLoginRequest*,
+                                 v1::LoginResponse*) override;
+  grpc::Status CreateUser(Ctx*, const v1::CreateUserRequest*, v1::User*) override;
+  grpc::Status GetUser(Ctx*, const v1::GetUserRequest*, v1::User*) override;
+  grpc::Status ListUsers(Ctx*, const v1::ListUsersRequest*, v1::ListUsersResponse*) override;
+  grpc::Status UpdateUser(Ctx*, const v1::UpdateUserRequest*, v1::User*) override;
+  grpc::Status DeleteUser(Ctx*, const v1::DeleteUserRequest*, v1::DeleteUserResponse*) override;
+  grpc::Status SetPassword(Ctx*, const v1::SetPasswordRequest*,
+                           v1::SetPasswordResponse*) override;
+  grpc::Status EnrollTotp(Ctx*, const v1::EnrollTotpRequest*, v1::EnrollTotpResponse*) override;
+  grpc::Status ConfirmTotp(Ctx*, const v1::ConfirmTotpRequest*,
+                           v1::ConfirmTotpResponse*) override;
+  grpc::Status JoinService(Ctx*, const v1::JoinServiceRequest*,
+                           v1::JoinServiceResponse*) override;
+  grpc::Status RotateSigningKey(Ctx*, const v1::RotateSigningKeyRequest*,
+                                v1::RotateSigningKeyResponse*) override;
+  grpc::Status ListRevokedSessions(Ctx*, const v1::ListRevokedSessionsRequest*,
+                                   v1::ListRevokedSessionsResponse*) override;
+
+ private:
+  const AuthServiceParts p_;
+};
+
+}  // namespace jit::auth
+
+#endif  // JIT_SERVICES_AUTH_AUTH_SERVICE_IMPL_H_

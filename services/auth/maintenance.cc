@@ -1,0 +1,44 @@
+#include "services/auth/maintenance.h"
+
+#include "common/logging.h"
+#include "spdlog/spdlog.h"
+
+namespace jit::auth {
+
+Maintenance::~Maintenance() {
+  stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Maintenance::RunOnce(bool with_cleanup) {
+  const absl::Time now = clock_->Now();
+  absl::StatusOr<int64_t> active = sessions_->CountActive(now);
+  if (active.ok()) {
+    metrics_->SetActiveSessions(*active);
+  } else {
+    spdlog::warn("counting active sessions failed: {}", LogSafe(active.status().ToString(), 256));
+  }
+  if (!with_cleanup) return;
+  for (const CleanupStep& step : cleanup_) {
+    absl::StatusOr<int64_t> removed = step.run(now);
+    if (!removed.ok()) {
+      spdlog::warn("cleanup {} failed: {}", step.name, LogSafe(removed.status().ToString(), 256));
+    } else if (*removed > 0) {
+      spdlog::info("cleanup {}: {} rows removed", step.name, *removed);
+    }
+  }
+}
+
+void Maintenance::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] {
+    absl::Time last_cleanup = absl::InfinitePast();
+    do {
+      const bool cleanup = clock_->Now() - last_cleanup >= options_.cleanup_interval;
+      RunOnce(cleanup);
+      if (cleanup) last_cleanup = clock_->Now();
+    } while (!stop_.WaitForNotificationWithTimeout(options_.interval));
+  });
+}
+
+}  // namespace jit::auth

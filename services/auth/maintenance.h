@@ -1,0 +1,62 @@
+// Background upkeep of the auth schema, run by every replica (each step is idempotent):
+// every `interval` the active-session gauge is refreshed; every `cleanup_interval` rows that
+// can no longer matter are deleted (sessions expired for `session_grace`, stale login
+// failure records, expired OIDC login states, signing keys past their retention).
+#ifndef JIT_SERVICES_AUTH_MAINTENANCE_H_
+#define JIT_SERVICES_AUTH_MAINTENANCE_H_
+
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "services/auth/auth_metrics.h"
+#include "services/auth/session_store.h"
+
+namespace jit::auth {
+
+struct MaintenanceOptions {
+  absl::Duration interval = absl::Seconds(15);
+  absl::Duration cleanup_interval = absl::Minutes(10);
+};
+
+// A named cleanup step: deletes what is obsolete at `now`, returns how many rows went.
+struct CleanupStep {
+  std::string name;
+  std::function<absl::StatusOr<int64_t>(absl::Time now)> run;
+};
+
+class Maintenance {
+ public:
+  // Borrows everything; starts nothing.
+  Maintenance(MaintenanceOptions options, SessionStore* sessions, AuthMetrics* metrics,
+              std::vector<CleanupStep> cleanup, const Clock* clock)
+      : options_(options),
+        sessions_(sessions),
+        metrics_(metrics),
+        cleanup_(std::move(cleanup)),
+        clock_(clock) {}
+  ~Maintenance();
+
+  // One round (tests call it directly): the gauge, and the cleanup when `with_cleanup`.
+  void RunOnce(bool with_cleanup);
+
+  // Starts the thread (first round at once). Stopped by the destructor.
+  void Start();
+
+ private:
+  const MaintenanceOptions options_;
+  SessionStore* const sessions_;
+  AuthMetrics* const metrics_;
+  const std::vector<CleanupStep> cleanup_;
+  const Clock* const clock_;
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace jit::auth
+
+#endif  // JIT_SERVICES_AUTH_MAINTENANCE_H_
