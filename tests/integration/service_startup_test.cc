@@ -1,6 +1,7 @@
 // Start-up behaviour shared by every service binary (common/server/service_main), tested on
 // the real binaries against the real PostgreSQL that tests/run.sh provides.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <memory>
@@ -8,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/db/testing/test_database.h"
@@ -56,11 +58,19 @@ std::vector<std::string> NonEmptyLines(const std::string& text) {
   return lines;
 }
 
+// A key-encryption key file for jit-auth (which refuses to start without one).
+std::string TestKekFile() {
+  const std::string path = TestTempPath("kek");
+  std::ofstream(path) << "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n";
+  ::chmod(path.c_str(), 0600);
+  return path;
+}
+
 // Flags for a service instance on free ports with the test PKI and the given database.
 std::vector<std::string> ServiceArgs(const std::string& binary, const std::string& db_url,
                                      int grpc_port, int metrics_port) {
   const server::TlsFiles tls = jit::testing::TestTlsFiles("server");
-  return {binary,
+  std::vector<std::string> args = {binary,
           absl::StrCat("--listen_addr=127.0.0.1:", grpc_port),
           absl::StrCat("--metrics_addr=127.0.0.1:", metrics_port),
           "--tls_cert_file=" + tls.cert_file,
@@ -69,6 +79,10 @@ std::vector<std::string> ServiceArgs(const std::string& binary, const std::strin
           "--db_url=" + db_url,
           "--db_pool_size=2",
           "--drain_timeout=5s"};
+  if (absl::EndsWith(binary, "/jit-auth")) {
+    args.push_back("--key_encryption_key_file=" + TestKekFile());
+  }
+  return args;
 }
 
 // Waits (up to `timeout`) until the server on `port` answers a health check with SERVING.
