@@ -65,9 +65,31 @@ GRANT CONNECT, CREATE ON DATABASE jit TO jit_$s;
 SQL
 done
 
+# 4b. Auth: a key-encryption key (generated once; it seals signing keys and TOTP secrets in
+#     the database, so keep it with the data) and example users with random passwords, each
+#     in a 0600 file. jit-auth creates the users that are missing and never overwrites one.
+auth_dir="$state/auth"
+mkdir -p "$auth_dir" && chmod 0700 "$auth_dir"
+if [[ ! -s "$auth_dir/kek" ]]; then
+  (umask 077 && head -c 32 /dev/urandom | base64 >"$auth_dir/kek")
+fi
+declare -A example_roles=([alice]=dev [bob]=dba [admin]=admin)
+{
+  echo "users:"
+  for u in alice bob admin; do
+    if [[ ! -s "$auth_dir/$u.password" ]]; then
+      (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$auth_dir/$u.password")
+    fi
+    echo "  - {name: $u, roles: [${example_roles[$u]}], traits: {logins: [$u], db_users: [$u]}, password_file: $u.password}"
+  done
+} >"$auth_dir/users.yaml"
+
 # 5. Start the services.
 for s in "${services[@]}"; do
   extra=()
+  if [[ $s == auth ]]; then
+    extra+=(--key_encryption_key_file="$auth_dir/kek" --bootstrap_users_file="$auth_dir/users.yaml")
+  fi
   if [[ $s == policy && -d deploy/local/examples/roles ]]; then
     extra+=(--roles_dir="$root/deploy/local/examples/roles")
   fi
@@ -123,6 +145,9 @@ cat <<MSG
 
   PostgreSQL  $pg_url (database jit, one role and schema per service)
   TLS         CA $state/pki/internal-ca.pem; admin client cert $state/pki/user-admin.pem / user-admin.key
+  Users       alice (role dev), password in $auth_dir/alice.password
+              bob (role dba), password in $auth_dir/bob.password
+              admin (role admin), password in $auth_dir/admin.password
 
 Next:
   - check a service:  $state/bin/jit-health-probe --addr=localhost:7101 \\
