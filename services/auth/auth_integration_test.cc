@@ -31,6 +31,7 @@
 #include "gtest/gtest.h"
 #include "jit/auth/v1/auth.grpc.pb.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
+#include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
 #include "services/auth/key_encryption.h"
 #include "services/auth/oidc/fake_oidc_provider.h"
@@ -52,6 +53,7 @@ using ::testing::HasSubstr;
 
 constexpr char kAlicePassword[] = "alice's password, long enough";
 constexpr char kBobPassword[] = "bob's password, long enough";
+constexpr char kAdminPassword[] = "the admin's password, long";
 constexpr char kBobTotpBase32[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";  // "1234567890" x 2
 const absl::Duration kPatience = absl::Seconds(30);
 
@@ -143,7 +145,11 @@ users:
     traits: {db_users: [bob]}
     password_file: bob.password
     totp_secret_file: bob.totp
+  - name: admin
+    roles: [admin]
+    password_file: admin.password
 )");
+    WriteFile(dir_ + "/admin.password", std::string(kAdminPassword) + "\n");
     policy_port_ = PickUnusedPort();  // where jit-policy listens, if a test starts it
   }
 
@@ -180,6 +186,8 @@ users:
     Service s{.port = policy_port_, .metrics_port = PickUnusedPort()};
     std::vector<std::string> args = CommonArgs("policy", s.port, s.metrics_port);
     args.push_back("--auth_addr=" + auth.address());
+    // The example roles of the local constellation: dev, dba, admin (every verb).
+    args.push_back("--roles_dir=" + RunfilePath("deploy/local/examples/roles"));
     auto p = Subprocess::Start(args, dir_ + "/policy.log");
     EXPECT_THAT(p, IsOk());
     s.process = *std::move(p);
@@ -431,6 +439,102 @@ TEST_F(AuthIntegrationTest, AnotherServiceRejectsBadCredentialsWithTheExactCode)
   WriteFile(path, scrape, 0644);
   auto [rc, promtool] = jit::testing::RunShell("/usr/bin/promtool check metrics < " + path);
   EXPECT_EQ(rc, 0) << promtool;
+}
+
+// The kid in a token's header.
+std::string KidOf(const std::string& token) {
+  const std::string header = *crypto::Base64UrlDecode(token.substr(0, token.find('.')));
+  return nlohmann::json::parse(header).value("kid", "");
+}
+
+TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
+  Service auth = StartAuth({"--signing_key_publish_delay=6s"});
+  Service policy = StartPolicy(auth);
+  ASSERT_OK_AND_ASSIGN(v1::LoginResponse admin, Login("admin", kAdminPassword));
+  ASSERT_OK_AND_ASSIGN(v1::LoginResponse alice, Login("alice", kAlicePassword));
+
+  v1::CreateUserRequest create;
+  create.mutable_user()->set_name("dave");
+  create.mutable_user()->add_roles("dev");
+  create.set_password("dave's initial password");
+  v1::User created;
+  EXPECT_EQ(auth_->CreateUser(Context(alice.token()).get(), create, &created).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status s = auth_->CreateUser(Context(admin.token()).get(), create, &created);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(created.name(), "dave");
+  ASSERT_OK(Login("dave", "dave's initial password").status());
+
+  v1::ListUsersResponse listed;
+  ASSERT_TRUE(auth_->ListUsers(Context(admin.token()).get(), {}, &listed).ok());
+  std::vector<std::string> names;
+  for (const auto& u : listed.users()) names.push_back(u.name());
+  EXPECT_THAT(names, ElementsAre("admin", "alice", "bob", "dave"));
+
+  // New roles end the user's sessions: their tokens carry the old ones.
+  v1::UpdateUserRequest update;
+  update.mutable_user()->set_name("alice");
+  update.mutable_user()->add_roles("dba");
+  v1::User updated;
+  ASSERT_TRUE(auth_->UpdateUser(Context(admin.token()).get(), update, &updated).ok());
+  EXPECT_THAT(PollUntil(absl::StatusCode::kUnauthenticated,
+                        [&] { return WhoAmI(alice.token()).status(); }),
+              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
+  ASSERT_OK_AND_ASSIGN(v1::LoginResponse alice_again, Login("alice", kAlicePassword));
+  EXPECT_THAT(alice_again.identity().roles(), ElementsAre("dba"));
+
+  // An admin ends someone else's session.
+  v1::LogoutRequest logout;
+  logout.set_session_id(alice_again.identity().session_id());
+  v1::LogoutResponse out;
+  EXPECT_EQ(auth_->Logout(Context(alice.token()).get(), logout, &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);  // alice's first token is dead already
+  ASSERT_TRUE(auth_->Logout(Context(admin.token()).get(), logout, &out).ok());
+  EXPECT_THAT(PollUntil(absl::StatusCode::kUnauthenticated,
+                        [&] { return WhoAmI(alice_again.token()).status(); }),
+              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
+
+  // Rotation: the new key is published at once and signs after the delay; tokens of both
+  // keys verify at auth and at policy.
+  v1::RotateSigningKeyResponse rotated;
+  EXPECT_EQ(auth_->RotateSigningKey(Context(alice_again.token()).get(), {}, &rotated)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_OK_AND_ASSIGN(v1::LoginResponse bob_before,
+                       Login("bob", kBobPassword,
+                             *TotpCode(SecretString(*crypto::Base32Decode(kBobTotpBase32)),
+                                       TotpStep(absl::Now()))));
+  ASSERT_TRUE(auth_->RotateSigningKey(Context(admin.token()).get(), {}, &rotated).ok());
+  v1::GetJwksResponse jwks;
+  ASSERT_TRUE(auth_->GetJwks(Context().get(), {}, &jwks).ok());
+  EXPECT_EQ(jwks.keys_size(), 2);
+  EXPECT_THAT(jwks.jwks_json(), HasSubstr(rotated.kid()));
+  absl::StatusOr<v1::LoginResponse> after;
+  const absl::Status switched = PollUntil(absl::StatusCode::kOk, [&]() -> absl::Status {
+    after = Login("dave", "dave's initial password");
+    if (!after.ok()) return after.status();
+    return KidOf(after->token()) == rotated.kid() ? absl::OkStatus()
+                                                  : absl::FailedPreconditionError("old kid");
+  });
+  ASSERT_OK(switched);
+  EXPECT_NE(KidOf(bob_before.token()), rotated.kid());
+  auto policy_stub = jit::policy::v1::PolicyService::NewStub(
+      grpc::CreateChannel(policy.address(), AnonymousCredentials()));
+  for (const std::string& token : {bob_before.token(), after->token()}) {
+    EXPECT_OK(WhoAmI(token).status());
+    jit::policy::v1::ListRolesResponse roles;
+    const grpc::StatusCode code = policy_stub->ListRoles(Context(token).get(), {}, &roles)
+                                      .error_code();
+    EXPECT_NE(code, grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_NE(code, grpc::StatusCode::UNAVAILABLE);
+  }
+
+  v1::DeleteUserRequest remove;
+  remove.set_name("dave");
+  v1::DeleteUserResponse removed;
+  ASSERT_TRUE(auth_->DeleteUser(Context(admin.token()).get(), remove, &removed).ok());
+  EXPECT_THAT(Login("dave", "dave's initial password"),
+              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(AuthIntegrationTest, AdminVerbsFailClosedWhenPolicyIsDown) {
