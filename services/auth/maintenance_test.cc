@@ -1,0 +1,59 @@
+#include "services/auth/maintenance.h"
+
+#include "common/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+#include "services/auth/testing/in_memory_stores.h"
+
+namespace jit::auth {
+namespace {
+
+SessionRecord Session(const std::string& id, absl::Time now, absl::Duration ttl) {
+  return {.id = id, .user = "alice", .auth_method = "local", .issue_time = now,
+          .expire_time = now + ttl};
+}
+
+TEST(MaintenanceTest, RoundRefreshesTheGaugeAndCleansUpOnlyWhenAsked) {
+  FakeClock clock;
+  testing::InMemoryAuditOutbox audit;
+  testing::InMemorySessionStore sessions(&audit);
+  ASSERT_TRUE(sessions.Create(Session("a", clock.Now(), absl::Hours(1)), {}).ok());
+  ASSERT_TRUE(sessions.Create(Session("b", clock.Now(), absl::Hours(2)), {}).ok());
+  prometheus::Registry registry;
+  AuthMetrics metrics(registry);
+  int cleanups = 0;
+  Maintenance maintenance({}, &sessions, &metrics,
+                          {{"count", [&](absl::Time) -> absl::StatusOr<int64_t> {
+                              ++cleanups;
+                              return 0;
+                            }},
+                           {"broken", [&](absl::Time) -> absl::StatusOr<int64_t> {
+                              return absl::UnavailableError("down");
+                            }}},
+                          &clock);
+  maintenance.RunOnce(/*with_cleanup=*/false);
+  EXPECT_EQ(metrics.active_sessions(), 2);
+  EXPECT_EQ(cleanups, 0);
+  clock.Advance(absl::Minutes(90));
+  maintenance.RunOnce(/*with_cleanup=*/true);
+  EXPECT_EQ(metrics.active_sessions(), 1);
+  EXPECT_EQ(cleanups, 1);  // and the broken step did not stop the round
+}
+
+TEST(MaintenanceTest, StoreDownKeepsTheLastValue) {
+  FakeClock clock;
+  testing::InMemoryAuditOutbox audit;
+  testing::InMemorySessionStore sessions(&audit);
+  ASSERT_TRUE(sessions.Create(Session("a", clock.Now(), absl::Hours(1)), {}).ok());
+  prometheus::Registry registry;
+  AuthMetrics metrics(registry);
+  Maintenance maintenance({}, &sessions, &metrics, {}, &clock);
+  maintenance.RunOnce(false);
+  sessions.SetUnavailable(true);
+  maintenance.RunOnce(false);
+  EXPECT_EQ(metrics.active_sessions(), 1);
+}
+
+}  // namespace
+}  // namespace jit::auth
