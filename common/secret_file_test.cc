@@ -38,10 +38,13 @@ TEST(ReadSecretFileTest, ReadsTrimsAndChecksPermissions) {
 
 TEST(ReadSecretFileTest, EmptyFileIsRefused) {
   const std::string path = TempPath("empty-secret");
-  { std::ofstream out(path); out << "\n"; }
+  {
+    std::ofstream out(path);
+    out << "\n";
+  }
   ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
-  EXPECT_THAT(ReadSecretFile(path), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                             HasSubstr("empty")));
+  EXPECT_THAT(ReadSecretFile(path),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("empty")));
 }
 
 TEST(ReadSecretFileTest, DirectoryIsRefused) {

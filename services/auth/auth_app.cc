@@ -82,19 +82,18 @@ class AuthApp final : public server::ServiceApp {
     local_ = std::make_unique<LocalAuthenticator>(credentials_.get(), hasher_.get(),
                                                   throttle_.get(), totp_.get());
 
-    ASSIGN_OR_RETURN(keys_, SigningKeyRing::Create(
-                                {.issuer = runtime_.config.token_issuer,
-                                 .audience = runtime_.config.token_audience,
-                                 .publish_delay = config_.signing_key_publish_delay,
-                                 .retention = SigningKeyRetention(config_)},
-                                keys_store_.get(), clock));
+    ASSIGN_OR_RETURN(keys_,
+                     SigningKeyRing::Create({.issuer = runtime_.config.token_issuer,
+                                             .audience = runtime_.config.token_audience,
+                                             .publish_delay = config_.signing_key_publish_delay,
+                                             .retention = SigningKeyRetention(config_)},
+                                            keys_store_.get(), clock));
     RETURN_IF_ERROR(keys_->EnsureKey());
     RETURN_IF_ERROR(keys_->CurrentIssuer().status());  // the key unseals with this KEK
     ASSIGN_OR_RETURN(sessions_,
-                     SessionManager::Create({.default_ttl = config_.session_ttl,
-                                             .max_ttl = config_.max_session_ttl},
-                                            sessions_store_.get(), keys_.get(), &permissions_,
-                                            clock));
+                     SessionManager::Create(
+                         {.default_ttl = config_.session_ttl, .max_ttl = config_.max_session_ttl},
+                         sessions_store_.get(), keys_.get(), &permissions_, clock));
     RETURN_IF_ERROR(Named("oidc_connectors_file", InitConnectors()));
     std::map<std::string, oidc::OidcConnector*> connectors;
     for (auto& [name, connector] : connectors_) connectors[name] = connector.get();
@@ -120,13 +119,13 @@ class AuthApp final : public server::ServiceApp {
                                                  .hash_limiter = &hash_limiter_,
                                                  .clock = clock}));
     RETURN_IF_ERROR(Named("bootstrap_users_file", InitBootstrapUsers()));
-    service_ = std::make_unique<AuthServiceImpl>(AuthServiceParts{
-        .authorizer = &runtime_.authorizer,
-        .logins = logins_.get(),
-        .sessions = sessions_.get(),
-        .users = administration_.get(),
-        .keys = keys_.get(),
-        .permissions = &permissions_});
+    service_ =
+        std::make_unique<AuthServiceImpl>(AuthServiceParts{.authorizer = &runtime_.authorizer,
+                                                           .logins = logins_.get(),
+                                                           .sessions = sessions_.get(),
+                                                           .users = administration_.get(),
+                                                           .keys = keys_.get(),
+                                                           .permissions = &permissions_});
     StartMaintenance();
     return absl::OkStatus();
   }
@@ -141,9 +140,9 @@ class AuthApp final : public server::ServiceApp {
     ASSIGN_OR_RETURN(std::vector<oidc::OidcConnectorConfig> configs,
                      LoadOidcConnectors(config_.oidc_connectors_file));
     for (oidc::OidcConnectorConfig& c : configs) {
-      ASSIGN_OR_RETURN(std::unique_ptr<http::CurlHttpClient> http,
-                       http::CurlHttpClient::Create(
-                           {.allow_loopback_http = c.allow_loopback_http}));
+      ASSIGN_OR_RETURN(
+          std::unique_ptr<http::CurlHttpClient> http,
+          http::CurlHttpClient::Create({.allow_loopback_http = c.allow_loopback_http}));
       if (c.allow_loopback_http) {
         spdlog::warn("oidc connector {} may use plain http to 127.0.0.1 (tests only)", c.name);
       }
@@ -175,16 +174,16 @@ class AuthApp final : public server::ServiceApp {
     const absl::Duration retention = SigningKeyRetention(config_);
     const absl::Duration window = config_.lockout_window;
     std::vector<CleanupStep> steps = {
-        {"sessions", [this](absl::Time now) {
+        {"sessions",
+         [this](absl::Time now) {
            // Kept an hour past expiry: verifiers drop revocations a little after exp.
            return sessions_store_->DeleteExpired(now - absl::Hours(1));
          }},
         {"login_failures",
          [this, window](absl::Time now) { return attempts_->DeleteStale(now - window); }},
         {"oidc_states", [this](absl::Time now) { return oidc_states_->DeleteExpired(now); }},
-        {"signing_keys", [this, retention](absl::Time now) {
-           return keys_store_->DeleteRetired(now, retention);
-         }},
+        {"signing_keys",
+         [this, retention](absl::Time now) { return keys_store_->DeleteRetired(now, retention); }},
     };
     maintenance_ = std::make_unique<Maintenance>(MaintenanceOptions{}, sessions_store_.get(),
                                                  &metrics_, std::move(steps), &runtime_.clock);
@@ -263,16 +262,15 @@ absl::Duration SigningKeyRetention(const AuthConfig& config) {
 
 absl::StatusOr<TokenSources> StoredTokenSources(const AuthConfig& config, db::PgPool& pool,
                                                 const Clock& clock) {
-  return TokenSources{
-      .jwks = std::make_unique<StoredJwksSource>(
-          std::make_shared<PostgresSigningKeyStore>(&pool, nullptr), &clock,
-          SigningKeyRetention(config)),
-      .revocations = std::make_unique<StoredRevocationFeed>(
-          std::make_shared<PostgresSessionStore>(&pool), &clock)};
+  return TokenSources{.jwks = std::make_unique<StoredJwksSource>(
+                          std::make_shared<PostgresSigningKeyStore>(&pool, nullptr), &clock,
+                          SigningKeyRetention(config)),
+                      .revocations = std::make_unique<StoredRevocationFeed>(
+                          std::make_shared<PostgresSessionStore>(&pool), &clock)};
 }
 
 absl::StatusOr<std::unique_ptr<server::ServiceApp>> BuildAuthApp(server::ServiceRuntime& runtime,
-                                                                const AuthConfig& config) {
+                                                                 const AuthConfig& config) {
   RETURN_IF_ERROR(ValidateAuthConfig(config));
   auto app = std::make_unique<AuthApp>(runtime, config);
   RETURN_IF_ERROR(app->Init());

@@ -21,8 +21,8 @@ struct AuthConfig {
   absl::Duration session_ttl = absl::Hours(8);
   absl::Duration max_session_ttl = absl::Hours(24);
   absl::Duration signing_key_publish_delay = absl::Seconds(10);
-  std::string bootstrap_users_file;   // "" = none
-  std::string oidc_connectors_file;   // "" = no single sign-on
+  std::string bootstrap_users_file;  // "" = none
+  std::string oidc_connectors_file;  // "" = no single sign-on
   int lockout_max_failures = 5;
   absl::Duration lockout_window = absl::Minutes(15);
   int max_concurrent_password_hashes = 4;
@@ -43,7 +43,7 @@ absl::StatusOr<TokenSources> StoredTokenSources(const AuthConfig& config, db::Pg
 // Builds the service. Configuration errors (unreadable KEK, bad connector file, bad bootstrap
 // users) come back as INVALID_ARGUMENT / FAILED_PRECONDITION naming the flag.
 absl::StatusOr<std::unique_ptr<server::ServiceApp>> BuildAuthApp(server::ServiceRuntime& runtime,
-                                                                const AuthConfig& config);
+                                                                 const AuthConfig& config);
 
 }  // namespace jit::auth
 

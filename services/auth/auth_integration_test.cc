@@ -251,9 +251,9 @@ users:
   std::string Mint(const std::string& kid, const SecretString& seed, const std::string& audience,
                    absl::Time iat, absl::Time exp, const std::string& session = "minted") {
     auto signer = *crypto::Ed25519Signer::Create(seed);
-    auto issuer = *jwt::SessionTokenIssuer::Create({.issuer = "jit-access", .audience = audience},
-                                                   jwt::JwsAlgorithm::kEdDSA, kid,
-                                                   std::shared_ptr<crypto::Signer>(std::move(signer)));
+    auto issuer = *jwt::SessionTokenIssuer::Create(
+        {.issuer = "jit-access", .audience = audience}, jwt::JwsAlgorithm::kEdDSA, kid,
+        std::shared_ptr<crypto::Signer>(std::move(signer)));
     Identity id;
     id.set_kind(Identity::KIND_USER);
     id.set_name("alice");
@@ -284,8 +284,8 @@ TEST_F(AuthIntegrationTest, LoginGivesATokenThatWhoAmIResolves) {
   EXPECT_EQ(me.session_id(), login.identity().session_id());
 
   // A service certificate is an identity too.
-  auto as_service = v1::AuthService::NewStub(
-      grpc::CreateChannel(auth.address(), ClientCredentials("requests")));
+  auto as_service =
+      v1::AuthService::NewStub(grpc::CreateChannel(auth.address(), ClientCredentials("requests")));
   v1::WhoAmIResponse service;
   ASSERT_TRUE(as_service->WhoAmI(Context().get(), {}, &service).ok());
   EXPECT_EQ(service.identity().kind(), Identity::KIND_SERVICE);
@@ -294,9 +294,9 @@ TEST_F(AuthIntegrationTest, LoginGivesATokenThatWhoAmIResolves) {
   // The login is recorded in the audit outbox with the session.
   pqxx::connection connection(db().conninfo());
   pqxx::work txn(connection);
-  EXPECT_EQ(txn.exec1("SELECT count(*) FROM auth.audit_outbox WHERE type = 'auth.login'")[0]
-                .as<int>(),
-            1);
+  EXPECT_EQ(
+      txn.exec1("SELECT count(*) FROM auth.audit_outbox WHERE type = 'auth.login'")[0].as<int>(),
+      1);
   EXPECT_EQ(txn.exec1("SELECT count(*) FROM auth.sessions WHERE user_name = 'alice'")[0].as<int>(),
             1);
 }
@@ -328,8 +328,9 @@ TEST_F(AuthIntegrationTest, TotpEnrollmentConfirmationAndLogin) {
   const std::string bob_code = *TotpCode(bob_secret, TotpStep(absl::Now()));
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse bob, Login("bob", kBobPassword, bob_code));
   EXPECT_TRUE(bob.identity().mfa_verified());
-  EXPECT_THAT(Login("bob", kBobPassword, bob_code),
-              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("already used")));
+  EXPECT_THAT(
+      Login("bob", kBobPassword, bob_code),
+      ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("already used")));
 
   // alice enrolls herself.
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse alice, Login("alice", kAlicePassword));
@@ -346,15 +347,17 @@ TEST_F(AuthIntegrationTest, TotpEnrollmentConfirmationAndLogin) {
   EXPECT_THAT(Login("alice", kAlicePassword),
               ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "TOTP code required"));
   // The confirmation used this step's code; the next step's is within the window.
-  ASSERT_OK_AND_ASSIGN(v1::LoginResponse with_mfa,
-                       Login("alice", kAlicePassword, *TotpCode(secret, TotpStep(absl::Now()) + 1)));
+  ASSERT_OK_AND_ASSIGN(
+      v1::LoginResponse with_mfa,
+      Login("alice", kAlicePassword, *TotpCode(secret, TotpStep(absl::Now()) + 1)));
   ASSERT_OK_AND_ASSIGN(Identity me, WhoAmI(with_mfa.token()));
   EXPECT_TRUE(me.mfa_verified());
   // The secret is sealed at rest.
   pqxx::connection connection(db().conninfo());
   pqxx::work txn(connection);
-  const std::string stored = pqxx::binarystring(
-      txn.exec1("SELECT totp_secret FROM auth.users WHERE name = 'alice'")[0]).str();
+  const std::string stored =
+      pqxx::binarystring(txn.exec1("SELECT totp_secret FROM auth.users WHERE name = 'alice'")[0])
+          .str();
   EXPECT_EQ(stored.find(std::string(secret.Reveal())), std::string::npos);
 }
 
@@ -364,9 +367,9 @@ TEST_F(AuthIntegrationTest, LogoutEndsTheSession) {
   ASSERT_OK(WhoAmI(login.token()).status());
   v1::LogoutResponse out;
   ASSERT_TRUE(auth_->Logout(Context(login.token()).get(), {}, &out).ok());
-  EXPECT_THAT(PollUntil(absl::StatusCode::kUnauthenticated,
-                        [&] { return WhoAmI(login.token()).status(); }),
-              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
+  EXPECT_THAT(
+      PollUntil(absl::StatusCode::kUnauthenticated, [&] { return WhoAmI(login.token()).status(); }),
+      ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
   // Other sessions live on.
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse again, Login("alice", kAlicePassword));
   EXPECT_OK(WhoAmI(again.token()).status());
@@ -396,17 +399,15 @@ TEST_F(AuthIntegrationTest, AnotherServiceRejectsBadCredentialsWithTheExactCode)
   // Tokens minted with the real signing key: expired, and for another audience.
   const RealKey key = ReadSigningKey();
   const absl::Time now = absl::Now();
-  EXPECT_THAT(call_with(Mint(key.kid, key.seed, "jit-access", now - absl::Hours(2),
-                             now - absl::Hours(1))),
-              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "token expired"));
+  EXPECT_THAT(
+      call_with(Mint(key.kid, key.seed, "jit-access", now - absl::Hours(2), now - absl::Hours(1))),
+      ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "token expired"));
   EXPECT_THAT(call_with(Mint(key.kid, key.seed, "another-deployment", now, now + absl::Hours(1))),
-              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated,
-                                       HasSubstr("audience")));
+              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("audience")));
   // Forged: another key under the real kid.
   ASSERT_OK_AND_ASSIGN(SecretString forged_seed, crypto::GenerateEd25519Seed());
   EXPECT_THAT(call_with(Mint(key.kid, forged_seed, "jit-access", now, now + absl::Hours(1))),
-              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated,
-                                       HasSubstr("signature")));
+              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("signature")));
   // A positive control for the minting: the same claims with the real key pass.
   EXPECT_FALSE(absl::IsUnauthenticated(
       call_with(Mint(key.kid, key.seed, "jit-access", now, now + absl::Hours(1)))));
@@ -419,16 +420,15 @@ TEST_F(AuthIntegrationTest, AnotherServiceRejectsBadCredentialsWithTheExactCode)
             grpc::StatusCode::PERMISSION_DENIED);
   // A person's valid token on a services-only method.
   jit::policy::v1::CheckPermissionResponse permission;
-  EXPECT_EQ(anonymous->CheckPermission(Context(login.token()).get(), {}, &permission)
-                .error_code(),
+  EXPECT_EQ(anonymous->CheckPermission(Context(login.token()).get(), {}, &permission).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
   // Logout at auth is honoured by the other service.
   v1::LogoutResponse out;
   ASSERT_TRUE(auth_->Logout(Context(login.token()).get(), {}, &out).ok());
-  EXPECT_THAT(PollUntil(absl::StatusCode::kUnauthenticated,
-                        [&] { return call_with(login.token()); }),
-              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
+  EXPECT_THAT(
+      PollUntil(absl::StatusCode::kUnauthenticated, [&] { return call_with(login.token()); }),
+      ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
 
   // Both services count what they saw, by result, with no user in the labels.
   const std::string scrape = Scrape(policy.metrics_port);
@@ -477,9 +477,9 @@ TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   update.mutable_user()->add_roles("dba");
   v1::User updated;
   ASSERT_TRUE(auth_->UpdateUser(Context(admin.token()).get(), update, &updated).ok());
-  EXPECT_THAT(PollUntil(absl::StatusCode::kUnauthenticated,
-                        [&] { return WhoAmI(alice.token()).status(); }),
-              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(
+      PollUntil(absl::StatusCode::kUnauthenticated, [&] { return WhoAmI(alice.token()).status(); }),
+      ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse alice_again, Login("alice", kAlicePassword));
   EXPECT_THAT(alice_again.identity().roles(), ElementsAre("dba"));
 
@@ -497,13 +497,12 @@ TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   // Rotation: the new key is published at once and signs after the delay; tokens of both
   // keys verify at auth and at policy.
   v1::RotateSigningKeyResponse rotated;
-  EXPECT_EQ(auth_->RotateSigningKey(Context(alice_again.token()).get(), {}, &rotated)
-                .error_code(),
+  EXPECT_EQ(auth_->RotateSigningKey(Context(alice_again.token()).get(), {}, &rotated).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  ASSERT_OK_AND_ASSIGN(v1::LoginResponse bob_before,
-                       Login("bob", kBobPassword,
-                             *TotpCode(SecretString(*crypto::Base32Decode(kBobTotpBase32)),
-                                       TotpStep(absl::Now()))));
+  ASSERT_OK_AND_ASSIGN(
+      v1::LoginResponse bob_before,
+      Login("bob", kBobPassword,
+            *TotpCode(SecretString(*crypto::Base32Decode(kBobTotpBase32)), TotpStep(absl::Now()))));
   ASSERT_TRUE(auth_->RotateSigningKey(Context(admin.token()).get(), {}, &rotated).ok());
   v1::GetJwksResponse jwks;
   ASSERT_TRUE(auth_->GetJwks(Context().get(), {}, &jwks).ok());
@@ -523,8 +522,8 @@ TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   for (const std::string& token : {bob_before.token(), after->token()}) {
     EXPECT_OK(WhoAmI(token).status());
     jit::policy::v1::ListRolesResponse roles;
-    const grpc::StatusCode code = policy_stub->ListRoles(Context(token).get(), {}, &roles)
-                                      .error_code();
+    const grpc::StatusCode code =
+        policy_stub->ListRoles(Context(token).get(), {}, &roles).error_code();
     EXPECT_NE(code, grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_NE(code, grpc::StatusCode::UNAVAILABLE);
   }
@@ -572,7 +571,8 @@ TEST_F(AuthIntegrationTest, OidcCodeFlowThroughTheBinary) {
   WriteFile(dir_ + "/oidc.yaml", absl::StrCat(R"(
 connectors:
   - name: corp
-    issuer: )", provider->issuer(), R"(
+    issuer: )",
+                                              provider->issuer(), R"(
     client_id: jit-test-client
     client_secret_file: oidc.secret
     redirect_url: https://jit.example.com/oidc/callback

@@ -59,7 +59,8 @@ constexpr char kService[] = "/jit.auth.v1.AuthService/";
 
 }  // namespace
 
-grpc::Status AuthServiceImpl::Login(Ctx* ctx, const v1::LoginRequest* request, v1::LoginResponse* response) {
+grpc::Status AuthServiceImpl::Login(Ctx* ctx, const v1::LoginRequest* request,
+                                    v1::LoginResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "Login"), response,
                 [&](const Call& c) { return p_.logins->Login(*request, c.actor); });
 }
@@ -74,72 +75,91 @@ grpc::Status AuthServiceImpl::WhoAmI(Ctx* ctx, const v1::WhoAmIRequest*,
                 });
 }
 
-grpc::Status AuthServiceImpl::Logout(Ctx* ctx, const v1::LogoutRequest* request, v1::LogoutResponse* response) {
-  return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "Logout"), response,
-                [&](const Call& c) { return p_.sessions->Logout(c.caller, request->session_id(), c.actor); });
+grpc::Status AuthServiceImpl::Logout(Ctx* ctx, const v1::LogoutRequest* request,
+                                     v1::LogoutResponse* response) {
+  return Handle(
+      *p_.authorizer, *ctx, absl::StrCat(kService, "Logout"), response,
+      [&](const Call& c) { return p_.sessions->Logout(c.caller, request->session_id(), c.actor); });
 }
 
-grpc::Status AuthServiceImpl::GetJwks(Ctx* ctx, const v1::GetJwksRequest* request, v1::GetJwksResponse* response) {
+grpc::Status AuthServiceImpl::GetJwks(Ctx* ctx, const v1::GetJwksRequest* request,
+                                      v1::GetJwksResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "GetJwks"), response,
                 [&](const Call& c) { return auth::GetJwks(*p_.keys); });
 }
 
-grpc::Status AuthServiceImpl::BeginOidcLogin(Ctx* ctx, const v1::BeginOidcLoginRequest* request, v1::BeginOidcLoginResponse* response) {
+grpc::Status AuthServiceImpl::BeginOidcLogin(Ctx* ctx, const v1::BeginOidcLoginRequest* request,
+                                             v1::BeginOidcLoginResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "BeginOidcLogin"), response,
                 [&](const Call& c) { return p_.logins->BeginOidc(*request); });
 }
 
-grpc::Status AuthServiceImpl::CompleteOidcLogin(Ctx* ctx, const v1::CompleteOidcLoginRequest* request, v1::LoginResponse* response) {
+grpc::Status AuthServiceImpl::CompleteOidcLogin(Ctx* ctx,
+                                                const v1::CompleteOidcLoginRequest* request,
+                                                v1::LoginResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "CompleteOidcLogin"), response,
                 [&](const Call& c) { return p_.logins->CompleteOidc(*request, c.actor); });
 }
 
-grpc::Status AuthServiceImpl::CreateUser(Ctx* ctx, const v1::CreateUserRequest* request, v1::User* response) {
+grpc::Status AuthServiceImpl::CreateUser(Ctx* ctx, const v1::CreateUserRequest* request,
+                                         v1::User* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "CreateUser"), response,
                 [&](const Call& c) { return p_.users->CreateUser(c.caller, *request, c.actor); });
 }
 
-grpc::Status AuthServiceImpl::GetUser(Ctx* ctx, const v1::GetUserRequest* request, v1::User* response) {
+grpc::Status AuthServiceImpl::GetUser(Ctx* ctx, const v1::GetUserRequest* request,
+                                      v1::User* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "GetUser"), response,
                 [&](const Call& c) { return p_.users->GetUser(c.caller, *request); });
 }
 
-grpc::Status AuthServiceImpl::ListUsers(Ctx* ctx, const v1::ListUsersRequest* request, v1::ListUsersResponse* response) {
+grpc::Status AuthServiceImpl::ListUsers(Ctx* ctx, const v1::ListUsersRequest* request,
+                                        v1::ListUsersResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "ListUsers"), response,
                 [&](const Call& c) { return p_.users->ListUsers(c.caller, *request); });
 }
 
-grpc::Status AuthServiceImpl::UpdateUser(Ctx* ctx, const v1::UpdateUserRequest* request, v1::User* response) {
+grpc::Status AuthServiceImpl::UpdateUser(Ctx* ctx, const v1::UpdateUserRequest* request,
+                                         v1::User* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "UpdateUser"), response,
                 [&](const Call& c) { return p_.users->UpdateUser(c.caller, *request, c.actor); });
 }
 
-grpc::Status AuthServiceImpl::DeleteUser(Ctx* ctx, const v1::DeleteUserRequest* request, v1::DeleteUserResponse* response) {
+grpc::Status AuthServiceImpl::DeleteUser(Ctx* ctx, const v1::DeleteUserRequest* request,
+                                         v1::DeleteUserResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "DeleteUser"), response,
                 [&](const Call& c) { return p_.users->DeleteUser(c.caller, *request, c.actor); });
 }
 
-grpc::Status AuthServiceImpl::SetPassword(Ctx* ctx, const v1::SetPasswordRequest* request, v1::SetPasswordResponse* response) {
+grpc::Status AuthServiceImpl::SetPassword(Ctx* ctx, const v1::SetPasswordRequest* request,
+                                          v1::SetPasswordResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "SetPassword"), response,
                 [&](const Call& c) { return p_.users->SetPassword(c.caller, *request, c.actor); });
 }
 
-grpc::Status AuthServiceImpl::EnrollTotp(Ctx* ctx, const v1::EnrollTotpRequest* request, v1::EnrollTotpResponse* response) {
+grpc::Status AuthServiceImpl::EnrollTotp(Ctx* ctx, const v1::EnrollTotpRequest* request,
+                                         v1::EnrollTotpResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "EnrollTotp"), response,
                 [&](const Call& c) { return p_.users->EnrollTotp(c.caller, *request, c.actor); });
 }
 
-grpc::Status AuthServiceImpl::ConfirmTotp(Ctx* ctx, const v1::ConfirmTotpRequest* request, v1::ConfirmTotpResponse* response) {
+grpc::Status AuthServiceImpl::ConfirmTotp(Ctx* ctx, const v1::ConfirmTotpRequest* request,
+                                          v1::ConfirmTotpResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "ConfirmTotp"), response,
                 [&](const Call& c) { return p_.users->ConfirmTotp(c.caller, *request, c.actor); });
 }
 
-grpc::Status AuthServiceImpl::RotateSigningKey(Ctx* ctx, const v1::RotateSigningKeyRequest* request, v1::RotateSigningKeyResponse* response) {
+grpc::Status AuthServiceImpl::RotateSigningKey(Ctx* ctx, const v1::RotateSigningKeyRequest* request,
+                                               v1::RotateSigningKeyResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "RotateSigningKey"), response,
-                [&](const Call& c) { return auth::RotateSigningKey(c.caller, *p_.permissions, *p_.keys, c.actor); });
+                [&](const Call& c) {
+                  return auth::RotateSigningKey(c.caller, *p_.permissions, *p_.keys, c.actor);
+                });
 }
 
-grpc::Status AuthServiceImpl::ListRevokedSessions(Ctx* ctx, const v1::ListRevokedSessionsRequest* request, v1::ListRevokedSessionsResponse* response) {
+grpc::Status AuthServiceImpl::ListRevokedSessions(Ctx* ctx,
+                                                  const v1::ListRevokedSessionsRequest* request,
+                                                  v1::ListRevokedSessionsResponse* response) {
   return Handle(*p_.authorizer, *ctx, absl::StrCat(kService, "ListRevokedSessions"), response,
                 [&](const Call& c) { return p_.sessions->ListRevoked(request->after_cursor()); });
 }

@@ -45,13 +45,10 @@ class AuthServiceImpl final : public jit::auth::v1::AuthService::Service {
   grpc::Status ListUsers(Ctx*, const v1::ListUsersRequest*, v1::ListUsersResponse*) override;
   grpc::Status UpdateUser(Ctx*, const v1::UpdateUserRequest*, v1::User*) override;
   grpc::Status DeleteUser(Ctx*, const v1::DeleteUserRequest*, v1::DeleteUserResponse*) override;
-  grpc::Status SetPassword(Ctx*, const v1::SetPasswordRequest*,
-                           v1::SetPasswordResponse*) override;
+  grpc::Status SetPassword(Ctx*, const v1::SetPasswordRequest*, v1::SetPasswordResponse*) override;
   grpc::Status EnrollTotp(Ctx*, const v1::EnrollTotpRequest*, v1::EnrollTotpResponse*) override;
-  grpc::Status ConfirmTotp(Ctx*, const v1::ConfirmTotpRequest*,
-                           v1::ConfirmTotpResponse*) override;
-  grpc::Status JoinService(Ctx*, const v1::JoinServiceRequest*,
-                           v1::JoinServiceResponse*) override;
+  grpc::Status ConfirmTotp(Ctx*, const v1::ConfirmTotpRequest*, v1::ConfirmTotpResponse*) override;
+  grpc::Status JoinService(Ctx*, const v1::JoinServiceRequest*, v1::JoinServiceResponse*) override;
   grpc::Status RotateSigningKey(Ctx*, const v1::RotateSigningKeyRequest*,
                                 v1::RotateSigningKeyResponse*) override;
   grpc::Status ListRevokedSessions(Ctx*, const v1::ListRevokedSessionsRequest*,

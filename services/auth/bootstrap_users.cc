@@ -42,19 +42,18 @@ absl::StatusOr<std::vector<BootstrapUser>> ParseBootstrapUsers(const std::string
             std::map<std::string, std::vector<std::string>> traits;
             RETURN_IF_ERROR(r.Map(
                 item, p,
-                {{"name", [&](const YAML::Node& n, const std::string& f) {
-                    return r.String(n, f, &name);
-                  }},
-                 {"roles", [&](const YAML::Node& n, const std::string& f) {
-                    return r.StringList(n, f, &roles);
-                  }},
-                 {"traits", [&](const YAML::Node& n, const std::string& f) {
-                    return r.StringListMap(n, f, &traits);
-                  }},
-                 {"password_file", [&](const YAML::Node& n, const std::string& f) {
+                {{"name",
+                  [&](const YAML::Node& n, const std::string& f) { return r.String(n, f, &name); }},
+                 {"roles", [&](const YAML::Node& n,
+                               const std::string& f) { return r.StringList(n, f, &roles); }},
+                 {"traits", [&](const YAML::Node& n,
+                                const std::string& f) { return r.StringListMap(n, f, &traits); }},
+                 {"password_file",
+                  [&](const YAML::Node& n, const std::string& f) {
                     return r.String(n, f, &user.password_file);
                   }},
-                 {"totp_secret_file", [&](const YAML::Node& n, const std::string& f) {
+                 {"totp_secret_file",
+                  [&](const YAML::Node& n, const std::string& f) {
                     return r.String(n, f, &user.totp_secret_file);
                   }}},
                 {"name"}));

@@ -23,8 +23,8 @@
 namespace jit::auth {
 
 struct BootstrapUser {
-  jit::auth::v1::User profile;  // name, roles, traits
-  std::string password_file;    // absolute ("" = none)
+  jit::auth::v1::User profile;   // name, roles, traits
+  std::string password_file;     // absolute ("" = none)
   std::string totp_secret_file;  // absolute ("" = none)
 };
 

@@ -107,8 +107,8 @@ users:
   ASSERT_OK_AND_ASSIGN(auto created, ApplyBootstrapUsers(spec, *admin_));
   EXPECT_THAT(created, ElementsAre("alice", "admin"));
   ASSERT_OK_AND_ASSIGN(auto alice, users_.Get("alice"));
-  EXPECT_OK(hasher_->Verify(SecretString(std::string("alice's long password")),
-                            alice->password_hash));
+  EXPECT_OK(
+      hasher_->Verify(SecretString(std::string("alice's long password")), alice->password_hash));
   EXPECT_TRUE(alice->profile.totp_enabled());
   EXPECT_EQ(alice->totp_secret.Reveal(), "12345678901234567890");
   ASSERT_OK_AND_ASSIGN(auto again, ApplyBootstrapUsers(spec, *admin_));
@@ -119,9 +119,9 @@ TEST_F(ApplyBootstrapUsersTest, UnreadableOrOpenSecretFileNamesTheUser) {
   const std::string dir = TempDir();
   std::ofstream(dir + "/open.password") << "readable by all\n";
   ::chmod((dir + "/open.password").c_str(), 0644);
-  ASSERT_OK_AND_ASSIGN(auto spec, ParseBootstrapUsers(
-                                      "users:\n  - {name: carol, password_file: open.password}\n",
-                                      "u.yaml", dir));
+  ASSERT_OK_AND_ASSIGN(
+      auto spec, ParseBootstrapUsers("users:\n  - {name: carol, password_file: open.password}\n",
+                                     "u.yaml", dir));
   EXPECT_THAT(ApplyBootstrapUsers(spec, *admin_),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("\"carol\"")));
 }
@@ -129,9 +129,9 @@ TEST_F(ApplyBootstrapUsersTest, UnreadableOrOpenSecretFileNamesTheUser) {
 TEST_F(ApplyBootstrapUsersTest, ShortPasswordIsRefused) {
   const std::string dir = TempDir();
   WriteSecret(dir + "/short.password", "short");
-  ASSERT_OK_AND_ASSIGN(auto spec, ParseBootstrapUsers(
-                                      "users:\n  - {name: dave, password_file: short.password}\n",
-                                      "u.yaml", dir));
+  ASSERT_OK_AND_ASSIGN(
+      auto spec, ParseBootstrapUsers("users:\n  - {name: dave, password_file: short.password}\n",
+                                     "u.yaml", dir));
   EXPECT_THAT(ApplyBootstrapUsers(spec, *admin_),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("password")));
 }

@@ -72,8 +72,8 @@ absl::StatusOr<std::string> KeyEncryptionKey::Seal(std::string_view plaintext,
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       reinterpret_cast<unsigned char*>(out.data() + kHeaderBytes), &written, Bytes(plaintext),
-      plaintext.size(), Bytes(associated_data), associated_data.size(), nullptr,
-      Bytes(*nonce), Bytes(key_.Reveal()));
+      plaintext.size(), Bytes(associated_data), associated_data.size(), nullptr, Bytes(*nonce),
+      Bytes(key_.Reveal()));
   out.resize(kHeaderBytes + written);
   return out;
 }

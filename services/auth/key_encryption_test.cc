@@ -69,8 +69,7 @@ TEST(KeyEncryptionKeyTest, AnotherKekIsNamedAsSuch) {
 
 TEST(KeyEncryptionKeyTest, ReadsBase64KeyFile) {
   const std::string raw(32, '\x07');
-  const std::string path =
-      WriteFile("kek-good", crypto::Base64Encode(raw) + "\n", 0600);
+  const std::string path = WriteFile("kek-good", crypto::Base64Encode(raw) + "\n", 0600);
   ASSERT_OK_AND_ASSIGN(auto from_file, KeyEncryptionKey::FromFile(path));
   ASSERT_OK_AND_ASSIGN(auto from_bytes, KeyEncryptionKey::FromBytes(SecretString(raw)));
   EXPECT_EQ(from_file->id_hex(), from_bytes->id_hex());
@@ -87,8 +86,7 @@ TEST(KeyEncryptionKeyTest, KeyFileOfWrongLengthIsInvalidArgument) {
 }
 
 TEST(KeyEncryptionKeyTest, KeyFileReadableByOthersIsRefused) {
-  const std::string path =
-      WriteFile("kek-open", crypto::Base64Encode(std::string(32, 'k')), 0644);
+  const std::string path = WriteFile("kek-open", crypto::Base64Encode(std::string(32, 'k')), 0644);
   EXPECT_THAT(KeyEncryptionKey::FromFile(path), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 

@@ -132,9 +132,9 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
   }
   if (result->needs_rehash) {
     absl::StatusOr<std::string> rehashed = d_.hasher->Hash(password);
-    absl::Status s = rehashed.ok() ? d_.users->RehashPassword(user, (*record)->password_hash,
-                                                              *rehashed)
-                                   : rehashed.status();
+    absl::Status s = rehashed.ok()
+                         ? d_.users->RehashPassword(user, (*record)->password_hash, *rehashed)
+                         : rehashed.status();
     if (!s.ok()) spdlog::warn("password rehash failed user={}: {}", LogSafe(user), s.ToString());
   }
   slot.reset();  // the expensive part is over
@@ -194,10 +194,10 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
     const jit::auth::v1::CompleteOidcLoginRequest& request, const AuditActor& client) {
   const absl::Time now = d_.clock->Now();
   auto refused = [&](const std::string& connector, absl::Status status) {
-    d_.metrics->RecordLogin(LoginMethod::kOidc, absl::IsUnauthenticated(status) ||
-                                                        absl::IsFailedPrecondition(status)
-                                                    ? LoginResult::kFailure
-                                                    : LoginResult::kError);
+    d_.metrics->RecordLogin(LoginMethod::kOidc,
+                            absl::IsUnauthenticated(status) || absl::IsFailedPrecondition(status)
+                                ? LoginResult::kFailure
+                                : LoginResult::kError);
     if (absl::IsUnauthenticated(status) || absl::IsFailedPrecondition(status)) {
       AppendAudit(NewAuditEvent("auth.login.failed", now, client, "user:unknown",
                                 AuditEvent::OUTCOME_FAILURE, "single sign-on refused",
@@ -217,8 +217,8 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
   absl::StatusOr<std::string> name =
       d_.oidc_states->ConnectorOf(oidc::OidcStateKey(request.state()), now);
   if (absl::IsNotFound(name.status())) {
-    return refused("?", absl::UnauthenticatedError(
-                            "OIDC login state unknown, used or expired; start again"));
+    return refused(
+        "?", absl::UnauthenticatedError("OIDC login state unknown, used or expired; start again"));
   }
   if (!name.ok()) return refused("?", name.status());
   const auto it = d_.connectors.find(*name);
@@ -226,8 +226,8 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
     return refused(*name, absl::UnauthenticatedError(
                               "OIDC login began with a connector that is no longer configured"));
   }
-  absl::StatusOr<oidc::OidcIdentity> external = it->second->Complete(request.state(),
-                                                                     request.code());
+  absl::StatusOr<oidc::OidcIdentity> external =
+      it->second->Complete(request.state(), request.code());
   if (!external.ok()) return refused(*name, external.status());
   Identity identity = external->ToIdentity();
 
@@ -237,9 +237,9 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
   *record.profile.mutable_roles() = identity.roles();
   *record.profile.mutable_traits() = identity.traits();
   if (absl::Status s = ValidateRolesAndTraits(record.profile, "identity"); !s.ok()) {
-    return refused(*name, absl::FailedPreconditionError(absl::StrCat(
-                              "the identity provider's claims map to an unusable identity: ",
-                              s.message())));
+    return refused(
+        *name, absl::FailedPreconditionError(absl::StrCat(
+                   "the identity provider's claims map to an unusable identity: ", s.message())));
   }
   record.profile.set_origin(identity.auth_method());
   const int64_t seconds = absl::ToUnixSeconds(now);
@@ -247,12 +247,12 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
   record.profile.mutable_update_time()->set_seconds(seconds);
   AuditActor actor = client;
   actor.actor = absl::StrCat("user:", identity.name());
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.user.sso_updated", now, actor,
-                                 absl::StrCat("user:", identity.name()),
-                                 AuditEvent::OUTCOME_SUCCESS, "user recorded from single sign-on",
-                                 {{"subject", LogSafe(external->subject, 200)},
-                                  {"roles", absl::StrJoin(identity.roles(), ",")}}));
+  ASSIGN_OR_RETURN(
+      AuditEvent event,
+      NewAuditEvent("auth.user.sso_updated", now, actor, absl::StrCat("user:", identity.name()),
+                    AuditEvent::OUTCOME_SUCCESS, "user recorded from single sign-on",
+                    {{"subject", LogSafe(external->subject, 200)},
+                     {"roles", absl::StrJoin(identity.roles(), ",")}}));
   if (absl::Status s = d_.users->UpsertExternal(record, event); !s.ok()) {
     return refused(*name, s);
   }

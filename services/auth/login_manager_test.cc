@@ -41,8 +41,8 @@ class LoginManagerTest : public ::testing::Test {
                                     &clock_);
     ASSERT_OK(keys_->EnsureKey());
     sessions_ = *SessionManager::Create({}, &session_store_, keys_.get(), &permissions_, &clock_);
-    local_ = std::make_unique<LocalAuthenticator>(&credentials_, hasher_.get(), throttle_.get(),
-                                                  &totp_);
+    local_ =
+        std::make_unique<LocalAuthenticator>(&credentials_, hasher_.get(), throttle_.get(), &totp_);
     AddUser("alice", {"dev"});
     BuildManager();
   }
@@ -144,9 +144,9 @@ TEST_F(LocalLoginTest, FiveFailuresLockTheAccountEvenForTheRightPassword) {
     EXPECT_THAT(manager_->Login(Request("alice", "wrong password!"), {}),
                 StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
   }
-  EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       HasSubstr("too many failed login attempts")));
+  EXPECT_THAT(
+      manager_->Login(Request("alice", kPassword), {}),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("too many failed login attempts")));
   EXPECT_EQ(metrics_.logins(LoginMethod::kLocal, LoginResult::kLocked), 1);
   EXPECT_THAT(audit_.OfType("auth.user.locked"), SizeIs(1));
   // The lock lifts after the back-off.
@@ -159,9 +159,9 @@ TEST_F(LocalLoginTest, UnknownUsersAreLockedLikeRealOnes) {
     EXPECT_THAT(manager_->Login(Request("ghost", "wrong password!"), {}),
                 StatusIs(absl::StatusCode::kUnauthenticated));
   }
-  EXPECT_THAT(manager_->Login(Request("ghost", kPassword), {}),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       HasSubstr("too many failed login attempts")));
+  EXPECT_THAT(
+      manager_->Login(Request("ghost", kPassword), {}),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("too many failed login attempts")));
 }
 
 TEST_F(LocalLoginTest, TotpUserNeedsAValidCodeUsedOnce) {
@@ -372,8 +372,7 @@ TEST_F(OidcLoginTest, NameOfALocalUserIsNotTakenOver) {
 TEST_F(OidcLoginTest, MissingStateOrCodeIsInvalidArgument) {
   jit::auth::v1::CompleteOidcLoginRequest complete;
   complete.set_state("s");
-  EXPECT_THAT(manager_->CompleteOidc(complete, {}),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(manager_->CompleteOidc(complete, {}), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

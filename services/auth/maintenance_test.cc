@@ -10,7 +10,10 @@ namespace jit::auth {
 namespace {
 
 SessionRecord Session(const std::string& id, absl::Time now, absl::Duration ttl) {
-  return {.id = id, .user = "alice", .auth_method = "local", .issue_time = now,
+  return {.id = id,
+          .user = "alice",
+          .auth_method = "local",
+          .issue_time = now,
           .expire_time = now + ttl};
 }
 
@@ -23,15 +26,16 @@ TEST(MaintenanceTest, RoundRefreshesTheGaugeAndCleansUpOnlyWhenAsked) {
   prometheus::Registry registry;
   AuthMetrics metrics(registry);
   int cleanups = 0;
-  Maintenance maintenance({}, &sessions, &metrics,
-                          {{"count", [&](absl::Time) -> absl::StatusOr<int64_t> {
-                              ++cleanups;
-                              return 0;
-                            }},
-                           {"broken", [&](absl::Time) -> absl::StatusOr<int64_t> {
-                              return absl::UnavailableError("down");
-                            }}},
-                          &clock);
+  Maintenance maintenance(
+      {}, &sessions, &metrics,
+      {{"count",
+        [&](absl::Time) -> absl::StatusOr<int64_t> {
+          ++cleanups;
+          return 0;
+        }},
+       {"broken",
+        [&](absl::Time) -> absl::StatusOr<int64_t> { return absl::UnavailableError("down"); }}},
+      &clock);
   maintenance.RunOnce(/*with_cleanup=*/false);
   EXPECT_EQ(metrics.active_sessions(), 2);
   EXPECT_EQ(cleanups, 0);

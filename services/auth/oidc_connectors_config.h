@@ -36,8 +36,7 @@ namespace jit::auth {
 absl::StatusOr<std::vector<oidc::OidcConnectorConfig>> ParseOidcConnectors(
     const std::string& text, const std::string& source, const std::string& base_dir);
 
-absl::StatusOr<std::vector<oidc::OidcConnectorConfig>> LoadOidcConnectors(
-    const std::string& path);
+absl::StatusOr<std::vector<oidc::OidcConnectorConfig>> LoadOidcConnectors(const std::string& path);
 
 }  // namespace jit::auth
 

@@ -64,12 +64,10 @@ class PolicyPermissionCheckerTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(server::TlsMaterial policy_tls,
                          server::LoadTlsMaterial(jit::testing::TestTlsFiles("policy")));
     ASSERT_OK_AND_ASSIGN(
-        server_, server::GrpcServer::Start({.service_name = "policy",
-                                            .listen_address = "127.0.0.1:0",
-                                            .tls = policy_tls},
-                                           {server::RegisteredService::Of<
-                                               jit::policy::v1::PolicyService>(&policy_)},
-                                           nullptr));
+        server_,
+        server::GrpcServer::Start(
+            {.service_name = "policy", .listen_address = "127.0.0.1:0", .tls = policy_tls},
+            {server::RegisteredService::Of<jit::policy::v1::PolicyService>(&policy_)}, nullptr));
     ASSERT_OK_AND_ASSIGN(auth_tls_, server::LoadTlsMaterial(jit::testing::TestTlsFiles("auth")));
     peer_ = std::make_unique<client::PeerClient>(
         "policy", absl::StrCat("localhost:", server_->port()), auth_tls_, absl::Seconds(5));
@@ -104,9 +102,9 @@ TEST_F(PolicyPermissionCheckerTest, NotAllowedIsPermissionDeniedWithTheExplanati
 }
 
 TEST_F(PolicyPermissionCheckerTest, PolicyErrorsAreInternalNeverAllowed) {
-  for (grpc::StatusCode code : {grpc::StatusCode::UNIMPLEMENTED, grpc::StatusCode::INVALID_ARGUMENT,
-                                grpc::StatusCode::UNAUTHENTICATED,
-                                grpc::StatusCode::PERMISSION_DENIED}) {
+  for (grpc::StatusCode code :
+       {grpc::StatusCode::UNIMPLEMENTED, grpc::StatusCode::INVALID_ARGUMENT,
+        grpc::StatusCode::UNAUTHENTICATED, grpc::StatusCode::PERMISSION_DENIED}) {
     policy_.Answer(true, grpc::Status(code, "no"));
     EXPECT_THAT(checker_->Check(Admin(), "user", "read"), StatusIs(absl::StatusCode::kInternal))
         << code;

@@ -154,8 +154,7 @@ TEST_F(PostgresOidcStateStoreTest, TakeReturnsTheLoginOnceWithSecretsSealedAtRes
 TEST_F(PostgresOidcStateStoreTest, ExpiredStateIsNotFoundAndGone) {
   PostgresOidcStateStore store(&pool(), kek_.get());
   ASSERT_OK(store.Put("hash1", Login(kNow + absl::Minutes(10)), kNow));
-  EXPECT_THAT(store.Take("hash1", kNow + absl::Minutes(10)),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store.Take("hash1", kNow + absl::Minutes(10)), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.oidc_states"), "0");
 }
 
@@ -189,8 +188,7 @@ TEST_F(PostgresAuditOutboxTest, AppendStoresTheEventForDelivery) {
   // The stored bytes are the event itself.
   pqxx::connection connection(db().conninfo());
   pqxx::work txn(connection);
-  const std::string bytes =
-      pg::BytesOf(txn.exec("SELECT event FROM auth.audit_outbox")[0][0]);
+  const std::string bytes = pg::BytesOf(txn.exec("SELECT event FROM auth.audit_outbox")[0][0]);
   AuditEvent stored;
   ASSERT_TRUE(stored.ParseFromString(bytes));
   EXPECT_EQ(stored.type(), "auth.login.failed");

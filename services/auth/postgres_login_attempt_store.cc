@@ -14,10 +14,10 @@ absl::StatusOr<LoginFailures> PostgresLoginAttemptStore::Get(std::string_view us
   LoginFailures out;
   RETURN_IF_ERROR(db::RunInTransaction(
       *pool_, {.read_only = true}, [&](pqxx::transaction_base& txn) -> absl::Status {
-        pqxx::result r = txn.exec_params(
-            absl::StrCat("SELECT failures, ", pg::MicrosOf("last_failure"),
-                         " FROM auth.login_failures WHERE user_name = $1"),
-            std::string(user));
+        pqxx::result r =
+            txn.exec_params(absl::StrCat("SELECT failures, ", pg::MicrosOf("last_failure"),
+                                         " FROM auth.login_failures WHERE user_name = $1"),
+                            std::string(user));
         out = r.empty() ? LoginFailures{}
                         : LoginFailures{.count = r[0][0].as<int>(),
                                         .last_failure = pg::TimeFromMicros(r[0][1])};
@@ -32,13 +32,12 @@ absl::StatusOr<LoginFailures> PostgresLoginAttemptStore::RecordFailure(std::stri
   LoginFailures out;
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r = txn.exec_params(
-        absl::StrCat(
-            "INSERT INTO auth.login_failures AS f (user_name, failures, last_failure) "
-            "VALUES ($1, 1, $2::timestamptz) ON CONFLICT (user_name) DO UPDATE SET "
-            "failures = CASE WHEN f.last_failure < $3::timestamptz THEN 1 "
-            "ELSE f.failures + 1 END, last_failure = EXCLUDED.last_failure "
-            "RETURNING failures, ",
-            pg::MicrosOf("last_failure")),
+        absl::StrCat("INSERT INTO auth.login_failures AS f (user_name, failures, last_failure) "
+                     "VALUES ($1, 1, $2::timestamptz) ON CONFLICT (user_name) DO UPDATE SET "
+                     "failures = CASE WHEN f.last_failure < $3::timestamptz THEN 1 "
+                     "ELSE f.failures + 1 END, last_failure = EXCLUDED.last_failure "
+                     "RETURNING failures, ",
+                     pg::MicrosOf("last_failure")),
         std::string(user), pg::Timestamp(now), pg::Timestamp(now - window));
     out = LoginFailures{.count = r[0][0].as<int>(), .last_failure = pg::TimeFromMicros(r[0][1])};
     return absl::OkStatus();

@@ -15,12 +15,10 @@ namespace jit::auth {
 // once (BeginOidcLogin is unauthenticated: a flood must not fill the database).
 class PostgresOidcStateStore final : public oidc::OidcStateStore {
  public:
-  PostgresOidcStateStore(db::PgPool* pool, const KeyEncryptionKey* kek,
-                         int64_t capacity = 100'000)
+  PostgresOidcStateStore(db::PgPool* pool, const KeyEncryptionKey* kek, int64_t capacity = 100'000)
       : pool_(pool), kek_(kek), capacity_(capacity) {}
 
-  absl::Status Put(const std::string& key, oidc::PendingOidcLogin login,
-                   absl::Time now) override;
+  absl::Status Put(const std::string& key, oidc::PendingOidcLogin login, absl::Time now) override;
   absl::StatusOr<oidc::PendingOidcLogin> Take(const std::string& key, absl::Time now) override;
   absl::StatusOr<std::string> ConnectorOf(const std::string& key, absl::Time now) override;
 

@@ -34,8 +34,8 @@ absl::Status PostgresSessionStore::Create(const SessionRecord& session, const Au
 
 absl::StatusOr<std::optional<SessionRecord>> PostgresSessionStore::Get(std::string_view id) {
   std::optional<SessionRecord> out;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         out.reset();
         pqxx::result r = txn.exec_params(
             absl::StrCat("SELECT id, user_name, auth_method, mfa, ", pg::MicrosOf("issue_time"),
@@ -82,8 +82,8 @@ absl::Status PostgresSessionStore::Revoke(std::string_view id, std::string_view 
 absl::StatusOr<RevocationUpdate> PostgresSessionStore::ListRevoked(int64_t after_cursor,
                                                                    absl::Time now) {
   RevocationUpdate update;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kSnapshot, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kSnapshot, [&](pqxx::transaction_base& txn) -> absl::Status {
         update = RevocationUpdate{};
         const int64_t current =
             txn.exec("SELECT value FROM auth.revocation_counter")[0][0].as<int64_t>();
@@ -104,8 +104,8 @@ absl::StatusOr<RevocationUpdate> PostgresSessionStore::ListRevoked(int64_t after
                                   after_cursor, current, pg::Timestamp(now));
         update.sessions.reserve(r.size());
         for (const pqxx::row& row : r) {
-          update.sessions.push_back({.session_id = row[0].as<std::string>(),
-                                     .expire_time = pg::TimeFromMicros(row[1])});
+          update.sessions.push_back(
+              {.session_id = row[0].as<std::string>(), .expire_time = pg::TimeFromMicros(row[1])});
         }
         return absl::OkStatus();
       }));
@@ -114,8 +114,8 @@ absl::StatusOr<RevocationUpdate> PostgresSessionStore::ListRevoked(int64_t after
 
 absl::StatusOr<int64_t> PostgresSessionStore::CountActive(absl::Time now) {
   int64_t n = 0;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         n = txn.exec_params(
                    "SELECT count(*) FROM auth.sessions WHERE revoked_at IS NULL AND "
                    "expire_time > $1::timestamptz",

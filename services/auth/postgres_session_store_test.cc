@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/db/pg_transaction.h"
 #include "common/status_matchers.h"
-#include "pqxx/pqxx"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pqxx/pqxx"
 #include "services/auth/postgres_rows.h"
 #include "services/auth/postgres_user_store.h"
 #include "services/auth/testing/auth_database.h"
@@ -122,8 +122,7 @@ TEST_F(PostgresSessionStoreTest, ExpiredRevocationsAreLeftOut) {
   ASSERT_OK(store_->Create(Session("long", "alice"), TestEvent("auth.login")));
   ASSERT_OK(store_->Revoke("short", "user:alice", kNow, TestEvent("auth.logout")));
   ASSERT_OK(store_->Revoke("long", "user:alice", kNow, TestEvent("auth.logout")));
-  ASSERT_OK_AND_ASSIGN(RevocationUpdate update,
-                       store_->ListRevoked(0, kNow + absl::Minutes(10)));
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate update, store_->ListRevoked(0, kNow + absl::Minutes(10)));
   EXPECT_THAT(Ids(update), ElementsAre("long"));
 }
 
@@ -155,8 +154,8 @@ TEST_F(PostgresSessionStoreTest, ConcurrentRevocationsAreNeverSkippedByAReader) 
   for (int w = 0; w < 3; ++w) {
     writers.emplace_back([&, w] {
       for (int i = w; i < kSessions; i += 3) {
-        EXPECT_OK(store_->Revoke(absl::StrCat("s", i), "user:alice", kNow,
-                                 TestEvent("auth.logout")));
+        EXPECT_OK(
+            store_->Revoke(absl::StrCat("s", i), "user:alice", kNow, TestEvent("auth.logout")));
       }
     });
   }

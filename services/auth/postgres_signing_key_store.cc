@@ -18,11 +18,11 @@ std::string KeyAd(std::string_view kid) { return absl::StrCat("signing_key:", st
 // Every key with the activation time of the key after it (NULL for the newest); keys are
 // ordered by (activate_time, kid) everywhere.
 const std::string& WithSuccessor() {
-  static const std::string* const sql = new std::string(absl::StrCat(
-      "SELECT kid, public_key, ", pg::MicrosOf("create_time"), " AS create_us, ",
-      pg::MicrosOf("activate_time"), " AS activate_us, ",
-      "lead(activate_time) OVER (ORDER BY activate_time, kid) AS next_activate "
-      "FROM auth.signing_keys"));
+  static const std::string* const sql = new std::string(
+      absl::StrCat("SELECT kid, public_key, ", pg::MicrosOf("create_time"), " AS create_us, ",
+                   pg::MicrosOf("activate_time"), " AS activate_us, ",
+                   "lead(activate_time) OVER (ORDER BY activate_time, kid) AS next_activate "
+                   "FROM auth.signing_keys"));
   return *sql;
 }
 
@@ -47,8 +47,8 @@ absl::Status PostgresSigningKeyStore::NeedKek() const {
 absl::StatusOr<std::vector<SigningKeyRecord>> PostgresSigningKeyStore::ListPublished(
     absl::Time now, absl::Duration retention) {
   std::vector<SigningKeyRecord> out;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         out.clear();
         pqxx::result r = txn.exec_params(
             absl::StrCat("SELECT kid, public_key, create_us, activate_us FROM (", WithSuccessor(),
@@ -70,11 +70,11 @@ absl::StatusOr<ActiveSigningKey> PostgresSigningKeyStore::Active(absl::Time now)
   RETURN_IF_ERROR(NeedKek());
   ActiveSigningKey out;
   std::string sealed;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         pqxx::result r = txn.exec_params(
-            absl::StrCat("SELECT kid, public_key, private_key, ", pg::MicrosOf("create_time"),
-                         ", ", pg::MicrosOf("activate_time"),
+            absl::StrCat("SELECT kid, public_key, private_key, ", pg::MicrosOf("create_time"), ", ",
+                         pg::MicrosOf("activate_time"),
                          " FROM auth.signing_keys WHERE activate_time <= $1::timestamptz "
                          "ORDER BY activate_time DESC, kid DESC LIMIT 1"),
             pg::Timestamp(now));
@@ -94,8 +94,8 @@ absl::StatusOr<ActiveSigningKey> PostgresSigningKeyStore::Active(absl::Time now)
       }));
   absl::StatusOr<SecretString> seed = kek_->Open(sealed, KeyAd(out.key.kid));
   if (!seed.ok()) {
-    return absl::Status(seed.status().code(), absl::StrCat("signing key ", out.key.kid, ": ",
-                                                           seed.status().message()));
+    return absl::Status(seed.status().code(),
+                        absl::StrCat("signing key ", out.key.kid, ": ", seed.status().message()));
   }
   out.key.seed = *std::move(seed);
   return out;
@@ -134,11 +134,11 @@ absl::StatusOr<int64_t> PostgresSigningKeyStore::DeleteRetired(absl::Time now,
   int64_t n = 0;
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     n = static_cast<int64_t>(
-        txn.exec_params(absl::StrCat("DELETE FROM auth.signing_keys WHERE kid IN (SELECT kid "
-                                     "FROM (",
-                                     WithSuccessor(),
-                                     ") k WHERE next_activate <= $1::timestamptz)"),
-                        pg::Timestamp(now - retention))
+        txn.exec_params(
+               absl::StrCat("DELETE FROM auth.signing_keys WHERE kid IN (SELECT kid "
+                            "FROM (",
+                            WithSuccessor(), ") k WHERE next_activate <= $1::timestamptz)"),
+               pg::Timestamp(now - retention))
             .affected_rows());
     return absl::OkStatus();
   }));

@@ -13,8 +13,7 @@ namespace jit::auth {
 // public keys (ListPublished); the other methods then answer FAILED_PRECONDITION.
 class PostgresSigningKeyStore final : public SigningKeyStore {
  public:
-  PostgresSigningKeyStore(db::PgPool* pool, const KeyEncryptionKey* kek)
-      : pool_(pool), kek_(kek) {}
+  PostgresSigningKeyStore(db::PgPool* pool, const KeyEncryptionKey* kek) : pool_(pool), kek_(kek) {}
 
   absl::StatusOr<std::vector<SigningKeyRecord>> ListPublished(absl::Time now,
                                                               absl::Duration retention) override;

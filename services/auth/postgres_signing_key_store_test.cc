@@ -91,11 +91,10 @@ TEST_F(PostgresSigningKeyStoreTest, NewKeyIsPublishedBeforeItSigns) {
 TEST_F(PostgresSigningKeyStoreTest, SupersededKeyStaysPublishedForTheRetention) {
   ASSERT_OK(store_->Add(Key("k1", kT0, kT0), TestEvent("auth.signing_key.created")));
   const absl::Time switch_over = kT0 + absl::Hours(1);
-  ASSERT_OK(store_->Add(Key("k2", switch_over, switch_over),
-                        TestEvent("auth.signing_key.created")));
-  ASSERT_OK_AND_ASSIGN(auto during, store_->ListPublished(switch_over + kRetention -
-                                                              absl::Seconds(1),
-                                                          kRetention));
+  ASSERT_OK(
+      store_->Add(Key("k2", switch_over, switch_over), TestEvent("auth.signing_key.created")));
+  ASSERT_OK_AND_ASSIGN(
+      auto during, store_->ListPublished(switch_over + kRetention - absl::Seconds(1), kRetention));
   EXPECT_THAT(Kids(during), ElementsAre("k1", "k2"));
   ASSERT_OK_AND_ASSIGN(auto after, store_->ListPublished(switch_over + kRetention, kRetention));
   EXPECT_THAT(Kids(after), ElementsAre("k2"));

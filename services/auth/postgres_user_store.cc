@@ -23,9 +23,9 @@ std::string EnrollmentAd(std::string_view name) {
 }
 
 const std::string& UserColumns() {
-  static const std::string* const columns = new std::string(absl::StrCat(
-      "name, roles::text, traits::text, origin, password_hash, totp_secret, ",
-      pg::MicrosOf("create_time"), ", ", pg::MicrosOf("update_time")));
+  static const std::string* const columns = new std::string(
+      absl::StrCat("name, roles::text, traits::text, origin, password_hash, totp_secret, ",
+                   pg::MicrosOf("create_time"), ", ", pg::MicrosOf("update_time")));
   return *columns;
 }
 
@@ -34,8 +34,7 @@ absl::Status NoSuchUser(std::string_view name) {
 }
 
 // Builds a record from a row selected with UserColumns().
-absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row,
-                                                const KeyEncryptionKey& kek) {
+absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row, const KeyEncryptionKey& kek) {
   UserRecord record;
   auto& p = record.profile;
   p.set_name(row[0].as<std::string>());
@@ -45,9 +44,8 @@ absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row,
   if (!row[5].is_null()) {
     absl::StatusOr<SecretString> secret = kek.Open(pg::BytesOf(row[5]), TotpAd(p.name()));
     if (!secret.ok()) {
-      return absl::Status(secret.status().code(),
-                          absl::StrCat("TOTP secret of user \"", p.name(),
-                                       "\": ", secret.status().message()));
+      return absl::Status(secret.status().code(), absl::StrCat("TOTP secret of user \"", p.name(),
+                                                               "\": ", secret.status().message()));
     }
     record.totp_secret = *std::move(secret);
     p.set_totp_enabled(true);
@@ -61,8 +59,8 @@ absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row,
 
 absl::StatusOr<std::optional<UserRecord>> PostgresUserStore::Get(std::string_view name) {
   std::optional<UserRecord> out;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         out.reset();
         pqxx::result r = txn.exec_params(
             absl::StrCat("SELECT ", UserColumns(), " FROM auth.users WHERE name = $1"), S(name));
@@ -73,19 +71,18 @@ absl::StatusOr<std::optional<UserRecord>> PostgresUserStore::Get(std::string_vie
   return out;
 }
 
-absl::StatusOr<std::vector<UserRecord>> PostgresUserStore::List(std::string_view after,
-                                                                int limit) {
+absl::StatusOr<std::vector<UserRecord>> PostgresUserStore::List(std::string_view after, int limit) {
   std::vector<UserRecord> out;
   if (limit <= 0) return out;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         out.clear();
         // COLLATE "C": the order of the page token comparison, independent of the locale.
-        pqxx::result r = txn.exec_params(
-            absl::StrCat("SELECT ", UserColumns(),
-                         " FROM auth.users WHERE name COLLATE \"C\" > $1 "
-                         "ORDER BY name COLLATE \"C\" LIMIT $2"),
-            S(after), limit);
+        pqxx::result r =
+            txn.exec_params(absl::StrCat("SELECT ", UserColumns(),
+                                         " FROM auth.users WHERE name COLLATE \"C\" > $1 "
+                                         "ORDER BY name COLLATE \"C\" LIMIT $2"),
+                            S(after), limit);
         for (const pqxx::row& row : r) {
           ASSIGN_OR_RETURN(UserRecord record, RecordFromRow(row, *kek_));
           out.push_back(std::move(record));
@@ -202,16 +199,14 @@ absl::Status PostgresUserStore::RehashPassword(std::string_view name, const std:
                                                const std::string& new_hash) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     txn.exec_params(
-        "UPDATE auth.users SET password_hash = $3 WHERE name = $1 AND password_hash = $2",
-        S(name), old_hash, new_hash);
+        "UPDATE auth.users SET password_hash = $3 WHERE name = $1 AND password_hash = $2", S(name),
+        old_hash, new_hash);
     return absl::OkStatus();
   });
 }
 
-absl::Status PostgresUserStore::PutTotpEnrollment(std::string_view name,
-                                                  const SecretString& secret,
-                                                  absl::Time expire_time,
-                                                  const AuditEvent& event) {
+absl::Status PostgresUserStore::PutTotpEnrollment(std::string_view name, const SecretString& secret,
+                                                  absl::Time expire_time, const AuditEvent& event) {
   ASSIGN_OR_RETURN(std::string sealed, kek_->Seal(secret.Reveal(), EnrollmentAd(name)));
   absl::Status s = db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     txn.exec_params(
@@ -230,8 +225,8 @@ absl::Status PostgresUserStore::PutTotpEnrollment(std::string_view name,
 absl::StatusOr<SecretString> PostgresUserStore::GetTotpEnrollment(std::string_view name,
                                                                   absl::Time now) {
   std::string sealed;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         pqxx::result r = txn.exec_params(
             "SELECT secret FROM auth.totp_enrollments WHERE user_name = $1 "
             "AND expire_time > $2::timestamptz",

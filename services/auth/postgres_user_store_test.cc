@@ -4,8 +4,8 @@
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/auth/postgres_session_store.h"
 #include "services/auth/postgres_rows.h"
+#include "services/auth/postgres_session_store.h"
 #include "services/auth/testing/auth_database.h"
 
 namespace jit::auth {
@@ -149,8 +149,8 @@ TEST_F(PostgresUserStoreTest, SetPasswordHashKeepsOnlyTheNamedSession) {
   ASSERT_OK(store_->Create(LocalUser("alice"), TestEvent("auth.user.created")));
   ASSERT_OK(sessions_->Create(Session("mine", "alice"), TestEvent("auth.login")));
   ASSERT_OK(sessions_->Create(Session("other", "alice"), TestEvent("auth.login")));
-  ASSERT_OK(store_->SetPasswordHash("alice", "$new", kNow, "mine",
-                                    TestEvent("auth.user.password_set")));
+  ASSERT_OK(
+      store_->SetPasswordHash("alice", "$new", kNow, "mine", TestEvent("auth.user.password_set")));
   ASSERT_OK_AND_ASSIGN(auto got, store_->Get("alice"));
   EXPECT_EQ(got->password_hash, "$new");
   ASSERT_OK_AND_ASSIGN(auto mine, sessions_->Get("mine"));
@@ -217,8 +217,8 @@ TEST_F(PostgresUserStoreTest, ReplacedEnrollmentCannotBeActivatedWithTheOldSecre
 }
 
 TEST_F(PostgresUserStoreTest, EnrollmentForUnknownUserIsNotFound) {
-  EXPECT_THAT(store_->PutTotpEnrollment("ghost", SecretString(std::string("x")), kNow + absl::Minutes(1),
-                                        TestEvent("auth.totp.enroll")),
+  EXPECT_THAT(store_->PutTotpEnrollment("ghost", SecretString(std::string("x")),
+                                        kNow + absl::Minutes(1), TestEvent("auth.totp.enroll")),
               StatusIs(absl::StatusCode::kNotFound));
 }
 

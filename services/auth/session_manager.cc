@@ -67,10 +67,10 @@ absl::StatusOr<jit::auth::v1::LoginResponse> SessionManager::Start(
   details["kid"] = issuer->kid();
   AuditActor session_actor = actor;
   session_actor.session_id = session_id;
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.login", now, session_actor,
-                                 absl::StrCat("user:", identity.name()),
-                                 AuditEvent::OUTCOME_SUCCESS, "session started", details));
+  ASSIGN_OR_RETURN(
+      AuditEvent event,
+      NewAuditEvent("auth.login", now, session_actor, absl::StrCat("user:", identity.name()),
+                    AuditEvent::OUTCOME_SUCCESS, "session started", details));
   RETURN_IF_ERROR(sessions_->Create({.id = session_id,
                                      .user = identity.name(),
                                      .auth_method = identity.auth_method(),
@@ -110,8 +110,7 @@ absl::Status SessionManager::Logout(const Identity& caller, std::string_view ses
 absl::StatusOr<jit::auth::v1::ListRevokedSessionsResponse> SessionManager::ListRevoked(
     int64_t after_cursor) {
   if (after_cursor < 0) return absl::InvalidArgumentError("after_cursor: negative");
-  ASSIGN_OR_RETURN(RevocationUpdate update,
-                   sessions_->ListRevoked(after_cursor, clock_->Now()));
+  ASSIGN_OR_RETURN(RevocationUpdate update, sessions_->ListRevoked(after_cursor, clock_->Now()));
   jit::auth::v1::ListRevokedSessionsResponse response;
   response.set_cursor(update.cursor);
   response.set_complete(update.complete);

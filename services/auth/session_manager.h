@@ -48,9 +48,9 @@ class SessionManager {
   // Starts a session for `identity` (KIND_USER with name, roles, traits, mfa_verified,
   // auth_method; session_id and expire_time are filled in) and returns the login answer.
   // The audit event "auth.login" (with `details`) is stored with the session.
-  absl::StatusOr<jit::auth::v1::LoginResponse> Start(
-      jit::common::v1::Identity identity, absl::Duration ttl, const AuditActor& actor,
-      std::map<std::string, std::string> details);
+  absl::StatusOr<jit::auth::v1::LoginResponse> Start(jit::common::v1::Identity identity,
+                                                     absl::Duration ttl, const AuditActor& actor,
+                                                     std::map<std::string, std::string> details);
 
   // Ends a session: the caller's own (`session_id` empty or the caller's), or any session
   // when policy allows the caller "revoke" on "user". NOT_FOUND for an unknown session

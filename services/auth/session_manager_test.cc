@@ -75,8 +75,7 @@ class SessionManagerTest : public ::testing::Test {
 TEST_F(SessionManagerTest, StartIssuesATokenCarryingTheIdentity) {
   ASSERT_OK_AND_ASSIGN(auto response,
                        manager_->Start(Alice(), absl::ZeroDuration(), {.actor = "user:alice"}, {}));
-  EXPECT_EQ(response.expire_time().seconds(),
-            absl::ToUnixSeconds(clock_.Now() + absl::Hours(8)));
+  EXPECT_EQ(response.expire_time().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(8)));
   EXPECT_FALSE(response.identity().session_id().empty());
   ASSERT_OK_AND_ASSIGN(auto identity, Verify(response.token()));
   EXPECT_EQ(identity->name(), "alice");
@@ -104,8 +103,8 @@ TEST_F(SessionManagerTest, EverySessionHasItsOwnId) {
 TEST_F(SessionManagerTest, TokenExpiresAtItsTtl) {
   ASSERT_OK_AND_ASSIGN(auto response, manager_->Start(Alice(), absl::Hours(1), {}, {}));
   clock_.Advance(absl::Hours(1) + absl::Seconds(31));  // past exp and the verifier's skew
-  EXPECT_THAT(Verify(response.token()), StatusIs(absl::StatusCode::kUnauthenticated,
-                                                 HasSubstr("expired")));
+  EXPECT_THAT(Verify(response.token()),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
 }
 
 TEST_F(SessionManagerTest, TtlIsDefaultedCappedAndChecked) {
@@ -130,8 +129,8 @@ TEST_F(SessionManagerTest, LogoutRevokesTheCallersOwnSession) {
   ASSERT_OK_AND_ASSIGN(auto response, manager_->Start(Alice(), absl::ZeroDuration(), {}, {}));
   ASSERT_OK_AND_ASSIGN(auto caller, Verify(response.token()));
   ASSERT_OK(manager_->Logout(*caller, "", {.actor = "user:alice"}));
-  EXPECT_THAT(Verify(response.token()), StatusIs(absl::StatusCode::kUnauthenticated,
-                                                 HasSubstr("revoked")));
+  EXPECT_THAT(Verify(response.token()),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
   EXPECT_THAT(audit_.OfType("auth.logout"), SizeIs(1));
   EXPECT_EQ(permissions_.checks(), 0);
 }

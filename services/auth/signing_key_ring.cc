@@ -10,8 +10,7 @@
 
 namespace jit::auth {
 
-absl::StatusOr<std::vector<jwt::JsonWebKey>> PublishedJwks(SigningKeyStore& store,
-                                                           absl::Time now,
+absl::StatusOr<std::vector<jwt::JsonWebKey>> PublishedJwks(SigningKeyStore& store, absl::Time now,
                                                            absl::Duration retention) {
   ASSIGN_OR_RETURN(std::vector<SigningKeyRecord> keys, store.ListPublished(now, retention));
   std::vector<jwt::JsonWebKey> jwks;
@@ -48,8 +47,7 @@ absl::StatusOr<std::unique_ptr<SigningKeyRing>> SigningKeyRing::Create(
   return std::unique_ptr<SigningKeyRing>(new SigningKeyRing(std::move(options), store, clock));
 }
 
-absl::StatusOr<SigningKeyRecord> SigningKeyRing::NewKey(absl::Time now,
-                                                        absl::Time activate) const {
+absl::StatusOr<SigningKeyRecord> SigningKeyRing::NewKey(absl::Time now, absl::Time activate) const {
   ASSIGN_OR_RETURN(SecretString seed, crypto::GenerateEd25519Seed());
   ASSIGN_OR_RETURN(std::string public_key, crypto::Ed25519PublicKeyFromSeed(seed));
   // The kid: a thumbprint of the public key (16 bytes of its SHA-256, base64url).
@@ -109,11 +107,11 @@ absl::StatusOr<SigningKeyRing::Rotation> SigningKeyRing::Rotate(const AuditActor
   const absl::Time now = clock_->Now();
   const absl::Time activate = now + options_.publish_delay;
   ASSIGN_OR_RETURN(SigningKeyRecord key, NewKey(now, activate));
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.signing_key.rotated", now, actor,
-                                 absl::StrCat("signing_key:", key.kid), AuditEvent::OUTCOME_SUCCESS,
-                                 "new session token signing key",
-                                 {{"activate_time", absl::FormatTime(activate)}}));
+  ASSIGN_OR_RETURN(
+      AuditEvent event,
+      NewAuditEvent("auth.signing_key.rotated", now, actor, absl::StrCat("signing_key:", key.kid),
+                    AuditEvent::OUTCOME_SUCCESS, "new session token signing key",
+                    {{"activate_time", absl::FormatTime(activate)}}));
   RETURN_IF_ERROR(store_->Add(key, event));
   {
     absl::MutexLock lock(&mu_);

@@ -39,8 +39,7 @@ struct SigningKeyRingOptions {
 };
 
 // The public keys published at `now` as JWKs (GetJwks, auth's own verifier).
-absl::StatusOr<std::vector<jwt::JsonWebKey>> PublishedJwks(SigningKeyStore& store,
-                                                           absl::Time now,
+absl::StatusOr<std::vector<jwt::JsonWebKey>> PublishedJwks(SigningKeyStore& store, absl::Time now,
                                                            absl::Duration retention);
 
 // Thread-safe; borrows store and clock.

@@ -135,10 +135,10 @@ TEST_F(SigningKeyRingTest, CachedKeyKeepsSigningThroughAStoreOutage) {
 }
 
 TEST_F(SigningKeyRingTest, PublishDelayShorterThanTheVerifiersRefreshIsRefused) {
-  EXPECT_THAT(SigningKeyRing::Create(
-                  {.issuer = "i", .audience = "a", .publish_delay = absl::Seconds(5)},
-                  store_.get(), &clock_),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      SigningKeyRing::Create({.issuer = "i", .audience = "a", .publish_delay = absl::Seconds(5)},
+                             store_.get(), &clock_),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(SigningKeyRing::Create({.issuer = "", .audience = "a"}, store_.get(), &clock_),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }

@@ -20,8 +20,8 @@ absl::StatusOr<jit::auth::v1::GetJwksResponse> GetJwks(SigningKeyRing& ring);
 
 // PERMISSION_DENIED unless policy allows; the new kid signs after the publish delay.
 absl::StatusOr<jit::auth::v1::RotateSigningKeyResponse> RotateSigningKey(
-    const jit::common::v1::Identity& caller, PermissionChecker& permissions,
-    SigningKeyRing& ring, const AuditActor& actor);
+    const jit::common::v1::Identity& caller, PermissionChecker& permissions, SigningKeyRing& ring,
+    const AuditActor& actor);
 
 }  // namespace jit::auth
 

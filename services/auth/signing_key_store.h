@@ -38,8 +38,8 @@ class SigningKeyStore {
   // Keys created by `now` that are either still current or were superseded (a newer key
   // became active) less than `retention` before `now`; seeds left empty. Ordered by
   // activation time.
-  virtual absl::StatusOr<std::vector<SigningKeyRecord>> ListPublished(
-      absl::Time now, absl::Duration retention) = 0;
+  virtual absl::StatusOr<std::vector<SigningKeyRecord>> ListPublished(absl::Time now,
+                                                                      absl::Duration retention) = 0;
 
   // The newest key with activate_time <= now, with its seed. NOT_FOUND when there is none.
   virtual absl::StatusOr<ActiveSigningKey> Active(absl::Time now) = 0;
@@ -49,8 +49,7 @@ class SigningKeyStore {
 
   // Adds `key` only if the store holds no key at all (first start; replicas starting
   // together add exactly one). True when it was added.
-  virtual absl::StatusOr<bool> AddIfEmpty(const SigningKeyRecord& key,
-                                          const AuditEvent& event) = 0;
+  virtual absl::StatusOr<bool> AddIfEmpty(const SigningKeyRecord& key, const AuditEvent& event) = 0;
 
   // Deletes keys superseded more than `retention` before `now`. Returns how many went.
   virtual absl::StatusOr<int64_t> DeleteRetired(absl::Time now, absl::Duration retention) = 0;

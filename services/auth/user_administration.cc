@@ -31,10 +31,9 @@ void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
 bool IsLocal(const UserRecord& record) { return record.profile.origin() == "local"; }
 
 absl::Status ManagedByProvider(const UserRecord& record, std::string_view what) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("user \"", record.profile.name(), "\" comes from single sign-on (",
-                   record.profile.origin(), "): its ", absl::string_view(what.data(), what.size()),
-                   " come from the identity provider"));
+  return absl::FailedPreconditionError(absl::StrCat(
+      "user \"", record.profile.name(), "\" comes from single sign-on (", record.profile.origin(),
+      "): its ", absl::string_view(what.data(), what.size()), " come from the identity provider"));
 }
 
 absl::Status NotFound(const std::string& name) {
@@ -66,8 +65,7 @@ absl::StatusOr<std::unique_ptr<UserAdministration>> UserAdministration::Create(
   if (options.totp_issuer.empty() || options.enrollment_ttl <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("user administration: bad TOTP options");
   }
-  return std::unique_ptr<UserAdministration>(
-      new UserAdministration(std::move(options), deps));
+  return std::unique_ptr<UserAdministration>(new UserAdministration(std::move(options), deps));
 }
 
 absl::Status UserAdministration::Authorize(const Identity& caller, const std::string& name,
@@ -116,9 +114,8 @@ absl::StatusOr<User> UserAdministration::CreateUser(const Identity& caller,
     ASSIGN_OR_RETURN(record.password_hash, HashPassword(password));
   }
   ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.user.created", now, actor,
-                                 absl::StrCat("user:", in.name()), AuditEvent::OUTCOME_SUCCESS,
-                                 "user created",
+                   NewAuditEvent("auth.user.created", now, actor, absl::StrCat("user:", in.name()),
+                                 AuditEvent::OUTCOME_SUCCESS, "user created",
                                  {{"roles", absl::StrJoin(in.roles(), ",")},
                                   {"password_set", password.empty() ? "false" : "true"}}));
   RETURN_IF_ERROR(d_.users->Create(record, event));
@@ -173,13 +170,12 @@ absl::StatusOr<User> UserAdministration::UpdateUser(const Identity& caller,
   if (!existing.has_value()) return NotFound(in.name());
   if (!IsLocal(*existing)) return ManagedByProvider(*existing, "roles and traits");
   const absl::Time now = d_.clock->Now();
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.user.updated", now, actor,
-                                 absl::StrCat("user:", in.name()), AuditEvent::OUTCOME_SUCCESS,
-                                 "roles and traits replaced; sessions ended",
-                                 {{"roles", absl::StrJoin(in.roles(), ",")},
-                                  {"previous_roles",
-                                   absl::StrJoin(existing->profile.roles(), ",")}}));
+  ASSIGN_OR_RETURN(
+      AuditEvent event,
+      NewAuditEvent("auth.user.updated", now, actor, absl::StrCat("user:", in.name()),
+                    AuditEvent::OUTCOME_SUCCESS, "roles and traits replaced; sessions ended",
+                    {{"roles", absl::StrJoin(in.roles(), ",")},
+                     {"previous_roles", absl::StrJoin(existing->profile.roles(), ",")}}));
   ASSIGN_OR_RETURN(UserRecord updated, d_.users->UpdateProfile(in, now, event));
   return WithLockState(Public(updated));
 }
@@ -190,10 +186,10 @@ absl::Status UserAdministration::DeleteUser(const Identity& caller,
   RETURN_IF_ERROR(ValidateUserName(request.name(), "name"));
   RETURN_IF_ERROR(Authorize(caller, request.name(), /*self_allowed=*/false, "delete"));
   const absl::Time now = d_.clock->Now();
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.user.deleted", now, actor,
-                                 absl::StrCat("user:", request.name()),
-                                 AuditEvent::OUTCOME_SUCCESS, "user deleted; sessions ended"));
+  ASSIGN_OR_RETURN(
+      AuditEvent event,
+      NewAuditEvent("auth.user.deleted", now, actor, absl::StrCat("user:", request.name()),
+                    AuditEvent::OUTCOME_SUCCESS, "user deleted; sessions ended"));
   return d_.users->Delete(request.name(), now, event);
 }
 
@@ -205,8 +201,7 @@ absl::Status UserAdministration::SetPassword(const Identity& caller,
   RETURN_IF_ERROR(ValidateNewPassword(new_password, "new_password"));
   const bool self = caller.kind() == Identity::KIND_USER && caller.name() == request.name();
   if (self && request.current_password().empty()) {
-    return absl::InvalidArgumentError(
-        "current_password: required to change your own password");
+    return absl::InvalidArgumentError("current_password: required to change your own password");
   }
   if (request.current_password().size() > kMaxPasswordBytes) {
     return absl::InvalidArgumentError("current_password: too long");
@@ -242,8 +237,7 @@ absl::Status UserAdministration::SetPassword(const Identity& caller,
   const absl::Time now = d_.clock->Now();
   ASSIGN_OR_RETURN(AuditEvent event,
                    NewAuditEvent("auth.user.password_set", now, actor,
-                                 absl::StrCat("user:", request.name()),
-                                 AuditEvent::OUTCOME_SUCCESS,
+                                 absl::StrCat("user:", request.name()), AuditEvent::OUTCOME_SUCCESS,
                                  self ? "password changed by the user; other sessions ended"
                                       : "password set by an administrator; sessions ended",
                                  {{"by", self ? "self" : "admin"}}));
@@ -288,10 +282,10 @@ absl::StatusOr<jit::auth::v1::EnrollTotpResponse> UserAdministration::EnrollTotp
   const std::string& name = target.profile.name();
   ASSIGN_OR_RETURN(SecretString secret, GenerateTotpSecret());
   const absl::Time now = d_.clock->Now();
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.totp.enrollment_started", now, actor,
-                                 absl::StrCat("user:", name), AuditEvent::OUTCOME_SUCCESS,
-                                 "TOTP enrollment started"));
+  ASSIGN_OR_RETURN(
+      AuditEvent event,
+      NewAuditEvent("auth.totp.enrollment_started", now, actor, absl::StrCat("user:", name),
+                    AuditEvent::OUTCOME_SUCCESS, "TOTP enrollment started"));
   RETURN_IF_ERROR(d_.users->PutTotpEnrollment(name, secret, now + options_.enrollment_ttl, event));
   jit::auth::v1::EnrollTotpResponse response;
   response.set_otpauth_uri(std::string(OtpauthUri(options_.totp_issuer, name, secret).Reveal()));
@@ -351,12 +345,12 @@ absl::StatusOr<bool> UserAdministration::EnsureUser(const User& profile,
     record.totp_secret = totp_secret;
     record.profile.set_totp_enabled(true);
   }
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.user.created", now, {.actor = "system"},
-                                 absl::StrCat("user:", profile.name()),
-                                 AuditEvent::OUTCOME_SUCCESS, "bootstrap user created",
-                                 {{"roles", absl::StrJoin(profile.roles(), ",")},
-                                  {"source", "bootstrap_users_file"}}));
+  ASSIGN_OR_RETURN(
+      AuditEvent event,
+      NewAuditEvent(
+          "auth.user.created", now, {.actor = "system"}, absl::StrCat("user:", profile.name()),
+          AuditEvent::OUTCOME_SUCCESS, "bootstrap user created",
+          {{"roles", absl::StrJoin(profile.roles(), ",")}, {"source", "bootstrap_users_file"}}));
   absl::Status created = d_.users->Create(record, event);
   if (absl::IsAlreadyExists(created)) return false;  // another replica was first
   RETURN_IF_ERROR(created);

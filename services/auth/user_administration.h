@@ -68,7 +68,8 @@ class UserAdministration {
                                   const jit::auth::v1::CreateUserRequest& request,
                                   const AuditActor& actor);
   // NOT_FOUND (only to callers allowed to read other users).
-  absl::StatusOr<User> GetUser(const Identity& caller, const jit::auth::v1::GetUserRequest& request);
+  absl::StatusOr<User> GetUser(const Identity& caller,
+                               const jit::auth::v1::GetUserRequest& request);
   absl::StatusOr<jit::auth::v1::ListUsersResponse> ListUsers(
       const Identity& caller, const jit::auth::v1::ListUsersRequest& request);
   absl::StatusOr<User> UpdateUser(const Identity& caller,
@@ -77,8 +78,7 @@ class UserAdministration {
   absl::Status DeleteUser(const Identity& caller, const jit::auth::v1::DeleteUserRequest& request,
                           const AuditActor& actor);
   // Self: PERMISSION_DENIED for a wrong current password (counted by the lockout).
-  absl::Status SetPassword(const Identity& caller,
-                           const jit::auth::v1::SetPasswordRequest& request,
+  absl::Status SetPassword(const Identity& caller, const jit::auth::v1::SetPasswordRequest& request,
                            const AuditActor& actor);
   absl::StatusOr<jit::auth::v1::EnrollTotpResponse> EnrollTotp(
       const Identity& caller, const jit::auth::v1::EnrollTotpRequest& request,

@@ -27,8 +27,7 @@ using ::testing::StartsWith;
 
 constexpr char kPassword[] = "correct horse battery";
 
-Identity Caller(const std::string& name, const std::string& session = "sess",
-                bool mfa = false) {
+Identity Caller(const std::string& name, const std::string& session = "sess", bool mfa = false) {
   Identity id;
   id.set_kind(Identity::KIND_USER);
   id.set_name(name);
@@ -70,8 +69,8 @@ class UserAdministrationTest : public ::testing::Test {
     for (const char* verb : {"create", "read", "list", "update", "delete"}) {
       permissions_.Allow("root", "user", verb);
     }
-    ASSERT_OK(admin_->EnsureUser(Profile("alice"), SecretString(std::string(kPassword)), {})
-                  .status());
+    ASSERT_OK(
+        admin_->EnsureUser(Profile("alice"), SecretString(std::string(kPassword)), {}).status());
   }
 
   jit::auth::v1::CreateUserRequest CreateRequest(const std::string& name,
@@ -107,8 +106,8 @@ class UserAdministrationTest : public ::testing::Test {
 };
 
 TEST_F(UserAdministrationTest, AdminCreatesAUserWithAHashedPassword) {
-  ASSERT_OK_AND_ASSIGN(User created,
-                       admin_->CreateUser(Caller("root"), CreateRequest("bob"), {.actor = "user:root"}));
+  ASSERT_OK_AND_ASSIGN(User created, admin_->CreateUser(Caller("root"), CreateRequest("bob"),
+                                                        {.actor = "user:root"}));
   EXPECT_EQ(created.name(), "bob");
   EXPECT_EQ(created.origin(), "local");
   EXPECT_THAT(created.roles(), ElementsAre("dev"));
@@ -324,8 +323,9 @@ TEST_F(UserAdministrationTest, ConfirmWithoutEnrollmentOrAfterExpiryIsFailedPrec
 }
 
 TEST_F(UserAdministrationTest, ReplacingAnEnabledTotpNeedsAnMfaSession) {
-  ASSERT_OK(admin_->EnsureUser(Profile("bob"), SecretString(std::string(kPassword)),
-                               SecretString(std::string("12345678901234567890")))
+  ASSERT_OK(admin_
+                ->EnsureUser(Profile("bob"), SecretString(std::string(kPassword)),
+                             SecretString(std::string("12345678901234567890")))
                 .status());
   EXPECT_THAT(admin_->EnrollTotp(Caller("bob", "s", /*mfa=*/false), {}, {}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("already enabled")));
@@ -374,7 +374,8 @@ TEST_F(UserAdministrationTest, ServicesAreNotUserAdministrators) {
 }
 
 TEST_F(UserAdministrationTest, EnsureUserNeverOverwrites) {
-  EXPECT_THAT(admin_->EnsureUser(Profile("alice", {"admin"}), SecretString(std::string("another password")), {}),
+  EXPECT_THAT(admin_->EnsureUser(Profile("alice", {"admin"}),
+                                 SecretString(std::string("another password")), {}),
               IsOkAndHolds(false));
   ASSERT_OK_AND_ASSIGN(auto alice, users_.Get("alice"));
   EXPECT_THAT(alice->profile.roles(), ElementsAre("dev"));

@@ -74,8 +74,7 @@ class UserStore {
                                          absl::Time expire_time, const AuditEvent& event) = 0;
 
   // The pending secret. NOT_FOUND when there is none or it expired before `now`.
-  virtual absl::StatusOr<SecretString> GetTotpEnrollment(std::string_view name,
-                                                         absl::Time now) = 0;
+  virtual absl::StatusOr<SecretString> GetTotpEnrollment(std::string_view name, absl::Time now) = 0;
 
   // Makes the pending secret the user's TOTP secret (totp_enabled = true) and drops the
   // enrollment, if the pending secret is still `secret` and unexpired at `now`; else

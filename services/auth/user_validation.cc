@@ -25,8 +25,8 @@ absl::Status Bad(std::string_view field, std::string_view why) {
 bool IsRoleName(const std::string& name) {
   if (name.empty() || name.size() > 253) return false;
   for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-          c == '.' || c == '@')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+          c == '@')) {
       return false;
     }
   }

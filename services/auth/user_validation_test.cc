@@ -14,8 +14,8 @@ using ::testing::HasSubstr;
 
 TEST(UserValidationTest, UserNames) {
   EXPECT_OK(ValidateUserName("alice.smith@example.com", "name"));
-  EXPECT_THAT(ValidateUserName("", "name"), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                     HasSubstr("name: required")));
+  EXPECT_THAT(ValidateUserName("", "name"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name: required")));
   EXPECT_THAT(ValidateUserName("a b", "user.name"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user.name")));
   EXPECT_THAT(ValidateUserName(std::string(65, 'a'), "name"),

@@ -34,9 +34,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::Status Reader::Error(const YAML::Node& node, const std::string& path,
                            const std::string& why) const {
   const int line = node.IsDefined() ? node.Mark().line + 1 : 0;
-  return absl::InvalidArgumentError(
-      line > 0 ? absl::StrCat(source_, ":", line, ": ", path, ": ", why)
-               : absl::StrCat(source_, ": ", path, ": ", why));
+  return absl::InvalidArgumentError(line > 0
+                                        ? absl::StrCat(source_, ":", line, ": ", path, ": ", why)
+                                        : absl::StrCat(source_, ": ", path, ": ", why));
 }
 
 absl::Status Reader::Map(const YAML::Node& node, const std::string& path,
@@ -54,8 +54,8 @@ absl::Status Reader::Map(const YAML::Node& node, const std::string& path,
       if (fn == fields.end()) {
         std::vector<std::string> known;
         for (const auto& [k, f] : fields) known.push_back(k);
-        return Error(key, field, absl::StrCat("unknown field (known: ", absl::StrJoin(known, ", "),
-                                              ")"));
+        return Error(key, field,
+                     absl::StrCat("unknown field (known: ", absl::StrJoin(known, ", "), ")"));
       }
       if (!seen.insert(name).second) return Error(key, field, "given twice");
       if (absl::Status s = fn->second(it->second, field); !s.ok()) return s;

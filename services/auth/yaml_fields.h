@@ -27,8 +27,7 @@ class Reader {
  public:
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
-  absl::Status Error(const YAML::Node& node, const std::string& path,
-                     const std::string& why) const;
+  absl::Status Error(const YAML::Node& node, const std::string& path, const std::string& why) const;
 
   using FieldFn = std::function<absl::Status(const YAML::Node&, const std::string&)>;
   // A mapping whose keys must all be in `fields` (each called with the value and its path).
@@ -36,16 +35,15 @@ class Reader {
   absl::Status Map(const YAML::Node& node, const std::string& path,
                    const std::map<std::string, FieldFn>& fields,
                    const std::vector<std::string>& required = {}) const;
-  absl::Status List(const YAML::Node& node, const std::string& path,
-                    const std::function<absl::Status(const YAML::Node&, const std::string&)>&
-                        item) const;
+  absl::Status List(
+      const YAML::Node& node, const std::string& path,
+      const std::function<absl::Status(const YAML::Node&, const std::string&)>& item) const;
   absl::Status String(const YAML::Node& node, const std::string& path, std::string* out) const;
   absl::Status StringList(const YAML::Node& node, const std::string& path,
                           std::vector<std::string>* out) const;
   absl::Status Bool(const YAML::Node& node, const std::string& path, bool* out) const;
   // "10m", "1h30m" (absl::ParseDuration), positive.
-  absl::Status Duration(const YAML::Node& node, const std::string& path,
-                        absl::Duration* out) const;
+  absl::Status Duration(const YAML::Node& node, const std::string& path, absl::Duration* out) const;
   // {key: [values]} (a single scalar value is a one-element list).
   absl::Status StringListMap(const YAML::Node& node, const std::string& path,
                              std::map<std::string, std::vector<std::string>>* out) const;

@@ -34,9 +34,9 @@ int AuthDatabaseTest::AuditCount(const std::string& type) {
 }
 
 AuditEvent TestEvent(const std::string& type, absl::Time time) {
-  absl::StatusOr<AuditEvent> event = NewAuditEvent(type, time, {.actor = "user:tester"},
-                                                   "user:someone", AuditEvent::OUTCOME_SUCCESS,
-                                                   "test event");
+  absl::StatusOr<AuditEvent> event =
+      NewAuditEvent(type, time, {.actor = "user:tester"}, "user:someone",
+                    AuditEvent::OUTCOME_SUCCESS, "test event");
   return event.ok() ? *std::move(event) : AuditEvent();
 }
 

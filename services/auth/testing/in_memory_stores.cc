@@ -57,8 +57,7 @@ absl::StatusOr<std::optional<SessionRecord>> InMemorySessionStore::Get(std::stri
   return it->second.record;
 }
 
-absl::Status InMemorySessionStore::RevokeLocked(Entry& entry, std::string_view by,
-                                                absl::Time now) {
+absl::Status InMemorySessionStore::RevokeLocked(Entry& entry, std::string_view by, absl::Time now) {
   if (entry.record.revoked_at.has_value()) return absl::OkStatus();
   entry.record.revoked_at = now;
   entry.record.revoked_by = std::string(by);
@@ -119,8 +118,8 @@ absl::StatusOr<int64_t> InMemorySessionStore::CountActive(absl::Time now) {
 absl::StatusOr<int64_t> InMemorySessionStore::DeleteExpired(absl::Time before) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
-  return static_cast<int64_t>(
-      std::erase_if(sessions_, [&](const auto& e) { return e.second.record.expire_time < before; }));
+  return static_cast<int64_t>(std::erase_if(
+      sessions_, [&](const auto& e) { return e.second.record.expire_time < before; }));
 }
 
 void InMemorySessionStore::SetUnavailable(bool unavailable) {
@@ -138,8 +137,7 @@ absl::StatusOr<std::optional<UserRecord>> InMemoryUserStore::Get(std::string_vie
   return it->second;
 }
 
-absl::StatusOr<std::vector<UserRecord>> InMemoryUserStore::List(std::string_view after,
-                                                                int limit) {
+absl::StatusOr<std::vector<UserRecord>> InMemoryUserStore::List(std::string_view after, int limit) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   std::vector<UserRecord> out;
@@ -228,10 +226,8 @@ absl::Status InMemoryUserStore::RehashPassword(std::string_view name, const std:
   return absl::OkStatus();
 }
 
-absl::Status InMemoryUserStore::PutTotpEnrollment(std::string_view name,
-                                                  const SecretString& secret,
-                                                  absl::Time expire_time,
-                                                  const AuditEvent& event) {
+absl::Status InMemoryUserStore::PutTotpEnrollment(std::string_view name, const SecretString& secret,
+                                                  absl::Time expire_time, const AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   if (!users_.contains(std::string(name))) return absl::NotFoundError("user not found");
@@ -386,8 +382,8 @@ absl::Status FakePermissionChecker::Check(const jit::common::v1::Identity& calle
       std::find(it->second.begin(), it->second.end(), want) != it->second.end()) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(std::string(verb), " ", std::string(resource),
-                                                  ": denied (test policy)"));
+  return absl::PermissionDeniedError(
+      absl::StrCat(std::string(verb), " ", std::string(resource), ": denied (test policy)"));
 }
 
 }  // namespace jit::auth::testing
