@@ -60,7 +60,11 @@ class MigrationsTest : public testing::PostgresTest {
   }
 
   int AdvisoryLocksHeld() {
-    return std::stoi(Query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")[0]);
+    // This test's database only: tests running in parallel on the same server take advisory
+    // locks of their own (every service migrates under one).
+    return std::stoi(Query(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database())")[0]);
   }
 
   std::unique_ptr<PgPool> pool_;
