@@ -1,8 +1,6 @@
 #include "common/auth/revocation.h"
 
 #include "absl/container/flat_hash_set.h"
-#include "common/logging.h"
-#include "spdlog/spdlog.h"
 
 namespace jit::auth {
 namespace {
@@ -28,10 +26,8 @@ absl::Status RevocationList::Refresh() {
   // list is only known to be complete up to that moment.
   const absl::Time started = clock_->Now();
   absl::StatusOr<RevocationUpdate> update = feed_->FetchRevocations(synced_once_ ? cursor_ : 0);
-  if (!update.ok()) {
-    spdlog::warn("revocation refresh failed error={}", LogSafe(update.status().ToString(), 256));
-    return update.status();
-  }
+  // The caller logs failures (ServiceAuth logs transitions, not every tick of an outage).
+  if (!update.ok()) return update.status();
   if (!synced_once_ && !update->complete) {
     return absl::InternalError("revocation feed: first sync must be a complete list");
   }
