@@ -102,6 +102,13 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::StartServing(AuthOptions
   return auth;
 }
 
+absl::Status AuthServer::Stop() {
+  stub_.reset();
+  absl::Status stopped = process_->Stop();
+  stub_ = NewStub<v1::AuthService>(process_->address(), AnonymousCredentials());
+  return stopped;
+}
+
 absl::StatusOr<v1::LoginResponse> AuthServer::Login(const std::string& user,
                                                     const std::string& password,
                                                     const std::string& totp_code) {

@@ -87,8 +87,9 @@ class AuthServer {
   const std::string& dir() const { return dir_; }
   const std::string& key_encryption_key_file() const { return kek_file_; }
 
-  // ServiceProcess::Stop.
-  absl::Status Stop() { return process_->Stop(); }
+  // Closes stub()'s connection (so that draining has nothing to wait for), then
+  // ServiceProcess::Stop. stub() is a fresh, unconnected stub afterwards.
+  absl::Status Stop();
 
  private:
   AuthServer(AuthOptions options, std::string dir, std::string kek_file,

@@ -37,8 +37,7 @@ std::shared_ptr<grpc::ChannelCredentials> AnonymousCredentials() {
 std::unique_ptr<grpc::ClientContext> CallContext(const std::string& token,
                                                  absl::Duration deadline) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() +
-                        absl::ToChronoMilliseconds(deadline));
+  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
   if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
   return context;
 }

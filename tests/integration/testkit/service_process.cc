@@ -53,23 +53,23 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(ServiceOpt
   }
   const int port = options.port != 0 ? options.port : PickUnusedPort();
   const int metrics_port = PickUnusedPort();
-  const server::TlsFiles tls = jit::testing::TestTlsFiles(
-      options.pki_name.empty() ? options.service : options.pki_name);
-  std::vector<std::string> argv = {
-      options.binary.empty() ? ServiceBinary(options.service)
-                             : jit::testing::RunfilePath(options.binary),
-      absl::StrCat("--listen_addr=127.0.0.1:", port),
-      absl::StrCat("--metrics_addr=127.0.0.1:", metrics_port),
-      "--tls_cert_file=" + tls.cert_file,
-      "--tls_key_file=" + tls.key_file,
-      "--tls_ca_file=" + tls.ca_file,
-      "--db_url=" + options.db_url,
-      "--db_pool_size=4",
-      "--drain_timeout=5s"};
+  const server::TlsFiles tls =
+      jit::testing::TestTlsFiles(options.pki_name.empty() ? options.service : options.pki_name);
+  std::vector<std::string> argv = {options.binary.empty()
+                                       ? ServiceBinary(options.service)
+                                       : jit::testing::RunfilePath(options.binary),
+                                   absl::StrCat("--listen_addr=127.0.0.1:", port),
+                                   absl::StrCat("--metrics_addr=127.0.0.1:", metrics_port),
+                                   "--tls_cert_file=" + tls.cert_file,
+                                   "--tls_key_file=" + tls.key_file,
+                                   "--tls_ca_file=" + tls.ca_file,
+                                   "--db_url=" + options.db_url,
+                                   "--db_pool_size=4",
+                                   "--drain_timeout=5s"};
   for (const std::string& peer : AllServices()) {
     auto named = options.peers.find(peer);
-    argv.push_back(absl::StrCat("--", peer, "_addr=",
-                                named != options.peers.end() ? named->second : kClosedPeer));
+    argv.push_back(absl::StrCat(
+        "--", peer, "_addr=", named != options.peers.end() ? named->second : kClosedPeer));
   }
   argv.insert(argv.end(), options.flags.begin(), options.flags.end());
   const std::string output_path =
@@ -119,8 +119,8 @@ absl::Status ServiceProcess::WaitServing(absl::Duration patience) {
     if (absl::Now() >= deadline) {
       return absl::DeadlineExceededError(
           absl::StrCat("jit-", service_, " not SERVING on ", address(), " within ",
-                       absl::FormatDuration(patience), " (last: ", status.error_message(),
-                       "):\n", Tail(Output())));
+                       absl::FormatDuration(patience), " (last: ", status.error_message(), "):\n",
+                       Tail(Output())));
     }
     if (status.ok() || status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
       absl::SleepFor(absl::Milliseconds(100));  // answered, but not SERVING yet

@@ -15,8 +15,7 @@ namespace jit::testkit {
 
 // Writes `content` to `path` (replacing it) and sets `mode`. INTERNAL names the path when
 // it cannot be written.
-absl::Status WriteTestFile(const std::string& path, const std::string& content,
-                           mode_t mode = 0600);
+absl::Status WriteTestFile(const std::string& path, const std::string& content, mode_t mode = 0600);
 
 // A directory (mode 0700, created if missing) in the test's scratch space, named after
 // `prefix` and a counter, so that each call in a test process gets its own. INTERNAL when
