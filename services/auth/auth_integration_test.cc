@@ -1,12 +1,8 @@
 // The real jit-auth binary against the real PostgreSQL (tests/run.sh provides it), with a
 // real jit-policy as "another service" verifying auth's tokens, and a real OpenID provider
-// on loopback for single sign-on. Outcomes are asserted; where propagation takes time (a
-// Logout reaching another service) the test polls with a generous deadline.
-#include <signal.h>
-#include <sys/stat.h>
-
-#include <chrono>
-#include <fstream>
+// on loopback for single sign-on, started with the integration testkit. Outcomes are
+// asserted; where propagation takes time (a Logout reaching another service) the test polls
+// with a generous deadline.
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,17 +13,13 @@
 #include "common/crypto/base64.h"
 #include "common/crypto/ed25519.h"
 #include "common/db/testing/test_database.h"
+#include "common/grpc_status.h"
 #include "common/http/http_client.h"
 #include "common/jwt/session_token.h"
-#include "common/server/tls.h"
 #include "common/status_matchers.h"
 #include "common/testing/runfiles.h"
 #include "common/testing/subprocess.h"
-#include "common/testing/test_pki_files.h"
-#include "curl/curl.h"
 #include "gmock/gmock.h"
-#include "grpc/health/v1/health.grpc.pb.h"
-#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "jit/auth/v1/auth.grpc.pb.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
@@ -36,6 +28,12 @@
 #include "services/auth/key_encryption.h"
 #include "services/auth/oidc/fake_oidc_provider.h"
 #include "services/auth/totp.h"
+#include "tests/integration/testkit/auth_server.h"
+#include "tests/integration/testkit/credentials.h"
+#include "tests/integration/testkit/eventually.h"
+#include "tests/integration/testkit/metrics_scrape.h"
+#include "tests/integration/testkit/service_process.h"
+#include "tests/integration/testkit/test_files.h"
 
 namespace jit::auth {
 namespace {
@@ -46,8 +44,16 @@ using ::jit::testing::IsOk;
 using ::jit::testing::IsOkAndHolds;
 using ::jit::testing::PickUnusedPort;
 using ::jit::testing::RunfilePath;
-using ::jit::testing::Subprocess;
-using ::jit::testing::TestTempPath;
+using ::jit::testkit::AnonymousCredentials;
+using ::jit::testkit::AuthOptions;
+using ::jit::testkit::AuthServer;
+using ::jit::testkit::CallContext;
+using ::jit::testkit::EventuallyStatus;
+using ::jit::testkit::NewStub;
+using ::jit::testkit::ScrapeMetrics;
+using ::jit::testkit::ServiceCredentials;
+using ::jit::testkit::ServiceProcess;
+using ::jit::testkit::WriteTestFile;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -55,181 +61,62 @@ constexpr char kAlicePassword[] = "alice's password, long enough";
 constexpr char kBobPassword[] = "bob's password, long enough";
 constexpr char kAdminPassword[] = "the admin's password, long";
 constexpr char kBobTotpBase32[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";  // "1234567890" x 2
-const absl::Duration kPatience = absl::Seconds(30);
-
-void WriteFile(const std::string& path, const std::string& content, mode_t mode = 0600) {
-  std::ofstream(path) << content;
-  ::chmod(path.c_str(), mode);
-}
-
-std::shared_ptr<grpc::ChannelCredentials> ClientCredentials(const std::string& pki_name) {
-  absl::StatusOr<server::TlsMaterial> tls =
-      server::LoadTlsMaterial(jit::testing::TestTlsFiles(pki_name));
-  return server::MakeChannelCredentials(*tls);
-}
-
-// TLS without a client certificate: a person's CLI.
-std::shared_ptr<grpc::ChannelCredentials> AnonymousCredentials() {
-  absl::StatusOr<server::TlsMaterial> tls =
-      server::LoadTlsMaterial(jit::testing::TestTlsFiles("client"));
-  grpc::SslCredentialsOptions options;
-  options.pem_root_certs = tls->ca_pem;
-  return grpc::SslCredentials(options);
-}
-
-std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "") {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
-
-bool WaitServing(int port, absl::Duration timeout) {
-  auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(absl::StrCat("localhost:", port), ClientCredentials("client")));
-  grpc::ClientContext ctx;
-  ctx.set_wait_for_ready(true);
-  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-  grpc::health::v1::HealthCheckResponse response;
-  return stub->Check(&ctx, {}, &response).ok() &&
-         response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-}
-
-size_t AppendToString(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-std::string Scrape(int port) {
-  std::string body;
-  CURL* curl = curl_easy_init();
-  const std::string url = absl::StrCat("http://127.0.0.1:", port, "/metrics");
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-  curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  return body;
-}
-
-// A running service binary.
-struct Service {
-  std::unique_ptr<Subprocess> process;
-  int port = 0;
-  int metrics_port = 0;
-  std::string address() const { return absl::StrCat("localhost:", port); }
-};
 
 class AuthIntegrationTest : public db::testing::PostgresTest {
  protected:
   void SetUp() override {
     PostgresTest::SetUp();
     if (HasFatalFailure()) return;
-    dir_ = TestTempPath(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    ASSERT_EQ(::mkdir(dir_.c_str(), 0700) == 0 || errno == EEXIST, true);
-    kek_file_ = dir_ + "/kek";
     ASSERT_OK_AND_ASSIGN(kek_, KeyEncryptionKey::Generate());
-    WriteFile(kek_file_, crypto::Base64Encode(kek_->key().Reveal()) + "\n");
-    WriteFile(dir_ + "/alice.password", std::string(kAlicePassword) + "\n");
-    WriteFile(dir_ + "/bob.password", std::string(kBobPassword) + "\n");
-    WriteFile(dir_ + "/bob.totp", std::string(kBobTotpBase32) + "\n");
-    WriteFile(dir_ + "/users.yaml", R"(
-users:
-  - name: alice
-    roles: [dev]
-    traits: {logins: [alice]}
-    password_file: alice.password
-  - name: bob
-    roles: [dba]
-    traits: {db_users: [bob]}
-    password_file: bob.password
-    totp_secret_file: bob.totp
-  - name: admin
-    roles: [admin]
-    password_file: admin.password
-)");
-    WriteFile(dir_ + "/admin.password", std::string(kAdminPassword) + "\n");
     policy_port_ = PickUnusedPort();  // where jit-policy listens, if a test starts it
   }
 
-  std::vector<std::string> CommonArgs(const std::string& service, int port, int metrics_port) {
-    const server::TlsFiles tls = jit::testing::TestTlsFiles(service);
-    return {RunfilePath(absl::StrCat("services/", service, "/jit-", service)),
-            absl::StrCat("--listen_addr=127.0.0.1:", port),
-            absl::StrCat("--metrics_addr=127.0.0.1:", metrics_port),
-            "--tls_cert_file=" + tls.cert_file,
-            "--tls_key_file=" + tls.key_file,
-            "--tls_ca_file=" + tls.ca_file,
-            "--db_url=" + db().conninfo(),
-            "--db_pool_size=4",
-            "--drain_timeout=2s",
-            "--rpc_timeout=3s",
-            absl::StrCat("--policy_addr=localhost:", policy_port_)};
+  // jit-auth on this test's database with the users alice (dev), bob (dba, with TOTP) and
+  // admin (admin), the test's KEK, and jit-policy's address.
+  AuthOptions Options(std::vector<std::string> extra = {}) {
+    return {.db_url = db().conninfo(),
+            .users = {{.name = "alice",
+                       .roles = {"dev"},
+                       .password = kAlicePassword,
+                       .traits = {{"logins", {"alice"}}}},
+                      {.name = "bob",
+                       .roles = {"dba"},
+                       .password = kBobPassword,
+                       .traits = {{"db_users", {"bob"}}},
+                       .totp_secret_base32 = kBobTotpBase32},
+                      {.name = "admin", .roles = {"admin"}, .password = kAdminPassword}},
+            .key_encryption_key_base64 = crypto::Base64Encode(kek_->key().Reveal()),
+            .peers = {{"policy", absl::StrCat("localhost:", policy_port_)}},
+            .flags = std::move(extra)};
   }
 
-  Service StartAuth(std::vector<std::string> extra = {}) {
-    Service s{.port = PickUnusedPort(), .metrics_port = PickUnusedPort()};
-    std::vector<std::string> args = CommonArgs("auth", s.port, s.metrics_port);
-    args.push_back("--key_encryption_key_file=" + kek_file_);
-    args.push_back("--bootstrap_users_file=" + dir_ + "/users.yaml");
-    for (auto& e : extra) args.push_back(e);
-    auto p = Subprocess::Start(args, dir_ + absl::StrCat("/auth-", s.port, ".log"));
-    EXPECT_THAT(p, IsOk());
-    s.process = *std::move(p);
-    EXPECT_TRUE(WaitServing(s.port, absl::Seconds(60))) << s.process->Output();
-    auth_ = v1::AuthService::NewStub(grpc::CreateChannel(s.address(), AnonymousCredentials()));
-    return s;
+  // Starts jit-auth (SERVING); Login, WhoAmI and auth_ then talk to it.
+  absl::StatusOr<AuthServer*> StartAuth(std::vector<std::string> extra = {}) {
+    absl::StatusOr<std::unique_ptr<AuthServer>> auth =
+        AuthServer::StartServing(Options(std::move(extra)));
+    if (!auth.ok()) return auth.status();
+    auth_server_ = *std::move(auth);
+    auth_ = &auth_server_->stub();
+    return auth_server_.get();
   }
 
-  Service StartPolicy(const Service& auth) {
-    Service s{.port = policy_port_, .metrics_port = PickUnusedPort()};
-    std::vector<std::string> args = CommonArgs("policy", s.port, s.metrics_port);
-    args.push_back("--auth_addr=" + auth.address());
-    // The example roles of the local constellation: dev, dba, admin (every verb).
-    args.push_back("--roles_dir=" + RunfilePath("deploy/local/examples/roles"));
-    auto p = Subprocess::Start(args, dir_ + "/policy.log");
-    EXPECT_THAT(p, IsOk());
-    s.process = *std::move(p);
-    EXPECT_TRUE(WaitServing(s.port, absl::Seconds(60))) << s.process->Output();
-    return s;
+  // jit-policy verifying auth's tokens, with the example roles of the local constellation:
+  // dev, dba, admin (every verb).
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> StartPolicy(const AuthServer& auth) {
+    return ServiceProcess::StartServing(
+        {.service = "policy",
+         .db_url = db().conninfo(),
+         .peers = {{"auth", auth.address()}},
+         .flags = {"--roles_dir=" + RunfilePath("deploy/local/examples/roles")},
+         .port = policy_port_});
   }
 
   absl::StatusOr<v1::LoginResponse> Login(const std::string& user, const std::string& password,
                                           const std::string& code = "") {
-    v1::LoginRequest request;
-    request.set_username(user);
-    request.set_password(password);
-    request.set_totp_code(code);
-    v1::LoginResponse response;
-    grpc::Status s = auth_->Login(Context().get(), request, &response);
-    if (!s.ok()) return FromGrpc(s);
-    return response;
+    return auth_server_->Login(user, password, code);
   }
 
-  absl::StatusOr<Identity> WhoAmI(const std::string& token) {
-    v1::WhoAmIResponse response;
-    grpc::Status s = auth_->WhoAmI(Context(token).get(), {}, &response);
-    if (!s.ok()) return FromGrpc(s);
-    return response.identity();
-  }
-
-  static absl::Status FromGrpc(const grpc::Status& s) {
-    return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-  }
-
-  // Polls `call` until it returns `code` or the patience runs out; the last status.
-  template <typename Fn>
-  absl::Status PollUntil(absl::StatusCode code, Fn call) {
-    const absl::Time deadline = absl::Now() + kPatience;
-    absl::Status last;
-    do {
-      last = call();
-      if (last.code() == code) return last;
-      absl::SleepFor(absl::Milliseconds(100));
-    } while (absl::Now() < deadline);
-    return last;
-  }
+  absl::StatusOr<Identity> WhoAmI(const std::string& token) { return auth_server_->WhoAmI(token); }
 
   // The signing key the server uses, unsealed with the test's KEK (for minting tokens).
   struct RealKey {
@@ -263,15 +150,14 @@ users:
     return *issuer->Issue(id, iat, exp);
   }
 
-  std::string dir_;
-  std::string kek_file_;
   std::unique_ptr<KeyEncryptionKey> kek_;
   int policy_port_ = 0;
-  std::unique_ptr<v1::AuthService::Stub> auth_;
+  std::unique_ptr<AuthServer> auth_server_;
+  v1::AuthService::Stub* auth_ = nullptr;  // auth_server_'s, TLS without a certificate
 };
 
 TEST_F(AuthIntegrationTest, LoginGivesATokenThatWhoAmIResolves) {
-  Service auth = StartAuth();
+  ASSERT_OK_AND_ASSIGN(AuthServer * auth, StartAuth());
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse login, Login("alice", kAlicePassword));
   EXPECT_EQ(login.identity().name(), "alice");
   EXPECT_GT(login.expire_time().seconds(), absl::ToUnixSeconds(absl::Now() + absl::Hours(7)));
@@ -284,10 +170,9 @@ TEST_F(AuthIntegrationTest, LoginGivesATokenThatWhoAmIResolves) {
   EXPECT_EQ(me.session_id(), login.identity().session_id());
 
   // A service certificate is an identity too.
-  auto as_service =
-      v1::AuthService::NewStub(grpc::CreateChannel(auth.address(), ClientCredentials("requests")));
+  auto as_service = NewStub<v1::AuthService>(auth->address(), ServiceCredentials("requests"));
   v1::WhoAmIResponse service;
-  ASSERT_TRUE(as_service->WhoAmI(Context().get(), {}, &service).ok());
+  ASSERT_TRUE(as_service->WhoAmI(CallContext().get(), {}, &service).ok());
   EXPECT_EQ(service.identity().kind(), Identity::KIND_SERVICE);
   EXPECT_EQ(service.identity().name(), "requests");
 
@@ -302,7 +187,7 @@ TEST_F(AuthIntegrationTest, LoginGivesATokenThatWhoAmIResolves) {
 }
 
 TEST_F(AuthIntegrationTest, WrongPasswordAndUnknownUserGetTheSameAnswerThenLockout) {
-  Service auth = StartAuth({"--lockout_max_failures=3"});
+  ASSERT_OK_AND_ASSIGN(AuthServer * auth, StartAuth({"--lockout_max_failures=3"}));
   const absl::Status wrong = Login("alice", "not alice's password").status();
   const absl::Status unknown = Login("mallory", kAlicePassword).status();
   EXPECT_THAT(wrong, ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
@@ -314,13 +199,13 @@ TEST_F(AuthIntegrationTest, WrongPasswordAndUnknownUserGetTheSameAnswerThenLocko
   EXPECT_THAT(Login("alice", kAlicePassword),
               ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated,
                                        HasSubstr("too many failed login attempts")));
-  const std::string scrape = Scrape(auth.metrics_port);
+  ASSERT_OK_AND_ASSIGN(const std::string scrape, ScrapeMetrics(auth->metrics_port()));
   EXPECT_THAT(scrape, HasSubstr("jit_auth_logins_total{method=\"local\",result=\"failure\"} 4"));
   EXPECT_THAT(scrape, HasSubstr("jit_auth_logins_total{method=\"local\",result=\"locked\"} 1"));
 }
 
 TEST_F(AuthIntegrationTest, TotpEnrollmentConfirmationAndLogin) {
-  Service auth = StartAuth();
+  ASSERT_OK(StartAuth().status());
   // bob has TOTP from the bootstrap file.
   EXPECT_THAT(Login("bob", kBobPassword),
               ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "TOTP code required"));
@@ -335,7 +220,7 @@ TEST_F(AuthIntegrationTest, TotpEnrollmentConfirmationAndLogin) {
   // alice enrolls herself.
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse alice, Login("alice", kAlicePassword));
   v1::EnrollTotpResponse enrolled;
-  ASSERT_TRUE(auth_->EnrollTotp(Context(alice.token()).get(), {}, &enrolled).ok());
+  ASSERT_TRUE(auth_->EnrollTotp(CallContext(alice.token()).get(), {}, &enrolled).ok());
   EXPECT_THAT(enrolled.otpauth_uri(), HasSubstr("otpauth://totp/jit-access:alice?"));
   const SecretString secret(*crypto::Base32Decode(enrolled.secret_base32()));
   // Not active before confirmation.
@@ -343,7 +228,7 @@ TEST_F(AuthIntegrationTest, TotpEnrollmentConfirmationAndLogin) {
   v1::ConfirmTotpRequest confirm;
   confirm.set_code(*TotpCode(secret, TotpStep(absl::Now())));
   v1::ConfirmTotpResponse confirmed;
-  ASSERT_TRUE(auth_->ConfirmTotp(Context(alice.token()).get(), confirm, &confirmed).ok());
+  ASSERT_TRUE(auth_->ConfirmTotp(CallContext(alice.token()).get(), confirm, &confirmed).ok());
   EXPECT_THAT(Login("alice", kAlicePassword),
               ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "TOTP code required"));
   // The confirmation used this step's code; the next step's is within the window.
@@ -362,33 +247,33 @@ TEST_F(AuthIntegrationTest, TotpEnrollmentConfirmationAndLogin) {
 }
 
 TEST_F(AuthIntegrationTest, LogoutEndsTheSession) {
-  Service auth = StartAuth();
+  ASSERT_OK(StartAuth().status());
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse login, Login("alice", kAlicePassword));
   ASSERT_OK(WhoAmI(login.token()).status());
   v1::LogoutResponse out;
-  ASSERT_TRUE(auth_->Logout(Context(login.token()).get(), {}, &out).ok());
-  EXPECT_THAT(
-      PollUntil(absl::StatusCode::kUnauthenticated, [&] { return WhoAmI(login.token()).status(); }),
-      ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
+  ASSERT_TRUE(auth_->Logout(CallContext(login.token()).get(), {}, &out).ok());
+  EXPECT_THAT(EventuallyStatus(absl::StatusCode::kUnauthenticated,
+                               [&] { return WhoAmI(login.token()).status(); }),
+              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
   // Other sessions live on.
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse again, Login("alice", kAlicePassword));
   EXPECT_OK(WhoAmI(again.token()).status());
 }
 
 TEST_F(AuthIntegrationTest, AnotherServiceRejectsBadCredentialsWithTheExactCode) {
-  Service auth = StartAuth();
-  Service policy = StartPolicy(auth);
-  auto anonymous = jit::policy::v1::PolicyService::NewStub(
-      grpc::CreateChannel(policy.address(), AnonymousCredentials()));
+  ASSERT_OK_AND_ASSIGN(AuthServer * auth, StartAuth());
+  ASSERT_OK_AND_ASSIGN(auto policy, StartPolicy(*auth));
+  auto anonymous =
+      NewStub<jit::policy::v1::PolicyService>(policy->address(), AnonymousCredentials());
   auto call_with = [&](const std::string& token) {
     jit::policy::v1::ListRolesResponse response;
-    return FromGrpc(anonymous->ListRoles(Context(token).get(), {}, &response));
+    return FromGrpcStatus(anonymous->ListRoles(CallContext(token).get(), {}, &response));
   };
 
   // A real token is accepted (whatever policy then decides, it is not an authentication
   // failure). Policy may need a moment for its first revocation sync.
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse login, Login("alice", kAlicePassword));
-  const absl::Status accepted = PollUntil(absl::StatusCode::kOk, [&] {
+  const absl::Status accepted = EventuallyStatus(absl::StatusCode::kOk, [&] {
     const absl::Status s = call_with(login.token());
     return absl::IsUnauthenticated(s) || absl::IsUnavailable(s) ? s : absl::OkStatus();
   });
@@ -413,32 +298,30 @@ TEST_F(AuthIntegrationTest, AnotherServiceRejectsBadCredentialsWithTheExactCode)
       call_with(Mint(key.kid, key.seed, "jit-access", now, now + absl::Hours(1)))));
 
   // A service certificate that the method's allowlist does not name.
-  auto as_client = jit::policy::v1::PolicyService::NewStub(
-      grpc::CreateChannel(policy.address(), ClientCredentials("client")));
+  auto as_client =
+      NewStub<jit::policy::v1::PolicyService>(policy->address(), ServiceCredentials("client"));
   jit::policy::v1::CheckRequestResponse check;
-  EXPECT_EQ(as_client->CheckRequest(Context().get(), {}, &check).error_code(),
+  EXPECT_EQ(as_client->CheckRequest(CallContext().get(), {}, &check).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   // A person's valid token on a services-only method.
   jit::policy::v1::CheckPermissionResponse permission;
-  EXPECT_EQ(anonymous->CheckPermission(Context(login.token()).get(), {}, &permission).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      anonymous->CheckPermission(CallContext(login.token()).get(), {}, &permission).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   // Logout at auth is honoured by the other service.
   v1::LogoutResponse out;
-  ASSERT_TRUE(auth_->Logout(Context(login.token()).get(), {}, &out).ok());
-  EXPECT_THAT(
-      PollUntil(absl::StatusCode::kUnauthenticated, [&] { return call_with(login.token()); }),
-      ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
+  ASSERT_TRUE(auth_->Logout(CallContext(login.token()).get(), {}, &out).ok());
+  EXPECT_THAT(EventuallyStatus(absl::StatusCode::kUnauthenticated,
+                               [&] { return call_with(login.token()); }),
+              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
 
   // Both services count what they saw, by result, with no user in the labels.
-  const std::string scrape = Scrape(policy.metrics_port);
+  ASSERT_OK_AND_ASSIGN(const std::string scrape, ScrapeMetrics(policy->metrics_port()));
   EXPECT_THAT(scrape, HasSubstr("jit_policy_token_verifications_total{result=\"expired\"} 1"));
   EXPECT_THAT(scrape, HasSubstr("jit_policy_token_verifications_total{result=\"revoked\"}"));
   EXPECT_THAT(scrape, ::testing::Not(HasSubstr("alice")));
-  const std::string path = dir_ + "/policy-scrape.txt";
-  WriteFile(path, scrape, 0644);
-  auto [rc, promtool] = jit::testing::RunShell("/usr/bin/promtool check metrics < " + path);
-  EXPECT_EQ(rc, 0) << promtool;
+  EXPECT_OK(jit::testkit::PromtoolCheck(scrape, "policy"));
 }
 
 // The kid in a token's header.
@@ -448,8 +331,8 @@ std::string KidOf(const std::string& token) {
 }
 
 TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
-  Service auth = StartAuth({"--signing_key_publish_delay=6s"});
-  Service policy = StartPolicy(auth);
+  ASSERT_OK_AND_ASSIGN(AuthServer * auth, StartAuth({"--signing_key_publish_delay=6s"}));
+  ASSERT_OK_AND_ASSIGN(auto policy, StartPolicy(*auth));
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse admin, Login("admin", kAdminPassword));
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse alice, Login("alice", kAlicePassword));
 
@@ -458,15 +341,15 @@ TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   create.mutable_user()->add_roles("dev");
   create.set_password("dave's initial password");
   v1::User created;
-  EXPECT_EQ(auth_->CreateUser(Context(alice.token()).get(), create, &created).error_code(),
+  EXPECT_EQ(auth_->CreateUser(CallContext(alice.token()).get(), create, &created).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  grpc::Status s = auth_->CreateUser(Context(admin.token()).get(), create, &created);
+  grpc::Status s = auth_->CreateUser(CallContext(admin.token()).get(), create, &created);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(created.name(), "dave");
   ASSERT_OK(Login("dave", "dave's initial password").status());
 
   v1::ListUsersResponse listed;
-  ASSERT_TRUE(auth_->ListUsers(Context(admin.token()).get(), {}, &listed).ok());
+  ASSERT_TRUE(auth_->ListUsers(CallContext(admin.token()).get(), {}, &listed).ok());
   std::vector<std::string> names;
   for (const auto& u : listed.users()) names.push_back(u.name());
   EXPECT_THAT(names, ElementsAre("admin", "alice", "bob", "dave"));
@@ -476,10 +359,10 @@ TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   update.mutable_user()->set_name("alice");
   update.mutable_user()->add_roles("dba");
   v1::User updated;
-  ASSERT_TRUE(auth_->UpdateUser(Context(admin.token()).get(), update, &updated).ok());
-  EXPECT_THAT(
-      PollUntil(absl::StatusCode::kUnauthenticated, [&] { return WhoAmI(alice.token()).status(); }),
-      ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
+  ASSERT_TRUE(auth_->UpdateUser(CallContext(admin.token()).get(), update, &updated).ok());
+  EXPECT_THAT(EventuallyStatus(absl::StatusCode::kUnauthenticated,
+                               [&] { return WhoAmI(alice.token()).status(); }),
+              ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse alice_again, Login("alice", kAlicePassword));
   EXPECT_THAT(alice_again.identity().roles(), ElementsAre("dba"));
 
@@ -487,29 +370,30 @@ TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   v1::LogoutRequest logout;
   logout.set_session_id(alice_again.identity().session_id());
   v1::LogoutResponse out;
-  EXPECT_EQ(auth_->Logout(Context(alice.token()).get(), logout, &out).error_code(),
+  EXPECT_EQ(auth_->Logout(CallContext(alice.token()).get(), logout, &out).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);  // alice's first token is dead already
-  ASSERT_TRUE(auth_->Logout(Context(admin.token()).get(), logout, &out).ok());
-  EXPECT_THAT(PollUntil(absl::StatusCode::kUnauthenticated,
-                        [&] { return WhoAmI(alice_again.token()).status(); }),
+  ASSERT_TRUE(auth_->Logout(CallContext(admin.token()).get(), logout, &out).ok());
+  EXPECT_THAT(EventuallyStatus(absl::StatusCode::kUnauthenticated,
+                               [&] { return WhoAmI(alice_again.token()).status(); }),
               ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
 
   // Rotation: the new key is published at once and signs after the delay; tokens of both
   // keys verify at auth and at policy.
   v1::RotateSigningKeyResponse rotated;
-  EXPECT_EQ(auth_->RotateSigningKey(Context(alice_again.token()).get(), {}, &rotated).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      auth_->RotateSigningKey(CallContext(alice_again.token()).get(), {}, &rotated).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   ASSERT_OK_AND_ASSIGN(
       v1::LoginResponse bob_before,
       Login("bob", kBobPassword,
             *TotpCode(SecretString(*crypto::Base32Decode(kBobTotpBase32)), TotpStep(absl::Now()))));
-  ASSERT_TRUE(auth_->RotateSigningKey(Context(admin.token()).get(), {}, &rotated).ok());
+  ASSERT_TRUE(auth_->RotateSigningKey(CallContext(admin.token()).get(), {}, &rotated).ok());
   v1::GetJwksResponse jwks;
-  ASSERT_TRUE(auth_->GetJwks(Context().get(), {}, &jwks).ok());
+  ASSERT_TRUE(auth_->GetJwks(CallContext().get(), {}, &jwks).ok());
   EXPECT_EQ(jwks.keys_size(), 2);
   EXPECT_THAT(jwks.jwks_json(), HasSubstr(rotated.kid()));
   absl::StatusOr<v1::LoginResponse> after;
-  const absl::Status switched = PollUntil(absl::StatusCode::kOk, [&]() -> absl::Status {
+  const absl::Status switched = EventuallyStatus(absl::StatusCode::kOk, [&]() -> absl::Status {
     after = Login("dave", "dave's initial password");
     if (!after.ok()) return after.status();
     return KidOf(after->token()) == rotated.kid() ? absl::OkStatus()
@@ -517,13 +401,13 @@ TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   });
   ASSERT_OK(switched);
   EXPECT_NE(KidOf(bob_before.token()), rotated.kid());
-  auto policy_stub = jit::policy::v1::PolicyService::NewStub(
-      grpc::CreateChannel(policy.address(), AnonymousCredentials()));
+  auto policy_stub =
+      NewStub<jit::policy::v1::PolicyService>(policy->address(), AnonymousCredentials());
   for (const std::string& token : {bob_before.token(), after->token()}) {
     EXPECT_OK(WhoAmI(token).status());
     jit::policy::v1::ListRolesResponse roles;
     const grpc::StatusCode code =
-        policy_stub->ListRoles(Context(token).get(), {}, &roles).error_code();
+        policy_stub->ListRoles(CallContext(token).get(), {}, &roles).error_code();
     EXPECT_NE(code, grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_NE(code, grpc::StatusCode::UNAVAILABLE);
   }
@@ -531,33 +415,33 @@ TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   v1::DeleteUserRequest remove;
   remove.set_name("dave");
   v1::DeleteUserResponse removed;
-  ASSERT_TRUE(auth_->DeleteUser(Context(admin.token()).get(), remove, &removed).ok());
+  ASSERT_TRUE(auth_->DeleteUser(CallContext(admin.token()).get(), remove, &removed).ok());
   EXPECT_THAT(Login("dave", "dave's initial password"),
               ::jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(AuthIntegrationTest, AdminVerbsFailClosedWhenPolicyIsDown) {
-  Service auth = StartAuth();  // --policy_addr points at a port nobody listens on
+  ASSERT_OK(StartAuth().status());  // --policy_addr points at a port nobody listens on
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse login, Login("alice", kAlicePassword));
   v1::ListUsersResponse users;
-  EXPECT_EQ(auth_->ListUsers(Context(login.token()).get(), {}, &users).error_code(),
+  EXPECT_EQ(auth_->ListUsers(CallContext(login.token()).get(), {}, &users).error_code(),
             grpc::StatusCode::UNAVAILABLE);
   v1::CreateUserRequest create;
   create.mutable_user()->set_name("eve");
   v1::User created;
-  EXPECT_EQ(auth_->CreateUser(Context(login.token()).get(), create, &created).error_code(),
+  EXPECT_EQ(auth_->CreateUser(CallContext(login.token()).get(), create, &created).error_code(),
             grpc::StatusCode::UNAVAILABLE);
   // Reading oneself needs no policy.
   v1::GetUserRequest self;
   self.set_name("alice");
   v1::User me;
-  ASSERT_TRUE(auth_->GetUser(Context(login.token()).get(), self, &me).ok());
+  ASSERT_TRUE(auth_->GetUser(CallContext(login.token()).get(), self, &me).ok());
   EXPECT_EQ(me.origin(), "local");
   // Without a token, user RPCs are refused before any of that.
-  EXPECT_EQ(auth_->GetUser(Context().get(), self, &me).error_code(),
+  EXPECT_EQ(auth_->GetUser(CallContext().get(), self, &me).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   v1::JoinServiceResponse join;
-  EXPECT_EQ(auth_->JoinService(Context().get(), {}, &join).error_code(),
+  EXPECT_EQ(auth_->JoinService(CallContext().get(), {}, &join).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 }
 
@@ -567,12 +451,13 @@ TEST_F(AuthIntegrationTest, OidcCodeFlowThroughTheBinary) {
                        {"email_verified", true},
                        {"groups", {"team-payments", "auditors"}},
                        {"amr", {"pwd", "hwk"}}});
-  WriteFile(dir_ + "/oidc.secret", "provider-s3cret\n");
-  WriteFile(dir_ + "/oidc.yaml", absl::StrCat(R"(
+  ASSERT_OK_AND_ASSIGN(const std::string dir, jit::testkit::MakeTestDir("oidc"));
+  ASSERT_OK(WriteTestFile(dir + "/oidc.secret", "provider-s3cret\n"));
+  ASSERT_OK(WriteTestFile(dir + "/oidc.yaml", absl::StrCat(R"(
 connectors:
   - name: corp
     issuer: )",
-                                              provider->issuer(), R"(
+                                                           provider->issuer(), R"(
     client_id: jit-test-client
     client_secret_file: oidc.secret
     redirect_url: https://jit.example.com/oidc/callback
@@ -583,14 +468,15 @@ connectors:
       - {claim: email, trait: logins, value: "^([^@]+)@.*$"}
       - {claim: groups, trait: kubernetes_groups}
     insecure_allow_loopback_http: true
-)"));
-  Service auth = StartAuth({"--oidc_connectors_file=" + dir_ + "/oidc.yaml"});
+)")));
+  ASSERT_OK_AND_ASSIGN(AuthServer * auth,
+                       StartAuth({"--oidc_connectors_file=" + dir + "/oidc.yaml"}));
 
   // The CLI's loopback listener would receive the redirect.
   v1::BeginOidcLoginRequest begin;
   begin.set_redirect_url("http://127.0.0.1:53682/callback");
   v1::BeginOidcLoginResponse started;
-  ASSERT_TRUE(auth_->BeginOidcLogin(Context().get(), begin, &started).ok());
+  ASSERT_TRUE(auth_->BeginOidcLogin(CallContext().get(), begin, &started).ok());
   EXPECT_THAT(started.authorization_url(), HasSubstr(provider->issuer() + "/authorize?"));
   // The browser: the provider authenticates and redirects to the loopback URL.
   auto http = *http::CurlHttpClient::Create({.allow_loopback_http = true});
@@ -601,7 +487,7 @@ connectors:
   complete.set_code(*http::QueryParameter(redirect.location, "code"));
   complete.set_state(*http::QueryParameter(redirect.location, "state"));
   v1::LoginResponse login;
-  grpc::Status done = auth_->CompleteOidcLogin(Context().get(), complete, &login);
+  grpc::Status done = auth_->CompleteOidcLogin(CallContext().get(), complete, &login);
   ASSERT_TRUE(done.ok()) << done.error_message();
 
   ASSERT_OK_AND_ASSIGN(Identity me, WhoAmI(login.token()));
@@ -613,34 +499,32 @@ connectors:
   EXPECT_TRUE(me.mfa_verified());
   EXPECT_EQ(me.auth_method(), "oidc:corp");
   // The state was single use.
-  EXPECT_EQ(auth_->CompleteOidcLogin(Context().get(), complete, &login).error_code(),
+  EXPECT_EQ(auth_->CompleteOidcLogin(CallContext().get(), complete, &login).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_THAT(Scrape(auth.metrics_port),
+  EXPECT_THAT(ScrapeMetrics(auth->metrics_port()).value_or(""),
               HasSubstr("jit_auth_logins_total{method=\"oidc\",result=\"success\"} 1"));
+  EXPECT_OK(auth->Stop());  // before the provider it may still be connected to
 }
 
 TEST_F(AuthIntegrationTest, SigningKeysNeedTheirKeyEncryptionKey) {
   {
-    Service auth = StartAuth();
+    ASSERT_OK_AND_ASSIGN(AuthServer * auth, StartAuth());
     ASSERT_OK(Login("alice", kAlicePassword).status());
-    auth.process->Signal(SIGTERM);
-    EXPECT_THAT(auth.process->Wait(absl::Seconds(30)), IsOkAndHolds(0));
+    EXPECT_OK(auth->Stop());
   }
   // The same database with another KEK: start-up stops with a clear reason.
   ASSERT_OK_AND_ASSIGN(auto other, KeyEncryptionKey::Generate());
-  WriteFile(kek_file_, crypto::Base64Encode(other->key().Reveal()) + "\n");
-  std::vector<std::string> args = CommonArgs("auth", PickUnusedPort(), PickUnusedPort());
-  args.push_back("--key_encryption_key_file=" + kek_file_);
-  auto wrong = Subprocess::Start(args, dir_ + "/wrong-kek.log");
-  ASSERT_THAT(wrong, IsOk());
-  EXPECT_THAT((*wrong)->Wait(absl::Seconds(60)), IsOkAndHolds(1));
-  EXPECT_THAT((*wrong)->Output(), HasSubstr("another key-encryption key"));
+  AuthOptions options = Options();
+  options.users.clear();
+  options.key_encryption_key_base64 = crypto::Base64Encode(other->key().Reveal());
+  ASSERT_OK_AND_ASSIGN(auto wrong, AuthServer::Start(std::move(options)));
+  EXPECT_THAT(wrong->process().WaitExit(absl::Seconds(60)), IsOkAndHolds(1));
+  EXPECT_THAT(wrong->process().Output(), HasSubstr("another key-encryption key"));
   // And none at all is a configuration error naming the flag.
-  args.pop_back();
-  auto missing = Subprocess::Start(args, dir_ + "/no-kek.log");
-  ASSERT_THAT(missing, IsOk());
-  EXPECT_THAT((*missing)->Wait(absl::Seconds(60)), IsOkAndHolds(2));
-  EXPECT_THAT((*missing)->Output(), HasSubstr("key_encryption_key_file"));
+  ASSERT_OK_AND_ASSIGN(auto missing,
+                       ServiceProcess::Start({.service = "auth", .db_url = db().conninfo()}));
+  EXPECT_THAT(missing->WaitExit(absl::Seconds(60)), IsOkAndHolds(2));
+  EXPECT_THAT(missing->Output(), HasSubstr("key_encryption_key_file"));
 }
 
 }  // namespace
