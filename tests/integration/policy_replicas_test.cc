@@ -72,7 +72,10 @@ struct Replica {
 class PolicyReplicasTest : public db::testing::PostgresTest {
  protected:
   // One jit-auth for the suite: its database, its users, their tokens.
-  static void SetUpTestSuite() { suite_ = new Suite(); suite_->status = suite_->Start(); }
+  static void SetUpTestSuite() {
+    suite_ = new Suite();
+    suite_->status = suite_->Start();
+  }
   static void TearDownTestSuite() {
     if (suite_->auth != nullptr) {
       EXPECT_OK(suite_->auth->Stop());
@@ -160,8 +163,10 @@ class PolicyReplicasTest : public db::testing::PostgresTest {
   }
 
   static std::string OpsRole(const std::string& login) {
-    return absl::StrCat("kind: role\nversion: v7\nmetadata: {name: ops}\n"
-                        "spec: {allow: {logins: [", login, "], node_labels: {env: prod}}}\n");
+    return absl::StrCat(
+        "kind: role\nversion: v7\nmetadata: {name: ops}\n"
+        "spec: {allow: {logins: [",
+        login, "], node_labels: {env: prod}}}\n");
   }
 
   static void Stop(Replica& r) {
@@ -180,10 +185,12 @@ class PolicyReplicasTest : public db::testing::PostgresTest {
     absl::Status Start() {
       ASSIGN_OR_RETURN(database, db::testing::TestDatabase::Create());
       ASSIGN_OR_RETURN(
-          auth, AuthServer::StartServing(
-                    {.db_url = database->conninfo(),
-                     .users = {{.name = "ada", .roles = {"admin"}, .password = "ada's password, long"},
-                               {.name = "dave", .roles = {"dev"}, .password = "dave's password, long"}}}));
+          auth,
+          AuthServer::StartServing(
+              {.db_url = database->conninfo(),
+               .users = {
+                   {.name = "ada", .roles = {"admin"}, .password = "ada's password, long"},
+                   {.name = "dave", .roles = {"dev"}, .password = "dave's password, long"}}}));
       ASSIGN_OR_RETURN(admin_token, auth->LoginToken("ada"));
       ASSIGN_OR_RETURN(dev_token, auth->LoginToken("dave"));
       return absl::OkStatus();
@@ -259,9 +266,9 @@ TEST_F(PolicyReplicasTest, RoleRpcsAreForPeopleWhoseRolesGrantThemDecisionsForSe
   pb::CheckRequestResponse verdict;
   ASSERT_TRUE(r.AsService("requests")->CheckRequest(CallContext().get(), request, &verdict).ok());
   EXPECT_TRUE(verdict.allowed()) << verdict.explanation().summary();
-  EXPECT_EQ(r.user_stub->CheckRequest(CallContext(admin_token()).get(), request, &verdict)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      r.user_stub->CheckRequest(CallContext(admin_token()).get(), request, &verdict).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   // ... and only the service that needs it: ca does not ask CheckRequest.
   EXPECT_EQ(r.stub->CheckRequest(CallContext().get(), request, &verdict).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);

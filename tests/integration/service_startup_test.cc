@@ -55,8 +55,7 @@ std::vector<std::string> NonEmptyLines(const std::string& text) {
 ServiceOptions OptionsFor(const std::string& service, const std::string& db_url) {
   ServiceOptions options = {.service = service, .db_url = db_url};
   if (service == "auth") {
-    absl::StatusOr<std::string> kek =
-        jit::testkit::WriteKeyEncryptionKeyFile(TestTempPath("kek"));
+    absl::StatusOr<std::string> kek = jit::testkit::WriteKeyEncryptionKeyFile(TestTempPath("kek"));
     EXPECT_THAT(kek, IsOk());
     options.flags.push_back("--key_encryption_key_file=" + kek.value_or(""));
   }
@@ -171,8 +170,10 @@ TEST_F(ServiceStartupTest, TwoReplicasStartedTogetherMigrateOnce) {
 
   pqxx::connection conn(url);
   pqxx::work txn(conn);
-  EXPECT_EQ(txn.exec1("SELECT count(*) FROM itest.migration_log WHERE version = 1")[0].as<int>(), 1);
-  EXPECT_EQ(txn.exec1("SELECT count(*) FROM itest.migration_log WHERE version = 2")[0].as<int>(), 1);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM itest.migration_log WHERE version = 1")[0].as<int>(),
+            1);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM itest.migration_log WHERE version = 2")[0].as<int>(),
+            1);
   EXPECT_EQ(txn.exec1("SELECT count(*) FROM itest.schema_migrations")[0].as<int>(), 2);
 
   EXPECT_OK(a->Stop());
@@ -195,8 +196,7 @@ TEST_F(ServiceStartupTest, EveryServiceServesHealthAndPromtoolCleanMetrics) {
     ASSERT_OK_AND_ASSIGN(auto p,
                          ServiceProcess::StartServing(OptionsFor(service, db().conninfo())));
 
-    ASSERT_OK_AND_ASSIGN(const std::string scrape,
-                         jit::testkit::ScrapeMetrics(p->metrics_port()));
+    ASSERT_OK_AND_ASSIGN(const std::string scrape, jit::testkit::ScrapeMetrics(p->metrics_port()));
     EXPECT_THAT(scrape, HasSubstr(absl::StrCat("jit_", service,
                                                "_grpc_server_handled_total{code=\"OK\","
                                                "method=\"/grpc.health.v1.Health/Check\"} 1")));
