@@ -106,7 +106,7 @@ absl::Status ServiceProcess::WaitServing(absl::Duration patience) {
     grpc::ClientContext context;
     context.set_wait_for_ready(true);
     context.set_deadline(std::chrono::system_clock::now() +
-                         absl::ToChronoMilliseconds(absl::Seconds(2)));
+                         absl::ToChronoMilliseconds(absl::Milliseconds(500)));
     grpc::health::v1::HealthCheckResponse response;
     const grpc::Status status = health->Check(&context, {}, &response);
     if (status.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
