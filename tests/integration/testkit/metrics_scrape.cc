@@ -2,7 +2,10 @@
 
 #include <memory>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/testing/runfiles.h"
 #include "common/testing/subprocess.h"
 #include "curl/curl.h"
@@ -51,6 +54,18 @@ absl::Status PromtoolCheck(const std::string& exposition, const std::string& nam
     return absl::FailedPreconditionError(absl::StrCat("promtool (exit ", rc, "): ", out));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<double> SampleValue(const std::string& exposition, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
+    if (!absl::ConsumePrefix(&line, series) || !absl::ConsumePrefix(&line, " ")) continue;
+    double value = 0;
+    if (!absl::SimpleAtod(line, &value)) {
+      return absl::InvalidArgumentError(absl::StrCat(series, ": value \"", line, "\""));
+    }
+    return value;
+  }
+  return absl::NotFoundError(absl::StrCat("no sample ", series));
 }
 
 }  // namespace jit::testkit

@@ -19,6 +19,11 @@ absl::StatusOr<std::string> ScrapeMetrics(int port);
 // space named after `name`). FAILED_PRECONDITION with promtool's output when it objects.
 absl::Status PromtoolCheck(const std::string& exposition, const std::string& name);
 
+// The value of the sample written exactly as `series` (name and labels as the exposition
+// prints them, e.g. `jit_auth_logins_total{method="local",result="success"}`). NOT_FOUND
+// when no line carries it, INVALID_ARGUMENT when its value is not a number.
+absl::StatusOr<double> SampleValue(const std::string& exposition, const std::string& series);
+
 }  // namespace jit::testkit
 
 #endif  // JIT_TESTS_INTEGRATION_TESTKIT_METRICS_SCRAPE_H_
