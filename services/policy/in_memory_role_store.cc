@@ -17,8 +17,8 @@ absl::StatusOr<std::vector<Role>> InMemoryRoleStore::List(absl::string_view afte
                                                           int limit) const {
   absl::MutexLock lock(&mu_);
   std::vector<Role> out;
-  for (auto it = roles_.upper_bound(after); it != roles_.end() && static_cast<int>(out.size()) < limit;
-       ++it) {
+  for (auto it = roles_.upper_bound(after);
+       it != roles_.end() && static_cast<int>(out.size()) < limit; ++it) {
     out.push_back(it->second);
   }
   return out;
@@ -45,15 +45,15 @@ absl::StatusOr<Role> InMemoryRoleStore::Upsert(const Role& role,
   auto it = roles_.find(name);
   const int64_t current = it == roles_.end() ? 0 : it->second.metadata().revision();
   if (expected_revision.has_value() && *expected_revision != current) {
-    return absl::AbortedError(absl::StrCat("role \"", name, "\" is at revision ", current,
-                                           ", not ", *expected_revision));
+    return absl::AbortedError(
+        absl::StrCat("role \"", name, "\" is at revision ", current, ", not ", *expected_revision));
   }
   Role stored = role;
   auto* md = stored.mutable_metadata();
   md->set_revision(current + 1);
   md->mutable_update_time()->set_seconds(absl::ToUnixSeconds(now));
-  md->mutable_update_time()->set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+  md->mutable_update_time()->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
   md->set_updated_by(std::string(updated_by));
   roles_[name] = stored;
   ++generation_;
@@ -71,6 +71,13 @@ absl::Status InMemoryRoleStore::Delete(absl::string_view name,
                                            *expected_revision));
   }
   roles_.erase(it);
+  ++generation_;
+  return absl::OkStatus();
+}
+
+absl::Status InMemoryRoleStore::OverwriteForTest(const Role& role) {
+  absl::MutexLock lock(&mu_);
+  roles_[role.metadata().name()] = role;
   ++generation_;
   return absl::OkStatus();
 }

@@ -25,6 +25,10 @@ class InMemoryRoleStore final : public RoleStore {
                                                absl::string_view updated_by) override;
   absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision) override;
 
+  // Stores `role` exactly as given, metadata included, and moves the generation: what a
+  // hand edit of the database does (tests of how replicas cope with one).
+  absl::Status OverwriteForTest(const jit::common::v1::Role& role);
+
  private:
   mutable absl::Mutex mu_;
   std::map<std::string, jit::common::v1::Role, std::less<>> roles_ ABSL_GUARDED_BY(mu_);

@@ -10,6 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/policy/compiled_role.h"
 #include "services/policy/role_parser.h"
@@ -104,7 +106,8 @@ absl::StatusOr<pb::ListRolesResponse> RoleCatalog::ListRoles(
   return response;
 }
 
-absl::StatusOr<pb::DeleteRoleResponse> RoleCatalog::DeleteRole(const pb::DeleteRoleRequest& request) {
+absl::StatusOr<pb::DeleteRoleResponse> RoleCatalog::DeleteRole(
+    const pb::DeleteRoleRequest& request) {
   if (request.name().empty()) return absl::InvalidArgumentError("name is required");
   std::optional<int64_t> expected;
   if (request.has_expected_revision()) expected = request.expected_revision();
@@ -147,6 +150,22 @@ Role FailClosedStandIn(const Role& broken) {
   return r;
 }
 
+std::string DeterministicEncoding(const Role& role) {
+  std::string encoded;
+  google::protobuf::io::StringOutputStream out(&encoded);
+  google::protobuf::io::CodedOutputStream coded(&out);
+  coded.SetSerializationDeterministic(true);
+  role.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return encoded;
+}
+
+// Byte-for-byte equality of the deterministic encodings: exact (the stored role includes
+// its metadata) and far cheaper than a reflective comparison.
+bool SameContent(const Role& a, const Role& b) {
+  return DeterministicEncoding(a) == DeterministicEncoding(b);
+}
+
 }  // namespace
 
 absl::Status RoleCatalog::Refresh() {
@@ -160,17 +179,23 @@ absl::Status RoleCatalog::Refresh() {
   std::vector<std::shared_ptr<const CompiledRole>> compiled;
   compiled.reserve(contents->roles.size());
   for (const Role& role : contents->roles) {
+    // Reuse a compiled role only when the stored role is the very one it was compiled from:
+    // a revision alone is not unique (a role deleted and created again starts at 1 again, a
+    // hand edit in psql need not bump it). A fail-closed stand-in never equals its stored
+    // role, so a broken role is retried on every rebuild and a fix takes effect.
     std::shared_ptr<const CompiledRole> existing = current->FindShared(role.metadata().name());
     if (existing != nullptr &&
-        existing->role().metadata().revision() == role.metadata().revision()) {
+        existing->role().metadata().revision() == role.metadata().revision() &&
+        SameContent(existing->role(), role)) {
       compiled.push_back(std::move(existing));
       continue;
     }
     absl::StatusOr<std::shared_ptr<const CompiledRole>> c = CompiledRole::Create(role);
     if (!c.ok()) {
-      spdlog::error("policy role {} revision {} does not compile; it denies everything "
-                    "until fixed: {}",
-                    role.metadata().name(), role.metadata().revision(), c.status().ToString());
+      spdlog::error(
+          "policy role {} revision {} does not compile; it denies everything "
+          "until fixed: {}",
+          role.metadata().name(), role.metadata().revision(), c.status().ToString());
       c = CompiledRole::Create(FailClosedStandIn(role));
       if (!c.ok()) return c.status();
     }
@@ -182,9 +207,10 @@ absl::Status RoleCatalog::Refresh() {
   if (contents->generation < current->generation()) {
     // Generations only grow, and rebuilds are serialised here: the store went back in time
     // (restored from a backup). Its roles are the truth, also the ones that disappeared.
-    spdlog::warn("role store generation went back from {} to {} (restored?); replacing the "
-                 "snapshot with the store's roles",
-                 current->generation(), contents->generation);
+    spdlog::warn(
+        "role store generation went back from {} to {} (restored?); replacing the "
+        "snapshot with the store's roles",
+        current->generation(), contents->generation);
     snapshots_->Set(*std::move(snapshot));
     return absl::OkStatus();
   }
@@ -214,10 +240,10 @@ absl::Status RoleCatalog::ImportRoles(const std::vector<Role>& roles, absl::stri
     }
   }
   if (!conflicts.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "roles differ from the stored ones and were not imported (update them through "
-        "UpsertRole or remove them from the directory): ",
-        absl::StrJoin(conflicts, "; ")));
+    return absl::FailedPreconditionError(
+        absl::StrCat("roles differ from the stored ones and were not imported (update them through "
+                     "UpsertRole or remove them from the directory): ",
+                     absl::StrJoin(conflicts, "; ")));
   }
   for (const Role* role : to_create) {
     absl::StatusOr<Role> stored =

@@ -8,7 +8,8 @@
 //    once. Nothing is written when validation fails.
 //  - ListRoles pages by name: page_size 0 = 100, at most 1000; page_token is opaque.
 //  - Refresh() rebuilds the snapshot when the store's generation moved, recompiling only
-//    roles whose revision changed. PostgresRoleWatcher calls it on a NOTIFY or a poll tick;
+//    roles whose stored content changed (not just their revision: a role deleted and
+//    created again starts at revision 1 again, and a hand edit need not bump it). PostgresRoleWatcher calls it on a NOTIFY or a poll tick;
 //    a stored role that no longer compiles (a hand edit, or valid only under an older
 //    binary) is replaced in the snapshot by a role of its name that denies everything, and
 //    logged: dropping it would drop its deny rules and widen its holders' access. A store whose generation went back (restored from a backup) replaces the

@@ -139,6 +139,55 @@ TEST_F(RoleCatalogTest, RefreshRecompilesOnlyChangedRoles) {
   EXPECT_TRUE(holder_.Get()->Find("b")->allow().logins.Contains("root", {}));
 }
 
+TEST_F(RoleCatalogTest, RoleDeletedAndCreatedAgainIsRecompiledByAReplicaThatMissedBoth) {
+  // Another replica holds "dev" at revision 1; through this one it is deleted and created
+  // again with a deny rule — revision 1 again — before the other replica refreshes.
+  RoleSnapshotHolder other_holder;
+  RoleCatalog other(&store_, &other_holder, &clock_);
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  ASSERT_OK(other.Refresh());
+  pb::DeleteRoleRequest del;
+  del.set_name("dev");
+  ASSERT_OK(catalog_.DeleteRole(del));
+  ASSERT_OK_AND_ASSIGN(
+      Role recreated,
+      catalog_.UpsertRole(UpsertDoc(Doc("dev") + "  deny:\n    node_labels: {env: dev}\n"),
+                          "user:a"));
+  ASSERT_EQ(recreated.metadata().revision(), 1);
+
+  ASSERT_OK(other.Refresh());
+  const CompiledRole* seen = other_holder.Get()->Find("dev");
+  ASSERT_NE(seen, nullptr);
+  EXPECT_TRUE(seen->role().spec().has_deny());
+  EXPECT_EQ(seen->role().spec().deny().node_labels().count("env"), 1);
+}
+
+TEST_F(RoleCatalogTest, HandEditThatKeepsTheRevisionIsRecompiled) {
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  ASSERT_OK_AND_ASSIGN(Role edited, store_.Get("dev"));
+  edited.mutable_spec()->mutable_allow()->clear_logins();
+  edited.mutable_spec()->mutable_allow()->add_logins("root");
+  ASSERT_OK(store_.OverwriteForTest(edited));  // revision unchanged, generation bumped
+  ASSERT_OK(catalog_.Refresh());
+  EXPECT_TRUE(holder_.Get()->Find("dev")->allow().logins.Contains("root", {}));
+  EXPECT_FALSE(holder_.Get()->Find("dev")->allow().logins.Contains("ubuntu", {}));
+}
+
+TEST_F(RoleCatalogTest, BrokenRoleFixedWithoutANewRevisionTakesEffect) {
+  ASSERT_OK_AND_ASSIGN(Role role, ParseRoleDocument(Doc("dev")));
+  Role broken = role;
+  broken.mutable_spec()->mutable_allow()->add_logins("{{internal.logins");
+  ASSERT_OK(store_.Upsert(broken, std::nullopt, clock_.Now(), "psql"));
+  ASSERT_OK(catalog_.Refresh());
+  EXPECT_FALSE(holder_.Get()->Find("dev")->allow().logins.Contains("ubuntu", {}));
+
+  ASSERT_OK_AND_ASSIGN(Role stored, store_.Get("dev"));
+  *stored.mutable_spec() = role.spec();
+  ASSERT_OK(store_.OverwriteForTest(stored));
+  ASSERT_OK(catalog_.Refresh());
+  EXPECT_TRUE(holder_.Get()->Find("dev")->allow().logins.Contains("ubuntu", {}));
+}
+
 TEST_F(RoleCatalogTest, SecondReplicaSeesWritesAfterRefresh) {
   RoleSnapshotHolder other_holder;
   RoleCatalog other(&store_, &other_holder, &clock_);
