@@ -1,5 +1,6 @@
 // CheckAccess: may an identity reach a node, database, Kubernetes cluster or app?
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -11,13 +12,13 @@
 namespace jit::policy {
 namespace {
 
+using internal::AddMatch;
+using internal::NoteUnknownRoles;
+using internal::ResolvedRoles;
 using ::jit::policy::v1::CheckAccessRequest;
 using ::jit::policy::v1::CheckAccessResponse;
 using ::jit::policy::v1::Explanation;
 using ::jit::policy::v1::Resource;
-using internal::AddMatch;
-using internal::NoteUnknownRoles;
-using internal::ResolvedRoles;
 
 // Where a kind of resource reads its matchers.
 struct KindSpec {
@@ -32,20 +33,26 @@ const KindSpec& SpecFor(Resource::Kind kind) {
   static const KindSpec kKube{"kube", "kubernetes_labels", &CompiledConditions::kubernetes_labels};
   static const KindSpec kApp{"app", "app_labels", &CompiledConditions::app_labels};
   switch (kind) {
-    case Resource::KIND_NODE: return kNode;
-    case Resource::KIND_DB: return kDb;
-    case Resource::KIND_KUBE: return kKube;
-    default: return kApp;
+    case Resource::KIND_NODE:
+      return kNode;
+    case Resource::KIND_DB:
+      return kDb;
+    case Resource::KIND_KUBE:
+      return kKube;
+    default:
+      return kApp;
   }
 }
 
 absl::Status ValidateResource(const Resource& r) {
   switch (r.kind()) {
     case Resource::KIND_NODE:
-      if (r.login().empty()) return absl::InvalidArgumentError("resource.login is required for a node");
+      if (r.login().empty())
+        return absl::InvalidArgumentError("resource.login is required for a node");
       return absl::OkStatus();
     case Resource::KIND_DB:
-      if (r.db_user().empty()) return absl::InvalidArgumentError("resource.db_user is required for a database");
+      if (r.db_user().empty())
+        return absl::InvalidArgumentError("resource.db_user is required for a database");
       return absl::OkStatus();
     case Resource::KIND_KUBE:
     case Resource::KIND_APP:
@@ -127,9 +134,35 @@ DenyHit MatchDeny(const CompiledConditions& deny, const KindSpec& spec, const Re
   return {};
 }
 
-// Allow side: the first matcher that fails, or nullptr if all match.
+using HeldRoles = absl::InlinedVector<const CompiledRole*, 16>;
+
+// True if `allowed` yields a value that no held role's deny side (`field`) takes away.
+bool GrantsUndeniedValue(const CompiledValueList& allowed,
+                         CompiledValueList CompiledConditions::*field, const HeldRoles& held,
+                         const Traits& traits) {
+  if (!allowed.HasValues(traits)) return false;
+  std::vector<std::string> values;
+  allowed.Expand(traits, &values);
+  for (const std::string& value : values) {
+    bool denied = false;
+    for (const CompiledRole* role : held) {
+      if ((role->deny().*field).Contains(value, traits)) {
+        denied = true;
+        break;
+      }
+    }
+    if (!denied) return true;
+  }
+  return false;
+}
+
+// Allow side: the first matcher that fails, or nullptr if all match. `held` are all the
+// roles of the identity, for a Kubernetes request naming no principal: it is allowed only
+// if the role grants a group or user that no held role denies (the certificate would carry
+// nothing otherwise, as ComputeCertParams computes it).
 const char* FirstAllowMismatch(const CompiledConditions& allow, const KindSpec& spec,
-                               const Resource& r, const LabelView& view, const Traits& traits) {
+                               const Resource& r, const LabelView& view, const Traits& traits,
+                               const HeldRoles& held) {
   if (!(allow.*spec.labels).Matches(view, traits)) return spec.labels_field;
   switch (r.kind()) {
     case Resource::KIND_NODE:
@@ -149,7 +182,10 @@ const char* FirstAllowMismatch(const CompiledConditions& allow, const KindSpec& 
         return "kubernetes_users";
       }
       if (r.kube_group().empty() && r.kube_user().empty() &&
-          !allow.kubernetes_groups.HasValues(traits) && !allow.kubernetes_users.HasValues(traits)) {
+          !GrantsUndeniedValue(allow.kubernetes_groups, &CompiledConditions::kubernetes_groups,
+                               held, traits) &&
+          !GrantsUndeniedValue(allow.kubernetes_users, &CompiledConditions::kubernetes_users, held,
+                               traits)) {
         return "kubernetes_groups";
       }
       break;
@@ -170,7 +206,8 @@ std::string PrincipalDetail(absl::string_view field, const Resource& r, bool mat
   }
   if (field == "kubernetes_groups") {
     if (r.kube_group().empty() && r.kube_user().empty()) {
-      return matched ? "grants Kubernetes groups/users" : "grants no Kubernetes group or user";
+      return matched ? "grants Kubernetes groups/users"
+                     : "grants no Kubernetes group or user that the identity's roles do not deny";
     }
     return absl::StrCat("allow.kubernetes_groups ", verb, " \"", r.kube_group(), "\"");
   }
@@ -202,8 +239,7 @@ constexpr size_t kMaxExplainedRoles = 16;
 }  // namespace
 
 absl::StatusOr<CheckAccessResponse> CheckAccess(const RoleSnapshot& snapshot,
-                                                const CheckAccessRequest& request,
-                                                absl::Time now) {
+                                                const CheckAccessRequest& request, absl::Time now) {
   CheckAccessResponse response;
   if (absl::Status s = CheckAccess(snapshot, request, now, &response); !s.ok()) return s;
   return response;
@@ -246,7 +282,7 @@ absl::Status CheckAccess(const RoleSnapshot& snapshot, const CheckAccessRequest&
 
   const CompiledRole* allowed_by = nullptr;
   for (const CompiledRole* role : roles.known) {
-    if (FirstAllowMismatch(role->allow(), spec, r, view, traits) == nullptr) {
+    if (FirstAllowMismatch(role->allow(), spec, r, view, traits, roles.known) == nullptr) {
       allowed_by = role;
       break;
     }
@@ -259,7 +295,7 @@ absl::Status CheckAccess(const RoleSnapshot& snapshot, const CheckAccessRequest&
         absl::StrAppend(&why, "; ", roles.known.size() - kMaxExplainedRoles, " more roles");
         break;
       }
-      const char* field = FirstAllowMismatch(role->allow(), spec, r, view, traits);
+      const char* field = FirstAllowMismatch(role->allow(), spec, r, view, traits, roles.known);
       const std::string detail = field == spec.labels_field
                                      ? (role->allow().*spec.labels).Explain(view, traits)
                                      : PrincipalDetail(field, r, false);
@@ -267,10 +303,10 @@ absl::Status CheckAccess(const RoleSnapshot& snapshot, const CheckAccessRequest&
       absl::StrAppend(&why, why.empty() ? "" : "; ", "role \"", role->name(), "\": ", field, " ",
                       detail);
     }
-    e->set_summary(absl::StrCat("denied: no role allows ", DescribeResource(r),
-                                why.empty() ? " (the identity holds no known role)"
-                                            : absl::StrCat(" (", why, ")"),
-                                NoteUnknownRoles(roles, e)));
+    e->set_summary(absl::StrCat(
+        "denied: no role allows ", DescribeResource(r),
+        why.empty() ? " (the identity holds no known role)" : absl::StrCat(" (", why, ")"),
+        NoteUnknownRoles(roles, e)));
     response.set_mfa_required(require_mfa && !identity.mfa_verified());
     return absl::OkStatus();
   }
@@ -301,8 +337,8 @@ absl::Status CheckAccess(const RoleSnapshot& snapshot, const CheckAccessRequest&
   response.set_allowed(true);
   std::string* summary = e->mutable_summary();
   summary->reserve(160);
-  absl::StrAppend(summary, "allowed by role \"", allowed_by->name(), "\" (", spec.labels_field,
-                  " ", label_detail, ") for ");
+  absl::StrAppend(summary, "allowed by role \"", allowed_by->name(), "\" (", spec.labels_field, " ",
+                  label_detail, ") for ");
   AppendResource(r, summary);
   if (!roles.unknown.empty()) absl::StrAppend(summary, NoteUnknownRoles(roles, e));
   return absl::OkStatus();
