@@ -60,6 +60,31 @@ absl::StatusOr<Role> InMemoryRoleStore::Upsert(const Role& role,
   return stored;
 }
 
+absl::Status InMemoryRoleStore::CreateAll(const std::vector<Role>& roles, absl::Time now,
+                                          absl::string_view updated_by) {
+  absl::MutexLock lock(&mu_);
+  for (const Role& role : roles) {
+    if (roles_.contains(role.metadata().name())) {
+      return absl::AbortedError(absl::StrCat(
+          "role \"", role.metadata().name(), "\" is at revision ",
+          roles_.find(role.metadata().name())->second.metadata().revision(), ", not 0"));
+    }
+  }
+  if (roles.empty()) return absl::OkStatus();
+  for (const Role& role : roles) {
+    Role stored = role;
+    auto* md = stored.mutable_metadata();
+    md->set_revision(1);
+    md->mutable_update_time()->set_seconds(absl::ToUnixSeconds(now));
+    md->mutable_update_time()->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+    md->set_updated_by(std::string(updated_by));
+    roles_[role.metadata().name()] = std::move(stored);
+  }
+  ++generation_;
+  return absl::OkStatus();
+}
+
 absl::Status InMemoryRoleStore::Delete(absl::string_view name,
                                        std::optional<int64_t> expected_revision) {
   absl::MutexLock lock(&mu_);

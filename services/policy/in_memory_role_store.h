@@ -23,6 +23,8 @@ class InMemoryRoleStore final : public RoleStore {
                                                std::optional<int64_t> expected_revision,
                                                absl::Time now,
                                                absl::string_view updated_by) override;
+  absl::Status CreateAll(const std::vector<jit::common::v1::Role>& roles, absl::Time now,
+                         absl::string_view updated_by) override;
   absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision) override;
 
   // Stores `role` exactly as given, metadata included, and moves the generation: what a

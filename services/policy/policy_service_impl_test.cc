@@ -78,6 +78,9 @@ class BrokenStore final : public RoleStore {
                               absl::string_view) override {
     return Fail();
   }
+  absl::Status CreateAll(const std::vector<Role>&, absl::Time, absl::string_view) override {
+    return Fail();
+  }
   absl::Status Delete(absl::string_view, std::optional<int64_t>) override { return Fail(); }
 
  private:
@@ -127,8 +130,9 @@ class PolicyServiceImplTest : public ::testing::Test {
 
 TEST_F(PolicyServiceImplTest, UpsertedRoleIsReadBackWithItsRevisionAndAuthor) {
   pb::UpsertRoleRequest upsert;
-  upsert.set_role_document("kind: role\nversion: v7\nmetadata: {name: ops}\n"
-                           "spec: {allow: {logins: [root]}}\n");
+  upsert.set_role_document(
+      "kind: role\nversion: v7\nmetadata: {name: ops}\n"
+      "spec: {allow: {logins: [root]}}\n");
   Role stored;
   ASSERT_TRUE(stub_->UpsertRole(As("ada", "role-admin").get(), upsert, &stored).ok());
   EXPECT_EQ(stored.metadata().revision(), 1);
@@ -170,8 +174,9 @@ TEST_F(PolicyServiceImplTest, RoleWriteByAReaderIsPermissionDenied) {
 
 TEST_F(PolicyServiceImplTest, StaleExpectedRevisionIsAborted) {
   pb::UpsertRoleRequest upsert;
-  upsert.set_role_document("kind: role\nversion: v7\nmetadata: {name: dev}\n"
-                           "spec: {allow: {logins: [root]}}\n");
+  upsert.set_role_document(
+      "kind: role\nversion: v7\nmetadata: {name: dev}\n"
+      "spec: {allow: {logins: [root]}}\n");
   upsert.set_expected_revision(5);
   Role stored;
   grpc::Status status = stub_->UpsertRole(As("ada", "role-admin").get(), upsert, &stored);
@@ -181,8 +186,9 @@ TEST_F(PolicyServiceImplTest, StaleExpectedRevisionIsAborted) {
 
 TEST_F(PolicyServiceImplTest, InvalidRoleDocumentIsInvalidArgumentWithItsLine) {
   pb::UpsertRoleRequest upsert;
-  upsert.set_role_document("kind: role\nversion: v7\nmetadata: {name: dev}\n"
-                           "spec: {allow: {loginz: [root]}}\n");
+  upsert.set_role_document(
+      "kind: role\nversion: v7\nmetadata: {name: dev}\n"
+      "spec: {allow: {loginz: [root]}}\n");
   Role stored;
   grpc::Status status = stub_->UpsertRole(As("ada", "role-admin").get(), upsert, &stored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -254,13 +260,13 @@ TEST(PolicyServiceImplCallerTest, EachRoleRpcAsksForTheCallerOfItsOwnMethod) {
   RoleAdministration roles(&catalog, &engine);
   absl::Mutex mu;
   std::vector<std::string> methods;
-  PolicyServiceImpl service(&engine, &roles,
-                            [&](const grpc::ServerContext&, std::string_view method)
-                                -> absl::StatusOr<Identity> {
-                              absl::MutexLock lock(&mu);
-                              methods.emplace_back(method);
-                              return absl::PermissionDeniedError("not in the test");
-                            });
+  PolicyServiceImpl service(
+      &engine, &roles,
+      [&](const grpc::ServerContext&, std::string_view method) -> absl::StatusOr<Identity> {
+        absl::MutexLock lock(&mu);
+        methods.emplace_back(method);
+        return absl::PermissionDeniedError("not in the test");
+      });
   ASSERT_OK_AND_ASSIGN(auto server, testing::PolicyTestServer::Start(&service));
   auto stub = server->NewStub();
   Role role;
@@ -270,8 +276,7 @@ TEST(PolicyServiceImplCallerTest, EachRoleRpcAsksForTheCallerOfItsOwnMethod) {
   EXPECT_EQ(stub->UpsertRole(&c1, {}, &role).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(stub->GetRole(&c2, {}, &role).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(stub->ListRoles(&c3, {}, &list).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(stub->DeleteRole(&c4, {}, &deleted).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub->DeleteRole(&c4, {}, &deleted).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   absl::MutexLock lock(&mu);
   EXPECT_THAT(methods, ::testing::ElementsAre("/jit.policy.v1.PolicyService/UpsertRole",
                                               "/jit.policy.v1.PolicyService/GetRole",

@@ -23,9 +23,7 @@ constexpr char kRoleColumns[] =
 
 const db::TransactionOptions kReadOnly{.read_only = true};
 
-absl::Time TruncateToMicros(absl::Time t) {
-  return absl::FromUnixMicros(absl::ToUnixMicros(t));
-}
+absl::Time TruncateToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
 
 std::string TimestampText(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6S+00:00", t, absl::UTCTimeZone());
@@ -67,8 +65,8 @@ absl::StatusOr<Role> RoleFromRow(const pqxx::row& row) {
   Role role;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;  // never drop a rule silently
-  if (auto s = google::protobuf::util::JsonStringToMessage(row[1].as<std::string>(), &role,
-                                                           options);
+  if (auto s =
+          google::protobuf::util::JsonStringToMessage(row[1].as<std::string>(), &role, options);
       !s.ok()) {
     return absl::DataLossError(
         absl::StrCat("stored role \"", name, "\" cannot be decoded: ", s.message().ToString()));
@@ -94,8 +92,8 @@ absl::Status RevisionMismatch(absl::string_view name, int64_t current, int64_t e
 
 absl::StatusOr<Role> PostgresRoleStore::Get(absl::string_view name) const {
   Role role;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         pqxx::result r = txn.exec_params(
             absl::StrCat("SELECT ", kRoleColumns, " FROM policy.roles WHERE name = $1"),
             std::string(name));
@@ -110,8 +108,8 @@ absl::StatusOr<std::vector<Role>> PostgresRoleStore::List(absl::string_view afte
                                                           int limit) const {
   std::vector<Role> roles;
   if (limit <= 0) return roles;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         roles.clear();
         pqxx::result r = txn.exec_params(
             absl::StrCat("SELECT ", kRoleColumns,
@@ -133,10 +131,10 @@ absl::StatusOr<RoleStore::Contents> PostgresRoleStore::ListAll() const {
       *pool_, {.isolation = db::Isolation::kRepeatableRead, .read_only = true},
       [&](pqxx::transaction_base& txn) -> absl::Status {
         contents.roles.clear();
-        contents.generation = txn.exec("SELECT generation FROM policy.store_state")[0][0]
-                                  .as<int64_t>();
-        pqxx::result r = txn.exec(
-            absl::StrCat("SELECT ", kRoleColumns, " FROM policy.roles ORDER BY name"));
+        contents.generation =
+            txn.exec("SELECT generation FROM policy.store_state")[0][0].as<int64_t>();
+        pqxx::result r =
+            txn.exec(absl::StrCat("SELECT ", kRoleColumns, " FROM policy.roles ORDER BY name"));
         contents.roles.reserve(r.size());
         for (const pqxx::row& row : r) {
           ASSIGN_OR_RETURN(Role role, RoleFromRow(row));
@@ -149,8 +147,8 @@ absl::StatusOr<RoleStore::Contents> PostgresRoleStore::ListAll() const {
 
 absl::StatusOr<int64_t> PostgresRoleStore::Generation() const {
   int64_t generation = 0;
-  RETURN_IF_ERROR(db::RunInTransaction(
-      *pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         generation = txn.exec("SELECT generation FROM policy.store_state")[0][0].as<int64_t>();
         return absl::OkStatus();
       }));
@@ -199,6 +197,34 @@ absl::StatusOr<Role> PostgresRoleStore::Upsert(const Role& role,
   Role stored = role;
   SetServerFields(revision, update_time, updated_by, &stored);
   return stored;
+}
+
+absl::Status PostgresRoleStore::CreateAll(const std::vector<Role>& roles, absl::Time now,
+                                          absl::string_view updated_by) {
+  if (roles.empty()) return absl::OkStatus();
+  std::vector<std::pair<std::string, std::string>> rows;  // name, JSON
+  rows.reserve(roles.size());
+  for (const Role& role : roles) {
+    if (role.metadata().name().empty()) {
+      return absl::InvalidArgumentError("metadata.name is required");
+    }
+    ASSIGN_OR_RETURN(std::string json, StoredJson(role));
+    rows.emplace_back(role.metadata().name(), std::move(json));
+  }
+  const std::string timestamp = TimestampText(TruncateToMicros(now));
+  const std::string actor(updated_by);
+  // A refusal returns a status, which rolls the whole transaction back.
+  return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
+    for (const auto& [name, json] : rows) {
+      pqxx::result r = txn.exec_params(
+          "INSERT INTO policy.roles (name, role, revision, update_time, updated_by) "
+          "VALUES ($1, $2::jsonb, 1, $3::timestamptz, $4) "
+          "ON CONFLICT (name) DO NOTHING RETURNING revision",
+          name, json, timestamp, actor);
+      if (r.empty()) return RevisionMismatch(name, CurrentRevision(txn, name), 0);
+    }
+    return absl::OkStatus();
+  });
 }
 
 absl::Status PostgresRoleStore::Delete(absl::string_view name,

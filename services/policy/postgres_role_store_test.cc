@@ -99,7 +99,8 @@ class PostgresRoleStoreTest : public db::testing::PostgresTest {
 };
 
 TEST_F(PostgresRoleStoreTest, CreateStartsAtRevisionOneWithServerMetadata) {
-  ASSERT_OK_AND_ASSIGN(Role stored, store_->Upsert(MakeRole("dev"), std::nullopt, kNow, "user:alice"));
+  ASSERT_OK_AND_ASSIGN(Role stored,
+                       store_->Upsert(MakeRole("dev"), std::nullopt, kNow, "user:alice"));
   EXPECT_EQ(stored.metadata().revision(), 1);
   EXPECT_EQ(stored.metadata().updated_by(), "user:alice");
   EXPECT_EQ(stored.metadata().update_time().seconds(), 1'700'000'000);
@@ -111,7 +112,9 @@ TEST_F(PostgresRoleStoreTest, GetReturnsExactlyWhatUpsertStored) {
   ASSERT_OK_AND_ASSIGN(Role stored, store_->Upsert(role, std::nullopt, kNow, "gitops:roles_dir"));
   ASSERT_OK_AND_ASSIGN(Role read, store_->Get("developer-read-only-jit"));
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(stored, read))
-      << "stored:\n" << stored.DebugString() << "read:\n" << read.DebugString();
+      << "stored:\n"
+      << stored.DebugString() << "read:\n"
+      << read.DebugString();
   EXPECT_EQ(read.spec().allow().request().thresholds(0).approve(), 2);
 }
 
@@ -236,6 +239,28 @@ TEST_F(PostgresRoleStoreTest, GenerationMovesOnEveryChangeAndNotOnRefusedOnes) {
   ASSERT_OK(store_->Delete("dev", std::nullopt));
   ASSERT_OK_AND_ASSIGN(int64_t g3, store_->Generation());
   EXPECT_GT(g3, g2);
+}
+
+TEST_F(PostgresRoleStoreTest, CreateAllWritesEveryRoleInOneGenerationStep) {
+  ASSERT_OK_AND_ASSIGN(int64_t before, store_->Generation());
+  ASSERT_OK(
+      store_->CreateAll({MakeRole("a"), MakeRole("b"), MakeRole("c")}, kNow, "gitops:roles_dir"));
+  EXPECT_THAT(store_->Generation(), ::jit::testing::IsOkAndHolds(before + 1));
+  ASSERT_OK_AND_ASSIGN(Role c, store_->Get("c"));
+  EXPECT_EQ(c.metadata().revision(), 1);
+  EXPECT_EQ(c.metadata().updated_by(), "gitops:roles_dir");
+  EXPECT_EQ(c.metadata().update_time().nanos(), 123'456'000);
+}
+
+TEST_F(PostgresRoleStoreTest, CreateAllCreatesNothingWhenOneExists) {
+  ASSERT_OK(store_->Upsert(MakeRole("b"), std::nullopt, kNow, "user:a"));
+  ASSERT_OK_AND_ASSIGN(int64_t before, store_->Generation());
+  EXPECT_THAT(
+      store_->CreateAll({MakeRole("a"), MakeRole("b"), MakeRole("c")}, kNow, "gitops:roles_dir"),
+      StatusIs(absl::StatusCode::kAborted, HasSubstr("role \"b\" is at revision 1")));
+  EXPECT_THAT(store_->Get("a"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->Get("c"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->Generation(), ::jit::testing::IsOkAndHolds(before));
 }
 
 TEST_F(PostgresRoleStoreTest, ChangesMadeByHandMoveTheGeneration) {

@@ -245,10 +245,12 @@ absl::Status RoleCatalog::ImportRoles(const std::vector<Role>& roles, absl::stri
                      "UpsertRole or remove them from the directory): ",
                      absl::StrJoin(conflicts, "; ")));
   }
-  for (const Role* role : to_create) {
-    absl::StatusOr<Role> stored =
-        store_->Upsert(WithoutServerFields(*role), /*expected_revision=*/0, clock_->Now(), actor);
-    if (!stored.ok()) return stored.status();
+  // All or nothing, in one write: other replicas never see part of the directory.
+  if (!to_create.empty()) {
+    std::vector<Role> missing;
+    missing.reserve(to_create.size());
+    for (const Role* role : to_create) missing.push_back(WithoutServerFields(*role));
+    if (absl::Status s = store_->CreateAll(missing, clock_->Now(), actor); !s.ok()) return s;
   }
   return Refresh();
 }

@@ -38,6 +38,11 @@ class RoleCatalogTest : public ::testing::Test {
   RoleCatalog catalog_{&store_, &holder_, &clock_};
 };
 
+class InMemoryRoleStoreTest : public ::testing::Test {
+ protected:
+  InMemoryRoleStore store_;
+};
+
 TEST_F(RoleCatalogTest, UpsertFromDocumentStoresAndRefreshesTheSnapshot) {
   ASSERT_OK_AND_ASSIGN(Role stored, catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:alice"));
   EXPECT_EQ(stored.metadata().revision(), 1);
@@ -249,6 +254,35 @@ TEST_F(RoleCatalogTest, ImportCreatesMissingAndSkipsIdentical) {
   EXPECT_EQ(stored.metadata().revision(), 1);
   EXPECT_EQ(stored.metadata().updated_by(), "gitops:roles_dir");
   EXPECT_NE(holder_.Get()->Find("b"), nullptr);
+}
+
+TEST_F(RoleCatalogTest, ImportCreatesTheMissingRolesInOneWrite) {
+  ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
+  ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
+  ASSERT_OK_AND_ASSIGN(Role c, ParseRoleDocument(Doc("c")));
+  ASSERT_OK(catalog_.ImportRoles({a}, "gitops:roles_dir"));
+  ASSERT_OK_AND_ASSIGN(const int64_t before, store_.Generation());
+  ASSERT_OK(catalog_.ImportRoles({a, b, c}, "gitops:roles_dir"));
+  EXPECT_THAT(store_.Generation(), ::jit::testing::IsOkAndHolds(before + 1));
+}
+
+TEST_F(InMemoryRoleStoreTest, CreateAllCreatesNothingWhenOneExists) {
+  ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
+  ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
+  ASSERT_OK(store_.Upsert(b, std::nullopt, absl::UnixEpoch(), "user:x"));
+  EXPECT_THAT(store_.CreateAll({a, b}, absl::UnixEpoch(), "gitops:roles_dir"),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("role \"b\" is at revision 1")));
+  EXPECT_THAT(store_.Get("a"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(InMemoryRoleStoreTest, CreateAllStartsEveryRoleAtRevisionOne) {
+  ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
+  ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
+  ASSERT_OK(store_.CreateAll({a, b}, absl::UnixEpoch(), "gitops:roles_dir"));
+  ASSERT_OK_AND_ASSIGN(Role stored, store_.Get("b"));
+  EXPECT_EQ(stored.metadata().revision(), 1);
+  EXPECT_EQ(stored.metadata().updated_by(), "gitops:roles_dir");
+  EXPECT_THAT(store_.Generation(), ::jit::testing::IsOkAndHolds(1));
 }
 
 TEST_F(RoleCatalogTest, ImportReportsConflictsAndImportsNothing) {

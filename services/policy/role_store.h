@@ -50,9 +50,15 @@ class RoleStore {
                                                        absl::Time now,
                                                        absl::string_view updated_by) = 0;
 
+  // Creates every one of `roles` (validated, distinct names) at revision 1 in one
+  // transaction — one generation step, one notification — or none of them: ABORTED naming
+  // the first that already exists. For seeding from --roles_dir, so that other replicas
+  // never see part of a set (an allow role before the deny role meant to go with it).
+  virtual absl::Status CreateAll(const std::vector<jit::common::v1::Role>& roles, absl::Time now,
+                                 absl::string_view updated_by) = 0;
+
   // NOT_FOUND if absent; ABORTED if `expected_revision` is set and differs.
-  virtual absl::Status Delete(absl::string_view name,
-                              std::optional<int64_t> expected_revision) = 0;
+  virtual absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision) = 0;
 };
 
 }  // namespace jit::policy
