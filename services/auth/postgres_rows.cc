@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
+#include "services/auth/session_store.h"
 
 namespace jit::auth::pg {
 
@@ -104,10 +105,10 @@ int64_t RevokeUserSessions(pqxx::transaction_base& txn, std::string_view user,
       "revocation_cursor = $5 + t.n "
       "FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM auth.sessions "
       "      WHERE user_name = $1 AND id <> $2 AND revoked_at IS NULL "
-      "        AND expire_time > $4::timestamptz) t "
+      "        AND expire_time > $6::timestamptz) t "
       "WHERE s.id = t.id RETURNING s.id",
       std::string(user), std::string(keep_session_id), std::string(revoked_by), Timestamp(now),
-      base);
+      base, Timestamp(now - kRevokedSessionGrace));
   const int64_t n = static_cast<int64_t>(revoked.size());
   if (n > 0) {
     txn.exec_params("UPDATE auth.revocation_counter SET value = $1", base + n);

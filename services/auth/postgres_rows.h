@@ -47,8 +47,9 @@ absl::Status ReadRolesAndTraits(std::string_view roles_json, std::string_view tr
 // Inserts the event into auth.audit_outbox (create_time = the event's time).
 void InsertAuditEvent(pqxx::transaction_base& txn, const jit::common::v1::AuditEvent& event);
 
-// Revokes the unexpired, unrevoked sessions of `user` except `keep_session_id` ("" keeps
-// none), each with the next revocation cursor. Returns how many were revoked.
+// Revokes the unrevoked sessions of `user` except `keep_session_id` ("" keeps none) whose
+// expiry is after `now - kRevokedSessionGrace` (verifiers still accept their tokens a little
+// past exp), each with the next revocation cursor. Returns how many were revoked.
 int64_t RevokeUserSessions(pqxx::transaction_base& txn, std::string_view user,
                            std::string_view keep_session_id, std::string_view revoked_by,
                            absl::Time now);

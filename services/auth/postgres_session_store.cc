@@ -82,6 +82,8 @@ absl::Status PostgresSessionStore::Revoke(std::string_view id, std::string_view 
 absl::StatusOr<RevocationUpdate> PostgresSessionStore::ListRevoked(int64_t after_cursor,
                                                                    absl::Time now) {
   RevocationUpdate update;
+  // Verifiers still accept a token a little past its exp: keep publishing its revocation.
+  const absl::Time horizon = now - kRevokedSessionGrace;
   RETURN_IF_ERROR(
       db::RunInTransaction(*pool_, kSnapshot, [&](pqxx::transaction_base& txn) -> absl::Status {
         update = RevocationUpdate{};
@@ -96,12 +98,12 @@ absl::StatusOr<RevocationUpdate> PostgresSessionStore::ListRevoked(int64_t after
                 ? txn.exec_params(columns +
                                       "WHERE revocation_cursor IS NOT NULL AND "
                                       "expire_time > $1::timestamptz ORDER BY revocation_cursor",
-                                  pg::Timestamp(now))
+                                  pg::Timestamp(horizon))
                 : txn.exec_params(columns +
                                       "WHERE revocation_cursor > $1 AND revocation_cursor <= $2 "
                                       "AND expire_time > $3::timestamptz "
                                       "ORDER BY revocation_cursor",
-                                  after_cursor, current, pg::Timestamp(now));
+                                  after_cursor, current, pg::Timestamp(horizon));
         update.sessions.reserve(r.size());
         for (const pqxx::row& row : r) {
           update.sessions.push_back(

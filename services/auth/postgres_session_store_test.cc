@@ -126,6 +126,41 @@ TEST_F(PostgresSessionStoreTest, ExpiredRevocationsAreLeftOut) {
   EXPECT_THAT(Ids(update), ElementsAre("long"));
 }
 
+TEST_F(PostgresSessionStoreTest, RevocationsStayListedForTheGracePastExpiry) {
+  // Verifiers accept a token up to their clock skew past exp: its revocation must still be
+  // published then, in the complete list and incrementally.
+  ASSERT_OK(store_->Create(Session("short", "alice", absl::Minutes(5)), TestEvent("auth.login")));
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate start, store_->ListRevoked(0, kNow));
+  ASSERT_OK(store_->Revoke("short", "user:alice", kNow, TestEvent("auth.logout")));
+  const absl::Time exp = kNow + absl::Minutes(5);
+  for (absl::Time t : {exp + absl::Seconds(30), exp + kRevokedSessionGrace - absl::Seconds(1)}) {
+    ASSERT_OK_AND_ASSIGN(RevocationUpdate complete, store_->ListRevoked(0, t));
+    EXPECT_THAT(Ids(complete), ElementsAre("short")) << t;
+    ASSERT_OK_AND_ASSIGN(RevocationUpdate incremental, store_->ListRevoked(start.cursor, t));
+    EXPECT_THAT(Ids(incremental), ElementsAre("short")) << t;
+  }
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate later, store_->ListRevoked(0, exp + kRevokedSessionGrace));
+  EXPECT_THAT(Ids(later), IsEmpty());
+}
+
+TEST_F(PostgresSessionStoreTest, UserWideRevocationReachesSessionsWithinTheGracePastExpiry) {
+  // Expired 30 s ago (its token is still accepted within the verifiers' clock skew), and
+  // expired longer ago than the grace.
+  ASSERT_OK(store_->Create(Session("recent", "alice", absl::Minutes(5)), TestEvent("auth.login")));
+  ASSERT_OK(store_->Create(Session("old", "alice", absl::Minutes(1)), TestEvent("auth.login")));
+  const absl::Time now = kNow + absl::Minutes(5) + absl::Seconds(30);
+  ASSERT_OK(db::RunInTransaction(pool(), [&](pqxx::transaction_base& txn) -> absl::Status {
+    EXPECT_EQ(pg::RevokeUserSessions(txn, "alice", "", "user:admin", now), 1);
+    return absl::OkStatus();
+  }));
+  ASSERT_OK_AND_ASSIGN(auto recent, store_->Get("recent"));
+  EXPECT_TRUE(recent->revoked_at.has_value());
+  ASSERT_OK_AND_ASSIGN(auto old, store_->Get("old"));
+  EXPECT_FALSE(old->revoked_at.has_value());
+  ASSERT_OK_AND_ASSIGN(RevocationUpdate update, store_->ListRevoked(0, now));
+  EXPECT_THAT(Ids(update), ElementsAre("recent"));
+}
+
 TEST_F(PostgresSessionStoreTest, UserWideRevocationsTakeCursorsToo) {
   PostgresUserStore users(&pool(), nullptr);
   for (const char* id : {"a1", "a2", "b1"}) {

@@ -4,6 +4,7 @@
 #include "common/auth/revocation.h"
 #include "common/auth/token_verifier.h"
 #include "common/clock.h"
+#include "common/jwt/session_token.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -105,6 +106,23 @@ TEST_F(SessionManagerTest, TokenExpiresAtItsTtl) {
   clock_.Advance(absl::Hours(1) + absl::Seconds(31));  // past exp and the verifier's skew
   EXPECT_THAT(Verify(response.token()),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+}
+
+TEST_F(SessionManagerTest, LogoutIsHonouredWithinTheVerifiersClockSkewPastExpiry) {
+  ASSERT_OK_AND_ASSIGN(auto response, manager_->Start(Alice(), absl::Hours(1), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto caller, Verify(response.token()));
+  ASSERT_OK(manager_->Logout(*caller, "", {.actor = "user:alice"}));
+  // Past exp but within the 30 s skew the verifier allows: the token would pass but for the
+  // revocation, which must still be published.
+  clock_.Advance(absl::Hours(1) + absl::Seconds(20));
+  EXPECT_THAT(Verify(response.token()),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
+}
+
+TEST_F(SessionManagerTest, RevocationGraceCoversTheVerifiersSkewAndTheListsGrace) {
+  EXPECT_GE(kRevokedSessionGrace, TokenVerifier::Options{}.max_clock_skew);
+  EXPECT_GE(kRevokedSessionGrace, jwt::SessionClaimsPolicy{}.max_clock_skew);
+  EXPECT_GE(kRevokedSessionGrace, RevocationList::Options{}.expiry_grace);
 }
 
 TEST_F(SessionManagerTest, TtlIsDefaultedCappedAndChecked) {

@@ -16,6 +16,13 @@
 
 namespace jit::auth {
 
+// How long past its expiry a revoked session is still published by ListRevoked, and still
+// revoked by changes to its user: every verifier accepts a token up to its clock skew
+// (jwt::SessionClaimsPolicy::max_clock_skew, 30 s) past exp, and RevocationList keeps an entry
+// for its expiry_grace (2 min) past exp. Dropping a revocation at exp would let a revoked
+// token through for those last seconds. At least both (session_manager_test checks it).
+inline constexpr absl::Duration kRevokedSessionGrace = absl::Minutes(2);
+
 struct SessionRecord {
   std::string id;
   std::string user;
@@ -42,9 +49,10 @@ class SessionStore {
   virtual absl::Status Revoke(std::string_view id, std::string_view revoked_by, absl::Time now,
                               const AuditEvent& event) = 0;
 
-  // Revocations for verifiers: the complete list of revoked sessions unexpired at `now`
-  // when `after_cursor` is 0 or unknown (ahead of the store, e.g. a restored database);
-  // else those revoked after `after_cursor`. The cursor to pass next time comes back.
+  // Revocations for verifiers: the complete list of revoked sessions whose expiry is after
+  // `now - kRevokedSessionGrace` when `after_cursor` is 0 or unknown (ahead of the store,
+  // e.g. a restored database); else those of them revoked after `after_cursor`. The cursor
+  // to pass next time comes back.
   virtual absl::StatusOr<RevocationUpdate> ListRevoked(int64_t after_cursor, absl::Time now) = 0;
 
   // Sessions neither revoked nor expired at `now`.

@@ -231,6 +231,21 @@ TEST_F(UserAdministrationTest, UpdateReplacesRolesAndEndsTheUsersSessions) {
   EXPECT_THAT(admin_->UpdateUser(Caller("root"), r, {}), StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST_F(UserAdministrationTest, UpdateEndsSessionsExpiredWithinTheRevocationGrace) {
+  // Its token is still accepted within the verifiers' clock skew past exp.
+  SessionRecord just_expired = Session("alice-1", "alice", clock_.Now() - absl::Hours(8));
+  just_expired.expire_time = clock_.Now() - absl::Seconds(20);
+  ASSERT_OK(sessions_.Create(just_expired, {}));
+  SessionRecord long_expired = Session("alice-0", "alice", clock_.Now() - absl::Hours(8));
+  long_expired.expire_time = clock_.Now() - kRevokedSessionGrace;
+  ASSERT_OK(sessions_.Create(long_expired, {}));
+  jit::auth::v1::UpdateUserRequest r;
+  *r.mutable_user() = Profile("alice", {"dba"});
+  ASSERT_OK(admin_->UpdateUser(Caller("root"), r, {.actor = "user:root"}).status());
+  EXPECT_TRUE(Revoked("alice-1"));
+  EXPECT_FALSE(Revoked("alice-0"));
+}
+
 TEST_F(UserAdministrationTest, DeleteEndsSessionsAndNeedsPermission) {
   ASSERT_OK(sessions_.Create(Session("alice-1", "alice", clock_.Now()), {}));
   jit::auth::v1::DeleteUserRequest r;

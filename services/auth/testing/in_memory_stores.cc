@@ -80,7 +80,8 @@ void InMemorySessionStore::RevokeUser(std::string_view user, std::string_view ke
                                       std::string_view by, absl::Time now) {
   absl::MutexLock lock(&mu_);
   for (auto& [id, entry] : sessions_) {
-    if (entry.record.user == user && id != keep && entry.record.expire_time > now) {
+    if (entry.record.user == user && id != keep &&
+        entry.record.expire_time > now - kRevokedSessionGrace) {
       RevokeLocked(entry, by, now).IgnoreError();
     }
   }
@@ -95,7 +96,7 @@ absl::StatusOr<RevocationUpdate> InMemorySessionStore::ListRevoked(int64_t after
   update.complete = after_cursor <= 0 || after_cursor > counter_;
   std::vector<std::pair<int64_t, RevokedSession>> found;
   for (const auto& [id, entry] : sessions_) {
-    if (entry.cursor == 0 || entry.record.expire_time <= now) continue;
+    if (entry.cursor == 0 || entry.record.expire_time <= now - kRevokedSessionGrace) continue;
     if (!update.complete && entry.cursor <= after_cursor) continue;
     found.push_back({entry.cursor, {.session_id = id, .expire_time = entry.record.expire_time}});
   }

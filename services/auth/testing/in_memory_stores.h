@@ -42,7 +42,8 @@ class InMemorySessionStore final : public SessionStore {
   absl::StatusOr<int64_t> CountActive(absl::Time now) override;
   absl::StatusOr<int64_t> DeleteExpired(absl::Time before) override;
 
-  // What UserStore changes do: revoke the user's live sessions except `keep`.
+  // What UserStore changes do: revoke the user's sessions except `keep` whose expiry is
+  // after `now - kRevokedSessionGrace`.
   void RevokeUser(std::string_view user, std::string_view keep, std::string_view by,
                   absl::Time now);
   void SetUnavailable(bool unavailable);
