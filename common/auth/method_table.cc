@@ -142,6 +142,8 @@ const MethodAuthorizationTable& JitMethodTable() {
         // health (load balancers, kubelet)
         {h + "Check", Public()},
         {h + "Watch", Public()},
+        // server reflection (grpcurl, debugging): the API is public, but not to strangers
+        {std::string(kServerReflectionMethod), UsersAndAnyService()},
     };
     absl::StatusOr<MethodAuthorizationTable> t = MethodAuthorizationTable::Create(std::move(rules));
     // The table is a constant of this program: a mistake in it is a programming error,

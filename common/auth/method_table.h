@@ -62,9 +62,13 @@ class MethodAuthorizationTable {
   absl::flat_hash_map<std::string, MethodRule> rules_;
 };
 
-// The table for every RPC of the five jit-access services and grpc.health.v1 (see the .cc
-// for the reasoning per method). Services own their rows; the test beside it fails when a
-// proto gains a method without one.
+// The method of gRPC server reflection, which common/server serves on every service.
+inline constexpr std::string_view kServerReflectionMethod =
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+
+// The table for every RPC of the five jit-access services, grpc.health.v1 and server
+// reflection (see the .cc for the reasoning per method). Services own their rows; the test beside
+// it fails when a proto gains a method without one.
 const MethodAuthorizationTable& JitMethodTable();
 
 }  // namespace jit::auth

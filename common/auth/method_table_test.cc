@@ -38,6 +38,8 @@ std::vector<std::string> AllServedMethods() {
       }
     }
   }
+  // Served by gRPC's reflection plugin, whose descriptors ship without headers.
+  out.emplace_back(kServerReflectionMethod);
   return out;
 }
 
@@ -58,7 +60,8 @@ TEST(JitMethodTableTest, EveryRuleNamesAServedMethod) {
 }
 
 TEST(JitMethodTableTest, KeyRowsAreAsDesigned) {
-  const MethodRule* grants = JitMethodTable().Find("/jit.requests.v1.RequestsService/ListActiveGrants");
+  const MethodRule* grants =
+      JitMethodTable().Find("/jit.requests.v1.RequestsService/ListActiveGrants");
   ASSERT_NE(grants, nullptr);
   EXPECT_TRUE(grants->AllowsService("ca"));
   EXPECT_FALSE(grants->AllowsService("policy"));
@@ -69,6 +72,11 @@ TEST(JitMethodTableTest, KeyRowsAreAsDesigned) {
   EXPECT_TRUE(ingest->any_service);
   EXPECT_FALSE(ingest->users);
   EXPECT_TRUE(JitMethodTable().Find("/jit.auth.v1.AuthService/Login")->public_access);
+  const MethodRule* reflection = JitMethodTable().Find(kServerReflectionMethod);
+  ASSERT_NE(reflection, nullptr);
+  EXPECT_TRUE(reflection->users);
+  EXPECT_TRUE(reflection->any_service);
+  EXPECT_FALSE(reflection->public_access);
   EXPECT_EQ(JitMethodTable().Find("/jit.auth.v1.AuthService/Nope"), nullptr);
   EXPECT_EQ(JitMethodTable().Find("jit.auth.v1.AuthService/Login"), nullptr);
 }

@@ -9,14 +9,11 @@
 #include "common/server/metrics.h"
 #include "common/server/tls.h"
 #include "common/status_matchers.h"
+#include "common/testing/reflection_client.h"
 #include "common/testing/test_pki_files.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/unknown_field_set.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/generic/generic_stub.h"
-#include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "prometheus/text_serializer.h"
@@ -52,11 +49,9 @@ class GrpcServerTest : public ::testing::Test {
     auto tls = LoadTlsMaterial(jit::testing::TestTlsFiles("server"));
     ASSERT_THAT(tls, IsOk());
     metrics_ = std::make_unique<GrpcServerMetrics>("test", *registry_, clock_);
-    GrpcServerOptions options{.service_name = "test",
-                              .listen_address = "127.0.0.1:0",
-                              .tls = *tls};
-    auto server = GrpcServer::Start(
-        options, {RegisteredService::Of<PolicyService>(&service_)}, metrics_.get());
+    GrpcServerOptions options{.service_name = "test", .listen_address = "127.0.0.1:0", .tls = *tls};
+    auto server = GrpcServer::Start(options, {RegisteredService::Of<PolicyService>(&service_)},
+                                    metrics_.get());
     ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
   }
@@ -81,9 +76,7 @@ class GrpcServerTest : public ::testing::Test {
     return stub->Check(&ctx, request, response);
   }
 
-  std::string ScrapeText() {
-    return prometheus::TextSerializer().Serialize(registry_->Collect());
-  }
+  std::string ScrapeText() { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
 
   FakeClock clock_;
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
@@ -106,8 +99,7 @@ TEST_F(GrpcServerTest, HealthReportsServingForServerAndEachService) {
 
 TEST_F(GrpcServerTest, UnknownHealthServiceIsNotFound) {
   HealthCheckResponse response;
-  EXPECT_EQ(CheckHealth("jit.nope.v1.Nope", &response).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(CheckHealth("jit.nope.v1.Nope", &response).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(GrpcServerTest, UnimplementedMethodIsCountedByMethodAndCode) {
@@ -144,62 +136,11 @@ TEST_F(GrpcServerTest, ClientCertificateFromForeignCaIsRefused) {
   EXPECT_EQ(stub->Check(&ctx, {}, &response).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
-// Lists services through the reflection protocol, encoding the request by hand
-// (ServerReflectionRequest.list_services = field 7) and decoding the response generically
-// (ServerReflectionResponse.list_services_response = 6 -> service = 1 -> name = 1).
-std::vector<std::string> ReflectionListServices(const std::shared_ptr<grpc::Channel>& ch) {
-  grpc::GenericStub stub(ch);
+TEST_F(GrpcServerTest, ReflectionListsRegisteredServices) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::CompletionQueue cq;
-  auto call = stub.PrepareCall(
-      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
-  void* tag;
-  bool ok;
-  call->StartCall(reinterpret_cast<void*>(1));
-  cq.Next(&tag, &ok);
-  const std::string request("\x3a\x01*", 3);
-  grpc::Slice slice(request);
-  grpc::ByteBuffer buffer(&slice, 1);
-  call->Write(buffer, reinterpret_cast<void*>(2));
-  cq.Next(&tag, &ok);
-  grpc::ByteBuffer reply;
-  call->Read(&reply, reinterpret_cast<void*>(3));
-  cq.Next(&tag, &ok);
-  std::vector<std::string> names;
-  if (!ok) return names;
-  std::vector<grpc::Slice> slices;
-  (void)reply.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  google::protobuf::UnknownFieldSet response;
-  response.ParseFromString(bytes);
-  for (int i = 0; i < response.field_count(); ++i) {
-    const auto& f = response.field(i);
-    if (f.number() != 6) continue;
-    google::protobuf::UnknownFieldSet list;
-    list.ParseFromString(f.length_delimited());
-    for (int j = 0; j < list.field_count(); ++j) {
-      google::protobuf::UnknownFieldSet service;
-      service.ParseFromString(list.field(j).length_delimited());
-      for (int k = 0; k < service.field_count(); ++k) {
-        if (service.field(k).number() == 1) names.push_back(service.field(k).length_delimited());
-      }
-    }
-  }
-  call->WritesDone(reinterpret_cast<void*>(4));
-  cq.Next(&tag, &ok);
-  grpc::Status status;
-  call->Finish(&status, reinterpret_cast<void*>(5));
-  cq.Next(&tag, &ok);
-  cq.Shutdown();
-  while (cq.Next(&tag, &ok)) {
-  }
-  return names;
-}
-
-TEST_F(GrpcServerTest, ReflectionListsRegisteredServices) {
-  const std::vector<std::string> names = ReflectionListServices(ClientChannel());
+  ASSERT_OK_AND_ASSIGN(const std::vector<std::string> names,
+                       jit::testing::ListServicesByReflection(ClientChannel(), ctx));
   EXPECT_THAT(names, Contains("jit.policy.v1.PolicyService"));
   EXPECT_THAT(names, Contains("grpc.health.v1.Health"));
 }

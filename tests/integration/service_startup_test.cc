@@ -10,10 +10,12 @@
 #include "common/db/testing/test_database.h"
 #include "common/server/tls.h"
 #include "common/status_matchers.h"
+#include "common/testing/reflection_client.h"
 #include "common/testing/runfiles.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/test_pki_files.h"
 #include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "pqxx/pqxx"
@@ -28,6 +30,7 @@ namespace {
 using ::jit::testing::IsOk;
 using ::jit::testing::IsOkAndHolds;
 using ::jit::testing::PickUnusedPort;
+using ::jit::testing::StatusIs;
 using ::jit::testing::Subprocess;
 using ::jit::testing::TestTempPath;
 using ::jit::testkit::AllServices;
@@ -39,6 +42,7 @@ using ::jit::testkit::ServiceCredentials;
 using ::jit::testkit::ServiceOptions;
 using ::jit::testkit::ServiceProcess;
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
@@ -213,6 +217,20 @@ TEST_F(ServiceStartupTest, EveryServiceServesHealthAndPromtoolCleanMetrics) {
     EXPECT_OK(p->Stop());
     EXPECT_THAT(p->Output(), HasSubstr("draining"));
   }
+}
+
+TEST_F(ServiceStartupTest, ServerReflectionListsTheApiToAuthenticatedCallersOnly) {
+  ASSERT_OK_AND_ASSIGN(auto p, ServiceProcess::StartServing(OptionsFor("policy", db().conninfo())));
+  ASSERT_OK_AND_ASSIGN(
+      const std::vector<std::string> services,
+      jit::testing::ListServicesByReflection(
+          grpc::CreateChannel(p->address(), ServiceCredentials("ca")), *CallContext()));
+  EXPECT_THAT(services,
+              AllOf(Contains("jit.policy.v1.PolicyService"), Contains("grpc.health.v1.Health")));
+  EXPECT_THAT(jit::testing::ListServicesByReflection(
+                  grpc::CreateChannel(p->address(), AnonymousCredentials()), *CallContext()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(p->Stop());
 }
 
 TEST_F(ServiceStartupTest, CallsWithoutAcceptableCredentialsAreRefusedBeforeTheHandler) {
