@@ -44,7 +44,9 @@ absl::StatusOr<LocalLoginResult> LocalAuthenticator::Authenticate(std::string_vi
   }
   if (absl::Status s = throttle_->RecordSuccess(user); !s.ok()) return s;
   return LocalLoginResult{.mfa_verified = creds.totp_enabled,
-                          .needs_rehash = hasher_->NeedsRehash(creds.password_hash)};
+                          .needs_rehash = hasher_->NeedsRehash(creds.password_hash),
+                          .password_hash = creds.password_hash,
+                          .session_generation = creds.session_generation};
 }
 
 }  // namespace jit::auth

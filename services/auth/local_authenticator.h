@@ -11,6 +11,7 @@
 #ifndef JIT_SERVICES_AUTH_LOCAL_AUTHENTICATOR_H_
 #define JIT_SERVICES_AUTH_LOCAL_AUTHENTICATOR_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct LocalCredentials {
   std::string password_hash;  // PHC; empty = no password set (cannot log in with one)
   bool totp_enabled = false;
   SecretString totp_secret;
+  // Opaque to the authenticator: the user's UserRecord::session_generation, read with the
+  // hash, handed back so that the session is only started for this version of the user.
+  int64_t session_generation = 0;
 };
 
 // Phase 2: a query on the auth schema's users table. Thread-safe.
@@ -43,6 +47,10 @@ struct LocalLoginResult {
   bool mfa_verified = false;
   // The stored hash uses old parameters: store PasswordHasher::Hash(password) now.
   bool needs_rehash = false;
+  // The stored hash the password matched, and the generation read with it
+  // (LocalCredentials).
+  std::string password_hash;
+  int64_t session_generation = 0;
 };
 
 // Thread-safe; borrows everything.
@@ -52,8 +60,7 @@ class LocalAuthenticator {
                      LoginThrottle* throttle, TotpVerifier* totp)
       : users_(users), hasher_(hasher), throttle_(throttle), totp_(totp) {}
 
-  absl::StatusOr<LocalLoginResult> Authenticate(std::string_view user,
-                                                const SecretString& password,
+  absl::StatusOr<LocalLoginResult> Authenticate(std::string_view user, const SecretString& password,
                                                 std::string_view totp_code);
 
  private:

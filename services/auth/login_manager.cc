@@ -68,15 +68,16 @@ void LoginManager::AppendAudit(absl::StatusOr<AuditEvent> event) {
 }
 
 absl::Status LoginManager::LocalRefused(const std::string& user, const AuditActor& client,
-                                        absl::Status refusal) {
+                                        absl::Status refusal, std::string reason) {
   const absl::Time now = d_.clock->Now();
   const bool locked = IsLockout(refusal);
   d_.metrics->RecordLogin(LoginMethod::kLocal,
                           locked ? LoginResult::kLocked : LoginResult::kFailure);
+  if (reason.empty()) reason = RefusalReason(refusal);
   AppendAudit(NewAuditEvent("auth.login.failed", now, client, absl::StrCat("user:", user),
                             locked ? AuditEvent::OUTCOME_DENIED : AuditEvent::OUTCOME_FAILURE,
                             "local login refused",
-                            {{"reason", RefusalReason(refusal)}, {"auth_method", "local"}}));
+                            {{"reason", std::move(reason)}, {"auth_method", "local"}}));
   if (!locked && absl::IsUnauthenticated(d_.throttle->CheckAllowed(user))) {
     // This failure started a lockout.
     AppendAudit(NewAuditEvent("auth.user.locked", now, {.actor = "system"},
@@ -84,6 +85,30 @@ absl::Status LoginManager::LocalRefused(const std::string& user, const AuditActo
                               "login locked after repeated failures"));
   }
   return refusal;
+}
+
+absl::Status LoginManager::LocalUserChanged(const std::string& user,
+                                            const std::vector<std::string>& checked_hashes,
+                                            const AuditActor& client) {
+  absl::StatusOr<std::optional<UserRecord>> now = d_.users->Get(user);
+  if (!now.ok()) {
+    d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
+    return now.status();
+  }
+  if (!now->has_value() || std::find(checked_hashes.begin(), checked_hashes.end(),
+                                     (*now)->password_hash) == checked_hashes.end()) {
+    // Deleted, or another password: the one just checked no longer opens the account.
+    return LocalRefused(user, client, absl::UnauthenticatedError("invalid username or password"),
+                        "credentials_changed");
+  }
+  // Same password, other roles or traits: a new login gets a session with the new ones.
+  d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
+  AppendAudit(NewAuditEvent("auth.login.failed", d_.clock->Now(), client,
+                            absl::StrCat("user:", user), AuditEvent::OUTCOME_FAILURE,
+                            "local login aborted: the user changed during login",
+                            {{"reason", "user_changed"}, {"auth_method", "local"}}));
+  return absl::AbortedError(
+      "the user's roles or traits changed during login; log in again for a session with them");
 }
 
 absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
@@ -122,19 +147,24 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
     d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
     return result.status();
   }
+  // Roles and traits for the token, from the version of the user whose password was just
+  // checked: a change since (password, roles or traits, deletion) ends this login.
+  std::vector<std::string> checked_hashes = {result->password_hash};
   absl::StatusOr<std::optional<UserRecord>> record = d_.users->Get(user);
   if (!record.ok()) {
     d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
     return record.status();
   }
-  if (!record->has_value()) {  // deleted a moment ago
-    return LocalRefused(user, client, absl::UnauthenticatedError("invalid username or password"));
+  if (!record->has_value() || (*record)->session_generation != result->session_generation) {
+    return LocalUserChanged(user, checked_hashes, client);
   }
   if (result->needs_rehash) {
     absl::StatusOr<std::string> rehashed = d_.hasher->Hash(password);
+    // Compare-and-set on the hash that was checked (never over a password set meanwhile).
     absl::Status s = rehashed.ok()
-                         ? d_.users->RehashPassword(user, (*record)->password_hash, *rehashed)
+                         ? d_.users->RehashPassword(user, result->password_hash, *rehashed)
                          : rehashed.status();
+    if (s.ok()) checked_hashes.push_back(*rehashed);
     if (!s.ok()) spdlog::warn("password rehash failed user={}: {}", LogSafe(user), s.ToString());
   }
   slot.reset();  // the expensive part is over
@@ -148,8 +178,10 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
   identity.set_auth_method("local");
   AuditActor actor = client;
   actor.actor = absl::StrCat("user:", user);
+  // Stored only if the user is still at that generation (SessionStore::Create).
   absl::StatusOr<jit::auth::v1::LoginResponse> response =
-      d_.sessions->Start(std::move(identity), ttl, actor, {});
+      d_.sessions->Start(std::move(identity), result->session_generation, ttl, actor, {});
+  if (absl::IsAborted(response.status())) return LocalUserChanged(user, checked_hashes, client);
   d_.metrics->RecordLogin(LoginMethod::kLocal,
                           response.ok() ? LoginResult::kSuccess : LoginResult::kError);
   return response;
@@ -194,14 +226,14 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
     const jit::auth::v1::CompleteOidcLoginRequest& request, const AuditActor& client) {
   const absl::Time now = d_.clock->Now();
   auto refused = [&](const std::string& connector, absl::Status status) {
+    const bool refusal = absl::IsUnauthenticated(status) || absl::IsFailedPrecondition(status);
+    const bool user_changed = absl::IsAborted(status);
     d_.metrics->RecordLogin(LoginMethod::kOidc,
-                            absl::IsUnauthenticated(status) || absl::IsFailedPrecondition(status)
-                                ? LoginResult::kFailure
-                                : LoginResult::kError);
-    if (absl::IsUnauthenticated(status) || absl::IsFailedPrecondition(status)) {
+                            refusal ? LoginResult::kFailure : LoginResult::kError);
+    if (refusal || user_changed) {
       AppendAudit(NewAuditEvent("auth.login.failed", now, client, "user:unknown",
                                 AuditEvent::OUTCOME_FAILURE, "single sign-on refused",
-                                {{"reason", "oidc_refused"},
+                                {{"reason", user_changed ? "user_changed" : "oidc_refused"},
                                  {"auth_method", absl::StrCat("oidc:", connector)},
                                  {"error", LogSafe(std::string(status.message()), 200)}}));
     }
@@ -253,12 +285,17 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
                     AuditEvent::OUTCOME_SUCCESS, "user recorded from single sign-on",
                     {{"subject", LogSafe(external->subject, 200)},
                      {"roles", absl::StrJoin(identity.roles(), ",")}}));
-  if (absl::Status s = d_.users->UpsertExternal(record, event); !s.ok()) {
-    return refused(*name, s);
-  }
+  absl::StatusOr<UserRecord> stored = d_.users->UpsertExternal(record, event);
+  if (!stored.ok()) return refused(*name, stored.status());
+  // Stored only if the user is still the one just recorded: not deleted (or deleted and
+  // recorded again by another login) meanwhile.
   absl::StatusOr<jit::auth::v1::LoginResponse> response =
-      d_.sessions->Start(std::move(identity), absl::ZeroDuration(), actor,
-                         {{"subject", LogSafe(external->subject, 200)}});
+      d_.sessions->Start(std::move(identity), stored->session_generation, absl::ZeroDuration(),
+                         actor, {{"subject", LogSafe(external->subject, 200)}});
+  if (absl::IsAborted(response.status())) {
+    return refused(*name,
+                   absl::AbortedError("the user was deleted during single sign-on; log in again"));
+  }
   d_.metrics->RecordLogin(LoginMethod::kOidc,
                           response.ok() ? LoginResult::kSuccess : LoginResult::kError);
   return response;

@@ -6,7 +6,18 @@
 // `hash_limiter`'s limit of logins hash at once. Every outcome is counted
 // (jit_auth_logins_total) and audited: "auth.login" with the session, "auth.login.failed"
 // with a reason (invalid_credentials, totp_required, invalid_totp, totp_replayed, locked,
-// oidc_refused), and "auth.user.locked" when a failure starts a lockout.
+// credentials_changed, user_changed, oidc_refused), and "auth.user.locked" when a failure
+// starts a lockout.
+//
+// A session is started only for the version of the user the login authenticated and read
+// (UserRecord::session_generation, checked atomically with the insert by SessionStore::
+// Create): a login that overlaps a change ending the user's sessions never leaves a session
+// behind it. Such a login answers, when the user was deleted or its password changed, the
+// ordinary UNAUTHENTICATED "invalid username or password" (the password checked no longer
+// opens the account; nothing more is told to whoever holds the old one), audited as
+// "credentials_changed" but not counted by the lockout; when only roles or traits changed,
+// ABORTED (log in again: the next session carries the new ones), audited as "user_changed".
+// An OIDC login whose user is deleted between being recorded and its session gets ABORTED.
 //
 // OIDC: BeginOidc picks the connector ("" = the only one) and returns its authorization URL
 // and state; CompleteOidc finds the login's connector from the state, completes it, records
@@ -18,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
@@ -57,7 +69,8 @@ class LoginManager {
   static absl::StatusOr<std::unique_ptr<LoginManager>> Create(LoginDependencies deps);
 
   // INVALID_ARGUMENT for a malformed request (naming the field); UNAUTHENTICATED for refused
-  // credentials or a lockout; UNAVAILABLE when the service is busy or a store is down.
+  // credentials or a lockout; ABORTED when the user's roles or traits changed during the
+  // login; UNAVAILABLE when the service is busy or a store is down.
   absl::StatusOr<jit::auth::v1::LoginResponse> Login(const jit::auth::v1::LoginRequest& request,
                                                      const AuditActor& client);
 
@@ -68,16 +81,23 @@ class LoginManager {
       const jit::auth::v1::BeginOidcLoginRequest& request);
 
   // UNAUTHENTICATED for an unknown/used/expired state or a login the provider or the ID token
-  // checks refuse; FAILED_PRECONDITION when the user name belongs to a local user.
+  // checks refuse; FAILED_PRECONDITION when the user name belongs to a local user; ABORTED
+  // when the user was deleted during the login.
   absl::StatusOr<jit::auth::v1::LoginResponse> CompleteOidc(
       const jit::auth::v1::CompleteOidcLoginRequest& request, const AuditActor& client);
 
  private:
   explicit LoginManager(LoginDependencies deps) : d_(std::move(deps)) {}
 
-  // Records a refused local login (audit, lockout start, metric) and returns `refusal`.
-  absl::Status LocalRefused(const std::string& user, const AuditActor& client,
-                            absl::Status refusal);
+  // Records a refused local login (audit with `reason`, "" = from the refusal; lockout
+  // start; metric) and returns `refusal`.
+  absl::Status LocalRefused(const std::string& user, const AuditActor& client, absl::Status refusal,
+                            std::string reason = "");
+  // The answer for a local login whose user changed after its password check (see Login);
+  // `checked_hashes` are the stored hashes the password is known to match.
+  absl::Status LocalUserChanged(const std::string& user,
+                                const std::vector<std::string>& checked_hashes,
+                                const AuditActor& client);
   void AppendAudit(absl::StatusOr<AuditEvent> event);
 
   const LoginDependencies d_;

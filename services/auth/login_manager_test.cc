@@ -1,6 +1,8 @@
 #include "services/auth/login_manager.h"
 
+#include <functional>
 #include <optional>
+#include <utility>
 
 #include "common/clock.h"
 #include "common/http/http_client.h"
@@ -32,6 +34,22 @@ using ::testing::StartsWith;
 
 constexpr char kPassword[] = "correct horse battery";
 
+// The user store's credentials, with a hook run once right after the next read: what happens
+// there happens while that login hashes the password.
+class HookedCredentials final : public LocalCredentialStore {
+ public:
+  explicit HookedCredentials(LocalCredentialStore* inner) : inner_(inner) {}
+  absl::StatusOr<std::optional<LocalCredentials>> Find(std::string_view user) override {
+    absl::StatusOr<std::optional<LocalCredentials>> found = inner_->Find(user);
+    if (std::function<void()> hook = std::exchange(after_next_find, nullptr)) hook();
+    return found;
+  }
+  std::function<void()> after_next_find;
+
+ private:
+  LocalCredentialStore* const inner_;
+};
+
 class LoginManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -41,8 +59,8 @@ class LoginManagerTest : public ::testing::Test {
                                     &clock_);
     ASSERT_OK(keys_->EnsureKey());
     sessions_ = *SessionManager::Create({}, &session_store_, keys_.get(), &permissions_, &clock_);
-    local_ =
-        std::make_unique<LocalAuthenticator>(&credentials_, hasher_.get(), throttle_.get(), &totp_);
+    local_ = std::make_unique<LocalAuthenticator>(&hooked_credentials_, hasher_.get(),
+                                                  throttle_.get(), &totp_);
     AddUser("alice", {"dev"});
     BuildManager();
   }
@@ -85,6 +103,26 @@ class LoginManagerTest : public ::testing::Test {
     return r;
   }
 
+  // Sessions neither revoked nor expired.
+  int64_t LiveSessions() { return *session_store_.CountActive(clock_.Now()); }
+
+  void SetPassword(const std::string& user, const std::string& password) {
+    ASSERT_OK(users_.SetPasswordHash(user, *hasher_->Hash(SecretString(password)), clock_.Now(), "",
+                                     AuditEvent()));
+  }
+
+  void SetRoles(const std::string& user, const std::string& role) {
+    jit::auth::v1::User profile;
+    profile.set_name(user);
+    profile.add_roles(role);
+    ASSERT_OK(users_.UpdateProfile(profile, clock_.Now(), AuditEvent()).status());
+  }
+
+  std::string LastFailureReason() {
+    auto failed = audit_.OfType("auth.login.failed");
+    return failed.empty() ? "" : failed.back().details().fields().at("reason").string_value();
+  }
+
   std::string CodeNow(const std::string& secret) {
     return *TotpCode(SecretString(secret), TotpStep(clock_.Now()));
   }
@@ -101,6 +139,7 @@ class LoginManagerTest : public ::testing::Test {
   std::unique_ptr<LoginThrottle> throttle_;
   TotpVerifier totp_{&clock_, &steps_};
   UserStoreCredentials credentials_{&users_};
+  HookedCredentials hooked_credentials_{&credentials_};
   std::unique_ptr<SigningKeyRing> keys_;
   std::unique_ptr<SessionManager> sessions_;
   std::unique_ptr<LocalAuthenticator> local_;
@@ -255,6 +294,80 @@ TEST_F(LocalLoginTest, OldHashParametersAreUpgradedOnLogin) {
   EXPECT_OK(manager->Login(Request("alice", kPassword), {}).status());
 }
 
+TEST_F(LocalLoginTest, PasswordResetDuringTheHashStartsNoSession) {
+  hooked_credentials_.after_next_find = [&] { SetPassword("alice", "reset by the admin!"); };
+  EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
+              StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
+  EXPECT_EQ(LiveSessions(), 0);
+  EXPECT_THAT(audit_.OfType("auth.login"), IsEmpty());
+  EXPECT_EQ(LastFailureReason(), "credentials_changed");
+  EXPECT_EQ(metrics_.logins(LoginMethod::kLocal, LoginResult::kFailure), 1);
+}
+
+TEST_F(LocalLoginTest, DeletionDuringTheHashStartsNoSession) {
+  hooked_credentials_.after_next_find = [&] {
+    ASSERT_OK(users_.Delete("alice", clock_.Now(), AuditEvent()));
+  };
+  EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
+              StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
+  EXPECT_EQ(LiveSessions(), 0);
+  EXPECT_EQ(LastFailureReason(), "credentials_changed");
+}
+
+TEST_F(LocalLoginTest, RoleChangeDuringTheHashAbortsWithoutASession) {
+  hooked_credentials_.after_next_find = [&] { SetRoles("alice", "admin"); };
+  EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("log in again")));
+  EXPECT_EQ(LiveSessions(), 0);
+  EXPECT_EQ(LastFailureReason(), "user_changed");
+  // Logging in again gives a session with the new roles.
+  ASSERT_OK_AND_ASSIGN(auto response, manager_->Login(Request("alice", kPassword), {}));
+  EXPECT_THAT(response.identity().roles(), ElementsAre("admin"));
+}
+
+TEST_F(LocalLoginTest, PasswordResetJustBeforeTheSessionIsStoredStartsNoSession) {
+  session_store_.RunBeforeNextCreate([&] { SetPassword("alice", "reset by the admin!"); });
+  EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
+              StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
+  EXPECT_EQ(LiveSessions(), 0);
+  EXPECT_THAT(audit_.OfType("auth.login"), IsEmpty());
+}
+
+TEST_F(LocalLoginTest, DeletionJustBeforeTheSessionIsStoredStartsNoSession) {
+  session_store_.RunBeforeNextCreate(
+      [&] { ASSERT_OK(users_.Delete("alice", clock_.Now(), AuditEvent())); });
+  EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
+              StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
+  EXPECT_EQ(LiveSessions(), 0);
+}
+
+TEST_F(LocalLoginTest, RoleChangeJustBeforeTheSessionIsStoredAbortsWithoutASession) {
+  session_store_.RunBeforeNextCreate([&] { SetRoles("alice", "admin"); });
+  EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(LiveSessions(), 0);
+}
+
+TEST_F(LocalLoginTest, RehashNeverRestoresAPasswordReplacedDuringTheLogin) {
+  auto stronger = *PasswordHasher::Create({.memory_kib = 16, .iterations = 1});
+  LocalAuthenticator local(&hooked_credentials_, stronger.get(), throttle_.get(), &totp_);
+  auto manager = *LoginManager::Create({.local = &local,
+                                        .users = &users_,
+                                        .hasher = stronger.get(),
+                                        .throttle = throttle_.get(),
+                                        .sessions = sessions_.get(),
+                                        .audit = &audit_,
+                                        .metrics = &metrics_,
+                                        .hash_limiter = &limiter_,
+                                        .clock = &clock_});
+  hooked_credentials_.after_next_find = [&] { SetPassword("alice", "reset by the admin!"); };
+  EXPECT_THAT(manager->Login(Request("alice", kPassword), {}),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  ASSERT_OK_AND_ASSIGN(auto record, users_.Get("alice"));
+  EXPECT_OK(
+      hasher_->Verify(SecretString(std::string("reset by the admin!")), record->password_hash));
+}
+
 TEST_F(LocalLoginTest, SingleSignOnIsRefusedWhenNotConfigured) {
   EXPECT_THAT(manager_->BeginOidc({}), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
@@ -367,6 +480,18 @@ TEST_F(OidcLoginTest, NameOfALocalUserIsNotTakenOver) {
   ASSERT_OK_AND_ASSIGN(auto alice, users_.Get("alice"));
   EXPECT_EQ(alice->profile.origin(), "local");
   EXPECT_THAT(audit_.OfType("auth.login"), IsEmpty());
+}
+
+TEST_F(OidcLoginTest, UserDeletedBeforeTheSessionIsStoredGetsNoSession) {
+  ASSERT_OK_AND_ASSIGN(auto begin, manager_->BeginOidc({}));
+  ASSERT_OK_AND_ASSIGN(auto complete, Authorize(begin));
+  session_store_.RunBeforeNextCreate(
+      [&] { ASSERT_OK(users_.Delete("carol@example.com", clock_.Now(), AuditEvent())); });
+  EXPECT_THAT(manager_->CompleteOidc(complete, {}),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("log in again")));
+  EXPECT_EQ(LiveSessions(), 0);
+  EXPECT_THAT(audit_.OfType("auth.login"), IsEmpty());
+  EXPECT_EQ(LastFailureReason(), "user_changed");
 }
 
 TEST_F(OidcLoginTest, MissingStateOrCodeIsInvalidArgument) {

@@ -21,8 +21,9 @@ TEST(MaintenanceTest, RoundRefreshesTheGaugeAndCleansUpOnlyWhenAsked) {
   FakeClock clock;
   testing::InMemoryAuditOutbox audit;
   testing::InMemorySessionStore sessions(&audit);
-  ASSERT_TRUE(sessions.Create(Session("a", clock.Now(), absl::Hours(1)), {}).ok());
-  ASSERT_TRUE(sessions.Create(Session("b", clock.Now(), absl::Hours(2)), {}).ok());
+  sessions.SetUserGeneration("alice", 1);
+  ASSERT_TRUE(sessions.Create(Session("a", clock.Now(), absl::Hours(1)), 1, {}).ok());
+  ASSERT_TRUE(sessions.Create(Session("b", clock.Now(), absl::Hours(2)), 1, {}).ok());
   prometheus::Registry registry;
   AuthMetrics metrics(registry);
   int cleanups = 0;
@@ -49,7 +50,8 @@ TEST(MaintenanceTest, StoreDownKeepsTheLastValue) {
   FakeClock clock;
   testing::InMemoryAuditOutbox audit;
   testing::InMemorySessionStore sessions(&audit);
-  ASSERT_TRUE(sessions.Create(Session("a", clock.Now(), absl::Hours(1)), {}).ok());
+  sessions.SetUserGeneration("alice", 1);
+  ASSERT_TRUE(sessions.Create(Session("a", clock.Now(), absl::Hours(1)), 1, {}).ok());
   prometheus::Registry registry;
   AuthMetrics metrics(registry);
   Maintenance maintenance({}, &sessions, &metrics, {}, &clock);

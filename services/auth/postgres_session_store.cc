@@ -20,8 +20,19 @@ std::string S(std::string_view v) { return std::string(v); }
 
 }  // namespace
 
-absl::Status PostgresSessionStore::Create(const SessionRecord& session, const AuditEvent& event) {
+absl::Status PostgresSessionStore::Create(const SessionRecord& session, int64_t user_generation,
+                                          const AuditEvent& event) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
+    // The share lock is held until commit, so a change that ends the user's sessions (an
+    // UPDATE or DELETE of the row, then the revocation) either waits for this session and
+    // revokes it, or commits first: then, under READ COMMITTED, the lock waits for it and
+    // reads the row as it changed (a new generation) or finds it gone.
+    const pqxx::result user = txn.exec_params(
+        "SELECT session_generation FROM auth.users WHERE name = $1 FOR SHARE", session.user);
+    if (user.empty() || user[0][0].as<int64_t>() != user_generation) {
+      return absl::AbortedError(
+          "the user changed during login (deleted, or its password, roles or traits changed)");
+    }
     txn.exec_params(
         "INSERT INTO auth.sessions (id, user_name, auth_method, mfa, issue_time, expire_time) "
         "VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz)",

@@ -1,4 +1,5 @@
-// SessionStore over the auth schema (sessions, revocation_counter, audit_outbox).
+// SessionStore over the auth schema (sessions, revocation_counter, audit_outbox; Create reads
+// the user's session_generation in auth.users FOR SHARE).
 #ifndef JIT_SERVICES_AUTH_POSTGRES_SESSION_STORE_H_
 #define JIT_SERVICES_AUTH_POSTGRES_SESSION_STORE_H_
 
@@ -12,7 +13,8 @@ class PostgresSessionStore final : public SessionStore {
  public:
   explicit PostgresSessionStore(db::PgPool* pool) : pool_(pool) {}
 
-  absl::Status Create(const SessionRecord& session, const AuditEvent& event) override;
+  absl::Status Create(const SessionRecord& session, int64_t user_generation,
+                      const AuditEvent& event) override;
   absl::StatusOr<std::optional<SessionRecord>> Get(std::string_view id) override;
   absl::Status Revoke(std::string_view id, std::string_view revoked_by, absl::Time now,
                       const AuditEvent& event) override;

@@ -3,6 +3,7 @@
 #include "services/auth/postgres_session_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -50,12 +51,35 @@ class PostgresSessionStoreTest : public AuthDatabaseTest {
     AuthDatabaseTest::SetUp();
     if (HasFatalFailure()) return;
     store_ = std::make_unique<PostgresSessionStore>(&pool());
+    users_ = std::make_unique<PostgresUserStore>(&pool(), nullptr);
   }
+
+  // The user's current session generation; creates the (local, passwordless) user first
+  // when there is none.
+  int64_t Generation(const std::string& user) {
+    absl::StatusOr<std::optional<UserRecord>> found = users_->Get(user);
+    EXPECT_OK(found.status());
+    if (found.ok() && found->has_value()) return (*found)->session_generation;
+    UserRecord r;
+    r.profile.set_name(user);
+    r.profile.set_origin("local");
+    pg::SetTimestamp(kNow, r.profile.mutable_create_time());
+    EXPECT_OK(users_->Create(r, TestEvent("auth.user.created")));
+    found = users_->Get(user);
+    return found.ok() && found->has_value() ? (*found)->session_generation : -1;
+  }
+
+  // Creates the session for its user as it is now.
+  absl::Status CreateSession(const SessionRecord& session) {
+    return store_->Create(session, Generation(session.user), TestEvent("auth.login"));
+  }
+
   std::unique_ptr<PostgresSessionStore> store_;
+  std::unique_ptr<PostgresUserStore> users_;
 };
 
 TEST_F(PostgresSessionStoreTest, CreateThenGetRoundTrips) {
-  ASSERT_OK(store_->Create(Session("s1", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("s1", "alice")));
   ASSERT_OK_AND_ASSIGN(auto got, store_->Get("s1"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->user, "alice");
@@ -70,13 +94,114 @@ TEST_F(PostgresSessionStoreTest, CreateThenGetRoundTrips) {
 }
 
 TEST_F(PostgresSessionStoreTest, DuplicateIdIsAlreadyExists) {
-  ASSERT_OK(store_->Create(Session("s1", "alice"), TestEvent("auth.login")));
-  EXPECT_THAT(store_->Create(Session("s1", "bob"), TestEvent("auth.login")),
-              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_OK(CreateSession(Session("s1", "alice")));
+  EXPECT_THAT(CreateSession(Session("s1", "bob")), StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(PostgresSessionStoreTest, SessionAfterAPasswordChangeIsRefused) {
+  const int64_t read_by_login = Generation("alice");
+  ASSERT_OK(
+      users_->SetPasswordHash("alice", "$new", kNow, "", TestEvent("auth.user.password_set")));
+  EXPECT_THAT(store_->Create(Session("s1", "alice"), read_by_login, TestEvent("auth.login")),
+              StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->Get("s1"));
+  EXPECT_FALSE(got.has_value());
+  EXPECT_EQ(AuditCount("auth.login"), 0);
+}
+
+TEST_F(PostgresSessionStoreTest, SessionAfterARoleChangeIsRefused) {
+  const int64_t read_by_login = Generation("alice");
+  jit::auth::v1::User profile;
+  profile.set_name("alice");
+  profile.add_roles("admin");
+  ASSERT_OK(users_->UpdateProfile(profile, kNow, TestEvent("auth.user.updated")));
+  EXPECT_THAT(store_->Create(Session("s1", "alice"), read_by_login, TestEvent("auth.login")),
+              StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->Get("s1"));
+  EXPECT_FALSE(got.has_value());
+}
+
+TEST_F(PostgresSessionStoreTest, SessionAfterDeletionIsRefusedAlsoOnceTheNameIsTakenAgain) {
+  const int64_t read_by_login = Generation("alice");
+  ASSERT_OK(users_->Delete("alice", kNow, TestEvent("auth.user.deleted")));
+  EXPECT_THAT(store_->Create(Session("s1", "alice"), read_by_login, TestEvent("auth.login")),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_NE(Generation("alice"), read_by_login);  // created again: a generation of its own
+  EXPECT_THAT(store_->Create(Session("s1", "alice"), read_by_login, TestEvent("auth.login")),
+              StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->Get("s1"));
+  EXPECT_FALSE(got.has_value());
+}
+
+TEST_F(PostgresSessionStoreTest, SessionOfAnUnknownUserIsRefused) {
+  EXPECT_THAT(store_->Create(Session("s1", "ghost"), 1, TestEvent("auth.login")),
+              StatusIs(absl::StatusCode::kAborted));
+}
+
+TEST_F(PostgresSessionStoreTest, SessionInsertWaitingForAPasswordChangeIsRefused) {
+  // The change's transaction has updated the user row and not committed yet when the login
+  // stores its session: the insert waits for the row, then sees the new generation.
+  const int64_t read_by_login = Generation("alice");
+  std::thread login;
+  absl::Status created;
+  ASSERT_OK(db::RunInTransaction(pool(), [&](pqxx::transaction_base& txn) -> absl::Status {
+    txn.exec(
+        "UPDATE auth.users SET password_hash = '$new', "
+        "session_generation = nextval('auth.user_session_generation') WHERE name = 'alice'");
+    pg::RevokeUserSessions(txn, "alice", "", "user:admin", kNow);
+    login = std::thread([&] {
+      created = store_->Create(Session("s1", "alice"), read_by_login, TestEvent("auth.login"));
+    });
+    // Commit only once the insert is blocked on the row (bounded, not timed).
+    bool waiting = false;
+    for (const absl::Time deadline = absl::Now() + absl::Seconds(30);
+         !waiting && absl::Now() < deadline;) {
+      waiting = QueryValue(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                    "current_database() AND wait_event_type = 'Lock'") != "0";
+    }
+    EXPECT_TRUE(waiting);
+    return absl::OkStatus();
+  }));
+  login.join();
+  EXPECT_THAT(created, StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->Get("s1"));
+  EXPECT_FALSE(got.has_value());
+}
+
+TEST_F(PostgresSessionStoreTest, LoginsRacingAPasswordChangeLeaveNoLiveSessionBehind) {
+  // Logins that read the user before the change keep storing sessions while it commits:
+  // each either comes first (and is revoked by the change) or is refused.
+  const int64_t read_by_login = Generation("alice");
+  std::atomic<int> stored{0};
+  std::atomic<bool> changed{false};
+  std::vector<std::thread> logins;
+  for (int w = 0; w < 3; ++w) {
+    logins.emplace_back([&, w] {
+      int after_change = 0;
+      for (int i = 0; after_change < 20; ++i) {
+        if (changed.load()) ++after_change;
+        absl::Status s = store_->Create(Session(absl::StrCat("w", w, "-", i), "alice"),
+                                        read_by_login, TestEvent("auth.login"));
+        if (absl::IsAborted(s)) return;
+        EXPECT_OK(s);
+        ++stored;
+      }
+    });
+  }
+  while (stored.load() < 10) std::this_thread::yield();
+  ASSERT_OK(
+      users_->SetPasswordHash("alice", "$new", kNow, "", TestEvent("auth.user.password_set")));
+  changed = true;
+  for (auto& t : logins) t.join();
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.sessions WHERE user_name = 'alice' AND "
+                       "revoked_at IS NULL"),
+            "0");
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.sessions"), std::to_string(stored.load()));
 }
 
 TEST_F(PostgresSessionStoreTest, RevokeIsIdempotentAndUnknownIsNotFound) {
-  ASSERT_OK(store_->Create(Session("s1", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("s1", "alice")));
   ASSERT_OK(store_->Revoke("s1", "user:alice", kNow + absl::Minutes(1), TestEvent("auth.logout")));
   ASSERT_OK(store_->Revoke("s1", "user:admin", kNow + absl::Minutes(2), TestEvent("auth.logout")));
   ASSERT_OK_AND_ASSIGN(auto got, store_->Get("s1"));
@@ -89,7 +214,7 @@ TEST_F(PostgresSessionStoreTest, RevokeIsIdempotentAndUnknownIsNotFound) {
 
 TEST_F(PostgresSessionStoreTest, FirstSyncIsCompleteThenIncremental) {
   for (const char* id : {"a", "b", "c"}) {
-    ASSERT_OK(store_->Create(Session(id, "alice"), TestEvent("auth.login")));
+    ASSERT_OK(CreateSession(Session(id, "alice")));
   }
   ASSERT_OK(store_->Revoke("a", "user:alice", kNow, TestEvent("auth.logout")));
   ASSERT_OK_AND_ASSIGN(RevocationUpdate first, store_->ListRevoked(0, kNow));
@@ -110,7 +235,7 @@ TEST_F(PostgresSessionStoreTest, FirstSyncIsCompleteThenIncremental) {
 }
 
 TEST_F(PostgresSessionStoreTest, CursorAheadOfTheStoreGetsTheCompleteList) {
-  ASSERT_OK(store_->Create(Session("a", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("a", "alice")));
   ASSERT_OK(store_->Revoke("a", "user:alice", kNow, TestEvent("auth.logout")));
   ASSERT_OK_AND_ASSIGN(RevocationUpdate update, store_->ListRevoked(1'000'000, kNow));
   EXPECT_TRUE(update.complete);
@@ -118,8 +243,8 @@ TEST_F(PostgresSessionStoreTest, CursorAheadOfTheStoreGetsTheCompleteList) {
 }
 
 TEST_F(PostgresSessionStoreTest, ExpiredRevocationsAreLeftOut) {
-  ASSERT_OK(store_->Create(Session("short", "alice", absl::Minutes(5)), TestEvent("auth.login")));
-  ASSERT_OK(store_->Create(Session("long", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("short", "alice", absl::Minutes(5))));
+  ASSERT_OK(CreateSession(Session("long", "alice")));
   ASSERT_OK(store_->Revoke("short", "user:alice", kNow, TestEvent("auth.logout")));
   ASSERT_OK(store_->Revoke("long", "user:alice", kNow, TestEvent("auth.logout")));
   ASSERT_OK_AND_ASSIGN(RevocationUpdate update, store_->ListRevoked(0, kNow + absl::Minutes(10)));
@@ -129,7 +254,7 @@ TEST_F(PostgresSessionStoreTest, ExpiredRevocationsAreLeftOut) {
 TEST_F(PostgresSessionStoreTest, RevocationsStayListedForTheGracePastExpiry) {
   // Verifiers accept a token up to their clock skew past exp: its revocation must still be
   // published then, in the complete list and incrementally.
-  ASSERT_OK(store_->Create(Session("short", "alice", absl::Minutes(5)), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("short", "alice", absl::Minutes(5))));
   ASSERT_OK_AND_ASSIGN(RevocationUpdate start, store_->ListRevoked(0, kNow));
   ASSERT_OK(store_->Revoke("short", "user:alice", kNow, TestEvent("auth.logout")));
   const absl::Time exp = kNow + absl::Minutes(5);
@@ -146,8 +271,8 @@ TEST_F(PostgresSessionStoreTest, RevocationsStayListedForTheGracePastExpiry) {
 TEST_F(PostgresSessionStoreTest, UserWideRevocationReachesSessionsWithinTheGracePastExpiry) {
   // Expired 30 s ago (its token is still accepted within the verifiers' clock skew), and
   // expired longer ago than the grace.
-  ASSERT_OK(store_->Create(Session("recent", "alice", absl::Minutes(5)), TestEvent("auth.login")));
-  ASSERT_OK(store_->Create(Session("old", "alice", absl::Minutes(1)), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("recent", "alice", absl::Minutes(5))));
+  ASSERT_OK(CreateSession(Session("old", "alice", absl::Minutes(1))));
   const absl::Time now = kNow + absl::Minutes(5) + absl::Seconds(30);
   ASSERT_OK(db::RunInTransaction(pool(), [&](pqxx::transaction_base& txn) -> absl::Status {
     EXPECT_EQ(pg::RevokeUserSessions(txn, "alice", "", "user:admin", now), 1);
@@ -162,9 +287,8 @@ TEST_F(PostgresSessionStoreTest, UserWideRevocationReachesSessionsWithinTheGrace
 }
 
 TEST_F(PostgresSessionStoreTest, UserWideRevocationsTakeCursorsToo) {
-  PostgresUserStore users(&pool(), nullptr);
   for (const char* id : {"a1", "a2", "b1"}) {
-    ASSERT_OK(store_->Create(Session(id, id[0] == 'a' ? "alice" : "bob"), TestEvent("auth.login")));
+    ASSERT_OK(CreateSession(Session(id, id[0] == 'a' ? "alice" : "bob")));
   }
   ASSERT_OK_AND_ASSIGN(RevocationUpdate before, store_->ListRevoked(0, kNow));
   ASSERT_OK(db::RunInTransaction(pool(), [&](pqxx::transaction_base& txn) -> absl::Status {
@@ -179,10 +303,10 @@ TEST_F(PostgresSessionStoreTest, UserWideRevocationsTakeCursorsToo) {
 TEST_F(PostgresSessionStoreTest, ConcurrentRevocationsAreNeverSkippedByAReader) {
   constexpr int kSessions = 40;
   for (int i = 0; i < kSessions; ++i) {
-    ASSERT_OK(store_->Create(Session(absl::StrCat("s", i), "alice"), TestEvent("auth.login")));
+    ASSERT_OK(CreateSession(Session(absl::StrCat("s", i), "alice")));
   }
   // One revocation first, so that the reader's cursor is past 0 (0 asks for everything).
-  ASSERT_OK(store_->Create(Session("first", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("first", "alice")));
   ASSERT_OK(store_->Revoke("first", "user:alice", kNow, TestEvent("auth.logout")));
   ASSERT_OK_AND_ASSIGN(RevocationUpdate start, store_->ListRevoked(0, kNow));
   std::vector<std::thread> writers;
@@ -218,17 +342,17 @@ TEST_F(PostgresSessionStoreTest, ConcurrentRevocationsAreNeverSkippedByAReader) 
 }
 
 TEST_F(PostgresSessionStoreTest, CountActiveLeavesOutRevokedAndExpired) {
-  ASSERT_OK(store_->Create(Session("live", "alice"), TestEvent("auth.login")));
-  ASSERT_OK(store_->Create(Session("short", "alice", absl::Minutes(5)), TestEvent("auth.login")));
-  ASSERT_OK(store_->Create(Session("gone", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("live", "alice")));
+  ASSERT_OK(CreateSession(Session("short", "alice", absl::Minutes(5))));
+  ASSERT_OK(CreateSession(Session("gone", "alice")));
   ASSERT_OK(store_->Revoke("gone", "user:alice", kNow, TestEvent("auth.logout")));
   EXPECT_THAT(store_->CountActive(kNow), ::jit::testing::IsOkAndHolds(2));
   EXPECT_THAT(store_->CountActive(kNow + absl::Minutes(10)), ::jit::testing::IsOkAndHolds(1));
 }
 
 TEST_F(PostgresSessionStoreTest, DeleteExpiredForgetsOnlyExpiredSessions) {
-  ASSERT_OK(store_->Create(Session("short", "alice", absl::Minutes(5)), TestEvent("auth.login")));
-  ASSERT_OK(store_->Create(Session("long", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("short", "alice", absl::Minutes(5))));
+  ASSERT_OK(CreateSession(Session("long", "alice")));
   EXPECT_THAT(store_->DeleteExpired(kNow + absl::Hours(1)), ::jit::testing::IsOkAndHolds(1));
   ASSERT_OK_AND_ASSIGN(auto shortlived, store_->Get("short"));
   ASSERT_OK_AND_ASSIGN(auto longlived, store_->Get("long"));

@@ -23,11 +23,14 @@ std::string EnrollmentAd(std::string_view name) {
 }
 
 const std::string& UserColumns() {
-  static const std::string* const columns = new std::string(
-      absl::StrCat("name, roles::text, traits::text, origin, password_hash, totp_secret, ",
-                   pg::MicrosOf("create_time"), ", ", pg::MicrosOf("update_time")));
+  static const std::string* const columns = new std::string(absl::StrCat(
+      "name, roles::text, traits::text, origin, password_hash, totp_secret, ",
+      pg::MicrosOf("create_time"), ", ", pg::MicrosOf("update_time"), ", session_generation"));
   return *columns;
 }
+
+// The SET clause of a change that ends the user's sessions (see the migration 0002).
+constexpr char kNewGeneration[] = "session_generation = nextval('auth.user_session_generation')";
 
 absl::Status NoSuchUser(std::string_view name) {
   return absl::NotFoundError(absl::StrCat("user \"", S(name), "\" not found"));
@@ -52,6 +55,7 @@ absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row, const KeyEncrypti
   }
   pg::SetTimestamp(pg::TimeFromMicros(row[6]), p.mutable_create_time());
   pg::SetTimestamp(pg::TimeFromMicros(row[7]), p.mutable_update_time());
+  record.session_generation = row[8].as<int64_t>();
   return record;
 }
 
@@ -124,21 +128,26 @@ absl::Status PostgresUserStore::Create(const UserRecord& user, const AuditEvent&
   return s;
 }
 
-absl::Status PostgresUserStore::UpsertExternal(const UserRecord& user, const AuditEvent& event) {
+absl::StatusOr<UserRecord> PostgresUserStore::UpsertExternal(const UserRecord& user,
+                                                             const AuditEvent& event) {
   const auto& p = user.profile;
   const absl::Time now = pg::FromTimestamp(p.update_time());
+  UserRecord out;
   absl::Status s = db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r = txn.exec_params(
-        "INSERT INTO auth.users (name, roles, traits, origin, create_time, update_time) "
-        "VALUES ($1, $2::jsonb, $3::jsonb, $4, $5::timestamptz, $5::timestamptz) "
-        "ON CONFLICT (name) DO UPDATE SET roles = EXCLUDED.roles, traits = EXCLUDED.traits, "
-        "update_time = EXCLUDED.update_time WHERE users.origin = EXCLUDED.origin "
-        "RETURNING name",
+        absl::StrCat(
+            "INSERT INTO auth.users (name, roles, traits, origin, create_time, update_time) "
+            "VALUES ($1, $2::jsonb, $3::jsonb, $4, $5::timestamptz, $5::timestamptz) "
+            "ON CONFLICT (name) DO UPDATE SET roles = EXCLUDED.roles, traits = EXCLUDED.traits, "
+            "update_time = EXCLUDED.update_time WHERE users.origin = EXCLUDED.origin "
+            "RETURNING ",
+            UserColumns()),
         p.name(), pg::RolesJson(p), pg::TraitsJson(p), p.origin(), pg::Timestamp(now));
     if (r.empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat("user name \"", p.name(), "\" belongs to a user not from ", p.origin()));
     }
+    ASSIGN_OR_RETURN(out, RecordFromRow(r[0], *kek_));
     pg::InsertAuditEvent(txn, event);
     return absl::OkStatus();
   });
@@ -146,7 +155,8 @@ absl::Status PostgresUserStore::UpsertExternal(const UserRecord& user, const Aud
     return absl::FailedPreconditionError(
         absl::StrCat("user name \"", p.name(), "\" belongs to a user not from ", p.origin()));
   }
-  return s;
+  RETURN_IF_ERROR(s);
+  return out;
 }
 
 absl::StatusOr<UserRecord> PostgresUserStore::UpdateProfile(const jit::auth::v1::User& profile,
@@ -156,8 +166,8 @@ absl::StatusOr<UserRecord> PostgresUserStore::UpdateProfile(const jit::auth::v1:
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r = txn.exec_params(
         absl::StrCat("UPDATE auth.users SET roles = $2::jsonb, traits = $3::jsonb, "
-                     "update_time = $4::timestamptz WHERE name = $1 RETURNING ",
-                     UserColumns()),
+                     "update_time = $4::timestamptz, ",
+                     kNewGeneration, " WHERE name = $1 RETURNING ", UserColumns()),
         profile.name(), pg::RolesJson(profile), pg::TraitsJson(profile), pg::Timestamp(now));
     if (r.empty()) return NoSuchUser(profile.name());
     ASSIGN_OR_RETURN(out, RecordFromRow(r[0], *kek_));
@@ -185,8 +195,8 @@ absl::Status PostgresUserStore::SetPasswordHash(std::string_view name, const std
                                                 const AuditEvent& event) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r = txn.exec_params(
-        "UPDATE auth.users SET password_hash = $2, update_time = $3::timestamptz "
-        "WHERE name = $1 RETURNING name",
+        absl::StrCat("UPDATE auth.users SET password_hash = $2, update_time = $3::timestamptz, ",
+                     kNewGeneration, " WHERE name = $1 RETURNING name"),
         S(name), hash, pg::Timestamp(now));
     if (r.empty()) return NoSuchUser(name);
     pg::RevokeUserSessions(txn, name, keep_session_id, event.actor(), now);

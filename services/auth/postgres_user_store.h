@@ -17,7 +17,8 @@ class PostgresUserStore final : public UserStore {
   absl::StatusOr<std::optional<UserRecord>> Get(std::string_view name) override;
   absl::StatusOr<std::vector<UserRecord>> List(std::string_view after, int limit) override;
   absl::Status Create(const UserRecord& user, const AuditEvent& event) override;
-  absl::Status UpsertExternal(const UserRecord& user, const AuditEvent& event) override;
+  absl::StatusOr<UserRecord> UpsertExternal(const UserRecord& user,
+                                            const AuditEvent& event) override;
   absl::StatusOr<UserRecord> UpdateProfile(const jit::auth::v1::User& profile, absl::Time now,
                                            const AuditEvent& event) override;
   absl::Status Delete(std::string_view name, absl::Time now, const AuditEvent& event) override;

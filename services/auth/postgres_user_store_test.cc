@@ -54,6 +54,21 @@ class PostgresUserStoreTest : public AuthDatabaseTest {
     sessions_ = std::make_unique<PostgresSessionStore>(&pool());
   }
 
+  // Creates the session for its user as it is now (creating the user when missing).
+  absl::Status CreateSession(const SessionRecord& session) {
+    absl::StatusOr<std::optional<UserRecord>> user = store_->Get(session.user);
+    if (!user.ok()) return user.status();
+    if (!user->has_value()) {
+      if (absl::Status s = store_->Create(LocalUser(session.user), TestEvent("auth.user.created"));
+          !s.ok()) {
+        return s;
+      }
+      user = store_->Get(session.user);
+      if (!user.ok()) return user.status();
+    }
+    return sessions_->Create(session, (*user)->session_generation, TestEvent("auth.login"));
+  }
+
   std::unique_ptr<KeyEncryptionKey> kek_;
   std::unique_ptr<PostgresUserStore> store_;
   std::unique_ptr<PostgresSessionStore> sessions_;
@@ -104,8 +119,8 @@ TEST_F(PostgresUserStoreTest, ListPagesInNameOrder) {
 
 TEST_F(PostgresUserStoreTest, UpdateProfileReplacesRolesAndTraitsAndRevokesSessions) {
   ASSERT_OK(store_->Create(LocalUser("alice"), TestEvent("auth.user.created")));
-  ASSERT_OK(sessions_->Create(Session("s1", "alice"), TestEvent("auth.login")));
-  ASSERT_OK(sessions_->Create(Session("s2", "bob"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("s1", "alice")));
+  ASSERT_OK(CreateSession(Session("s2", "bob")));
   jit::auth::v1::User profile;
   profile.set_name("alice");
   profile.add_roles("dba");
@@ -134,7 +149,7 @@ TEST_F(PostgresUserStoreTest, UpdateOfUnknownUserIsNotFound) {
 
 TEST_F(PostgresUserStoreTest, DeleteRemovesUserAndRevokesSessions) {
   ASSERT_OK(store_->Create(LocalUser("alice"), TestEvent("auth.user.created")));
-  ASSERT_OK(sessions_->Create(Session("s1", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("s1", "alice")));
   ASSERT_OK(store_->Delete("alice", kNow, TestEvent("auth.user.deleted")));
   ASSERT_OK_AND_ASSIGN(auto got, store_->Get("alice"));
   EXPECT_FALSE(got.has_value());
@@ -147,8 +162,8 @@ TEST_F(PostgresUserStoreTest, DeleteRemovesUserAndRevokesSessions) {
 
 TEST_F(PostgresUserStoreTest, SetPasswordHashKeepsOnlyTheNamedSession) {
   ASSERT_OK(store_->Create(LocalUser("alice"), TestEvent("auth.user.created")));
-  ASSERT_OK(sessions_->Create(Session("mine", "alice"), TestEvent("auth.login")));
-  ASSERT_OK(sessions_->Create(Session("other", "alice"), TestEvent("auth.login")));
+  ASSERT_OK(CreateSession(Session("mine", "alice")));
+  ASSERT_OK(CreateSession(Session("other", "alice")));
   ASSERT_OK(
       store_->SetPasswordHash("alice", "$new", kNow, "mine", TestEvent("auth.user.password_set")));
   ASSERT_OK_AND_ASSIGN(auto got, store_->Get("alice"));
@@ -231,6 +246,40 @@ TEST_F(PostgresUserStoreTest, SecretSealedUnderAnotherKekIsNotReadable) {
   PostgresUserStore other(&pool(), other_kek.get());
   EXPECT_THAT(other.Get("alice"), StatusIs(absl::StatusCode::kFailedPrecondition,
                                            HasSubstr("another key-encryption key")));
+}
+
+TEST_F(PostgresUserStoreTest, SessionGenerationChangesWithEveryChangeThatEndsSessions) {
+  ASSERT_OK(store_->Create(LocalUser("alice"), TestEvent("auth.user.created")));
+  ASSERT_OK_AND_ASSIGN(auto created, store_->Get("alice"));
+  jit::auth::v1::User profile;
+  profile.set_name("alice");
+  profile.add_roles("dba");
+  ASSERT_OK_AND_ASSIGN(UserRecord updated,
+                       store_->UpdateProfile(profile, kNow, TestEvent("auth.user.updated")));
+  EXPECT_NE(updated.session_generation, created->session_generation);
+  ASSERT_OK(
+      store_->SetPasswordHash("alice", "$new", kNow, "", TestEvent("auth.user.password_set")));
+  ASSERT_OK_AND_ASSIGN(auto password_set, store_->Get("alice"));
+  EXPECT_NE(password_set->session_generation, updated.session_generation);
+  // A rehash after login changes no credential: logins in progress stay valid.
+  ASSERT_OK(store_->RehashPassword("alice", "$new", "$rehashed"));
+  ASSERT_OK_AND_ASSIGN(auto rehashed, store_->Get("alice"));
+  EXPECT_EQ(rehashed->password_hash, "$rehashed");
+  EXPECT_EQ(rehashed->session_generation, password_set->session_generation);
+}
+
+TEST_F(PostgresUserStoreTest, SingleSignOnRefreshKeepsTheSessionGeneration) {
+  UserRecord sso = LocalUser("carol@example.com");
+  sso.password_hash.clear();
+  sso.profile.set_origin("oidc:corp");
+  ASSERT_OK_AND_ASSIGN(UserRecord first, store_->UpsertExternal(sso, TestEvent("auth.user.sso")));
+  ASSERT_OK_AND_ASSIGN(auto stored, store_->Get("carol@example.com"));
+  EXPECT_EQ(first.session_generation, stored->session_generation);
+  sso.profile.clear_roles();
+  sso.profile.add_roles("auditor");
+  ASSERT_OK_AND_ASSIGN(UserRecord again, store_->UpsertExternal(sso, TestEvent("auth.user.sso")));
+  EXPECT_THAT(again.profile.roles(), ElementsAre("auditor"));
+  EXPECT_EQ(again.session_generation, first.session_generation);
 }
 
 TEST_F(PostgresUserStoreTest, UpsertExternalCreatesRefreshesAndNeverTakesALocalName) {

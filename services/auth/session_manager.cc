@@ -47,7 +47,7 @@ absl::StatusOr<absl::Duration> SessionManager::SessionTtl(absl::Duration request
 }
 
 absl::StatusOr<jit::auth::v1::LoginResponse> SessionManager::Start(
-    Identity identity, absl::Duration ttl, const AuditActor& actor,
+    Identity identity, int64_t user_generation, absl::Duration ttl, const AuditActor& actor,
     std::map<std::string, std::string> details) {
   ASSIGN_OR_RETURN(absl::Duration lifetime, SessionTtl(ttl));
   const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_->Now()));
@@ -77,7 +77,7 @@ absl::StatusOr<jit::auth::v1::LoginResponse> SessionManager::Start(
                                      .mfa = identity.mfa_verified(),
                                      .issue_time = now,
                                      .expire_time = expire},
-                                    event));
+                                    user_generation, event));
   jit::auth::v1::LoginResponse response;
   response.set_token(std::move(token));
   SetTimestamp(expire, response.mutable_expire_time());

@@ -48,8 +48,11 @@ class SessionManager {
   // Starts a session for `identity` (KIND_USER with name, roles, traits, mfa_verified,
   // auth_method; session_id and expire_time are filled in) and returns the login answer.
   // The audit event "auth.login" (with `details`) is stored with the session.
+  // `user_generation` is the UserRecord::session_generation the identity was read from:
+  // ABORTED (and no session) when the user has changed or gone since (SessionStore::Create).
   absl::StatusOr<jit::auth::v1::LoginResponse> Start(jit::common::v1::Identity identity,
-                                                     absl::Duration ttl, const AuditActor& actor,
+                                                     int64_t user_generation, absl::Duration ttl,
+                                                     const AuditActor& actor,
                                                      std::map<std::string, std::string> details);
 
   // Ends a session: the caller's own (`session_id` empty or the caller's), or any session

@@ -37,9 +37,14 @@ Identity Alice() {
   return id;
 }
 
+// The users' session generation (as UserStore keeps it).
+constexpr int64_t kGeneration = 7;
+
 class SessionManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    sessions_->SetUserGeneration("alice", kGeneration);
+    sessions_->SetUserGeneration("bob", kGeneration);
     keys_ = *SigningKeyRing::Create({.issuer = "jit-access", .audience = "jit-test"},
                                     key_store_.get(), &clock_);
     ASSERT_OK(keys_->EnsureKey());
@@ -74,8 +79,8 @@ class SessionManagerTest : public ::testing::Test {
 };
 
 TEST_F(SessionManagerTest, StartIssuesATokenCarryingTheIdentity) {
-  ASSERT_OK_AND_ASSIGN(auto response,
-                       manager_->Start(Alice(), absl::ZeroDuration(), {.actor = "user:alice"}, {}));
+  ASSERT_OK_AND_ASSIGN(auto response, manager_->Start(Alice(), kGeneration, absl::ZeroDuration(),
+                                                      {.actor = "user:alice"}, {}));
   EXPECT_EQ(response.expire_time().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(8)));
   EXPECT_FALSE(response.identity().session_id().empty());
   ASSERT_OK_AND_ASSIGN(auto identity, Verify(response.token()));
@@ -95,21 +100,23 @@ TEST_F(SessionManagerTest, StartIssuesATokenCarryingTheIdentity) {
 }
 
 TEST_F(SessionManagerTest, EverySessionHasItsOwnId) {
-  ASSERT_OK_AND_ASSIGN(auto a, manager_->Start(Alice(), absl::ZeroDuration(), {}, {}));
-  ASSERT_OK_AND_ASSIGN(auto b, manager_->Start(Alice(), absl::ZeroDuration(), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto a, manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto b, manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}));
   EXPECT_NE(a.identity().session_id(), b.identity().session_id());
   EXPECT_NE(a.token(), b.token());
 }
 
 TEST_F(SessionManagerTest, TokenExpiresAtItsTtl) {
-  ASSERT_OK_AND_ASSIGN(auto response, manager_->Start(Alice(), absl::Hours(1), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto response,
+                       manager_->Start(Alice(), kGeneration, absl::Hours(1), {}, {}));
   clock_.Advance(absl::Hours(1) + absl::Seconds(31));  // past exp and the verifier's skew
   EXPECT_THAT(Verify(response.token()),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
 }
 
 TEST_F(SessionManagerTest, LogoutIsHonouredWithinTheVerifiersClockSkewPastExpiry) {
-  ASSERT_OK_AND_ASSIGN(auto response, manager_->Start(Alice(), absl::Hours(1), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto response,
+                       manager_->Start(Alice(), kGeneration, absl::Hours(1), {}, {}));
   ASSERT_OK_AND_ASSIGN(auto caller, Verify(response.token()));
   ASSERT_OK(manager_->Logout(*caller, "", {.actor = "user:alice"}));
   // Past exp but within the 30 s skew the verifier allows: the token would pass but for the
@@ -144,7 +151,8 @@ TEST_F(SessionManagerTest, BadTtlOptionsAreRefused) {
 }
 
 TEST_F(SessionManagerTest, LogoutRevokesTheCallersOwnSession) {
-  ASSERT_OK_AND_ASSIGN(auto response, manager_->Start(Alice(), absl::ZeroDuration(), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto response,
+                       manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}));
   ASSERT_OK_AND_ASSIGN(auto caller, Verify(response.token()));
   ASSERT_OK(manager_->Logout(*caller, "", {.actor = "user:alice"}));
   EXPECT_THAT(Verify(response.token()),
@@ -154,10 +162,11 @@ TEST_F(SessionManagerTest, LogoutRevokesTheCallersOwnSession) {
 }
 
 TEST_F(SessionManagerTest, LogoutOfAnotherSessionNeedsPolicy) {
-  ASSERT_OK_AND_ASSIGN(auto victim, manager_->Start(Alice(), absl::ZeroDuration(), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto victim,
+                       manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}));
   Identity bob = Alice();
   bob.set_name("bob");
-  ASSERT_OK_AND_ASSIGN(auto bobs, manager_->Start(bob, absl::ZeroDuration(), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto bobs, manager_->Start(bob, kGeneration, absl::ZeroDuration(), {}, {}));
   ASSERT_OK_AND_ASSIGN(auto bob_caller, Verify(bobs.token()));
   EXPECT_THAT(manager_->Logout(*bob_caller, victim.identity().session_id(), {.actor = "user:bob"}),
               StatusIs(absl::StatusCode::kPermissionDenied));
@@ -172,7 +181,8 @@ TEST_F(SessionManagerTest, LogoutOfAnotherSessionNeedsPolicy) {
 }
 
 TEST_F(SessionManagerTest, PolicyDownFailsClosed) {
-  ASSERT_OK_AND_ASSIGN(auto victim, manager_->Start(Alice(), absl::ZeroDuration(), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto victim,
+                       manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}));
   Identity admin = Alice();
   admin.set_name("admin");
   admin.set_session_id("admin-session");
@@ -183,8 +193,8 @@ TEST_F(SessionManagerTest, PolicyDownFailsClosed) {
 }
 
 TEST_F(SessionManagerTest, ListRevokedIsCompleteFirstThenIncremental) {
-  ASSERT_OK_AND_ASSIGN(auto a, manager_->Start(Alice(), absl::ZeroDuration(), {}, {}));
-  ASSERT_OK_AND_ASSIGN(auto b, manager_->Start(Alice(), absl::ZeroDuration(), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto a, manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto b, manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}));
   ASSERT_OK(manager_->Logout(a.identity(), "", {}));
   ASSERT_OK_AND_ASSIGN(auto first, manager_->ListRevoked(0));
   EXPECT_TRUE(first.complete());
@@ -201,7 +211,7 @@ TEST_F(SessionManagerTest, ListRevokedIsCompleteFirstThenIncremental) {
 
 TEST_F(SessionManagerTest, StoreDownStartsNoSession) {
   sessions_->SetUnavailable(true);
-  EXPECT_THAT(manager_->Start(Alice(), absl::ZeroDuration(), {}, {}),
+  EXPECT_THAT(manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}),
               StatusIs(absl::StatusCode::kUnavailable));
 }
 

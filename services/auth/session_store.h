@@ -39,8 +39,13 @@ class SessionStore {
  public:
   virtual ~SessionStore() = default;
 
+  // Stores the session if its user still exists with `user_generation`
+  // (UserRecord::session_generation, as the login read it), else ABORTED and nothing is
+  // stored. Atomic with respect to UserStore changes: a change that ends the user's sessions
+  // either comes first (and the session is refused) or comes after (and revokes it).
   // ALREADY_EXISTS for a duplicate id.
-  virtual absl::Status Create(const SessionRecord& session, const AuditEvent& event) = 0;
+  virtual absl::Status Create(const SessionRecord& session, int64_t user_generation,
+                              const AuditEvent& event) = 0;
 
   virtual absl::StatusOr<std::optional<SessionRecord>> Get(std::string_view id) = 0;
 

@@ -81,6 +81,19 @@ class UserAdministrationTest : public ::testing::Test {
     return r;
   }
 
+  // Stores a session of the user as they are now (a non-user gets a generation of its own).
+  absl::Status AddSession(const SessionRecord& session) {
+    absl::StatusOr<std::optional<UserRecord>> user = users_.Get(session.user);
+    if (!user.ok()) return user.status();
+    int64_t generation = -1;
+    if (user->has_value()) {
+      generation = (*user)->session_generation;
+    } else {
+      sessions_.SetUserGeneration(session.user, generation);
+    }
+    return sessions_.Create(session, generation, {});
+  }
+
   bool Revoked(const std::string& session) {
     auto s = sessions_.Get(session);
     return s.ok() && s->has_value() && (*s)->revoked_at.has_value();
@@ -215,8 +228,8 @@ TEST_F(UserAdministrationTest, ListChecksPagingAndPermission) {
 }
 
 TEST_F(UserAdministrationTest, UpdateReplacesRolesAndEndsTheUsersSessions) {
-  ASSERT_OK(sessions_.Create(Session("alice-1", "alice", clock_.Now()), {}));
-  ASSERT_OK(sessions_.Create(Session("root-1", "root", clock_.Now()), {}));
+  ASSERT_OK(AddSession(Session("alice-1", "alice", clock_.Now())));
+  ASSERT_OK(AddSession(Session("root-1", "root", clock_.Now())));
   jit::auth::v1::UpdateUserRequest r;
   *r.mutable_user() = Profile("alice", {"dba"});
   ASSERT_OK_AND_ASSIGN(User updated, admin_->UpdateUser(Caller("root"), r, {.actor = "user:root"}));
@@ -235,10 +248,10 @@ TEST_F(UserAdministrationTest, UpdateEndsSessionsExpiredWithinTheRevocationGrace
   // Its token is still accepted within the verifiers' clock skew past exp.
   SessionRecord just_expired = Session("alice-1", "alice", clock_.Now() - absl::Hours(8));
   just_expired.expire_time = clock_.Now() - absl::Seconds(20);
-  ASSERT_OK(sessions_.Create(just_expired, {}));
+  ASSERT_OK(AddSession(just_expired));
   SessionRecord long_expired = Session("alice-0", "alice", clock_.Now() - absl::Hours(8));
   long_expired.expire_time = clock_.Now() - kRevokedSessionGrace;
-  ASSERT_OK(sessions_.Create(long_expired, {}));
+  ASSERT_OK(AddSession(long_expired));
   jit::auth::v1::UpdateUserRequest r;
   *r.mutable_user() = Profile("alice", {"dba"});
   ASSERT_OK(admin_->UpdateUser(Caller("root"), r, {.actor = "user:root"}).status());
@@ -247,7 +260,7 @@ TEST_F(UserAdministrationTest, UpdateEndsSessionsExpiredWithinTheRevocationGrace
 }
 
 TEST_F(UserAdministrationTest, DeleteEndsSessionsAndNeedsPermission) {
-  ASSERT_OK(sessions_.Create(Session("alice-1", "alice", clock_.Now()), {}));
+  ASSERT_OK(AddSession(Session("alice-1", "alice", clock_.Now())));
   jit::auth::v1::DeleteUserRequest r;
   r.set_name("alice");
   EXPECT_THAT(admin_->DeleteUser(Caller("alice"), r, {}),
@@ -259,8 +272,8 @@ TEST_F(UserAdministrationTest, DeleteEndsSessionsAndNeedsPermission) {
 }
 
 TEST_F(UserAdministrationTest, UsersChangeTheirOwnPasswordWithTheCurrentOne) {
-  ASSERT_OK(sessions_.Create(Session("mine", "alice", clock_.Now()), {}));
-  ASSERT_OK(sessions_.Create(Session("elsewhere", "alice", clock_.Now()), {}));
+  ASSERT_OK(AddSession(Session("mine", "alice", clock_.Now())));
+  ASSERT_OK(AddSession(Session("elsewhere", "alice", clock_.Now())));
   jit::auth::v1::SetPasswordRequest r;
   r.set_name("alice");
   r.set_new_password("a brand new passphrase");
@@ -292,7 +305,7 @@ TEST_F(UserAdministrationTest, GuessingTheCurrentPasswordLocksOut) {
 }
 
 TEST_F(UserAdministrationTest, AdminSetsAnotherUsersPasswordEndingAllTheirSessions) {
-  ASSERT_OK(sessions_.Create(Session("alice-1", "alice", clock_.Now()), {}));
+  ASSERT_OK(AddSession(Session("alice-1", "alice", clock_.Now())));
   jit::auth::v1::SetPasswordRequest r;
   r.set_name("alice");
   r.set_new_password("reset by the admin!");

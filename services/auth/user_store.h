@@ -6,7 +6,10 @@
 // Mutating methods take the audit event that records the change and store it in the same
 // transaction (audit_outbox.h). Changes that make a user's existing tokens wrong (roles or
 // traits changed, password changed, user deleted) revoke the user's sessions in that
-// transaction too, so no token outlives the change that should end it.
+// transaction too, so no token outlives the change that should end it. Those changes also
+// give the user a new session_generation, and a session is only stored for the generation
+// its login authenticated (SessionStore::Create), so a login in progress during such a
+// change cannot start a session after it.
 #ifndef JIT_SERVICES_AUTH_USER_STORE_H_
 #define JIT_SERVICES_AUTH_USER_STORE_H_
 
@@ -29,6 +32,9 @@ struct UserRecord {
   jit::auth::v1::User profile;
   std::string password_hash;  // Argon2id PHC string; "" = no password
   SecretString totp_secret;   // set when profile.totp_enabled()
+  // Changes with every change that ends the user's sessions (roles or traits, password,
+  // deletion); never repeats, also across deleting and re-creating a name. Set by the store.
+  int64_t session_generation = 0;
 };
 
 // Thread-safe. Every method may fail with UNAVAILABLE when the store is down.
@@ -46,9 +52,11 @@ class UserStore {
   virtual absl::Status Create(const UserRecord& user, const AuditEvent& event) = 0;
 
   // Creates or refreshes a user owned by an identity provider (origin "oidc:<connector>")
-  // with the roles and traits of its latest login. FAILED_PRECONDITION when the name belongs
-  // to a user of another origin (a local user, another connector).
-  virtual absl::Status UpsertExternal(const UserRecord& user, const AuditEvent& event) = 0;
+  // with the roles and traits of its latest login (their sessions keep the roles of their own
+  // login: not a change that ends sessions). FAILED_PRECONDITION when the name belongs to a
+  // user of another origin (a local user, another connector). Returns the stored record.
+  virtual absl::StatusOr<UserRecord> UpsertExternal(const UserRecord& user,
+                                                    const AuditEvent& event) = 0;
 
   // Replaces roles and traits (from `profile`), sets update_time = now and revokes the
   // user's sessions. NOT_FOUND when there is no such user. Returns the stored record.
@@ -65,7 +73,8 @@ class UserStore {
                                        const AuditEvent& event) = 0;
 
   // Replaces the hash only if it is still `old_hash` (upgrading parameters after a login;
-  // not an audited change). OK also when it changed meanwhile (nothing is done).
+  // not an audited change, and not one that ends sessions). OK also when it changed
+  // meanwhile (nothing is done).
   virtual absl::Status RehashPassword(std::string_view name, const std::string& old_hash,
                                       const std::string& new_hash) = 0;
 

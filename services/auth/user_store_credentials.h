@@ -22,7 +22,8 @@ class UserStoreCredentials final : public LocalCredentialStore {
     UserRecord& record = **found;
     return LocalCredentials{.password_hash = std::move(record.password_hash),
                             .totp_enabled = record.profile.totp_enabled(),
-                            .totp_secret = std::move(record.totp_secret)};
+                            .totp_secret = std::move(record.totp_secret),
+                            .session_generation = record.session_generation};
   }
 
  private:

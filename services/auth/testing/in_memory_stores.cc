@@ -1,6 +1,7 @@
 #include "services/auth/testing/in_memory_stores.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -41,9 +42,20 @@ std::vector<AuditEvent> InMemoryAuditOutbox::OfType(const std::string& type) con
 
 // ---- InMemorySessionStore ------------------------------------------------------------------
 
-absl::Status InMemorySessionStore::Create(const SessionRecord& session, const AuditEvent& event) {
+absl::Status InMemorySessionStore::Create(const SessionRecord& session, int64_t user_generation,
+                                          const AuditEvent& event) {
+  std::function<void()> hook;
+  {
+    absl::MutexLock lock(&mu_);
+    hook = std::exchange(before_create_, nullptr);
+  }
+  if (hook) hook();
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
+  const auto user = user_generations_.find(session.user);
+  if (user == user_generations_.end() || user->second != user_generation) {
+    return absl::AbortedError("the user changed during login (test)");
+  }
   if (sessions_.contains(session.id)) return absl::AlreadyExistsError("duplicate session");
   sessions_[session.id] = Entry{.record = session};
   return audit_->Append(event);
@@ -76,9 +88,30 @@ absl::Status InMemorySessionStore::Revoke(std::string_view id, std::string_view 
   return audit_->Append(event);
 }
 
-void InMemorySessionStore::RevokeUser(std::string_view user, std::string_view keep,
-                                      std::string_view by, absl::Time now) {
+void InMemorySessionStore::SetUserGeneration(std::string_view user,
+                                             std::optional<int64_t> generation) {
   absl::MutexLock lock(&mu_);
+  if (generation.has_value()) {
+    user_generations_[std::string(user)] = *generation;
+  } else {
+    user_generations_.erase(std::string(user));
+  }
+}
+
+void InMemorySessionStore::RunBeforeNextCreate(std::function<void()> hook) {
+  absl::MutexLock lock(&mu_);
+  before_create_ = std::move(hook);
+}
+
+void InMemorySessionStore::EndUserSessions(std::string_view user, std::optional<int64_t> generation,
+                                           std::string_view keep, std::string_view by,
+                                           absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  if (generation.has_value()) {
+    user_generations_[std::string(user)] = *generation;
+  } else {
+    user_generations_.erase(std::string(user));
+  }
   for (auto& [id, entry] : sessions_) {
     if (entry.record.user == user && id != keep &&
         entry.record.expire_time > now - kRevokedSessionGrace) {
@@ -158,11 +191,14 @@ absl::Status InMemoryUserStore::Create(const UserRecord& user, const AuditEvent&
           absl::StrCat("user \"", user.profile.name(), "\" already exists"));
     }
   }
-  users_[user.profile.name()] = user;
+  UserRecord& stored = users_[user.profile.name()] = user;
+  stored.session_generation = ++last_generation_;
+  sessions_->SetUserGeneration(user.profile.name(), stored.session_generation);
   return audit_->Append(event);
 }
 
-absl::Status InMemoryUserStore::UpsertExternal(const UserRecord& user, const AuditEvent& event) {
+absl::StatusOr<UserRecord> InMemoryUserStore::UpsertExternal(const UserRecord& user,
+                                                             const AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   for (auto& [name, record] : users_) {
@@ -173,10 +209,14 @@ absl::Status InMemoryUserStore::UpsertExternal(const UserRecord& user, const Aud
     *record.profile.mutable_roles() = user.profile.roles();
     *record.profile.mutable_traits() = user.profile.traits();
     *record.profile.mutable_update_time() = user.profile.update_time();
-    return audit_->Append(event);
+    if (absl::Status s = audit_->Append(event); !s.ok()) return s;
+    return record;
   }
-  users_[user.profile.name()] = user;
-  return audit_->Append(event);
+  UserRecord& stored = users_[user.profile.name()] = user;
+  stored.session_generation = ++last_generation_;
+  sessions_->SetUserGeneration(user.profile.name(), stored.session_generation);
+  if (absl::Status s = audit_->Append(event); !s.ok()) return s;
+  return stored;
 }
 
 absl::StatusOr<UserRecord> InMemoryUserStore::UpdateProfile(const jit::auth::v1::User& profile,
@@ -189,7 +229,8 @@ absl::StatusOr<UserRecord> InMemoryUserStore::UpdateProfile(const jit::auth::v1:
   *it->second.profile.mutable_roles() = profile.roles();
   *it->second.profile.mutable_traits() = profile.traits();
   it->second.profile.mutable_update_time()->set_seconds(absl::ToUnixSeconds(now));
-  sessions_->RevokeUser(profile.name(), "", event.actor(), now);
+  it->second.session_generation = ++last_generation_;
+  sessions_->EndUserSessions(profile.name(), it->second.session_generation, "", event.actor(), now);
   if (absl::Status s = audit_->Append(event); !s.ok()) return s;
   return it->second;
 }
@@ -200,7 +241,7 @@ absl::Status InMemoryUserStore::Delete(std::string_view name, absl::Time now,
   if (unavailable_) return Down();
   if (users_.erase(std::string(name)) == 0) return absl::NotFoundError("user not found");
   enrollments_.erase(std::string(name));
-  sessions_->RevokeUser(name, "", event.actor(), now);
+  sessions_->EndUserSessions(name, std::nullopt, "", event.actor(), now);
   return audit_->Append(event);
 }
 
@@ -212,7 +253,9 @@ absl::Status InMemoryUserStore::SetPasswordHash(std::string_view name, const std
   const auto it = users_.find(std::string(name));
   if (it == users_.end()) return absl::NotFoundError("user not found");
   it->second.password_hash = hash;
-  sessions_->RevokeUser(name, keep_session_id, event.actor(), now);
+  it->second.session_generation = ++last_generation_;
+  sessions_->EndUserSessions(name, it->second.session_generation, keep_session_id, event.actor(),
+                             now);
   return audit_->Append(event);
 }
 

@@ -4,7 +4,9 @@
 #ifndef JIT_SERVICES_AUTH_TESTING_IN_MEMORY_STORES_H_
 #define JIT_SERVICES_AUTH_TESTING_IN_MEMORY_STORES_H_
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +36,8 @@ class InMemorySessionStore final : public SessionStore {
  public:
   explicit InMemorySessionStore(InMemoryAuditOutbox* audit) : audit_(audit) {}
 
-  absl::Status Create(const SessionRecord& session, const AuditEvent& event) override;
+  absl::Status Create(const SessionRecord& session, int64_t user_generation,
+                      const AuditEvent& event) override;
   absl::StatusOr<std::optional<SessionRecord>> Get(std::string_view id) override;
   absl::Status Revoke(std::string_view id, std::string_view revoked_by, absl::Time now,
                       const AuditEvent& event) override;
@@ -42,10 +45,18 @@ class InMemorySessionStore final : public SessionStore {
   absl::StatusOr<int64_t> CountActive(absl::Time now) override;
   absl::StatusOr<int64_t> DeleteExpired(absl::Time before) override;
 
-  // What UserStore changes do: revoke the user's sessions except `keep` whose expiry is
-  // after `now - kRevokedSessionGrace`.
-  void RevokeUser(std::string_view user, std::string_view keep, std::string_view by,
-                  absl::Time now);
+  // The user generations Create checks (the user table's column, kept here so that the
+  // check and the insert are atomic as in PostgreSQL). InMemoryUserStore keeps them; tests
+  // of this store alone set them. nullopt: no such user.
+  void SetUserGeneration(std::string_view user, std::optional<int64_t> generation);
+  // What UserStore changes that end sessions do, atomically: the user's generation becomes
+  // `generation` (nullopt: deleted) and their sessions except `keep` whose expiry is after
+  // `now - kRevokedSessionGrace` are revoked.
+  void EndUserSessions(std::string_view user, std::optional<int64_t> generation,
+                       std::string_view keep, std::string_view by, absl::Time now);
+  // Runs `hook` once, at the start of the next Create (before its check): lets a test put a
+  // user change between a login's reading of the user and its session.
+  void RunBeforeNextCreate(std::function<void()> hook);
   void SetUnavailable(bool unavailable);
 
  private:
@@ -59,6 +70,8 @@ class InMemorySessionStore final : public SessionStore {
   InMemoryAuditOutbox* const audit_;
   mutable absl::Mutex mu_;
   std::map<std::string, Entry> sessions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t, std::less<>> user_generations_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> before_create_ ABSL_GUARDED_BY(mu_);
   int64_t counter_ ABSL_GUARDED_BY(mu_) = 0;
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -71,7 +84,8 @@ class InMemoryUserStore final : public UserStore {
   absl::StatusOr<std::optional<UserRecord>> Get(std::string_view name) override;
   absl::StatusOr<std::vector<UserRecord>> List(std::string_view after, int limit) override;
   absl::Status Create(const UserRecord& user, const AuditEvent& event) override;
-  absl::Status UpsertExternal(const UserRecord& user, const AuditEvent& event) override;
+  absl::StatusOr<UserRecord> UpsertExternal(const UserRecord& user,
+                                            const AuditEvent& event) override;
   absl::StatusOr<UserRecord> UpdateProfile(const jit::auth::v1::User& profile, absl::Time now,
                                            const AuditEvent& event) override;
   absl::Status Delete(std::string_view name, absl::Time now, const AuditEvent& event) override;
@@ -97,6 +111,8 @@ class InMemoryUserStore final : public UserStore {
   mutable absl::Mutex mu_;
   std::map<std::string, UserRecord> users_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Enrollment> enrollments_ ABSL_GUARDED_BY(mu_);
+  // Session generations never repeat (the PostgreSQL store takes them from a sequence).
+  int64_t last_generation_ ABSL_GUARDED_BY(mu_) = 0;
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
 };
 
