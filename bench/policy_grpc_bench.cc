@@ -40,6 +40,7 @@
 #include "common/clock.h"
 #include "common/server/grpc_server.h"
 #include "common/server/metrics.h"
+#include "common/server/process_settings.h"
 #include "common/server/tls.h"
 #include "common/testing/test_pki_files.h"
 #include "grpcpp/completion_queue.h"
@@ -165,6 +166,7 @@ class NoRevocations final : public jit::auth::RevocationFeed {
 }  // namespace
 
 int main(int argc, char** argv) {
+  jit::server::ApplyServiceProcessSettings();  // as every service binary does
   bool smoke = std::getenv("JIT_BENCH_SMOKE") != nullptr &&
                std::strcmp(std::getenv("JIT_BENCH_SMOKE"), "0") != 0;
   for (int i = 1; i < argc; ++i) {

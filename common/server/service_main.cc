@@ -13,6 +13,7 @@
 #include "common/config/flags.h"
 #include "common/db/conninfo.h"
 #include "common/server/metrics.h"
+#include "common/server/process_settings.h"
 #include "common/server/signals.h"
 #include "common/status_macros.h"
 #include "spdlog/spdlog.h"
@@ -161,6 +162,7 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name,
 }
 
 int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
+  ApplyServiceProcessSettings();
   BlockTerminationSignals();
   config::ParseFlagsOrExit(
       argc, argv,
