@@ -10,20 +10,27 @@ absl::Status InvalidCredentials() {
 }
 }  // namespace
 
-absl::Status LocalAuthenticator::Fail(std::string_view user, absl::Status answer) {
-  if (absl::Status s = throttle_->RecordFailure(user); !s.ok()) return s;
-  return answer;
+absl::Status LocalAuthenticator::NoVerdict(const LoginAttempt& attempt, absl::Status error) {
+  if (absl::Status s = throttle_->RefundAttempt(attempt); !s.ok()) {
+    // The attempt stays counted (failing closed); the answer is the original error.
+    spdlog::warn("login: refunding an attempt failed user={} error={}", LogSafe(attempt.user),
+                 LogSafe(s.ToString(), 256));
+  }
+  return error;
 }
 
 absl::StatusOr<LocalLoginResult> LocalAuthenticator::Authenticate(std::string_view user,
                                                                   const SecretString& password,
                                                                   std::string_view totp_code) {
-  if (absl::Status allowed = throttle_->CheckAllowed(user); !allowed.ok()) return allowed;
+  // Counted as a failure before any hashing, so parallel attempts cannot outrun the lockout;
+  // refused here while locked (not counted). Failures below need nothing more.
+  absl::StatusOr<LoginAttempt> attempt = throttle_->BeginAttempt(user);
+  if (!attempt.ok()) return attempt.status();
   absl::StatusOr<std::optional<LocalCredentials>> found = users_->Find(user);
-  if (!found.ok()) return found.status();
+  if (!found.ok()) return NoVerdict(*attempt, found.status());
   if (!found->has_value() || (*found)->password_hash.empty()) {
     (void)hasher_->VerifyDummy(password);
-    return Fail(user, InvalidCredentials());
+    return InvalidCredentials();
   }
   const LocalCredentials& creds = **found;
   absl::Status verified = hasher_->Verify(password, creds.password_hash);
@@ -31,18 +38,16 @@ absl::StatusOr<LocalLoginResult> LocalAuthenticator::Authenticate(std::string_vi
     // A broken stored hash: log the detail, answer like a wrong password.
     spdlog::error("login: stored password hash unusable user={} error={}", LogSafe(user),
                   LogSafe(std::string(verified.message())));
-    return Fail(user, InvalidCredentials());
+    return InvalidCredentials();
   }
-  if (!verified.ok()) return Fail(user, InvalidCredentials());
+  if (!verified.ok()) return InvalidCredentials();
   if (creds.totp_enabled) {
-    if (totp_code.empty()) {
-      return Fail(user, absl::UnauthenticatedError("TOTP code required"));
-    }
+    if (totp_code.empty()) return absl::UnauthenticatedError("TOTP code required");
     absl::Status code = totp_->Verify(user, creds.totp_secret, totp_code);
-    if (absl::IsUnauthenticated(code)) return Fail(user, code);
-    if (!code.ok()) return code;  // store outage: retryable, not a failed login
+    if (absl::IsUnauthenticated(code)) return code;
+    if (!code.ok()) return NoVerdict(*attempt, code);  // store outage: retryable, not a failure
   }
-  if (absl::Status s = throttle_->RecordSuccess(user); !s.ok()) return s;
+  if (absl::Status s = throttle_->AttemptSucceeded(*attempt); !s.ok()) return s;
   return LocalLoginResult{.mfa_verified = creds.totp_enabled,
                           .needs_rehash = hasher_->NeedsRehash(creds.password_hash),
                           .password_hash = creds.password_hash,

@@ -7,7 +7,9 @@
 //   - locked: "too many failed login attempts; retry in N s" (for unknown names as well);
 //   - TOTP enrolled but no code: "TOTP code required"; wrong code: "invalid TOTP code";
 //     replayed code: "TOTP code already used".
-// Every failure counts towards the lockout; success clears it.
+// Every attempt is counted towards the lockout before the password is hashed (lockout.h);
+// a success clears the record, and an attempt that ends without a verdict on the
+// credentials (the credential or TOTP store down) is refunded.
 #ifndef JIT_SERVICES_AUTH_LOCAL_AUTHENTICATOR_H_
 #define JIT_SERVICES_AUTH_LOCAL_AUTHENTICATOR_H_
 
@@ -64,7 +66,8 @@ class LocalAuthenticator {
                                                 std::string_view totp_code);
 
  private:
-  absl::Status Fail(std::string_view user, absl::Status answer);
+  // Refunds `attempt` (no verdict on the credentials) and returns `error`.
+  absl::Status NoVerdict(const LoginAttempt& attempt, absl::Status error);
 
   LocalCredentialStore* const users_;
   const PasswordHasher* const hasher_;

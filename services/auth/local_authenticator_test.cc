@@ -1,5 +1,8 @@
 #include "services/auth/local_authenticator.h"
 
+#include <functional>
+#include <utility>
+
 #include "absl/container/flat_hash_map.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -16,12 +19,24 @@ class FakeCredentialStore final : public LocalCredentialStore {
  public:
   absl::StatusOr<std::optional<LocalCredentials>> Find(std::string_view user) override {
     ++finds;
+    // Runs while this attempt is in flight (its hash not computed yet).
+    if (std::function<void()> hook = std::exchange(after_next_find, nullptr)) hook();
+    if (unavailable) return absl::UnavailableError("credential store down (test)");
     const auto it = users.find(std::string(user));
     if (it == users.end()) return std::optional<LocalCredentials>();
     return std::optional<LocalCredentials>(it->second);
   }
   absl::flat_hash_map<std::string, LocalCredentials> users;
   int finds = 0;
+  bool unavailable = false;
+  std::function<void()> after_next_find;
+};
+
+class DownTotpStepStore final : public TotpStepStore {
+ public:
+  absl::Status Advance(std::string_view, int64_t) override {
+    return absl::UnavailableError("step store down (test)");
+  }
 };
 
 SecretString Pw(const char* s) { return SecretString(std::string(s)); }
@@ -32,9 +47,8 @@ class LocalAuthenticatorTest : public ::testing::Test {
     hasher_ = *PasswordHasher::Create({.memory_kib = 1024, .iterations = 1});
     throttle_ = *LoginThrottle::Create({}, &attempts_, &clock_);
     users_.users["alice"] = LocalCredentials{.password_hash = *hasher_->Hash(Pw("s3cret"))};
-    users_.users["bob"] = LocalCredentials{.password_hash = *hasher_->Hash(Pw("b0b")),
-                                           .totp_enabled = true,
-                                           .totp_secret = secret_};
+    users_.users["bob"] = LocalCredentials{
+        .password_hash = *hasher_->Hash(Pw("b0b")), .totp_enabled = true, .totp_secret = secret_};
     auth_ = std::make_unique<LocalAuthenticator>(&users_, hasher_.get(), throttle_.get(), &totp_);
   }
   std::string BobCode() { return *TotpCode(secret_, TotpStep(clock_.Now())); }
@@ -74,6 +88,44 @@ TEST_F(LocalAuthenticatorTest, FiveFailuresLockEvenTheRightPasswordOut) {
   EXPECT_EQ(users_.finds, finds_before);  // refused before looking at the password
   clock_.Advance(absl::Minutes(1));
   EXPECT_THAT(auth_->Authenticate("alice", Pw("s3cret"), ""), IsOk());
+}
+
+TEST_F(LocalAuthenticatorTest, ParallelGuessesCannotOutrunTheLockout) {
+  // While one guess is being hashed, more arrive: together they get five verdicts, and the
+  // sixth is refused before its password is looked at.
+  absl::Status sixth;
+  users_.after_next_find = [&] {
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_THAT(auth_->Authenticate("alice", Pw("guess"), ""),
+                  StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
+    }
+    sixth = auth_->Authenticate("alice", Pw("s3cret"), "").status();
+  };
+  EXPECT_THAT(auth_->Authenticate("alice", Pw("guess"), ""),
+              StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
+  EXPECT_THAT(sixth, StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("too many")));
+  EXPECT_EQ(users_.finds, 5);
+}
+
+TEST_F(LocalAuthenticatorTest, CredentialStoreOutageLeavesNoStrike) {
+  for (int i = 0; i < 4; ++i) (void)auth_->Authenticate("alice", Pw("guess"), "");
+  users_.unavailable = true;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(auth_->Authenticate("alice", Pw("s3cret"), ""),
+                StatusIs(absl::StatusCode::kUnavailable));
+  }
+  EXPECT_EQ(attempts_.Get("alice")->count, 4);
+  users_.unavailable = false;
+  EXPECT_THAT(auth_->Authenticate("alice", Pw("s3cret"), ""), IsOk());
+}
+
+TEST_F(LocalAuthenticatorTest, TotpStoreOutageLeavesNoStrike) {
+  DownTotpStepStore down;
+  TotpVerifier totp(&clock_, &down);
+  LocalAuthenticator auth(&users_, hasher_.get(), throttle_.get(), &totp);
+  EXPECT_THAT(auth.Authenticate("bob", Pw("b0b"), BobCode()),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(attempts_.Get("bob")->count, 0);
 }
 
 TEST_F(LocalAuthenticatorTest, UnknownUsersLockTheSameWay) {

@@ -1,6 +1,6 @@
 #include "services/auth/lockout.h"
 
-#include <cmath>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 
@@ -9,20 +9,63 @@ namespace {
 absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 }  // namespace
 
+absl::Time LockedUntil(const LockoutPolicy& policy, const LoginFailures& failures) {
+  if (failures.count < policy.max_failures) return absl::InfinitePast();
+  // base * 2^(count - max), capped; the shift is bounded so it cannot overflow.
+  const int doublings = std::min(failures.count - policy.max_failures, 30);
+  absl::Duration lock = policy.base_lockout;
+  for (int i = 0; i < doublings && lock < policy.max_lockout; ++i) lock *= 2;
+  return failures.last_failure + std::min(lock, policy.max_lockout);
+}
+
 absl::StatusOr<LoginFailures> InMemoryLoginAttemptStore::Get(std::string_view user) {
   absl::MutexLock lock(&mu_);
   const auto it = records_.find(AsAbsl(user));
-  return it == records_.end() ? LoginFailures{} : it->second;
+  return it == records_.end() ? LoginFailures{} : it->second.failures;
 }
 
-absl::StatusOr<LoginFailures> InMemoryLoginAttemptStore::RecordFailure(std::string_view user,
-                                                                       absl::Time now,
-                                                                       absl::Duration window) {
+absl::StatusOr<AttemptReservation> InMemoryLoginAttemptStore::Reserve(std::string_view user,
+                                                                      absl::Time now,
+                                                                      const LockoutPolicy& policy) {
   absl::MutexLock lock(&mu_);
-  LoginFailures& r = records_[std::string(user)];
-  r.count = (r.count == 0 || now - r.last_failure > window) ? 1 : r.count + 1;
-  r.last_failure = now;
-  return r;
+  const auto it = records_.find(AsAbsl(user));
+  if (it != records_.end() && now < LockedUntil(policy, it->second.failures)) {
+    return AttemptReservation{.reserved = false, .failures = it->second.failures};
+  }
+  Record& r = records_[std::string(user)];
+  AttemptReservation out{.reserved = true};
+  if (r.failures.count == 0 || now - r.failures.last_failure > policy.window) {
+    r.failures.count = 1;
+    r.series = ++last_series_;
+  } else {
+    out.previous_last_failure = r.failures.last_failure;
+    ++r.failures.count;
+  }
+  r.failures.last_failure = now;
+  out.failures = r.failures;
+  out.series = r.series;
+  return out;
+}
+
+absl::Status InMemoryLoginAttemptStore::Refund(std::string_view user,
+                                               const AttemptReservation& reservation) {
+  absl::MutexLock lock(&mu_);
+  const auto it = records_.find(AsAbsl(user));
+  if (!reservation.reserved || it == records_.end() || it->second.series != reservation.series) {
+    return absl::OkStatus();
+  }
+  LoginFailures& f = it->second.failures;
+  if (f.count <= 1) {
+    records_.erase(it);
+    return absl::OkStatus();
+  }
+  if (f.count == reservation.failures.count &&
+      f.last_failure == reservation.failures.last_failure &&
+      reservation.previous_last_failure != absl::InfinitePast()) {
+    f.last_failure = reservation.previous_last_failure;  // nothing counted since
+  }
+  --f.count;
+  return absl::OkStatus();
 }
 
 absl::Status InMemoryLoginAttemptStore::Clear(std::string_view user) {
@@ -48,12 +91,29 @@ absl::StatusOr<std::unique_ptr<LoginThrottle>> LoginThrottle::Create(LockoutPoli
 }
 
 absl::Time LoginThrottle::LockedUntil(const LoginFailures& failures) const {
-  if (failures.count < policy_.max_failures) return absl::InfinitePast();
-  // base * 2^(count - max), capped; the shift is bounded so it cannot overflow.
-  const int doublings = std::min(failures.count - policy_.max_failures, 30);
-  absl::Duration lock = policy_.base_lockout;
-  for (int i = 0; i < doublings && lock < policy_.max_lockout; ++i) lock *= 2;
-  return failures.last_failure + std::min(lock, policy_.max_lockout);
+  return ::jit::auth::LockedUntil(policy_, failures);
+}
+
+absl::Status LoginThrottle::Locked(absl::Time until, absl::Time now) const {
+  const int64_t seconds = absl::ToInt64Seconds(absl::Ceil(until - now, absl::Seconds(1)));
+  return absl::UnauthenticatedError(
+      absl::StrCat("too many failed login attempts; retry in ", seconds, " s"));
+}
+
+absl::StatusOr<LoginAttempt> LoginThrottle::BeginAttempt(std::string_view user) {
+  const absl::Time now = clock_->Now();
+  absl::StatusOr<AttemptReservation> reservation = store_->Reserve(user, now, policy_);
+  if (!reservation.ok()) return reservation.status();
+  if (!reservation->reserved) return Locked(LockedUntil(reservation->failures), now);
+  return LoginAttempt{.user = std::string(user), .reservation = *std::move(reservation)};
+}
+
+absl::Status LoginThrottle::AttemptSucceeded(const LoginAttempt& attempt) {
+  return store_->Clear(attempt.user);
+}
+
+absl::Status LoginThrottle::RefundAttempt(const LoginAttempt& attempt) {
+  return store_->Refund(attempt.user, attempt.reservation);
 }
 
 absl::Status LoginThrottle::CheckAllowed(std::string_view user) {
@@ -61,18 +121,8 @@ absl::Status LoginThrottle::CheckAllowed(std::string_view user) {
   if (!failures.ok()) return failures.status();
   const absl::Time now = clock_->Now();
   const absl::Time until = LockedUntil(*failures);
-  if (now < until) {
-    const int64_t seconds = absl::ToInt64Seconds(absl::Ceil(until - now, absl::Seconds(1)));
-    return absl::UnauthenticatedError(
-        absl::StrCat("too many failed login attempts; retry in ", seconds, " s"));
-  }
+  if (now < until) return Locked(until, now);
   return absl::OkStatus();
 }
-
-absl::Status LoginThrottle::RecordFailure(std::string_view user) {
-  return store_->RecordFailure(user, clock_->Now(), policy_.window).status();
-}
-
-absl::Status LoginThrottle::RecordSuccess(std::string_view user) { return store_->Clear(user); }
 
 }  // namespace jit::auth

@@ -3,12 +3,24 @@
 // further failure (base_lockout, 2x, 4x, ... capped at max_lockout). A success clears the
 // record; a quiet `window` after the last failure does too.
 //
+// An attempt is counted before its password is hashed, not after: BeginAttempt atomically
+// (per user name, across replicas) refuses while the name is locked and otherwise counts
+// the attempt as a failure at once. So attempts running in parallel (a hash takes ~125 ms)
+// cannot all pass the check before any of them is counted: at most `max_failures` of them
+// are ever in flight or failed in one run. The attempt then ends as
+//   - a success: AttemptSucceeded clears the record;
+//   - a failure (wrong password or code): nothing more to do, it is counted already;
+//   - no verdict on the credentials (a store outage, ...): RefundAttempt takes its failure
+//     back, so server trouble does not lock legitimate users out. A process that dies
+//     mid-attempt leaves it counted (failing closed).
+//
 // The record is kept per submitted user name whether or not the user exists, so the
 // behaviour (and the answer) for an unknown name is the same as for a real one. Attempts
 // refused while locked are not counted (they cannot extend the lock).
 #ifndef JIT_SERVICES_AUTH_LOCKOUT_H_
 #define JIT_SERVICES_AUTH_LOCKOUT_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,30 +47,63 @@ struct LoginFailures {
   absl::Time last_failure = absl::InfinitePast();
 };
 
-// Failure counters per user name (phase 2: a table in the auth schema). Thread-safe.
+// When `failures` locks the user name until under `policy` (InfinitePast when it does not).
+absl::Time LockedUntil(const LockoutPolicy& policy, const LoginFailures& failures);
+
+// The outcome of LoginAttemptStore::Reserve.
+struct AttemptReservation {
+  // False: the name was locked; nothing was counted and `failures` is the record as it is.
+  bool reserved = false;
+  // The record after counting this attempt (or as it is, when not reserved).
+  LoginFailures failures;
+  // For Refund: the run of failures the attempt was counted in, and the record's
+  // last_failure before it (InfinitePast when the attempt started the run).
+  int64_t series = 0;
+  absl::Time previous_last_failure = absl::InfinitePast();
+};
+
+// Failure counters per user name (a table in the auth schema). Thread-safe.
 class LoginAttemptStore {
  public:
   virtual ~LoginAttemptStore() = default;
   // The record; count 0 when there is none.
   virtual absl::StatusOr<LoginFailures> Get(std::string_view user) = 0;
-  // Atomically: when the record's last failure is older than `window` before `now` (or there
-  // is none) the count restarts at 1, else it grows by one; last_failure becomes `now`.
-  // Returns the new record.
-  virtual absl::StatusOr<LoginFailures> RecordFailure(std::string_view user, absl::Time now,
-                                                      absl::Duration window) = 0;
+  // Atomically per user name: when the record is locked at `now` under `policy`, counts
+  // nothing (reserved = false); else counts the attempt as a failure at `now` (reserved =
+  // true): the count restarts at 1, in a new series, when the last failure is older than
+  // `policy.window` before `now` (or there is none), else it grows by one.
+  virtual absl::StatusOr<AttemptReservation> Reserve(std::string_view user, absl::Time now,
+                                                     const LockoutPolicy& policy) = 0;
+  // Takes back the failure `reservation` counted: one failure fewer (none left: no record),
+  // and last_failure as before it when nothing was counted since. Nothing happens when the
+  // reservation's series is over (a success cleared it, or it restarted).
+  virtual absl::Status Refund(std::string_view user, const AttemptReservation& reservation) = 0;
   virtual absl::Status Clear(std::string_view user) = 0;
 };
 
 class InMemoryLoginAttemptStore final : public LoginAttemptStore {
  public:
   absl::StatusOr<LoginFailures> Get(std::string_view user) override;
-  absl::StatusOr<LoginFailures> RecordFailure(std::string_view user, absl::Time now,
-                                              absl::Duration window) override;
+  absl::StatusOr<AttemptReservation> Reserve(std::string_view user, absl::Time now,
+                                             const LockoutPolicy& policy) override;
+  absl::Status Refund(std::string_view user, const AttemptReservation& reservation) override;
   absl::Status Clear(std::string_view user) override;
 
  private:
+  struct Record {
+    LoginFailures failures;
+    int64_t series = 0;
+  };
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, LoginFailures> records_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Record> records_ ABSL_GUARDED_BY(mu_);
+  int64_t last_series_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// A login attempt counted by LoginThrottle::BeginAttempt, to end with AttemptSucceeded or
+// RefundAttempt (or neither, when it failed).
+struct LoginAttempt {
+  std::string user;
+  AttemptReservation reservation;
 };
 
 // Thread-safe; borrows store and clock.
@@ -69,12 +114,17 @@ class LoginThrottle {
                                                                LoginAttemptStore* store,
                                                                const Clock* clock);
 
+  // Before checking credentials: UNAUTHENTICATED "too many failed login attempts; retry in
+  // N s" while locked (nothing counted); else the attempt, counted as a failure already.
+  absl::StatusOr<LoginAttempt> BeginAttempt(std::string_view user);
+  // The credentials were right: clears the record.
+  absl::Status AttemptSucceeded(const LoginAttempt& attempt);
+  // The attempt ended without a verdict on the credentials: it does not count.
+  absl::Status RefundAttempt(const LoginAttempt& attempt);
+
   // OK, or UNAUTHENTICATED "too many failed login attempts; retry in N s" while locked.
+  // Counts nothing (for reporting; logins use BeginAttempt).
   absl::Status CheckAllowed(std::string_view user);
-  // Counts a failed attempt.
-  absl::Status RecordFailure(std::string_view user);
-  // Clears the record after a successful login.
-  absl::Status RecordSuccess(std::string_view user);
 
   // When `failures` locks the user until (InfinitePast when it does not).
   absl::Time LockedUntil(const LoginFailures& failures) const;
@@ -82,6 +132,8 @@ class LoginThrottle {
  private:
   LoginThrottle(LockoutPolicy policy, LoginAttemptStore* store, const Clock* clock)
       : policy_(policy), store_(store), clock_(clock) {}
+
+  absl::Status Locked(absl::Time until, absl::Time now) const;
 
   const LockoutPolicy policy_;
   LoginAttemptStore* const store_;

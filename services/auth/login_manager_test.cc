@@ -276,6 +276,41 @@ TEST_F(LocalLoginTest, BusyServerAnswersUnavailable) {
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("busy")));
 }
 
+TEST_F(LocalLoginTest, BusyServerCountsNoFailedAttempt) {
+  ConcurrencyLimiter busy(1, absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(ConcurrencyLimiter::Slot held, busy.Acquire());
+  auto manager = *LoginManager::Create({.local = local_.get(),
+                                        .users = &users_,
+                                        .hasher = hasher_.get(),
+                                        .throttle = throttle_.get(),
+                                        .sessions = sessions_.get(),
+                                        .audit = &audit_,
+                                        .metrics = &metrics_,
+                                        .hash_limiter = &busy,
+                                        .clock = &clock_});
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_THAT(manager->Login(Request("alice", kPassword), {}),
+                StatusIs(absl::StatusCode::kUnavailable));
+  }
+  ASSERT_OK_AND_ASSIGN(LoginFailures failures, attempts_.Get("alice"));
+  EXPECT_EQ(failures.count, 0);
+  EXPECT_OK(manager_->Login(Request("alice", kPassword), {}).status());
+}
+
+TEST_F(LocalLoginTest, StoreOutageDuringLoginsLocksNobodyOut) {
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_THAT(manager_->Login(Request("alice", "wrong password!"), {}),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  users_.SetUnavailable(true);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
+                StatusIs(absl::StatusCode::kUnavailable));
+  }
+  users_.SetUnavailable(false);
+  EXPECT_OK(manager_->Login(Request("alice", kPassword), {}).status());
+}
+
 TEST_F(LocalLoginTest, OldHashParametersAreUpgradedOnLogin) {
   auto stronger = *PasswordHasher::Create({.memory_kib = 16, .iterations = 1});
   LocalAuthenticator local(&credentials_, stronger.get(), throttle_.get(), &totp_);

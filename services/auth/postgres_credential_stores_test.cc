@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/pg_transaction.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -31,22 +32,28 @@ using ::testing::Not;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
-class PostgresLoginAttemptStoreTest : public AuthDatabaseTest {};
+class PostgresLoginAttemptStoreTest : public AuthDatabaseTest {
+ protected:
+  const LockoutPolicy policy_;  // 5 failures, 15 min window, 1 min first lock
+};
 
-TEST_F(PostgresLoginAttemptStoreTest, FailuresCountUpWithinTheWindowAndRestartAfter) {
+TEST_F(PostgresLoginAttemptStoreTest, ReservationsCountUpWithinTheWindowAndRestartAfter) {
   PostgresLoginAttemptStore store(&pool());
-  const absl::Duration window = absl::Minutes(15);
   ASSERT_OK_AND_ASSIGN(LoginFailures none, store.Get("alice"));
   EXPECT_EQ(none.count, 0);
-  ASSERT_OK_AND_ASSIGN(LoginFailures one, store.RecordFailure("alice", kNow, window));
-  EXPECT_EQ(one.count, 1);
-  ASSERT_OK_AND_ASSIGN(LoginFailures two,
-                       store.RecordFailure("alice", kNow + absl::Minutes(14), window));
-  EXPECT_EQ(two.count, 2);
-  EXPECT_EQ(two.last_failure, kNow + absl::Minutes(14));
-  ASSERT_OK_AND_ASSIGN(LoginFailures restarted,
-                       store.RecordFailure("alice", kNow + absl::Minutes(30), window));
-  EXPECT_EQ(restarted.count, 1);
+  ASSERT_OK_AND_ASSIGN(AttemptReservation one, store.Reserve("alice", kNow, policy_));
+  EXPECT_TRUE(one.reserved);
+  EXPECT_EQ(one.failures.count, 1);
+  ASSERT_OK_AND_ASSIGN(AttemptReservation two,
+                       store.Reserve("alice", kNow + absl::Minutes(14), policy_));
+  EXPECT_EQ(two.failures.count, 2);
+  EXPECT_EQ(two.failures.last_failure, kNow + absl::Minutes(14));
+  EXPECT_EQ(two.series, one.series);
+  EXPECT_EQ(two.previous_last_failure, kNow);
+  ASSERT_OK_AND_ASSIGN(AttemptReservation restarted,
+                       store.Reserve("alice", kNow + absl::Minutes(30), policy_));
+  EXPECT_EQ(restarted.failures.count, 1);
+  EXPECT_NE(restarted.series, one.series);
   ASSERT_OK_AND_ASSIGN(LoginFailures got, store.Get("alice"));
   EXPECT_EQ(got.count, 1);
   ASSERT_OK(store.Clear("alice"));
@@ -54,25 +61,133 @@ TEST_F(PostgresLoginAttemptStoreTest, FailuresCountUpWithinTheWindowAndRestartAf
   EXPECT_EQ(cleared.count, 0);
 }
 
-TEST_F(PostgresLoginAttemptStoreTest, ConcurrentFailuresAreAllCounted) {
+TEST_F(PostgresLoginAttemptStoreTest, LockedNameIsRefusedWithoutCounting) {
   PostgresLoginAttemptStore store(&pool());
+  for (int i = 0; i < 5; ++i) ASSERT_OK(store.Reserve("alice", kNow, policy_));
+  ASSERT_OK_AND_ASSIGN(AttemptReservation refused,
+                       store.Reserve("alice", kNow + absl::Seconds(59), policy_));
+  EXPECT_FALSE(refused.reserved);
+  EXPECT_EQ(refused.failures.count, 5);
+  EXPECT_EQ(refused.failures.last_failure, kNow);
+  ASSERT_OK_AND_ASSIGN(LoginFailures got, store.Get("alice"));
+  EXPECT_EQ(got.count, 5);
+  ASSERT_OK_AND_ASSIGN(AttemptReservation after,
+                       store.Reserve("alice", kNow + absl::Minutes(1), policy_));
+  EXPECT_TRUE(after.reserved);
+  EXPECT_EQ(after.failures.count, 6);
+}
+
+TEST_F(PostgresLoginAttemptStoreTest, ConcurrentReservationsAdmitNoMoreThanTheLimit) {
+  // Replicas reserving attempts for one name at once: exactly max_failures get through.
+  PostgresLoginAttemptStore store(&pool());
+  std::atomic<int> reserved{0};
+  std::atomic<int> refused{0};
   std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] {
+      for (int j = 0; j < 6; ++j) {
+        absl::StatusOr<AttemptReservation> r = store.Reserve("mallory", kNow, policy_);
+        EXPECT_OK(r.status());
+        if (r.ok()) ++(r->reserved ? reserved : refused);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(reserved.load(), 5);
+  EXPECT_EQ(refused.load(), 13);
+  ASSERT_OK_AND_ASSIGN(LoginFailures got, store.Get("mallory"));
+  EXPECT_EQ(got.count, 5);
+}
+
+TEST_F(PostgresLoginAttemptStoreTest, ReservationWaitsForAnotherInProgressAndSeesItsCount) {
+  // Another replica's reservation holds the row (four failures so far) and is about to count
+  // the fifth: a reservation arriving now must wait for it, then find the name locked.
+  PostgresLoginAttemptStore store(&pool());
+  for (int i = 0; i < 4; ++i) ASSERT_OK(store.Reserve("alice", kNow, policy_));
+  std::thread second;
+  absl::StatusOr<AttemptReservation> result;
+  ASSERT_OK(db::RunInTransaction(pool(), [&](pqxx::transaction_base& txn) -> absl::Status {
+    txn.exec("SELECT failures FROM auth.login_failures WHERE user_name = 'alice' FOR UPDATE");
+    second = std::thread([&] { result = store.Reserve("alice", kNow, policy_); });
+    // Count the fifth only once the second reservation is blocked on the row (bounded).
+    bool waiting = false;
+    for (const absl::Time deadline = absl::Now() + absl::Seconds(30);
+         !waiting && absl::Now() < deadline;) {
+      waiting = QueryValue(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                    "current_database() AND wait_event_type = 'Lock'") != "0";
+    }
+    EXPECT_TRUE(waiting);
+    txn.exec("UPDATE auth.login_failures SET failures = 5 WHERE user_name = 'alice'");
+    return absl::OkStatus();
+  }));
+  second.join();
+  ASSERT_OK(result.status());
+  EXPECT_FALSE(result->reserved);
+  EXPECT_EQ(result->failures.count, 5);
+  ASSERT_OK_AND_ASSIGN(LoginFailures got, store.Get("alice"));
+  EXPECT_EQ(got.count, 5);
+}
+
+TEST_F(PostgresLoginAttemptStoreTest, ConcurrentReservationsOfANewNameAreAllCounted) {
+  PostgresLoginAttemptStore store(&pool());
+  const LockoutPolicy lenient{.max_failures = 100};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
     threads.emplace_back([&] {
       for (int j = 0; j < 5; ++j) {
-        EXPECT_OK(store.RecordFailure("mallory", kNow, absl::Minutes(15)).status());
+        absl::StatusOr<AttemptReservation> r = store.Reserve("mallory", kNow, lenient);
+        EXPECT_OK(r.status());
+        EXPECT_TRUE(r.ok() && r->reserved);
       }
     });
   }
   for (auto& t : threads) t.join();
   ASSERT_OK_AND_ASSIGN(LoginFailures got, store.Get("mallory"));
-  EXPECT_EQ(got.count, 20);
+  EXPECT_EQ(got.count, 15);
+}
+
+TEST_F(PostgresLoginAttemptStoreTest, RefundTakesBackOneFailureAndItsTime) {
+  PostgresLoginAttemptStore store(&pool());
+  ASSERT_OK(store.Reserve("alice", kNow, policy_));
+  ASSERT_OK_AND_ASSIGN(AttemptReservation outage,
+                       store.Reserve("alice", kNow + absl::Minutes(1), policy_));
+  ASSERT_OK(store.Refund("alice", outage));
+  ASSERT_OK_AND_ASSIGN(LoginFailures got, store.Get("alice"));
+  EXPECT_EQ(got.count, 1);
+  EXPECT_EQ(got.last_failure, kNow);
+  // The only failure of its run: the record goes.
+  ASSERT_OK_AND_ASSIGN(AttemptReservation only, store.Reserve("bob", kNow, policy_));
+  ASSERT_OK(store.Refund("bob", only));
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.login_failures WHERE user_name = 'bob'"), "0");
+}
+
+TEST_F(PostgresLoginAttemptStoreTest, RefundKeepsTheFailuresCountedSince) {
+  PostgresLoginAttemptStore store(&pool());
+  ASSERT_OK(store.Reserve("alice", kNow, policy_));
+  ASSERT_OK_AND_ASSIGN(AttemptReservation outage,
+                       store.Reserve("alice", kNow + absl::Seconds(1), policy_));
+  ASSERT_OK(store.Reserve("alice", kNow + absl::Seconds(2), policy_));
+  ASSERT_OK(store.Refund("alice", outage));
+  ASSERT_OK_AND_ASSIGN(LoginFailures got, store.Get("alice"));
+  EXPECT_EQ(got.count, 2);
+  EXPECT_EQ(got.last_failure, kNow + absl::Seconds(2));
+}
+
+TEST_F(PostgresLoginAttemptStoreTest, RefundNeverTakesAFailureOfALaterRun) {
+  PostgresLoginAttemptStore store(&pool());
+  ASSERT_OK_AND_ASSIGN(AttemptReservation outage, store.Reserve("alice", kNow, policy_));
+  ASSERT_OK(store.Clear("alice"));  // another attempt succeeded meanwhile
+  for (int i = 0; i < 5; ++i) ASSERT_OK(store.Reserve("alice", kNow, policy_));
+  ASSERT_OK(store.Refund("alice", outage));
+  ASSERT_OK_AND_ASSIGN(LoginFailures got, store.Get("alice"));
+  EXPECT_EQ(got.count, 5);
 }
 
 TEST_F(PostgresLoginAttemptStoreTest, DeleteStaleForgetsOldRecords) {
   PostgresLoginAttemptStore store(&pool());
-  ASSERT_OK(store.RecordFailure("old", kNow, absl::Minutes(15)).status());
-  ASSERT_OK(store.RecordFailure("new", kNow + absl::Hours(1), absl::Minutes(15)).status());
+  ASSERT_OK(store.Reserve("old", kNow, policy_));
+  ASSERT_OK(store.Reserve("new", kNow + absl::Hours(1), policy_));
   EXPECT_THAT(store.DeleteStale(kNow + absl::Minutes(30)), IsOkAndHolds(1));
   ASSERT_OK_AND_ASSIGN(LoginFailures old, store.Get("old"));
   EXPECT_EQ(old.count, 0);

@@ -7,15 +7,17 @@
 
 namespace jit::auth {
 
-// Thread-safe; borrows the pool. RecordFailure is one atomic upsert, so replicas counting
-// failures for the same name at once lose none.
+// Thread-safe; borrows the pool. Reserve and Refund each run in one short transaction
+// holding the name's row lock, so replicas counting attempts for the same name at once are
+// serialised: none is lost and none passes a lock another one just completed.
 class PostgresLoginAttemptStore final : public LoginAttemptStore {
  public:
   explicit PostgresLoginAttemptStore(db::PgPool* pool) : pool_(pool) {}
 
   absl::StatusOr<LoginFailures> Get(std::string_view user) override;
-  absl::StatusOr<LoginFailures> RecordFailure(std::string_view user, absl::Time now,
-                                              absl::Duration window) override;
+  absl::StatusOr<AttemptReservation> Reserve(std::string_view user, absl::Time now,
+                                             const LockoutPolicy& policy) override;
+  absl::Status Refund(std::string_view user, const AttemptReservation& reservation) override;
   absl::Status Clear(std::string_view user) override;
 
   // Forgets records whose last failure is before `before` (they no longer count).

@@ -215,22 +215,19 @@ absl::Status UserAdministration::SetPassword(const Identity& caller,
   {
     ASSIGN_OR_RETURN(ConcurrencyLimiter::Slot slot, d_.hash_limiter->Acquire());
     if (self) {
-      // Guessing the current password with a stolen session counts towards the lockout.
-      if (absl::Status allowed = d_.throttle->CheckAllowed(request.name()); !allowed.ok()) {
-        if (absl::IsUnauthenticated(allowed)) {
-          return absl::PermissionDeniedError(allowed.message());
-        }
-        return allowed;
+      // Guessing the current password with a stolen session counts towards the lockout, as
+      // a login does: counted before hashing (lockout.h), refused while locked.
+      absl::StatusOr<LoginAttempt> attempt = d_.throttle->BeginAttempt(request.name());
+      if (absl::IsUnauthenticated(attempt.status())) {
+        return absl::PermissionDeniedError(attempt.status().message());
       }
+      RETURN_IF_ERROR(attempt.status());
       const SecretString current(request.current_password());
       absl::Status verified = existing->password_hash.empty()
                                   ? d_.hasher->VerifyDummy(current)
                                   : d_.hasher->Verify(current, existing->password_hash);
-      if (!verified.ok()) {
-        RETURN_IF_ERROR(d_.throttle->RecordFailure(request.name()));
-        return absl::PermissionDeniedError("current_password does not match");
-      }
-      RETURN_IF_ERROR(d_.throttle->RecordSuccess(request.name()));
+      if (!verified.ok()) return absl::PermissionDeniedError("current_password does not match");
+      RETURN_IF_ERROR(d_.throttle->AttemptSucceeded(*attempt));
     }
     ASSIGN_OR_RETURN(hash, d_.hasher->Hash(new_password));
   }

@@ -77,7 +77,8 @@ class UserAdministration {
                                   const AuditActor& actor);
   absl::Status DeleteUser(const Identity& caller, const jit::auth::v1::DeleteUserRequest& request,
                           const AuditActor& actor);
-  // Self: PERMISSION_DENIED for a wrong current password (counted by the lockout).
+  // Self: PERMISSION_DENIED for a wrong current password (counted by the lockout before the
+  // hash, as a login is) or while the name is locked.
   absl::Status SetPassword(const Identity& caller, const jit::auth::v1::SetPasswordRequest& request,
                            const AuditActor& actor);
   absl::StatusOr<jit::auth::v1::EnrollTotpResponse> EnrollTotp(

@@ -1,5 +1,8 @@
 #include "services/auth/user_administration.h"
 
+#include <functional>
+#include <utility>
+
 #include "common/clock.h"
 #include "common/crypto/base32.h"
 #include "common/status_matchers.h"
@@ -26,6 +29,37 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 
 constexpr char kPassword[] = "correct horse battery";
+
+// The login attempt records, with a hook run once right after the next read of a record
+// (Get or Reserve): what happens there happens between an attempt's lockout check and its
+// password hash.
+class HookedAttemptStore final : public LoginAttemptStore {
+ public:
+  explicit HookedAttemptStore(LoginAttemptStore* inner) : inner_(inner) {}
+  absl::StatusOr<LoginFailures> Get(std::string_view user) override {
+    absl::StatusOr<LoginFailures> r = inner_->Get(user);
+    RunHook();
+    return r;
+  }
+  absl::StatusOr<AttemptReservation> Reserve(std::string_view user, absl::Time now,
+                                             const LockoutPolicy& policy) override {
+    absl::StatusOr<AttemptReservation> r = inner_->Reserve(user, now, policy);
+    RunHook();
+    return r;
+  }
+  absl::Status Refund(std::string_view user, const AttemptReservation& r) override {
+    return inner_->Refund(user, r);
+  }
+  absl::Status Clear(std::string_view user) override { return inner_->Clear(user); }
+  std::function<void()> after_next_read;
+
+ private:
+  void RunHook() {
+    if (std::function<void()> hook = std::exchange(after_next_read, nullptr)) hook();
+  }
+
+  LoginAttemptStore* const inner_;
+};
 
 Identity Caller(const std::string& name, const std::string& session = "sess", bool mfa = false) {
   Identity id;
@@ -57,7 +91,7 @@ class UserAdministrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     hasher_ = *PasswordHasher::Create({.memory_kib = 8, .iterations = 1});
-    throttle_ = *LoginThrottle::Create({}, &attempts_, &clock_);
+    throttle_ = *LoginThrottle::Create({}, &hooked_attempts_, &clock_);
     admin_ = *UserAdministration::Create({}, {.users = &users_,
                                               .attempts = &attempts_,
                                               .throttle = throttle_.get(),
@@ -109,6 +143,7 @@ class UserAdministrationTest : public ::testing::Test {
   InMemorySessionStore sessions_{&audit_};
   InMemoryUserStore users_{&sessions_, &audit_};
   InMemoryLoginAttemptStore attempts_;
+  HookedAttemptStore hooked_attempts_{&attempts_};
   InMemoryTotpStepStore steps_;
   TotpVerifier totp_{&clock_, &steps_};
   FakePermissionChecker permissions_;
@@ -187,7 +222,7 @@ TEST_F(UserAdministrationTest, UsersReadThemselvesWithoutPolicy) {
 }
 
 TEST_F(UserAdministrationTest, LockedFlagFollowsTheLockout) {
-  for (int i = 0; i < 5; ++i) ASSERT_OK(throttle_->RecordFailure("alice"));
+  for (int i = 0; i < 5; ++i) ASSERT_OK(throttle_->BeginAttempt("alice"));
   jit::auth::v1::GetUserRequest r;
   r.set_name("alice");
   ASSERT_OK_AND_ASSIGN(User locked, admin_->GetUser(Caller("root"), r));
@@ -302,6 +337,28 @@ TEST_F(UserAdministrationTest, GuessingTheCurrentPasswordLocksOut) {
   r.set_current_password(kPassword);
   EXPECT_THAT(admin_->SetPassword(Caller("alice"), r, {}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("too many")));
+}
+
+TEST_F(UserAdministrationTest, ParallelCurrentPasswordGuessesCannotOutrunTheLockout) {
+  jit::auth::v1::SetPasswordRequest r;
+  r.set_name("alice");
+  r.set_new_password("a brand new passphrase");
+  r.set_current_password("guess");
+  absl::Status sixth;
+  // While one guess is being hashed, more arrive; the sixth is refused before hashing.
+  hooked_attempts_.after_next_read = [&] {
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_THAT(admin_->SetPassword(Caller("alice"), r, {}),
+                  StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("does not match")));
+    }
+    jit::auth::v1::SetPasswordRequest right = r;
+    right.set_current_password(kPassword);
+    sixth = admin_->SetPassword(Caller("alice"), right, {});
+  };
+  EXPECT_THAT(admin_->SetPassword(Caller("alice"), r, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("does not match")));
+  EXPECT_THAT(sixth, StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("too many")));
+  EXPECT_OK(CheckPassword("alice", kPassword));
 }
 
 TEST_F(UserAdministrationTest, AdminSetsAnotherUsersPasswordEndingAllTheirSessions) {
