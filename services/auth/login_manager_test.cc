@@ -108,7 +108,7 @@ class LoginManagerTest : public ::testing::Test {
 
   void SetPassword(const std::string& user, const std::string& password) {
     ASSERT_OK(users_.SetPasswordHash(user, *hasher_->Hash(SecretString(password)), clock_.Now(), "",
-                                     AuditEvent()));
+                                     std::nullopt, AuditEvent()));
   }
 
   void SetRoles(const std::string& user, const std::string& role) {

@@ -100,8 +100,8 @@ TEST_F(PostgresSessionStoreTest, DuplicateIdIsAlreadyExists) {
 
 TEST_F(PostgresSessionStoreTest, SessionAfterAPasswordChangeIsRefused) {
   const int64_t read_by_login = Generation("alice");
-  ASSERT_OK(
-      users_->SetPasswordHash("alice", "$new", kNow, "", TestEvent("auth.user.password_set")));
+  ASSERT_OK(users_->SetPasswordHash("alice", "$new", kNow, "", std::nullopt,
+                                    TestEvent("auth.user.password_set")));
   EXPECT_THAT(store_->Create(Session("s1", "alice"), read_by_login, TestEvent("auth.login")),
               StatusIs(absl::StatusCode::kAborted));
   ASSERT_OK_AND_ASSIGN(auto got, store_->Get("s1"));
@@ -190,8 +190,8 @@ TEST_F(PostgresSessionStoreTest, LoginsRacingAPasswordChangeLeaveNoLiveSessionBe
     });
   }
   while (stored.load() < 10) std::this_thread::yield();
-  ASSERT_OK(
-      users_->SetPasswordHash("alice", "$new", kNow, "", TestEvent("auth.user.password_set")));
+  ASSERT_OK(users_->SetPasswordHash("alice", "$new", kNow, "", std::nullopt,
+                                    TestEvent("auth.user.password_set")));
   changed = true;
   for (auto& t : logins) t.join();
   EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.sessions WHERE user_name = 'alice' AND "

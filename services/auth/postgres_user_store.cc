@@ -192,13 +192,24 @@ absl::Status PostgresUserStore::Delete(std::string_view name, absl::Time now,
 
 absl::Status PostgresUserStore::SetPasswordHash(std::string_view name, const std::string& hash,
                                                 absl::Time now, std::string_view keep_session_id,
+                                                std::optional<int64_t> expected_generation,
                                                 const AuditEvent& event) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
-    pqxx::result r = txn.exec_params(
+    const std::string update =
         absl::StrCat("UPDATE auth.users SET password_hash = $2, update_time = $3::timestamptz, ",
-                     kNewGeneration, " WHERE name = $1 RETURNING name"),
-        S(name), hash, pg::Timestamp(now));
-    if (r.empty()) return NoSuchUser(name);
+                     kNewGeneration, " WHERE name = $1");
+    pqxx::result r =
+        expected_generation.has_value()
+            ? txn.exec_params(update + " AND session_generation = $4 RETURNING name", S(name), hash,
+                              pg::Timestamp(now), *expected_generation)
+            : txn.exec_params(update + " RETURNING name", S(name), hash, pg::Timestamp(now));
+    if (r.empty()) {
+      if (expected_generation.has_value() &&
+          !txn.exec_params("SELECT 1 FROM auth.users WHERE name = $1", S(name)).empty()) {
+        return absl::AbortedError("the user changed meanwhile (password, roles or traits)");
+      }
+      return NoSuchUser(name);
+    }
     pg::RevokeUserSessions(txn, name, keep_session_id, event.actor(), now);
     pg::InsertAuditEvent(txn, event);
     return absl::OkStatus();

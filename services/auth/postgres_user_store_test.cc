@@ -164,15 +164,34 @@ TEST_F(PostgresUserStoreTest, SetPasswordHashKeepsOnlyTheNamedSession) {
   ASSERT_OK(store_->Create(LocalUser("alice"), TestEvent("auth.user.created")));
   ASSERT_OK(CreateSession(Session("mine", "alice")));
   ASSERT_OK(CreateSession(Session("other", "alice")));
-  ASSERT_OK(
-      store_->SetPasswordHash("alice", "$new", kNow, "mine", TestEvent("auth.user.password_set")));
+  ASSERT_OK(store_->SetPasswordHash("alice", "$new", kNow, "mine", std::nullopt,
+                                    TestEvent("auth.user.password_set")));
   ASSERT_OK_AND_ASSIGN(auto got, store_->Get("alice"));
   EXPECT_EQ(got->password_hash, "$new");
   ASSERT_OK_AND_ASSIGN(auto mine, sessions_->Get("mine"));
   ASSERT_OK_AND_ASSIGN(auto other, sessions_->Get("other"));
   EXPECT_FALSE(mine->revoked_at.has_value());
   EXPECT_TRUE(other->revoked_at.has_value());
-  EXPECT_THAT(store_->SetPasswordHash("ghost", "$x", kNow, "", TestEvent("x")),
+  EXPECT_THAT(store_->SetPasswordHash("ghost", "$x", kNow, "", std::nullopt, TestEvent("x")),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(PostgresUserStoreTest, OwnPasswordChangeOverAnOlderGenerationChangesNothing) {
+  ASSERT_OK(store_->Create(LocalUser("alice"), TestEvent("auth.user.created")));
+  ASSERT_OK(CreateSession(Session("mine", "alice")));
+  ASSERT_OK_AND_ASSIGN(auto checked, store_->Get("alice"));  // current password checked here
+  ASSERT_OK(store_->SetPasswordHash("alice", "$admin", kNow, "", std::nullopt,
+                                    TestEvent("auth.user.password_set")));
+  EXPECT_THAT(store_->SetPasswordHash("alice", "$mine", kNow, "mine", checked->session_generation,
+                                      TestEvent("auth.user.password_set")),
+              StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->Get("alice"));
+  EXPECT_EQ(got->password_hash, "$admin");
+  EXPECT_EQ(AuditCount("auth.user.password_set"), 1);
+  // At the current generation it applies.
+  EXPECT_OK(store_->SetPasswordHash("alice", "$mine", kNow, "", got->session_generation,
+                                    TestEvent("auth.user.password_set")));
+  EXPECT_THAT(store_->SetPasswordHash("ghost", "$x", kNow, "", 1, TestEvent("x")),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -257,8 +276,8 @@ TEST_F(PostgresUserStoreTest, SessionGenerationChangesWithEveryChangeThatEndsSes
   ASSERT_OK_AND_ASSIGN(UserRecord updated,
                        store_->UpdateProfile(profile, kNow, TestEvent("auth.user.updated")));
   EXPECT_NE(updated.session_generation, created->session_generation);
-  ASSERT_OK(
-      store_->SetPasswordHash("alice", "$new", kNow, "", TestEvent("auth.user.password_set")));
+  ASSERT_OK(store_->SetPasswordHash("alice", "$new", kNow, "", std::nullopt,
+                                    TestEvent("auth.user.password_set")));
   ASSERT_OK_AND_ASSIGN(auto password_set, store_->Get("alice"));
   EXPECT_NE(password_set->session_generation, updated.session_generation);
   // A rehash after login changes no credential: logins in progress stay valid.

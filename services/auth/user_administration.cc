@@ -238,8 +238,16 @@ absl::Status UserAdministration::SetPassword(const Identity& caller,
                                  self ? "password changed by the user; other sessions ended"
                                       : "password set by an administrator; sessions ended",
                                  {{"by", self ? "self" : "admin"}}));
-  return d_.users->SetPasswordHash(request.name(), hash, now,
-                                   self ? caller.session_id() : std::string(), event);
+  // Self: only over the password just checked (an administrator's reset meanwhile wins).
+  absl::Status set = d_.users->SetPasswordHash(
+      request.name(), hash, now, self ? caller.session_id() : std::string(),
+      self ? std::optional<int64_t>(existing->session_generation) : std::nullopt, event);
+  if (self && absl::IsAborted(set)) {
+    return absl::AbortedError(
+        "the user was changed while the password was being changed (e.g. an administrator "
+        "reset it); nothing was changed");
+  }
+  return set;
 }
 
 absl::StatusOr<UserRecord> UserAdministration::TotpTarget(const Identity& caller,

@@ -78,7 +78,8 @@ class UserAdministration {
   absl::Status DeleteUser(const Identity& caller, const jit::auth::v1::DeleteUserRequest& request,
                           const AuditActor& actor);
   // Self: PERMISSION_DENIED for a wrong current password (counted by the lockout before the
-  // hash, as a login is) or while the name is locked.
+  // hash, as a login is) or while the name is locked; ABORTED (nothing changed) when the
+  // user changed after the current password was checked (e.g. an administrator reset it).
   absl::Status SetPassword(const Identity& caller, const jit::auth::v1::SetPasswordRequest& request,
                            const AuditActor& actor);
   absl::StatusOr<jit::auth::v1::EnrollTotpResponse> EnrollTotp(

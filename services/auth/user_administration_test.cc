@@ -361,6 +361,24 @@ TEST_F(UserAdministrationTest, ParallelCurrentPasswordGuessesCannotOutrunTheLock
   EXPECT_OK(CheckPassword("alice", kPassword));
 }
 
+TEST_F(UserAdministrationTest, OwnPasswordChangeNeverOverwritesAResetMadeDuringIt) {
+  // An administrator resets the password while the user's change (say, an intruder's with
+  // a stolen session and the old password) is checking the current one.
+  jit::auth::v1::SetPasswordRequest reset;
+  reset.set_name("alice");
+  reset.set_new_password("reset by the admin!");
+  hooked_attempts_.after_next_read = [&] {
+    ASSERT_OK(admin_->SetPassword(Caller("root"), reset, {.actor = "user:root"}));
+  };
+  jit::auth::v1::SetPasswordRequest own;
+  own.set_name("alice");
+  own.set_current_password(kPassword);
+  own.set_new_password("the intruder's choice");
+  EXPECT_THAT(admin_->SetPassword(Caller("alice"), own, {}), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_OK(CheckPassword("alice", "reset by the admin!"));
+  EXPECT_THAT(audit_.OfType("auth.user.password_set"), SizeIs(1));
+}
+
 TEST_F(UserAdministrationTest, AdminSetsAnotherUsersPasswordEndingAllTheirSessions) {
   ASSERT_OK(AddSession(Session("alice-1", "alice", clock_.Now())));
   jit::auth::v1::SetPasswordRequest r;

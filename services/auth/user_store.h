@@ -67,9 +67,14 @@ class UserStore {
   virtual absl::Status Delete(std::string_view name, absl::Time now, const AuditEvent& event) = 0;
 
   // Sets the password hash and revokes the user's sessions except `keep_session_id` (the
-  // caller's own when users change their own password; "" keeps none). NOT_FOUND.
+  // caller's own when users change their own password; "" keeps none). With
+  // `expected_generation` (users changing their own password: the generation read with the
+  // hash their current password was checked against), only if the user is still at it;
+  // else ABORTED and nothing changes, so a change made meanwhile (an administrator's reset)
+  // is never overwritten. NOT_FOUND.
   virtual absl::Status SetPasswordHash(std::string_view name, const std::string& hash,
                                        absl::Time now, std::string_view keep_session_id,
+                                       std::optional<int64_t> expected_generation,
                                        const AuditEvent& event) = 0;
 
   // Replaces the hash only if it is still `old_hash` (upgrading parameters after a login;

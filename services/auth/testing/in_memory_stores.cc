@@ -247,11 +247,15 @@ absl::Status InMemoryUserStore::Delete(std::string_view name, absl::Time now,
 
 absl::Status InMemoryUserStore::SetPasswordHash(std::string_view name, const std::string& hash,
                                                 absl::Time now, std::string_view keep_session_id,
+                                                std::optional<int64_t> expected_generation,
                                                 const AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   const auto it = users_.find(std::string(name));
   if (it == users_.end()) return absl::NotFoundError("user not found");
+  if (expected_generation.has_value() && it->second.session_generation != *expected_generation) {
+    return absl::AbortedError("the user changed meanwhile (test)");
+  }
   it->second.password_hash = hash;
   it->second.session_generation = ++last_generation_;
   sessions_->EndUserSessions(name, it->second.session_generation, keep_session_id, event.actor(),

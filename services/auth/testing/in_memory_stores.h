@@ -90,7 +90,9 @@ class InMemoryUserStore final : public UserStore {
                                            const AuditEvent& event) override;
   absl::Status Delete(std::string_view name, absl::Time now, const AuditEvent& event) override;
   absl::Status SetPasswordHash(std::string_view name, const std::string& hash, absl::Time now,
-                               std::string_view keep_session_id, const AuditEvent& event) override;
+                               std::string_view keep_session_id,
+                               std::optional<int64_t> expected_generation,
+                               const AuditEvent& event) override;
   absl::Status RehashPassword(std::string_view name, const std::string& old_hash,
                               const std::string& new_hash) override;
   absl::Status PutTotpEnrollment(std::string_view name, const SecretString& secret,
