@@ -1,0 +1,79 @@
+// The OIDC `state` parameter as a sealed, self-contained value: everything Complete needs to
+// finish a login (which connector, the nonce, the PKCE verifier, the redirect URL, the
+// expiry) travels with the browser, so BeginOidcLogin stores nothing and any replica can
+// complete the login.
+//
+// state = base64url (no padding) of KeyEncryptionKey::Seal(plaintext, "oidc_state:v1"), i.e.
+// XChaCha20-Poly1305 under the auth service's key-encryption key: confidential (the nonce and
+// the PKCE verifier stay secret from the browser and the provider) and tamper-evident (a
+// changed byte, a state made up or one sealed under another KEK does not open). The
+// associated data keeps a sealed state from being accepted as any other sealed value (and
+// vice versa) and names the format version.
+//
+// Plaintext, format 1 (integers big-endian):
+//   u8 version (1) | 16 bytes login id | i64 expiry, Unix microseconds |
+//   u8 length + connector | u8 length + nonce | u8 length + PKCE verifier |
+//   u16 length + redirect URL
+// 49 bytes of sealing overhead (key_encryption.h); with a 43-character nonce and verifier and
+// a 40-byte redirect URL a state is about 280 characters. A state is never longer than
+// kMaxOidcStateChars.
+//
+// Single use is enforced at Complete, by recording the login id once the provider accepted
+// the code (state_store.h).
+#ifndef JIT_SERVICES_AUTH_OIDC_SEALED_STATE_H_
+#define JIT_SERVICES_AUTH_OIDC_SEALED_STATE_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/secret.h"
+#include "services/auth/key_encryption.h"
+
+namespace jit::auth::oidc {
+
+inline constexpr size_t kOidcLoginIdBytes = 16;
+// Longest redirect URL a login may use (the configured one or a loopback one).
+inline constexpr size_t kMaxRedirectUrlBytes = 512;
+// Longest state Seal produces (and Complete accepts).
+inline constexpr size_t kMaxOidcStateChars = 1024;
+// Associated data of every sealed state.
+inline constexpr std::string_view kOidcStateAssociatedData = "oidc_state:v1";
+
+// The answer to anything that is not a state this server issued and can still use: made up,
+// altered, sealed under another KEK, expired, or already used.
+inline constexpr std::string_view kUnusableOidcState =
+    "OIDC login state unknown, used or expired; start again";
+
+struct OidcLoginState {
+  std::string login_id;  // kOidcLoginIdBytes random bytes: the single-use key
+  std::string connector;
+  SecretString nonce;
+  SecretString pkce_verifier;
+  std::string redirect_url;
+  absl::Time expire_time;  // kept to the microsecond
+};
+
+// Immutable; thread-safe; borrows the KEK.
+class OidcStateSealer {
+ public:
+  explicit OidcStateSealer(const KeyEncryptionKey* kek) : kek_(kek) {}
+
+  // The state value for `login`. INVALID_ARGUMENT for a login id that is not
+  // kOidcLoginIdBytes long, a field longer than the format holds or a redirect URL longer
+  // than kMaxRedirectUrlBytes; INTERNAL if randomness fails.
+  absl::StatusOr<std::string> Seal(const OidcLoginState& login) const;
+
+  // The login sealed in `state`. UNAUTHENTICATED (kUnusableOidcState) for anything Seal under
+  // this KEK did not produce. Does not check the expiry (the caller has the clock).
+  absl::StatusOr<OidcLoginState> Open(std::string_view state) const;
+
+ private:
+  const KeyEncryptionKey* const kek_;
+};
+
+}  // namespace jit::auth::oidc
+
+#endif  // JIT_SERVICES_AUTH_OIDC_SEALED_STATE_H_
