@@ -17,12 +17,13 @@
 #include "services/auth/lockout.h"
 #include "services/auth/login_manager.h"
 #include "services/auth/maintenance.h"
+#include "services/auth/oidc/sealed_state.h"
 #include "services/auth/oidc_connectors_config.h"
 #include "services/auth/password_hasher.h"
 #include "services/auth/policy_permission_checker.h"
 #include "services/auth/postgres_audit_outbox.h"
 #include "services/auth/postgres_login_attempt_store.h"
-#include "services/auth/postgres_oidc_state_store.h"
+#include "services/auth/postgres_oidc_used_state_store.h"
 #include "services/auth/postgres_session_store.h"
 #include "services/auth/postgres_signing_key_store.h"
 #include "services/auth/postgres_totp_step_store.h"
@@ -69,7 +70,8 @@ class AuthApp final : public server::ServiceApp {
     keys_store_ = std::make_unique<PostgresSigningKeyStore>(pool, kek_.get());
     attempts_ = std::make_unique<PostgresLoginAttemptStore>(pool);
     steps_ = std::make_unique<PostgresTotpStepStore>(pool);
-    oidc_states_ = std::make_unique<PostgresOidcStateStore>(pool, kek_.get());
+    oidc_states_ = std::make_unique<oidc::OidcStateSealer>(kek_.get());
+    oidc_used_states_ = std::make_unique<PostgresOidcUsedStateStore>(pool);
     audit_ = std::make_unique<PostgresAuditOutbox>(pool);
 
     ASSIGN_OR_RETURN(hasher_, PasswordHasher::Create());
@@ -149,7 +151,7 @@ class AuthApp final : public server::ServiceApp {
       const std::string name = c.name;
       ASSIGN_OR_RETURN(std::unique_ptr<oidc::OidcConnector> connector,
                        oidc::OidcConnector::Create(std::move(c), http.get(), oidc_states_.get(),
-                                                   &runtime_.clock));
+                                                   oidc_used_states_.get(), &runtime_.clock));
       http_clients_.push_back(std::move(http));
       connectors_[name] = std::move(connector);
     }
@@ -181,7 +183,7 @@ class AuthApp final : public server::ServiceApp {
          }},
         {"login_failures",
          [this, window](absl::Time now) { return attempts_->DeleteStale(now - window); }},
-        {"oidc_states", [this](absl::Time now) { return oidc_states_->DeleteExpired(now); }},
+        UsedOidcStatesCleanup(oidc_used_states_.get()),
         {"signing_keys",
          [this, retention](absl::Time now) { return keys_store_->DeleteRetired(now, retention); }},
     };
@@ -202,7 +204,8 @@ class AuthApp final : public server::ServiceApp {
   std::unique_ptr<PostgresSigningKeyStore> keys_store_;
   std::unique_ptr<PostgresLoginAttemptStore> attempts_;
   std::unique_ptr<PostgresTotpStepStore> steps_;
-  std::unique_ptr<PostgresOidcStateStore> oidc_states_;
+  std::unique_ptr<oidc::OidcStateSealer> oidc_states_;
+  std::unique_ptr<PostgresOidcUsedStateStore> oidc_used_states_;
   std::unique_ptr<PostgresAuditOutbox> audit_;
   std::unique_ptr<PasswordHasher> hasher_;
   std::unique_ptr<LoginThrottle> throttle_;

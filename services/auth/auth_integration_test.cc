@@ -135,6 +135,13 @@ class AuthIntegrationTest : public db::testing::PostgresTest {
     return {kid, seed.ok() ? *std::move(seed) : SecretString()};
   }
 
+  // Rows in auth.oidc_used_states.
+  int UsedOidcStates() {
+    pqxx::connection connection(db().conninfo());
+    pqxx::work txn(connection);
+    return txn.exec1("SELECT count(*) FROM auth.oidc_used_states")[0].as<int>();
+  }
+
   std::string Mint(const std::string& kid, const SecretString& seed, const std::string& audience,
                    absl::Time iat, absl::Time exp, const std::string& session = "minted") {
     auto signer = *crypto::Ed25519Signer::Create(seed);
@@ -478,6 +485,12 @@ connectors:
   v1::BeginOidcLoginResponse started;
   ASSERT_TRUE(auth_->BeginOidcLogin(CallContext().get(), begin, &started).ok());
   EXPECT_THAT(started.authorization_url(), HasSubstr(provider->issuer() + "/authorize?"));
+  // Beginning logins stores nothing, however many there are.
+  for (int i = 0; i < 50; ++i) {
+    v1::BeginOidcLoginResponse ignored;
+    ASSERT_TRUE(auth_->BeginOidcLogin(CallContext().get(), begin, &ignored).ok());
+  }
+  EXPECT_EQ(UsedOidcStates(), 0);
   // The browser: the provider authenticates and redirects to the loopback URL.
   auto http = *http::CurlHttpClient::Create({.allow_loopback_http = true});
   ASSERT_OK_AND_ASSIGN(http::HttpResponse redirect, http->Get(started.authorization_url()));
@@ -498,7 +511,8 @@ connectors:
               ElementsAre("team-payments", "auditors"));
   EXPECT_TRUE(me.mfa_verified());
   EXPECT_EQ(me.auth_method(), "oidc:corp");
-  // The state was single use.
+  // The state was single use: recorded once the login completed.
+  EXPECT_EQ(UsedOidcStates(), 1);
   EXPECT_EQ(auth_->CompleteOidcLogin(CallContext().get(), complete, &login).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_THAT(ScrapeMetrics(auth->metrics_port()).value_or(""),

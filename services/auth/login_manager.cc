@@ -210,8 +210,9 @@ absl::StatusOr<jit::auth::v1::BeginOidcLoginResponse> LoginManager::BeginOidc(
     connector = it->second;
   }
   RETURN_IF_ERROR(ValidTtl(request.ttl()));
-  if (request.redirect_url().size() > 2048) {
-    return absl::InvalidArgumentError("redirect_url: too long");
+  if (request.redirect_url().size() > oidc::kMaxRedirectUrlBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("redirect_url: at most ", oidc::kMaxRedirectUrlBytes, " bytes"));
   }
   ASSIGN_OR_RETURN(oidc::OidcLoginStart start,
                    connector->Begin(request.redirect_url(), FromProto(request.ttl())));
@@ -242,25 +243,21 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
   if (d_.connectors.empty()) {
     return absl::FailedPreconditionError("single sign-on is not configured on this server");
   }
-  if (request.state().empty() || request.state().size() > 512 || request.code().empty() ||
-      request.code().size() > 4096) {
+  if (request.state().empty() || request.state().size() > oidc::kMaxOidcStateChars ||
+      request.code().empty() || request.code().size() > 4096) {
     return absl::InvalidArgumentError("state and code: required (as the provider sent them)");
   }
-  absl::StatusOr<std::string> name =
-      d_.oidc_states->ConnectorOf(oidc::OidcStateKey(request.state()), now);
-  if (absl::IsNotFound(name.status())) {
-    return refused(
-        "?", absl::UnauthenticatedError("OIDC login state unknown, used or expired; start again"));
-  }
-  if (!name.ok()) return refused("?", name.status());
-  const auto it = d_.connectors.find(*name);
+  // The state names its connector; one that does not open is refused like an unknown one.
+  absl::StatusOr<oidc::OidcLoginState> login = d_.oidc_states->Open(request.state());
+  if (!login.ok()) return refused("?", login.status());
+  const std::string name = login->connector;
+  const auto it = d_.connectors.find(name);
   if (it == d_.connectors.end()) {
-    return refused(*name, absl::UnauthenticatedError(
-                              "OIDC login began with a connector that is no longer configured"));
+    return refused(name, absl::UnauthenticatedError(
+                             "OIDC login began with a connector that is no longer configured"));
   }
-  absl::StatusOr<oidc::OidcIdentity> external =
-      it->second->Complete(request.state(), request.code());
-  if (!external.ok()) return refused(*name, external.status());
+  absl::StatusOr<oidc::OidcIdentity> external = it->second->Complete(*login, request.code());
+  if (!external.ok()) return refused(name, external.status());
   Identity identity = external->ToIdentity();
 
   // Store the user with this login's roles and traits (never over a local user).
@@ -270,8 +267,8 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
   *record.profile.mutable_traits() = identity.traits();
   if (absl::Status s = ValidateRolesAndTraits(record.profile, "identity"); !s.ok()) {
     return refused(
-        *name, absl::FailedPreconditionError(absl::StrCat(
-                   "the identity provider's claims map to an unusable identity: ", s.message())));
+        name, absl::FailedPreconditionError(absl::StrCat(
+                  "the identity provider's claims map to an unusable identity: ", s.message())));
   }
   record.profile.set_origin(identity.auth_method());
   const int64_t seconds = absl::ToUnixSeconds(now);
@@ -286,14 +283,14 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
                     {{"subject", LogSafe(external->subject, 200)},
                      {"roles", absl::StrJoin(identity.roles(), ",")}}));
   absl::StatusOr<UserRecord> stored = d_.users->UpsertExternal(record, event);
-  if (!stored.ok()) return refused(*name, stored.status());
+  if (!stored.ok()) return refused(name, stored.status());
   // Stored only if the user is still the one just recorded: not deleted (or deleted and
   // recorded again by another login) meanwhile.
   absl::StatusOr<jit::auth::v1::LoginResponse> response =
       d_.sessions->Start(std::move(identity), stored->session_generation, absl::ZeroDuration(),
                          actor, {{"subject", LogSafe(external->subject, 200)}});
   if (absl::IsAborted(response.status())) {
-    return refused(*name,
+    return refused(name,
                    absl::AbortedError("the user was deleted during single sign-on; log in again"));
   }
   d_.metrics->RecordLogin(LoginMethod::kOidc,

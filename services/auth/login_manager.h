@@ -20,9 +20,10 @@
 // An OIDC login whose user is deleted between being recorded and its session gets ABORTED.
 //
 // OIDC: BeginOidc picks the connector ("" = the only one) and returns its authorization URL
-// and state; CompleteOidc finds the login's connector from the state, completes it, records
-// the user (origin "oidc:<connector>", roles and traits of this login; a name that belongs to
-// a local user is refused) and starts the session.
+// and state (sealed, nothing stored: oidc/sealed_state.h); CompleteOidc opens the state, finds
+// the login's connector in it, completes it (the connector spends the state), records the user
+// (origin "oidc:<connector>", roles and traits of this login; a name that belongs to a local user
+// is refused) and starts the session.
 #ifndef JIT_SERVICES_AUTH_LOGIN_MANAGER_H_
 #define JIT_SERVICES_AUTH_LOGIN_MANAGER_H_
 
@@ -40,7 +41,7 @@
 #include "services/auth/local_authenticator.h"
 #include "services/auth/lockout.h"
 #include "services/auth/oidc/oidc_connector.h"
-#include "services/auth/oidc/state_store.h"
+#include "services/auth/oidc/sealed_state.h"
 #include "services/auth/password_hasher.h"
 #include "services/auth/session_manager.h"
 #include "services/auth/user_store.h"
@@ -58,7 +59,8 @@ struct LoginDependencies {
   ConcurrencyLimiter* hash_limiter = nullptr;
   // By connector name; may be empty (no single sign-on).
   std::map<std::string, oidc::OidcConnector*> connectors;
-  oidc::OidcStateStore* oidc_states = nullptr;  // required when there are connectors
+  // Opens the states the connectors sealed; required when there are connectors.
+  const oidc::OidcStateSealer* oidc_states = nullptr;
   const Clock* clock = nullptr;
 };
 

@@ -4,13 +4,17 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "common/clock.h"
+#include "common/crypto/base64.h"
 #include "common/http/http_client.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
+#include "services/auth/key_encryption.h"
 #include "services/auth/oidc/fake_oidc_provider.h"
+#include "services/auth/oidc/state_store.h"
 #include "services/auth/testing/in_memory_stores.h"
 #include "services/auth/user_store_credentials.h"
 
@@ -147,7 +151,9 @@ class LoginManagerTest : public ::testing::Test {
   AuthMetrics metrics_{registry_};
   ConcurrencyLimiter limiter_{2, absl::Seconds(5)};
   std::map<std::string, oidc::OidcConnector*> connectors_;
-  oidc::InMemoryOidcStateStore oidc_states_;
+  std::unique_ptr<KeyEncryptionKey> kek_ = *KeyEncryptionKey::Generate();
+  oidc::OidcStateSealer oidc_states_{kek_.get()};
+  oidc::InMemoryOidcUsedStateStore used_oidc_states_;
   std::unique_ptr<LoginManager> manager_;
 };
 
@@ -426,9 +432,11 @@ class OidcLoginTest : public LocalLoginTest {
     c.claims_to_roles = {{.claim = "groups", .value = "team-*", .roles = {"dev"}}};
     c.claims_to_traits = {{.claim = "email", .trait = "logins", .value = "^([^@]+)@.*$"}};
     c.allow_loopback_http = true;
-    corp_ = *oidc::OidcConnector::Create(c, http_.get(), &oidc_states_, &clock_);
+    corp_ =
+        *oidc::OidcConnector::Create(c, http_.get(), &oidc_states_, &used_oidc_states_, &clock_);
     c.name = "other";
-    other_ = *oidc::OidcConnector::Create(c, http_.get(), &oidc_states_, &clock_);
+    other_ =
+        *oidc::OidcConnector::Create(c, http_.get(), &oidc_states_, &used_oidc_states_, &clock_);
     connectors_ = {{"corp", corp_.get()}};
     BuildManager();
   }
@@ -498,6 +506,54 @@ TEST_F(OidcLoginTest, LoginIsCompletedByTheConnectorThatBeganIt) {
   ASSERT_OK_AND_ASSIGN(auto complete, Authorize(begin));
   ASSERT_OK_AND_ASSIGN(auto response, manager_->CompleteOidc(complete, {}));
   EXPECT_EQ(response.identity().auth_method(), "oidc:other");
+}
+
+TEST_F(OidcLoginTest, ConnectorIsTakenFromTheState) {
+  connectors_ = {{"corp", corp_.get()}, {"other", other_.get()}};
+  BuildManager();
+  jit::auth::v1::BeginOidcLoginRequest begin_request;
+  begin_request.set_connector("other");
+  ASSERT_OK_AND_ASSIGN(auto begin, manager_->BeginOidc(begin_request));
+  ASSERT_OK_AND_ASSIGN(auto complete, Authorize(begin));
+  // A replica configured without "other" cannot complete it, whatever else it has.
+  connectors_ = {{"corp", corp_.get()}};
+  BuildManager();
+  EXPECT_THAT(manager_->CompleteOidc(complete, {}),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("no longer configured")));
+  EXPECT_EQ(used_oidc_states_.size(), 0u);
+}
+
+TEST_F(OidcLoginTest, BeginOidcLoginFloodWritesNothing) {
+  absl::flat_hash_set<std::string> states;
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto begin, manager_->BeginOidc({}));
+    states.insert(begin.state());
+  }
+  EXPECT_EQ(states.size(), 1000u);
+  EXPECT_EQ(used_oidc_states_.size(), 0u);
+  EXPECT_THAT(audit_.OfType("auth.login.failed"), IsEmpty());
+}
+
+TEST_F(OidcLoginTest, AlteredStateIsRefusedAsUnknown) {
+  ASSERT_OK_AND_ASSIGN(auto begin, manager_->BeginOidc({}));
+  ASSERT_OK_AND_ASSIGN(auto complete, Authorize(begin));
+  ASSERT_OK_AND_ASSIGN(std::string raw, crypto::Base64UrlDecode(complete.state()));
+  raw.back() ^= 0x01;
+  complete.set_state(crypto::Base64UrlEncode(raw));
+  EXPECT_THAT(manager_->CompleteOidc(complete, {}),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("start again")));
+  EXPECT_EQ(metrics_.logins(LoginMethod::kOidc, LoginResult::kFailure), 1);
+  EXPECT_EQ(LastFailureReason(), "oidc_refused");
+  EXPECT_EQ(provider_->token_requests(), 0);
+}
+
+TEST_F(OidcLoginTest, ExpiredStateIsRefused) {
+  ASSERT_OK_AND_ASSIGN(auto begin, manager_->BeginOidc({}));
+  ASSERT_OK_AND_ASSIGN(auto complete, Authorize(begin));
+  clock_.Advance(absl::Minutes(10));
+  EXPECT_THAT(manager_->CompleteOidc(complete, {}),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+  EXPECT_EQ(provider_->token_requests(), 0);
 }
 
 TEST_F(OidcLoginTest, ForeignRedirectUrlIsRefused) {

@@ -5,6 +5,11 @@
 
 namespace jit::auth {
 
+CleanupStep UsedOidcStatesCleanup(oidc::OidcUsedStateStore* store) {
+  return {"oidc_used_states",
+          [store](absl::Time now) { return store->DeleteExpired(now - kUsedOidcStateGrace); }};
+}
+
 Maintenance::~Maintenance() {
   stop_.Notify();
   if (thread_.joinable()) thread_.join();

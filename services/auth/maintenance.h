@@ -1,7 +1,7 @@
 // Background upkeep of the auth schema, run by every replica (each step is idempotent):
 // every `interval` the active-session gauge is refreshed; every `cleanup_interval` rows that
 // can no longer matter are deleted (sessions expired for `session_grace`, stale login
-// failure records, expired OIDC login states, signing keys past their retention).
+// failure records, used OIDC states past their expiry, signing keys past their retention).
 #ifndef JIT_SERVICES_AUTH_MAINTENANCE_H_
 #define JIT_SERVICES_AUTH_MAINTENANCE_H_
 
@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "services/auth/auth_metrics.h"
+#include "services/auth/oidc/state_store.h"
 #include "services/auth/session_store.h"
 
 namespace jit::auth {
@@ -28,6 +29,13 @@ struct CleanupStep {
   std::string name;
   std::function<absl::StatusOr<int64_t>(absl::Time now)> run;
 };
+
+// Used OIDC states are remembered this long past their expiry: a replica whose clock is
+// behind still accepts the state that long, and must still find it used.
+inline constexpr absl::Duration kUsedOidcStateGrace = absl::Minutes(5);
+
+// The step deleting used OIDC states that expired more than kUsedOidcStateGrace ago.
+CleanupStep UsedOidcStatesCleanup(oidc::OidcUsedStateStore* store);
 
 class Maintenance {
  public:

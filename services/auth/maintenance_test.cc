@@ -1,9 +1,11 @@
 #include "services/auth/maintenance.h"
 
 #include "common/clock.h"
+#include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
+#include "services/auth/oidc/state_store.h"
 #include "services/auth/testing/in_memory_stores.h"
 
 namespace jit::auth {
@@ -59,6 +61,24 @@ TEST(MaintenanceTest, StoreDownKeepsTheLastValue) {
   sessions.SetUnavailable(true);
   maintenance.RunOnce(false);
   EXPECT_EQ(metrics.active_sessions(), 1);
+}
+
+TEST(MaintenanceTest, CleanupForgetsUsedOidcStatesOnlyPastTheGrace) {
+  FakeClock clock;
+  testing::InMemoryAuditOutbox audit;
+  testing::InMemorySessionStore sessions(&audit);
+  prometheus::Registry registry;
+  AuthMetrics metrics(registry);
+  oidc::InMemoryOidcUsedStateStore used;
+  ASSERT_OK(used.MarkUsed("long-gone", clock.Now() - kUsedOidcStateGrace - absl::Seconds(1)));
+  ASSERT_OK(used.MarkUsed("just-expired", clock.Now() - absl::Seconds(1)));
+  ASSERT_OK(used.MarkUsed("live", clock.Now() + absl::Minutes(5)));
+  Maintenance maintenance({}, &sessions, &metrics, {UsedOidcStatesCleanup(&used)}, &clock);
+  maintenance.RunOnce(/*with_cleanup=*/true);
+  EXPECT_EQ(used.size(), 2u);
+  // A replica whose clock is behind may still accept the state just expired: still used.
+  EXPECT_THAT(used.MarkUsed("just-expired", clock.Now()),
+              ::jit::testing::StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 }  // namespace

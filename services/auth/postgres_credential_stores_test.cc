@@ -1,20 +1,24 @@
 // The small PostgreSQL stores against a real PostgreSQL: login failures (lockout), TOTP
-// steps (replay), OIDC login states and the audit outbox.
+// steps (replay), used OIDC login states and the audit outbox.
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/db/pg_transaction.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jit/common/v1/audit_event.pb.h"
 #include "pqxx/pqxx"
+#include "prometheus/registry.h"
+#include "services/auth/maintenance.h"
 #include "services/auth/postgres_audit_outbox.h"
 #include "services/auth/postgres_login_attempt_store.h"
-#include "services/auth/postgres_oidc_state_store.h"
+#include "services/auth/postgres_oidc_used_state_store.h"
 #include "services/auth/postgres_rows.h"
+#include "services/auth/postgres_session_store.h"
 #include "services/auth/postgres_totp_step_store.h"
 #include "services/auth/postgres_user_store.h"
 #include "services/auth/testing/auth_database.h"
@@ -233,61 +237,83 @@ TEST_F(PostgresTotpStepStoreTest, UnknownUserIsNotFound) {
   EXPECT_THAT(store.Advance("ghost", 1), StatusIs(absl::StatusCode::kNotFound));
 }
 
-class PostgresOidcStateStoreTest : public AuthDatabaseTest {
- protected:
-  void SetUp() override {
-    AuthDatabaseTest::SetUp();
-    if (HasFatalFailure()) return;
-    ASSERT_OK_AND_ASSIGN(kek_, KeyEncryptionKey::Generate());
-  }
-  static oidc::PendingOidcLogin Login(absl::Time expire) {
-    return {.connector = "corp",
-            .nonce = SecretString(std::string("nonce-value")),
-            .pkce_verifier = SecretString(std::string("verifier-value")),
-            .redirect_url = "http://127.0.0.1:5000/callback",
-            .expire_time = expire};
-  }
-  std::unique_ptr<KeyEncryptionKey> kek_;
-};
+class PostgresOidcUsedStateStoreTest : public AuthDatabaseTest {};
 
-TEST_F(PostgresOidcStateStoreTest, TakeReturnsTheLoginOnceWithSecretsSealedAtRest) {
-  PostgresOidcStateStore store(&pool(), kek_.get());
-  ASSERT_OK(store.Put("hash1", Login(kNow + absl::Minutes(10)), kNow));
-  EXPECT_THAT(QueryValue("SELECT encode(secrets, 'escape') FROM auth.oidc_states"),
-              Not(HasSubstr("verifier-value")));
-  EXPECT_THAT(store.ConnectorOf("hash1", kNow), IsOkAndHolds("corp"));
-  ASSERT_OK_AND_ASSIGN(oidc::PendingOidcLogin got, store.Take("hash1", kNow));
-  EXPECT_EQ(got.connector, "corp");
-  EXPECT_EQ(got.nonce.Reveal(), "nonce-value");
-  EXPECT_EQ(got.pkce_verifier.Reveal(), "verifier-value");
-  EXPECT_EQ(got.redirect_url, "http://127.0.0.1:5000/callback");
-  EXPECT_EQ(got.expire_time, kNow + absl::Minutes(10));
-  EXPECT_THAT(store.Take("hash1", kNow), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store.ConnectorOf("hash1", kNow), StatusIs(absl::StatusCode::kNotFound));
-}
-
-TEST_F(PostgresOidcStateStoreTest, ExpiredStateIsNotFoundAndGone) {
-  PostgresOidcStateStore store(&pool(), kek_.get());
-  ASSERT_OK(store.Put("hash1", Login(kNow + absl::Minutes(10)), kNow));
-  EXPECT_THAT(store.Take("hash1", kNow + absl::Minutes(10)), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.oidc_states"), "0");
-}
-
-TEST_F(PostgresOidcStateStoreTest, DuplicateKeyIsAlreadyExists) {
-  PostgresOidcStateStore store(&pool(), kek_.get());
-  ASSERT_OK(store.Put("hash1", Login(kNow + absl::Minutes(10)), kNow));
-  EXPECT_THAT(store.Put("hash1", Login(kNow + absl::Minutes(10)), kNow),
+TEST_F(PostgresOidcUsedStateStoreTest, SecondMarkOfALoginIdIsAlreadyExists) {
+  PostgresOidcUsedStateStore store(&pool());
+  ASSERT_OK(store.MarkUsed("0123456789abcdef", kNow + absl::Minutes(10)));
+  EXPECT_THAT(store.MarkUsed("0123456789abcdef", kNow + absl::Minutes(10)),
               StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_OK(store.MarkUsed("fedcba9876543210", kNow + absl::Minutes(10)));
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.oidc_used_states"), "2");
 }
 
-TEST_F(PostgresOidcStateStoreTest, FullStoreIsResourceExhaustedUntilEntriesExpire) {
-  PostgresOidcStateStore store(&pool(), kek_.get(), /*capacity=*/2);
-  ASSERT_OK(store.Put("a", Login(kNow + absl::Minutes(1)), kNow));
-  ASSERT_OK(store.Put("b", Login(kNow + absl::Minutes(10)), kNow));
-  EXPECT_THAT(store.Put("c", Login(kNow + absl::Minutes(10)), kNow),
-              StatusIs(absl::StatusCode::kResourceExhausted));
-  EXPECT_OK(store.Put("c", Login(kNow + absl::Minutes(10)), kNow + absl::Minutes(2)));
-  EXPECT_THAT(store.DeleteExpired(kNow + absl::Minutes(2)), IsOkAndHolds(1));
+TEST_F(PostgresOidcUsedStateStoreTest, IsUsedOnlyAfterMarkUsed) {
+  PostgresOidcUsedStateStore store(&pool());
+  EXPECT_THAT(store.IsUsed("0123456789abcdef"), IsOkAndHolds(false));
+  ASSERT_OK(store.MarkUsed("0123456789abcdef", kNow));
+  EXPECT_THAT(store.IsUsed("0123456789abcdef"), IsOkAndHolds(true));
+}
+
+TEST_F(PostgresOidcUsedStateStoreTest, ConcurrentMarksOfOneLoginIdAdmitExactlyOne) {
+  // Replicas completing the same states at once: each id is accepted by exactly one.
+  PostgresOidcUsedStateStore store(&pool());
+  constexpr int kIds = 25;
+  constexpr int kThreads = 4;
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      ++ready;
+      while (ready.load() < kThreads) std::this_thread::yield();
+      for (int i = 0; i < kIds; ++i) {
+        const absl::Status s =
+            store.MarkUsed(absl::StrCat("login-id-", absl::Dec(i, absl::kZeroPad7)), kNow);
+        if (s.ok()) {
+          ++accepted;
+        } else {
+          EXPECT_THAT(s, StatusIs(absl::StatusCode::kAlreadyExists));
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), kIds);
+  EXPECT_EQ(refused.load(), kIds * (kThreads - 1));
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.oidc_used_states"), absl::StrCat(kIds));
+}
+
+TEST_F(PostgresOidcUsedStateStoreTest, DeleteExpiredRemovesOnlyRowsExpiredBefore) {
+  PostgresOidcUsedStateStore store(&pool());
+  ASSERT_OK(store.MarkUsed("expired-login-id", kNow - absl::Seconds(1)));
+  ASSERT_OK(store.MarkUsed("current-login-id", kNow));
+  EXPECT_THAT(store.DeleteExpired(kNow), IsOkAndHolds(1));
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.oidc_used_states"), "1");
+  EXPECT_THAT(store.MarkUsed("current-login-id", kNow), StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(PostgresOidcUsedStateStoreTest, MaintenanceDeletesUsedStatesPastTheirExpiryAndGrace) {
+  PostgresOidcUsedStateStore store(&pool());
+  PostgresSessionStore sessions(&pool());
+  FakeClock clock(kNow);
+  ASSERT_OK(store.MarkUsed("long-expired-id!", kNow - kUsedOidcStateGrace - absl::Seconds(1)));
+  ASSERT_OK(store.MarkUsed("just-expired-id!", kNow - absl::Seconds(1)));
+  ASSERT_OK(store.MarkUsed("live-login-id!!!", kNow + absl::Minutes(10)));
+  prometheus::Registry registry;
+  AuthMetrics metrics(registry);
+  Maintenance maintenance({}, &sessions, &metrics, {UsedOidcStatesCleanup(&store)}, &clock);
+  maintenance.RunOnce(/*with_cleanup=*/true);
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.oidc_used_states"), "2");
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM auth.oidc_used_states WHERE login_id = "
+                       "'long-expired-id!'::bytea"),
+            "0");
+}
+
+TEST_F(PostgresOidcUsedStateStoreTest, OldStateTableIsGone) {
+  EXPECT_EQ(QueryValue("SELECT to_regclass('auth.oidc_states') IS NULL"), "t");
 }
 
 class PostgresAuditOutboxTest : public AuthDatabaseTest {};

@@ -54,10 +54,9 @@ jit::common::v1::Identity OidcIdentity::ToIdentity() const {
   return id;
 }
 
-absl::StatusOr<std::unique_ptr<OidcConnector>> OidcConnector::Create(OidcConnectorConfig config,
-                                                                     http::HttpClient* http,
-                                                                     OidcStateStore* states,
-                                                                     const Clock* clock) {
+absl::StatusOr<std::unique_ptr<OidcConnector>> OidcConnector::Create(
+    OidcConnectorConfig config, http::HttpClient* http, const OidcStateSealer* sealer,
+    OidcUsedStateStore* used_states, const Clock* clock) {
   auto bad = [&](const std::string& field, const std::string& why) {
     return absl::InvalidArgumentError(
         absl::StrCat("oidc connector '", config.name, "': ", field, " ", why));
@@ -70,6 +69,9 @@ absl::StatusOr<std::unique_ptr<OidcConnector>> OidcConnector::Create(OidcConnect
     return bad("issuer_url", std::string(s.message()));
   }
   if (config.redirect_url.empty()) return bad("redirect_url", "is required");
+  if (config.redirect_url.size() > kMaxRedirectUrlBytes) {
+    return bad("redirect_url", absl::StrCat("must be at most ", kMaxRedirectUrlBytes, " bytes"));
+  }
   if (!IsLoopbackRedirect(config.redirect_url) &&
       !http::CheckUrlAllowed(config.redirect_url, false).ok()) {
     return bad("redirect_url", "must be https (or a loopback http URL)");
@@ -93,22 +95,25 @@ absl::StatusOr<std::unique_ptr<OidcConnector>> OidcConnector::Create(OidcConnect
   if (config.login_ttl <= absl::ZeroDuration() || config.login_ttl > absl::Hours(1)) {
     return bad("login_ttl", "must be in (0, 1h]");
   }
-  if (http == nullptr || states == nullptr || clock == nullptr) {
-    return absl::InvalidArgumentError("oidc connector needs an HTTP client, a store and a clock");
+  if (http == nullptr || sealer == nullptr || used_states == nullptr || clock == nullptr) {
+    return absl::InvalidArgumentError(
+        "oidc connector needs an HTTP client, a state sealer, a used-state store and a clock");
   }
   absl::StatusOr<ClaimsMapper> mapper =
       ClaimsMapper::Create(config.claims_to_roles, config.claims_to_traits);
   if (!mapper.ok()) return bad("claims mapping:", std::string(mapper.status().message()));
   return std::unique_ptr<OidcConnector>(
-      new OidcConnector(std::move(config), *std::move(mapper), http, states, clock));
+      new OidcConnector(std::move(config), *std::move(mapper), http, sealer, used_states, clock));
 }
 
 OidcConnector::OidcConnector(OidcConnectorConfig config, ClaimsMapper mapper,
-                             http::HttpClient* http, OidcStateStore* states, const Clock* clock)
+                             http::HttpClient* http, const OidcStateSealer* sealer,
+                             OidcUsedStateStore* used_states, const Clock* clock)
     : config_(std::move(config)),
       mapper_(std::move(mapper)),
       http_(http),
-      states_(states),
+      sealer_(sealer),
+      used_states_(used_states),
       clock_(clock) {}
 
 absl::StatusOr<std::shared_ptr<OidcConnector::ProviderState>> OidcConnector::Provider() {
@@ -151,17 +156,32 @@ absl::StatusOr<OidcLoginStart> OidcConnector::Begin(std::string_view redirect_ur
     return absl::InvalidArgumentError(
         "redirect_url must be the configured one or http://127.0.0.1:<port>/...");
   }
+  if (redirect.size() > kMaxRedirectUrlBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("redirect_url: at most ", kMaxRedirectUrlBytes, " bytes"));
+  }
   if (ttl < absl::ZeroDuration()) return absl::InvalidArgumentError("ttl must not be negative");
   if (ttl == absl::ZeroDuration() || ttl > config_.login_ttl) ttl = config_.login_ttl;
   absl::StatusOr<std::shared_ptr<ProviderState>> provider = Provider();
   if (!provider.ok()) return provider.status();
 
-  absl::StatusOr<std::string> state = crypto::RandomToken(32);
-  if (!state.ok()) return state.status();
+  absl::StatusOr<std::string> login_id = crypto::RandomBytes(kOidcLoginIdBytes);
+  if (!login_id.ok()) return login_id.status();
   absl::StatusOr<std::string> nonce = crypto::RandomToken(32);
   if (!nonce.ok()) return nonce.status();
   absl::StatusOr<SecretString> verifier = CreatePkceVerifier();
   if (!verifier.ok()) return verifier.status();
+
+  const absl::Time expire_time = clock_->Now() + ttl;  // the state keeps it to the microsecond
+  const OidcLoginState login{.login_id = *std::move(login_id),
+                             .connector = config_.name,
+                             .nonce = SecretString(*nonce),
+                             .pkce_verifier = *std::move(verifier),
+                             .redirect_url = redirect,
+                             .expire_time = expire_time};
+  // Sealed, not stored: a flood of Begins costs the server nothing it keeps.
+  absl::StatusOr<std::string> state = sealer_->Seal(login);
+  if (!state.ok()) return state.status();
 
   const std::string& endpoint = (*provider)->metadata.authorization_endpoint;
   std::string url = endpoint;
@@ -170,29 +190,19 @@ absl::StatusOr<OidcLoginStart> OidcConnector::Begin(std::string_view redirect_ur
                   "&redirect_uri=", http::PercentEncode(redirect),
                   "&scope=", http::PercentEncode(absl::StrJoin(config_.scopes, " ")),
                   "&state=", *state, "&nonce=", *nonce,
-                  "&code_challenge=", PkceS256Challenge(verifier->Reveal()),
+                  "&code_challenge=", PkceS256Challenge(login.pkce_verifier.Reveal()),
                   "&code_challenge_method=S256");
-
-  const absl::Time now = clock_->Now();
-  PendingOidcLogin pending{.connector = config_.name,
-                           .nonce = SecretString(*nonce),
-                           .pkce_verifier = *std::move(verifier),
-                           .redirect_url = redirect,
-                           .expire_time = now + ttl};
-  if (absl::Status s = states_->Put(OidcStateKey(*state), std::move(pending), now); !s.ok()) {
-    return s;
-  }
-  return OidcLoginStart{std::move(url), *std::move(state), now + ttl};
+  return OidcLoginStart{std::move(url), *std::move(state), login.expire_time};
 }
 
 absl::StatusOr<std::string> OidcConnector::RedeemCode(const ProviderMetadata& metadata,
                                                       std::string_view code,
-                                                      const PendingOidcLogin& pending) {
+                                                      const OidcLoginState& login) {
   std::vector<http::Field> form = {
       {"grant_type", SecretString(std::string("authorization_code"))},
       {"code", SecretString(code)},
-      {"redirect_uri", SecretString(pending.redirect_url)},
-      {"code_verifier", pending.pkce_verifier},
+      {"redirect_uri", SecretString(login.redirect_url)},
+      {"code_verifier", login.pkce_verifier},
   };
   std::vector<http::Field> headers;
   if (config_.client_auth == ClientAuthMethod::kClientSecretPost) {
@@ -203,14 +213,14 @@ absl::StatusOr<std::string> OidcConnector::RedeemCode(const ProviderMetadata& me
     std::string credentials = http::PercentEncode(config_.client_id) + ":";
     credentials += http::PercentEncode(config_.client_secret.Reveal());
     SecretString raw(std::move(credentials));
-    headers.push_back({"Authorization", SecretString("Basic " + crypto::Base64Encode(raw.Reveal()))});
+    headers.push_back(
+        {"Authorization", SecretString("Basic " + crypto::Base64Encode(raw.Reveal()))});
   }
   absl::StatusOr<http::HttpResponse> response =
       http_->PostForm(metadata.token_endpoint, form, headers);
   if (!response.ok()) return response.status();
   if (response->status >= 500) {
-    return absl::UnavailableError(
-        absl::StrCat("OIDC token endpoint answered ", response->status));
+    return absl::UnavailableError(absl::StrCat("OIDC token endpoint answered ", response->status));
   }
   absl::StatusOr<nlohmann::json> body =
       jwt::ParseStrictJsonObject(response->body, "OIDC token response");
@@ -231,33 +241,49 @@ absl::StatusOr<std::string> OidcConnector::RedeemCode(const ProviderMetadata& me
 
 absl::StatusOr<OidcIdentity> OidcConnector::Complete(std::string_view state,
                                                      std::string_view code) {
-  if (state.empty() || state.size() > 512 || code.empty() || code.size() > 4096) {
+  absl::StatusOr<OidcLoginState> login = sealer_->Open(state);
+  if (!login.ok()) return login.status();
+  return Complete(*login, code);
+}
+
+absl::StatusOr<OidcIdentity> OidcConnector::Complete(const OidcLoginState& login,
+                                                     std::string_view code) {
+  if (code.empty() || code.size() > 4096) {
     return Unauthenticated("OIDC login state or code missing or malformed");
   }
-  // Consume the state first: whatever happens next, it cannot be used again.
-  absl::StatusOr<PendingOidcLogin> pending = states_->Take(OidcStateKey(state), clock_->Now());
-  if (absl::IsNotFound(pending.status())) {
-    return Unauthenticated("OIDC login state unknown, used or expired; start again");
-  }
-  if (!pending.ok()) return pending.status();
-  if (pending->connector != config_.name) {
+  if (login.connector != config_.name) {
     return Unauthenticated("OIDC login state belongs to another connector");
   }
+  if (clock_->Now() >= login.expire_time) return Unauthenticated(std::string(kUnusableOidcState));
+  // A state seen before (a reload of the callback page, a replay) is refused without asking
+  // the provider; MarkUsed below decides races.
+  absl::StatusOr<bool> seen = used_states_->IsUsed(login.login_id);
+  if (!seen.ok()) return seen.status();
+  if (*seen) return Unauthenticated(std::string(kUnusableOidcState));
   absl::StatusOr<std::shared_ptr<ProviderState>> provider = Provider();
   if (!provider.ok()) return provider.status();
-  absl::StatusOr<std::string> id_token = RedeemCode((*provider)->metadata, code, *pending);
+  absl::StatusOr<std::string> id_token = RedeemCode((*provider)->metadata, code, login);
   if (!id_token.ok()) return id_token.status();
 
   IdTokenPolicy policy{.issuer = (*provider)->metadata.issuer,
                        .client_id = config_.client_id,
                        .algorithms = config_.id_token_algorithms,
                        .max_clock_skew = config_.max_clock_skew};
-  absl::StatusOr<nlohmann::json> claims = VerifyIdToken(
-      *id_token, pending->nonce.Reveal(), policy, *(*provider)->jwks, clock_->Now());
+  absl::StatusOr<nlohmann::json> claims =
+      VerifyIdToken(*id_token, login.nonce.Reveal(), policy, *(*provider)->jwks, clock_->Now());
   if (!claims.ok()) {
     spdlog::info("oidc connector={} id token refused: {}", config_.name,
                  LogSafe(std::string(claims.status().message())));
     return claims.status();
+  }
+  // The provider vouched for this login: only now is the state spent (so only real logins add
+  // rows), and a state that completed a login before is refused as a replay.
+  if (absl::Status used = used_states_->MarkUsed(login.login_id, login.expire_time);
+      absl::IsAlreadyExists(used)) {
+    spdlog::info("oidc connector={} state replayed", config_.name);
+    return Unauthenticated(std::string(kUnusableOidcState));
+  } else if (!used.ok()) {
+    return used;
   }
 
   OidcIdentity identity;

@@ -5,8 +5,11 @@
 //                           provider sends the browser to redirect_url?code=..&state=..)
 //   Complete(state, code) -> the mapped identity (user name, roles, traits, mfa)
 //
-// Begin stores {nonce, PKCE verifier, redirect URL} under the state in an OidcStateStore, so
-// any replica can Complete; Complete consumes it (single use) before anything else. Provider
+// Begin stores nothing: the state it returns is sealed (sealed_state.h) and carries the
+// connector, nonce, PKCE verifier, redirect URL and expiry, so any replica can Complete.
+// Complete opens it, checks the expiry, refuses a state already used, redeems the code and
+// checks the ID token, and only then records the login id as used (OidcUsedStateStore; the
+// insert decides between racing completions): a state completes one login. Provider
 // metadata is discovered lazily and re-read hourly; the provider's keys live in a JwksCache
 // refreshed on an unknown kid. The client secret is a SecretString (read from a file) and is
 // never logged. Thread-safe.
@@ -34,6 +37,7 @@
 #include "services/auth/oidc/claims_mapping.h"
 #include "services/auth/oidc/discovery.h"
 #include "services/auth/oidc/http_jwks_source.h"
+#include "services/auth/oidc/sealed_state.h"
 #include "services/auth/oidc/state_store.h"
 
 namespace jit::auth::oidc {
@@ -89,27 +93,32 @@ class OidcConnector {
  public:
   // INVALID_ARGUMENT naming the field for a bad configuration (empty client id, a scope list
   // without "openid", a non-https issuer or redirect URL, bad claim rules, ...). No I/O.
-  // `http`, `states` and `clock` are not owned.
+  // `http`, `sealer`, `used_states` and `clock` are not owned.
   static absl::StatusOr<std::unique_ptr<OidcConnector>> Create(OidcConnectorConfig config,
                                                                http::HttpClient* http,
-                                                               OidcStateStore* states,
+                                                               const OidcStateSealer* sealer,
+                                                               OidcUsedStateStore* used_states,
                                                                const Clock* clock);
 
   // `redirect_url`: "" for the configured one, or a loopback URL of a native client
   // (http://127.0.0.1:<port>/<path> or http://[::1]:<port>/<path>, RFC 8252 §7.3); anything
-  // else is INVALID_ARGUMENT. `ttl` 0 = login_ttl; capped at login_ttl.
+  // else is INVALID_ARGUMENT (also one longer than kMaxRedirectUrlBytes). `ttl` 0 =
+  // login_ttl; capped at login_ttl. Writes nothing anywhere.
   absl::StatusOr<OidcLoginStart> Begin(std::string_view redirect_url, absl::Duration ttl);
 
-  // UNAUTHENTICATED for an unknown, used or expired state, a code the provider refuses, an
-  // invalid ID token or an unusable user name; UNAVAILABLE when the provider cannot be
-  // reached.
+  // UNAUTHENTICATED for a state that does not open (kUnusableOidcState), belongs to another
+  // connector, expired or was used, a code the provider refuses, an invalid ID token or an
+  // unusable user name; UNAVAILABLE when the provider or the used-state store cannot be
+  // reached. A refusal before the ID token checked out leaves the state usable.
   absl::StatusOr<OidcIdentity> Complete(std::string_view state, std::string_view code);
+  // The same with a state already opened by the sealer (to find its connector).
+  absl::StatusOr<OidcIdentity> Complete(const OidcLoginState& login, std::string_view code);
 
   const std::string& name() const { return config_.name; }
 
  private:
   OidcConnector(OidcConnectorConfig config, ClaimsMapper mapper, http::HttpClient* http,
-                OidcStateStore* states, const Clock* clock);
+                const OidcStateSealer* sealer, OidcUsedStateStore* used_states, const Clock* clock);
 
   struct ProviderState {
     ProviderMetadata metadata;
@@ -122,12 +131,13 @@ class OidcConnector {
   // The discovered provider (fetched or refreshed as needed).
   absl::StatusOr<std::shared_ptr<ProviderState>> Provider();
   absl::StatusOr<std::string> RedeemCode(const ProviderMetadata& metadata, std::string_view code,
-                                         const PendingOidcLogin& pending);
+                                         const OidcLoginState& login);
 
   const OidcConnectorConfig config_;
   const ClaimsMapper mapper_;
   http::HttpClient* const http_;
-  OidcStateStore* const states_;
+  const OidcStateSealer* const sealer_;
+  OidcUsedStateStore* const used_states_;
   const Clock* const clock_;
 
   absl::Mutex mu_;

@@ -4,10 +4,12 @@
 #include "services/auth/oidc/oidc_connector.h"
 
 #include "common/clock.h"
+#include "common/crypto/base64.h"
 #include "common/http/http_client.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/auth/key_encryption.h"
 #include "services/auth/oidc/fake_oidc_provider.h"
 
 namespace jit::auth::oidc {
@@ -22,7 +24,11 @@ using ::testing::StartsWith;
 
 class OidcConnectorTest : public ::testing::Test {
  protected:
-  void SetUp() override { StartProvider(jwt::JwsAlgorithm::kRS256); }
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(kek_, KeyEncryptionKey::Generate());
+    sealer_ = std::make_unique<OidcStateSealer>(kek_.get());
+    StartProvider(jwt::JwsAlgorithm::kRS256);
+  }
 
   void StartProvider(jwt::JwsAlgorithm alg) {
     provider_.reset();
@@ -32,7 +38,7 @@ class OidcConnectorTest : public ::testing::Test {
                           {"groups", {"admins", "team-payments", "other"}},
                           {"amr", {"pwd", "otp"}}});
     http_ = *http::CurlHttpClient::Create({.allow_loopback_http = true});
-    connector_ = *OidcConnector::Create(Config(), http_.get(), &states_, &clock_);
+    connector_ = *OidcConnector::Create(Config(), http_.get(), sealer_.get(), &used_, &clock_);
   }
 
   OidcConnectorConfig Config(ClientAuthMethod auth = ClientAuthMethod::kClientSecretBasic) {
@@ -80,7 +86,9 @@ class OidcConnectorTest : public ::testing::Test {
   }
 
   FakeClock clock_{absl::Now()};
-  InMemoryOidcStateStore states_;
+  std::unique_ptr<KeyEncryptionKey> kek_;
+  std::unique_ptr<OidcStateSealer> sealer_;
+  InMemoryOidcUsedStateStore used_;
   std::unique_ptr<FakeOidcProvider> provider_;
   std::unique_ptr<http::CurlHttpClient> http_;
   std::unique_ptr<OidcConnector> connector_;
@@ -115,7 +123,7 @@ TEST_F(OidcConnectorTest, FullCodeFlowMapsClaimsToRolesAndTraits) {
 
 TEST_F(OidcConnectorTest, ClientSecretPostWorks) {
   auto post = *OidcConnector::Create(Config(ClientAuthMethod::kClientSecretPost), http_.get(),
-                                     &states_, &clock_);
+                                     sealer_.get(), &used_, &clock_);
   EXPECT_THAT(FullFlow(*post), IsOk());
   EXPECT_EQ(provider_->last_client_auth(), "post");
 }
@@ -128,7 +136,8 @@ TEST_F(OidcConnectorTest, Es256ProviderWorks) {
 TEST_F(OidcConnectorTest, WrongClientSecretIsRefusedByTheProvider) {
   OidcConnectorConfig c = Config();
   c.client_secret = SecretString(std::string("wrong"));
-  auto connector = *OidcConnector::Create(std::move(c), http_.get(), &states_, &clock_);
+  auto connector =
+      *OidcConnector::Create(std::move(c), http_.get(), sealer_.get(), &used_, &clock_);
   EXPECT_THAT(FullFlow(*connector),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("invalid_client")));
 }
@@ -143,13 +152,19 @@ TEST_F(OidcConnectorTest, LoopbackRedirectOfTheCliIsUsed) {
 }
 
 TEST_F(OidcConnectorTest, OtherRedirectUrlsAreRefused) {
-  for (const char* bad : {"https://evil.example.com/cb", "http://localhost:8080/cb",
-                          "http://127.0.0.1/cb", "http://127.0.0.1:80x/cb",
-                          "http://127.0.0.1:8080@evil.com/"}) {
+  for (const char* bad :
+       {"https://evil.example.com/cb", "http://localhost:8080/cb", "http://127.0.0.1/cb",
+        "http://127.0.0.1:80x/cb", "http://127.0.0.1:8080@evil.com/"}) {
     EXPECT_THAT(connector_->Begin(bad, absl::ZeroDuration()),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << bad;
   }
+}
+
+TEST_F(OidcConnectorTest, OverlongLoopbackRedirectIsRefused) {
+  const std::string redirect = "http://127.0.0.1:53123/" + std::string(kMaxRedirectUrlBytes, 'p');
+  EXPECT_THAT(connector_->Begin(redirect, absl::ZeroDuration()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("redirect_url")));
 }
 
 TEST_F(OidcConnectorTest, WrongNonceIsRefused) {
@@ -176,8 +191,7 @@ TEST_F(OidcConnectorTest, SeveralAudiencesNeedAzp) {
 }
 
 TEST_F(OidcConnectorTest, ExpiredIdTokenIsRefused) {
-  provider_->SetMisbehaviour(
-      {.lifetime = absl::Minutes(5), .issued_offset = -absl::Minutes(7)});
+  provider_->SetMisbehaviour({.lifetime = absl::Minutes(5), .issued_offset = -absl::Minutes(7)});
   EXPECT_THAT(FullFlow(*connector_),
               StatusIs(absl::StatusCode::kUnauthenticated, "ID token expired"));
 }
@@ -208,9 +222,8 @@ TEST_F(OidcConnectorTest, Hs256WithThePublicKeyIsRefused) {
 
 TEST_F(OidcConnectorTest, PkceMismatchIsRefusedByTheProvider) {
   provider_->SetMisbehaviour({.pkce_mismatch = true});
-  EXPECT_THAT(FullFlow(*connector_),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       "OIDC provider refused the code: invalid_grant"));
+  EXPECT_THAT(FullFlow(*connector_), StatusIs(absl::StatusCode::kUnauthenticated,
+                                              "OIDC provider refused the code: invalid_grant"));
 }
 
 TEST_F(OidcConnectorTest, IssuerMismatchInIdTokenIsRefused) {
@@ -233,13 +246,114 @@ TEST_F(OidcConnectorTest, StateIsSingleUse) {
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("state unknown")));
 }
 
-TEST_F(OidcConnectorTest, FailedCompletionStillConsumesTheState) {
+TEST_F(OidcConnectorTest, UsedStateIsRefusedEvenWithAFreshCode) {
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::ZeroDuration()));
+  ASSERT_OK_AND_ASSIGN(Callback first, Authorize(start));
+  ASSERT_THAT(connector_->Complete(first.state, first.code), IsOk());
+  // The same authorization request again: the provider issues a new, valid code for it.
+  ASSERT_OK_AND_ASSIGN(Callback again, Authorize(start));
+  ASSERT_EQ(again.state, first.state);
+  ASSERT_NE(again.code, first.code);
+  EXPECT_THAT(connector_->Complete(again.state, again.code),
+              StatusIs(absl::StatusCode::kUnauthenticated, kUnusableOidcState));
+  EXPECT_EQ(provider_->token_requests(), 1);  // the replay never reached the provider
+}
+
+// A used-state store whose reads never see a completion: what a completion racing another
+// one on another replica sees before that one records the state.
+class NotYetRecorded final : public OidcUsedStateStore {
+ public:
+  explicit NotYetRecorded(OidcUsedStateStore* inner) : inner_(inner) {}
+  absl::Status MarkUsed(std::string_view id, absl::Time expire) override {
+    return inner_->MarkUsed(id, expire);
+  }
+  absl::StatusOr<bool> IsUsed(std::string_view) override { return false; }
+  absl::StatusOr<int64_t> DeleteExpired(absl::Time before) override {
+    return inner_->DeleteExpired(before);
+  }
+
+ private:
+  OidcUsedStateStore* const inner_;
+};
+
+TEST_F(OidcConnectorTest, RacingCompletionOfAUsedStateIsRefusedWhenRecording) {
+  NotYetRecorded racing(&used_);
+  auto connector = *OidcConnector::Create(Config(), http_.get(), sealer_.get(), &racing, &clock_);
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector->Begin("", absl::ZeroDuration()));
+  ASSERT_OK_AND_ASSIGN(Callback first, Authorize(start));
+  ASSERT_OK_AND_ASSIGN(Callback second, Authorize(start));
+  ASSERT_THAT(connector->Complete(first.state, first.code), IsOk());
+  EXPECT_THAT(connector->Complete(second.state, second.code),
+              StatusIs(absl::StatusCode::kUnauthenticated, kUnusableOidcState));
+  EXPECT_EQ(provider_->token_requests(), 2);
+  EXPECT_EQ(used_.size(), 1u);
+}
+
+TEST_F(OidcConnectorTest, StateIsRecordedAsUsedOnlyAfterTheProviderAcceptedTheLogin) {
   ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::ZeroDuration()));
   ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
   EXPECT_THAT(connector_->Complete(cb.state, "bogus-code"),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("invalid_grant")));
+  EXPECT_EQ(used_.size(), 0u);
+  // The real code still completes the login, once.
+  ASSERT_THAT(connector_->Complete(cb.state, cb.code), IsOk());
+  EXPECT_EQ(used_.size(), 1u);
+}
+
+TEST_F(OidcConnectorTest, RefusedIdTokenRecordsNothing) {
+  provider_->SetMisbehaviour({.wrong_nonce = true});
+  EXPECT_THAT(FullFlow(*connector_), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(used_.size(), 0u);
+}
+
+TEST_F(OidcConnectorTest, AlteredStateIsRefusedWithoutCallingTheProvider) {
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::ZeroDuration()));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
+  ASSERT_OK_AND_ASSIGN(std::string raw, crypto::Base64UrlDecode(cb.state));
+  raw[raw.size() / 2] ^= 0x01;
+  EXPECT_THAT(connector_->Complete(crypto::Base64UrlEncode(raw), cb.code),
+              StatusIs(absl::StatusCode::kUnauthenticated, kUnusableOidcState));
+  EXPECT_EQ(provider_->token_requests(), 0);
+}
+
+TEST_F(OidcConnectorTest, StateOfAnotherKeyEncryptionKeyIsRefused) {
+  ASSERT_OK_AND_ASSIGN(auto other_kek, KeyEncryptionKey::Generate());
+  OidcStateSealer other_sealer(other_kek.get());
+  auto other_deployment =
+      *OidcConnector::Create(Config(), http_.get(), &other_sealer, &used_, &clock_);
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, other_deployment->Begin("", absl::ZeroDuration()));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
   EXPECT_THAT(connector_->Complete(cb.state, cb.code),
-              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("state unknown")));
+              StatusIs(absl::StatusCode::kUnauthenticated, kUnusableOidcState));
+  EXPECT_EQ(provider_->token_requests(), 0);
+}
+
+TEST_F(OidcConnectorTest, StateOfAnotherConnectorIsRefused) {
+  OidcConnectorConfig c = Config();
+  c.name = "other-idp";
+  auto other = *OidcConnector::Create(std::move(c), http_.get(), sealer_.get(), &used_, &clock_);
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, other->Begin("", absl::ZeroDuration()));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
+  EXPECT_THAT(connector_->Complete(cb.state, cb.code),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("another connector")));
+}
+
+TEST_F(OidcConnectorTest, StateCarriesTheConnectorNameAndRedirectUrl) {
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start,
+                       connector_->Begin("http://127.0.0.1:53123/callback", absl::Minutes(2)));
+  ASSERT_OK_AND_ASSIGN(OidcLoginState login, sealer_->Open(start.state));
+  EXPECT_EQ(login.connector, "test-idp");
+  EXPECT_EQ(login.redirect_url, "http://127.0.0.1:53123/callback");
+  EXPECT_EQ(login.expire_time, absl::FromUnixMicros(absl::ToUnixMicros(start.expire_time)));
+  EXPECT_EQ(login.login_id.size(), kOidcLoginIdBytes);
+  EXPECT_THAT(start.authorization_url, HasSubstr("&state=" + start.state + "&"));
+}
+
+TEST_F(OidcConnectorTest, BeginWritesNothing) {
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_THAT(connector_->Begin("", absl::ZeroDuration()), IsOk());
+  }
+  EXPECT_EQ(used_.size(), 0u);
 }
 
 TEST_F(OidcConnectorTest, ExpiredStateIsRefused) {
@@ -248,6 +362,14 @@ TEST_F(OidcConnectorTest, ExpiredStateIsRefused) {
   clock_.Advance(absl::Minutes(1));
   EXPECT_THAT(connector_->Complete(cb.state, cb.code),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+  EXPECT_EQ(provider_->token_requests(), 0);
+}
+
+TEST_F(OidcConnectorTest, StateIsAcceptedUntilJustBeforeItsExpiry) {
+  ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::Minutes(1)));
+  ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
+  clock_.Advance(absl::Minutes(1) - absl::Microseconds(1));
+  EXPECT_THAT(connector_->Complete(cb.state, cb.code), IsOk());
 }
 
 TEST_F(OidcConnectorTest, UnknownStateIsRefused) {
@@ -257,9 +379,13 @@ TEST_F(OidcConnectorTest, UnknownStateIsRefused) {
 }
 
 TEST_F(OidcConnectorTest, AnyReplicaCanComplete) {
-  // Two connectors (two replicas) sharing the state store.
+  // Another replica: its own KEK object (the same key file) and HTTP client, the same
+  // used-state table.
+  ASSERT_OK_AND_ASSIGN(auto replica_kek, KeyEncryptionKey::FromBytes(kek_->key()));
+  OidcStateSealer replica_sealer(replica_kek.get());
   auto other_http = *http::CurlHttpClient::Create({.allow_loopback_http = true});
-  auto replica = *OidcConnector::Create(Config(), other_http.get(), &states_, &clock_);
+  auto replica =
+      *OidcConnector::Create(Config(), other_http.get(), &replica_sealer, &used_, &clock_);
   ASSERT_OK_AND_ASSIGN(OidcLoginStart start, connector_->Begin("", absl::ZeroDuration()));
   ASSERT_OK_AND_ASSIGN(Callback cb, Authorize(start));
   EXPECT_THAT(replica->Complete(cb.state, cb.code), IsOk());
@@ -296,14 +422,16 @@ TEST_F(OidcConnectorTest, NoMfaWithoutAmr) {
 TEST_F(OidcConnectorTest, UnreachableProviderIsUnavailable) {
   OidcConnectorConfig c = Config();
   c.issuer_url = "http://127.0.0.1:1";  // nothing listens on port 1
-  auto connector = *OidcConnector::Create(std::move(c), http_.get(), &states_, &clock_);
-  EXPECT_THAT(connector->Begin("", absl::ZeroDuration()),
-              StatusIs(absl::StatusCode::kUnavailable));
+  auto connector =
+      *OidcConnector::Create(std::move(c), http_.get(), sealer_.get(), &used_, &clock_);
+  EXPECT_THAT(connector->Begin("", absl::ZeroDuration()), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(OidcConnectorConfigTest, RejectsBadConfigurationNamingTheField) {
   FakeClock clock;
-  InMemoryOidcStateStore states;
+  auto kek = *KeyEncryptionKey::Generate();
+  OidcStateSealer sealer(kek.get());
+  InMemoryOidcUsedStateStore used;
   auto http = *http::CurlHttpClient::Create({});
   auto base = [] {
     OidcConnectorConfig c;
@@ -314,7 +442,7 @@ TEST(OidcConnectorConfigTest, RejectsBadConfigurationNamingTheField) {
     c.redirect_url = "https://jit.example.com/callback";
     return c;
   };
-  EXPECT_THAT(OidcConnector::Create(base(), http.get(), &states, &clock), IsOk());
+  EXPECT_THAT(OidcConnector::Create(base(), http.get(), &sealer, &used, &clock), IsOk());
   struct Case {
     const char* field;
     std::function<void(OidcConnectorConfig&)> mutate;
@@ -324,15 +452,18 @@ TEST(OidcConnectorConfigTest, RejectsBadConfigurationNamingTheField) {
       {"client_id", [](auto& c) { c.client_id = ""; }},
       {"client_secret", [](auto& c) { c.client_secret = SecretString(); }},
       {"redirect_url", [](auto& c) { c.redirect_url = "http://jit.example.com/cb"; }},
+      {"redirect_url",
+       [](auto& c) { c.redirect_url = "https://jit.example.com/" + std::string(600, 'p'); }},
       {"scopes", [](auto& c) { c.scopes = {"email"}; }},
-      {"claims_to_roles[0]", [](auto& c) { c.claims_to_roles = {{.claim = "g", .value = "^(x$", .roles = {"r"}}}; }},
+      {"claims_to_roles[0]",
+       [](auto& c) { c.claims_to_roles = {{.claim = "g", .value = "^(x$", .roles = {"r"}}}; }},
       {"id_token_algorithms", [](auto& c) { c.id_token_algorithms = {jwt::JwsAlgorithm::kEdDSA}; }},
       {"name", [](auto& c) { c.name = "Bad Name"; }},
   };
   for (const Case& tc : cases) {
     OidcConnectorConfig c = base();
     tc.mutate(c);
-    EXPECT_THAT(OidcConnector::Create(std::move(c), http.get(), &states, &clock),
+    EXPECT_THAT(OidcConnector::Create(std::move(c), http.get(), &sealer, &used, &clock),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(tc.field)))
         << tc.field;
   }

@@ -1,54 +1,30 @@
 #include "services/auth/oidc/state_store.h"
 
-#include "absl/strings/escaping.h"
-#include "common/crypto/digest.h"
-
 namespace jit::auth::oidc {
 
-std::string OidcStateKey(std::string_view state) {
-  return absl::BytesToHexString(crypto::Sha256String(state));
-}
-
-absl::Status InMemoryOidcStateStore::Put(const std::string& key, PendingOidcLogin login,
-                                         absl::Time now) {
+absl::Status InMemoryOidcUsedStateStore::MarkUsed(std::string_view login_id,
+                                                  absl::Time expire_time) {
   absl::MutexLock lock(&mu_);
-  if (entries_.size() >= capacity_) {
-    absl::erase_if(entries_, [&](const auto& e) { return e.second.expire_time <= now; });
-  }
-  if (entries_.size() >= capacity_) {
-    return absl::ResourceExhaustedError("too many OIDC logins in progress");
-  }
-  if (!entries_.emplace(key, std::move(login)).second) {
-    return absl::AlreadyExistsError("OIDC state collision");
+  if (!used_.emplace(std::string(login_id), expire_time).second) {
+    return absl::AlreadyExistsError("OIDC login state already used");
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<PendingOidcLogin> InMemoryOidcStateStore::Take(const std::string& key,
-                                                              absl::Time now) {
+absl::StatusOr<bool> InMemoryOidcUsedStateStore::IsUsed(std::string_view login_id) {
   absl::MutexLock lock(&mu_);
-  const auto it = entries_.find(key);
-  if (it == entries_.end()) return absl::NotFoundError("unknown OIDC login state");
-  PendingOidcLogin login = std::move(it->second);
-  entries_.erase(it);
-  if (now >= login.expire_time) return absl::NotFoundError("OIDC login state expired");
-  absl::erase_if(entries_, [&](const auto& e) { return e.second.expire_time <= now; });
-  return login;
+  return used_.contains(std::string(login_id));
 }
 
-absl::StatusOr<std::string> InMemoryOidcStateStore::ConnectorOf(const std::string& key,
-                                                                absl::Time now) {
+absl::StatusOr<int64_t> InMemoryOidcUsedStateStore::DeleteExpired(absl::Time before) {
   absl::MutexLock lock(&mu_);
-  const auto it = entries_.find(key);
-  if (it == entries_.end() || now >= it->second.expire_time) {
-    return absl::NotFoundError("unknown OIDC login state");
-  }
-  return it->second.connector;
+  return static_cast<int64_t>(
+      absl::erase_if(used_, [&](const auto& entry) { return entry.second < before; }));
 }
 
-size_t InMemoryOidcStateStore::size() const {
+size_t InMemoryOidcUsedStateStore::size() const {
   absl::MutexLock lock(&mu_);
-  return entries_.size();
+  return used_.size();
 }
 
 }  // namespace jit::auth::oidc

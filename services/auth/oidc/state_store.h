@@ -1,11 +1,13 @@
-// Server-side state of OIDC logins in flight, so that any replica can complete a login begun
-// on another: the state value maps to the nonce, the PKCE verifier and the redirect URL.
+// Which OIDC logins have been completed, so that a state (sealed_state.h) is used once.
 //
-// Keys are SHA-256 digests of the state (hex), so a copy of the store does not let anyone
-// complete a login; entries are single use and expire.
+// A login id is recorded only after the provider accepted the login's code and its ID token
+// checked out, so nothing an unauthenticated caller can do without real logins adds entries.
+// An entry is kept at least until the state's expiry, after which the state is refused as
+// expired anyway; the maintenance loop deletes it a little later (kUsedOidcStateGrace).
 #ifndef JIT_SERVICES_AUTH_OIDC_STATE_STORE_H_
 #define JIT_SERVICES_AUTH_OIDC_STATE_STORE_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -14,48 +16,34 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/secret.h"
 
 namespace jit::auth::oidc {
 
-// The store key of a state value: its SHA-256, hex.
-std::string OidcStateKey(std::string_view state);
-
-struct PendingOidcLogin {
-  std::string connector;
-  SecretString nonce;
-  SecretString pkce_verifier;
-  std::string redirect_url;
-  absl::Time expire_time;
+// Thread-safe. PostgreSQL: auth.oidc_used_states (postgres_oidc_used_state_store.h).
+class OidcUsedStateStore {
+ public:
+  virtual ~OidcUsedStateStore() = default;
+  // Records `login_id` as used, kept until `expire_time`. ALREADY_EXISTS when it is recorded
+  // already (atomically: of two concurrent calls for one id, exactly one succeeds).
+  virtual absl::Status MarkUsed(std::string_view login_id, absl::Time expire_time) = 0;
+  // Whether `login_id` is recorded (a read: a replayed state is refused before the provider
+  // is asked to redeem its code; MarkUsed stays the decision).
+  virtual absl::StatusOr<bool> IsUsed(std::string_view login_id) = 0;
+  // Forgets ids whose expiry is before `before`; returns how many went.
+  virtual absl::StatusOr<int64_t> DeleteExpired(absl::Time before) = 0;
 };
 
-// Phase 2: a table in the auth schema (DELETE ... RETURNING for Take). Thread-safe.
-class OidcStateStore {
+// In memory, for tests.
+class InMemoryOidcUsedStateStore final : public OidcUsedStateStore {
  public:
-  virtual ~OidcStateStore() = default;
-  // ALREADY_EXISTS on a key collision; RESOURCE_EXHAUSTED when the store is full of entries
-  // that have not expired by `now`.
-  virtual absl::Status Put(const std::string& key, PendingOidcLogin login, absl::Time now) = 0;
-  // Removes and returns the entry. NOT_FOUND when there is none or it expired before `now`.
-  virtual absl::StatusOr<PendingOidcLogin> Take(const std::string& key, absl::Time now) = 0;
-  // The connector an entry belongs to, without consuming it (so that a server with several
-  // connectors knows which one completes a login). NOT_FOUND as for Take.
-  virtual absl::StatusOr<std::string> ConnectorOf(const std::string& key, absl::Time now) = 0;
-};
-
-// In memory, bounded (BeginOidcLogin is unauthenticated: a flood must not exhaust memory).
-class InMemoryOidcStateStore final : public OidcStateStore {
- public:
-  explicit InMemoryOidcStateStore(size_t capacity = 10'000) : capacity_(capacity) {}
-  absl::Status Put(const std::string& key, PendingOidcLogin login, absl::Time now) override;
-  absl::StatusOr<PendingOidcLogin> Take(const std::string& key, absl::Time now) override;
-  absl::StatusOr<std::string> ConnectorOf(const std::string& key, absl::Time now) override;
+  absl::Status MarkUsed(std::string_view login_id, absl::Time expire_time) override;
+  absl::StatusOr<bool> IsUsed(std::string_view login_id) override;
+  absl::StatusOr<int64_t> DeleteExpired(absl::Time before) override;
   size_t size() const;
 
  private:
-  const size_t capacity_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, PendingOidcLogin> entries_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::Time> used_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace jit::auth::oidc
