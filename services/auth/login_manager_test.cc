@@ -69,19 +69,22 @@ class LoginManagerTest : public ::testing::Test {
     BuildManager();
   }
 
-  void BuildManager() {
-    manager_ = *LoginManager::Create({.local = local_.get(),
-                                      .users = &users_,
-                                      .hasher = hasher_.get(),
-                                      .throttle = throttle_.get(),
-                                      .sessions = sessions_.get(),
-                                      .audit = &audit_,
-                                      .metrics = &metrics_,
-                                      .hash_limiter = &limiter_,
-                                      .connectors = connectors_,
-                                      .oidc_states = &oidc_states_,
-                                      .clock = &clock_});
+  // The fixture's dependencies; a test replaces the ones it is about.
+  LoginDependencies Dependencies() {
+    return {.local = local_.get(),
+            .users = &users_,
+            .hasher = hasher_.get(),
+            .throttle = throttle_.get(),
+            .sessions = sessions_.get(),
+            .audit = &audit_,
+            .metrics = &metrics_,
+            .hash_limiter = &limiter_,
+            .connectors = connectors_,
+            .oidc_states = &oidc_states_,
+            .clock = &clock_};
   }
+
+  void BuildManager() { manager_ = *LoginManager::Create(Dependencies()); }
 
   void AddUser(const std::string& name, std::vector<std::string> roles,
                const std::string& totp_secret = "") {
@@ -269,15 +272,9 @@ TEST_F(LocalLoginTest, StoreOutageIsUnavailableNotAFailedLogin) {
 TEST_F(LocalLoginTest, BusyServerAnswersUnavailable) {
   ConcurrencyLimiter busy(1, absl::ZeroDuration());
   ASSERT_OK_AND_ASSIGN(ConcurrencyLimiter::Slot held, busy.Acquire());
-  auto manager = *LoginManager::Create({.local = local_.get(),
-                                        .users = &users_,
-                                        .hasher = hasher_.get(),
-                                        .throttle = throttle_.get(),
-                                        .sessions = sessions_.get(),
-                                        .audit = &audit_,
-                                        .metrics = &metrics_,
-                                        .hash_limiter = &busy,
-                                        .clock = &clock_});
+  LoginDependencies deps = Dependencies();
+  deps.hash_limiter = &busy;
+  auto manager = *LoginManager::Create(deps);
   EXPECT_THAT(manager->Login(Request("alice", kPassword), {}),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("busy")));
 }
@@ -285,15 +282,9 @@ TEST_F(LocalLoginTest, BusyServerAnswersUnavailable) {
 TEST_F(LocalLoginTest, BusyServerCountsNoFailedAttempt) {
   ConcurrencyLimiter busy(1, absl::ZeroDuration());
   ASSERT_OK_AND_ASSIGN(ConcurrencyLimiter::Slot held, busy.Acquire());
-  auto manager = *LoginManager::Create({.local = local_.get(),
-                                        .users = &users_,
-                                        .hasher = hasher_.get(),
-                                        .throttle = throttle_.get(),
-                                        .sessions = sessions_.get(),
-                                        .audit = &audit_,
-                                        .metrics = &metrics_,
-                                        .hash_limiter = &busy,
-                                        .clock = &clock_});
+  LoginDependencies deps = Dependencies();
+  deps.hash_limiter = &busy;
+  auto manager = *LoginManager::Create(deps);
   for (int i = 0; i < 6; ++i) {
     EXPECT_THAT(manager->Login(Request("alice", kPassword), {}),
                 StatusIs(absl::StatusCode::kUnavailable));
@@ -320,15 +311,10 @@ TEST_F(LocalLoginTest, StoreOutageDuringLoginsLocksNobodyOut) {
 TEST_F(LocalLoginTest, OldHashParametersAreUpgradedOnLogin) {
   auto stronger = *PasswordHasher::Create({.memory_kib = 16, .iterations = 1});
   LocalAuthenticator local(&credentials_, stronger.get(), throttle_.get(), &totp_);
-  auto manager = *LoginManager::Create({.local = &local,
-                                        .users = &users_,
-                                        .hasher = stronger.get(),
-                                        .throttle = throttle_.get(),
-                                        .sessions = sessions_.get(),
-                                        .audit = &audit_,
-                                        .metrics = &metrics_,
-                                        .hash_limiter = &limiter_,
-                                        .clock = &clock_});
+  LoginDependencies deps = Dependencies();
+  deps.local = &local;
+  deps.hasher = stronger.get();
+  auto manager = *LoginManager::Create(deps);
   ASSERT_OK(manager->Login(Request("alice", kPassword), {}).status());
   ASSERT_OK_AND_ASSIGN(auto record, users_.Get("alice"));
   EXPECT_FALSE(stronger->NeedsRehash(record->password_hash));
@@ -392,15 +378,10 @@ TEST_F(LocalLoginTest, RoleChangeJustBeforeTheSessionIsStoredAbortsWithoutASessi
 TEST_F(LocalLoginTest, RehashNeverRestoresAPasswordReplacedDuringTheLogin) {
   auto stronger = *PasswordHasher::Create({.memory_kib = 16, .iterations = 1});
   LocalAuthenticator local(&hooked_credentials_, stronger.get(), throttle_.get(), &totp_);
-  auto manager = *LoginManager::Create({.local = &local,
-                                        .users = &users_,
-                                        .hasher = stronger.get(),
-                                        .throttle = throttle_.get(),
-                                        .sessions = sessions_.get(),
-                                        .audit = &audit_,
-                                        .metrics = &metrics_,
-                                        .hash_limiter = &limiter_,
-                                        .clock = &clock_});
+  LoginDependencies deps = Dependencies();
+  deps.local = &local;
+  deps.hasher = stronger.get();
+  auto manager = *LoginManager::Create(deps);
   hooked_credentials_.after_next_find = [&] { SetPassword("alice", "reset by the admin!"); };
   EXPECT_THAT(manager->Login(Request("alice", kPassword), {}),
               StatusIs(absl::StatusCode::kUnauthenticated));

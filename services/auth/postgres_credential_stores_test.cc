@@ -114,14 +114,7 @@ TEST_F(PostgresLoginAttemptStoreTest, ReservationWaitsForAnotherInProgressAndSee
     txn.exec("SELECT failures FROM auth.login_failures WHERE user_name = 'alice' FOR UPDATE");
     second = std::thread([&] { result = store.Reserve("alice", kNow, policy_); });
     // Count the fifth only once the second reservation is blocked on the row (bounded).
-    bool waiting = false;
-    for (const absl::Time deadline = absl::Now() + absl::Seconds(30);
-         !waiting && absl::Now() < deadline;) {
-      waiting = QueryValue(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                    "current_database() AND wait_event_type = 'Lock'") != "0";
-    }
-    EXPECT_TRUE(waiting);
+    EXPECT_TRUE(WaitForALockWaiter());
     txn.exec("UPDATE auth.login_failures SET failures = 5 WHERE user_name = 'alice'");
     return absl::OkStatus();
   }));

@@ -153,14 +153,7 @@ TEST_F(PostgresSessionStoreTest, SessionInsertWaitingForAPasswordChangeIsRefused
       created = store_->Create(Session("s1", "alice"), read_by_login, TestEvent("auth.login"));
     });
     // Commit only once the insert is blocked on the row (bounded, not timed).
-    bool waiting = false;
-    for (const absl::Time deadline = absl::Now() + absl::Seconds(30);
-         !waiting && absl::Now() < deadline;) {
-      waiting = QueryValue(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                    "current_database() AND wait_event_type = 'Lock'") != "0";
-    }
-    EXPECT_TRUE(waiting);
+    EXPECT_TRUE(WaitForALockWaiter());
     return absl::OkStatus();
   }));
   login.join();

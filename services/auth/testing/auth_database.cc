@@ -1,6 +1,7 @@
 #include "services/auth/testing/auth_database.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/db/migrations.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
@@ -24,6 +25,17 @@ std::string AuthDatabaseTest::QueryValue(const std::string& sql) {
   pqxx::result r = txn.exec(sql);
   if (r.empty() || r[0][0].is_null()) return "";
   return r[0][0].as<std::string>();
+}
+
+bool AuthDatabaseTest::WaitForALockWaiter() {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    if (QueryValue("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND wait_event_type = 'Lock'") != "0") {
+      return true;
+    }
+  }
+  return false;
 }
 
 int AuthDatabaseTest::AuditCount(const std::string& type) {

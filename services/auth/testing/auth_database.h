@@ -21,6 +21,11 @@ class AuthDatabaseTest : public db::testing::PostgresTest {
   // The first column of the first row of `sql`, as text ("" for NULL or no row).
   std::string QueryValue(const std::string& sql);
 
+  // Waits (bounded by 30 s, polling pg_stat_activity) until a session of this database is
+  // blocked on a lock: how a test orders a statement after another one that must wait.
+  // False if none did.
+  bool WaitForALockWaiter();
+
   // Rows in auth.audit_outbox with this type.
   int AuditCount(const std::string& type);
 
