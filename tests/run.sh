@@ -67,8 +67,10 @@ log="$work/bazel-test.log"
 bazel test --disk_cache="$disk_cache" --keep_going \
   --test_env=JIT_TEST_PG_URL="$pg_url" --test_env=JIT_BENCH_SMOKE=1 \
   -- "${targets[@]}" 2>&1 | tee "$log" | grep -E --line-buffered \
-  '^(//|ERROR:|FAIL|Executed|INFO: Build completed)' || true
-bazel_rc=${PIPESTATUS[0]}
+  '^(//|ERROR:|FAIL|Executed|INFO: Build completed)'
+# Read at once: any further command (an `|| true` too) replaces PIPESTATUS.
+statuses=("${PIPESTATUS[@]}")
+bazel_rc=${statuses[0]}
 
 # One result per test target, from Bazel's summary lines.
 while read -r target status; do
