@@ -9,7 +9,7 @@
 #   tests/fuzz.sh --time 120      # longer
 #   tests/fuzz.sh --only predicate
 #
-# Environment: JIT_FUZZ_BUILD_DIR (default ${TMPDIR:-/tmp}/jit-fuzz-build) holds objects,
+# Environment: JIT_FUZZ_BUILD_DIR (default ~/.cache/jit-access/fuzz-build) holds objects,
 # binaries and the inputs the fuzzers discover (the repository corpus is only read).
 # Bazel 4 builds with gcc; libFuzzer needs clang, hence this script. The same entry points
 # also run under Bazel as //services/policy:{role_parser,predicate}_fuzz_corpus_test.
@@ -39,7 +39,12 @@ if ! command -v "$CXX" >/dev/null 2>&1; then
   fi
 fi
 
-BUILD="${JIT_FUZZ_BUILD_DIR:-${TMPDIR:-/tmp}/jit-fuzz-build}"
+# The build directory holds binaries this script runs: it must be ours (not a directory
+# another user planted in /tmp).
+BUILD="${JIT_FUZZ_BUILD_DIR:-$HOME/.cache/jit-access/fuzz-build}"
+# shellcheck source=deploy/lib/own_dir.sh
+source "$ROOT/deploy/lib/own_dir.sh"
+ensure_own_dir "$BUILD" 0700 || { echo "fuzz.sh: unsafe build directory" >&2; exit 2; }
 mkdir -p "$BUILD/obj" "$BUILD/gen" "$BUILD/bin"
 
 POLICY="$ROOT/services/policy"
@@ -53,7 +58,7 @@ STAMP="$( (cd "$ROOT" && cat protos/jit/common/v1/*.proto protos/jit/policy/v1/*
            "$0"; "$CXX" --version) | sha256sum | cut -c1-16)"
 if [[ "$(cat "$BUILD/stamp" 2>/dev/null)" != "$STAMP" ]]; then
   echo "fuzz.sh: building with $("$CXX" --version | head -1)"
-  rm -rf "$BUILD/obj"/* "$BUILD/gen"/* "$BUILD/bin"/*
+  rm -rf "${BUILD:?}/obj"/* "${BUILD:?}/gen"/* "${BUILD:?}/bin"/*
   /usr/bin/protoc -I"$ROOT/protos" -I/usr/include --cpp_out="$BUILD/gen" \
     "$ROOT"/protos/jit/common/v1/*.proto "$ROOT"/protos/jit/policy/v1/policy.proto
 

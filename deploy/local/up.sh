@@ -18,6 +18,14 @@ declare -A metrics_port=([auth]=9101 [ca]=9102 [requests]=9103 [policy]=9104 [au
 say() { echo "up.sh: $*" >&2; }
 trap 'say "failed (line $LINENO: $BASH_COMMAND)"' ERR
 
+# The state directory holds the CA, keys and binaries everything trusts: it must be ours.
+# shellcheck source=deploy/lib/own_dir.sh
+source "$root/deploy/lib/own_dir.sh"
+if ! ensure_own_dir "$state" 0755; then
+  say "unsafe state directory (JIT_LOCAL_DIR)"
+  exit 1
+fi
+
 # 1. Packages and build.
 deploy/lib/ensure_deps.sh
 say "building (bazel, -c opt)"
@@ -25,12 +33,18 @@ disk_cache="${JIT_BAZEL_DISK_CACHE:-$HOME/.cache/jit-access/bazel-disk}"
 mkdir -p "$disk_cache"
 targets=(//tools/health_probe:jit-health-probe //tools/jit-bootstrap)
 for s in "${services[@]}"; do targets+=("//services/$s:jit-$s"); done
-bazel build -c opt --disk_cache="$disk_cache" "${targets[@]}" 2>&1 |
-  grep -E '^(ERROR|FAILED)|error:' >&2 || true
+# A failed build ends here, showing its errors: never deploy the previous binaries.
+build_log="$(mktemp)"
+if ! bazel build -c opt --disk_cache="$disk_cache" "${targets[@]}" >"$build_log" 2>&1; then
+  grep -E '^(ERROR|FAILED)|error:' "$build_log" >&2 || tail -n 20 "$build_log" >&2
+  rm -f "$build_log"
+  say "build failed; nothing was started"
+  exit 1
+fi
+rm -f "$build_log"
 bazel_bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
 
 mkdir -p "$state"/{bin,logs,run}
-chmod 0755 "$state"
 
 # 2. Stop what a previous run started (by PID), then install the fresh binaries.
 deploy/local/down.sh --services-only >/dev/null 2>&1 || true

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/auth/spiffe.h"
 #include "common/crypto/openssl_util.h"
@@ -60,12 +61,39 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view data, mod
   return absl::OkStatus();
 }
 
+// What this tool trusts must be ours and not writable (`forbidden` mode bits) by anyone
+// else: a directory or CA planted by another local user would make every service trust a
+// CA that user holds the key of.
+absl::Status CheckOwnedPrivately(const std::string& path, const struct stat& st, mode_t forbidden) {
+  if (st.st_uid != ::geteuid()) {
+    return absl::FailedPreconditionError(absl::StrCat(path, " belongs to uid ", st.st_uid,
+                                                      ", not to this user (uid ", ::geteuid(),
+                                                      "); refusing to trust it"));
+  }
+  if ((st.st_mode & forbidden) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is ", (forbidden & 044) != 0 ? "accessible" : "writable",
+                     " by group or others (mode ", absl::StrFormat("%04o", st.st_mode & 0777),
+                     "); refusing to trust it"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckOwnedPrivately(const std::string& path, mode_t forbidden) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot stat ", path, ": ", ErrnoText()));
+  }
+  if (!S_ISREG(st.st_mode)) return absl::FailedPreconditionError(path + " is not a regular file");
+  return CheckOwnedPrivately(path, st, forbidden);
+}
+
 absl::Status EnsureDir(const std::string& dir) {
   if (dir.empty()) return absl::InvalidArgumentError("--dir is required");
   struct stat st;
-  if (::stat(dir.c_str(), &st) == 0) {
+  if (::lstat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) return absl::FailedPreconditionError(dir + " is not a directory");
-    return absl::OkStatus();
+    return CheckOwnedPrivately(dir, st, 022);
   }
   if (::mkdir(dir.c_str(), 0700) != 0) {
     return absl::FailedPreconditionError(absl::StrCat("cannot create ", dir, ": ", ErrnoText()));
@@ -80,11 +108,13 @@ absl::StatusOr<pki::CertificateAuthority> LoadOrCreateCa(const BootstrapOptions&
   const bool have_crt = Exists(crt), have_key = Exists(key);
   *created = false;
   if (have_crt != have_key) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "found only one of internal-ca.pem and internal-ca.key in ", options.dir,
-        "; restore the other or remove both to create a new CA"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("found only one of internal-ca.pem and internal-ca.key in ", options.dir,
+                     "; restore the other or remove both to create a new CA"));
   }
   if (have_crt) {
+    if (absl::Status s = CheckOwnedPrivately(key, 077); !s.ok()) return s;
+    if (absl::Status s = CheckOwnedPrivately(crt, 022); !s.ok()) return s;
     absl::StatusOr<std::string> crt_pem = ReadFile(crt);
     if (!crt_pem.ok()) return crt_pem.status();
     absl::StatusOr<std::string> key_pem = ReadFile(key);
@@ -93,14 +123,15 @@ absl::StatusOr<pki::CertificateAuthority> LoadOrCreateCa(const BootstrapOptions&
     absl::StatusOr<pki::CertificateAuthority> ca =
         pki::LoadCertificateAuthority(*crt_pem, key_secret.Reveal());
     if (!ca.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat("existing CA in ", options.dir,
-                                                        " is unusable: ", ca.status().message()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("existing CA in ", options.dir, " is unusable: ", ca.status().message()));
     }
     absl::StatusOr<pki::CertificateInfo> info = pki::DescribeCertificate(ca->cert.get());
     if (!info.ok()) return info.status();
     if (info->not_after <= now) {
-      return absl::FailedPreconditionError("existing CA certificate has expired; remove internal-ca.pem "
-                                           "and internal-ca.key to create a new one");
+      return absl::FailedPreconditionError(
+          "existing CA certificate has expired; remove internal-ca.pem "
+          "and internal-ca.key to create a new one");
     }
     return ca;
   }
@@ -153,10 +184,9 @@ absl::Status CheckExisting(const pki::CertificateAuthority& ca, const std::strin
   if (Sorted(info->uri_sans) != Sorted(want.uri_sans) ||
       Sorted(info->dns_sans) != Sorted(want.dns_sans) ||
       Sorted(info->ip_sans) != Sorted(want.ip_sans)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("its SANs differ (has URI=[", absl::StrJoin(info->uri_sans, ","), "] DNS=[",
-                     absl::StrJoin(info->dns_sans, ","), "] IP=[",
-                     absl::StrJoin(info->ip_sans, ","), "])"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "its SANs differ (has URI=[", absl::StrJoin(info->uri_sans, ","), "] DNS=[",
+        absl::StrJoin(info->dns_sans, ","), "] IP=[", absl::StrJoin(info->ip_sans, ","), "])"));
   }
   return absl::OkStatus();
 }
@@ -192,9 +222,9 @@ absl::Status IssueOrKeep(const BootstrapOptions& options, const pki::Certificate
 absl::StatusOr<BootstrapReport> Bootstrap(const BootstrapOptions& options, absl::Time now) {
   for (const std::string& s : options.services) {
     if (!auth::IsValidServiceName(s) || s == "internal-ca") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--services: invalid service name '", s,
-          "' (want [a-z][a-z0-9-]{0,62}; internal-ca is reserved)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--services: invalid service name '", s,
+                       "' (want [a-z][a-z0-9-]{0,62}; internal-ca is reserved)"));
     }
   }
   for (const std::string& u : options.users) {

@@ -1,6 +1,7 @@
 #include "tools/jit-bootstrap/bootstrap.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -120,6 +121,39 @@ TEST_F(BootstrapTest, ReadableKeyIsRefused) {
   ASSERT_EQ(::chmod((dir_ + "/ca.key").c_str(), 0644), 0);
   EXPECT_THAT(Bootstrap(options_, kNow),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("group or others")));
+}
+
+TEST_F(BootstrapTest, CaKeyReadableByOthersIsRefused) {
+  ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
+  ASSERT_EQ(::chmod((dir_ + "/internal-ca.key").c_str(), 0640), 0);
+  EXPECT_THAT(Bootstrap(options_, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("internal-ca.key is accessible by group or others (mode 0640)")));
+}
+
+TEST_F(BootstrapTest, CaCertificateWritableByOthersIsRefused) {
+  ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
+  ASSERT_EQ(::chmod((dir_ + "/internal-ca.pem").c_str(), 0666), 0);
+  EXPECT_THAT(Bootstrap(options_, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("internal-ca.pem is writable by group or others")));
+}
+
+TEST_F(BootstrapTest, DirectoryWritableByOthersIsRefused) {
+  ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(dir_.c_str(), 0777), 0);
+  EXPECT_THAT(Bootstrap(options_, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("is writable by group or others (mode 0777)")));
+}
+
+TEST_F(BootstrapTest, CaPlantedByAnotherUserIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the files to another user";
+  ASSERT_THAT(Bootstrap(options_, kNow), IsOk());
+  ASSERT_EQ(::chown((dir_ + "/internal-ca.key").c_str(), 65534, 65534), 0);
+  EXPECT_THAT(Bootstrap(options_, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("belongs to uid 65534, not to this user")));
 }
 
 TEST_F(BootstrapTest, HalfACaIsRefused) {
