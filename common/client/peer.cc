@@ -4,15 +4,17 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/client/peer_credentials.h"
 #include "grpcpp/create_channel.h"
 
 namespace jit::client {
 
-PeerClient::PeerClient(std::string name, const std::string& address,
-                       const server::TlsMaterial& tls, absl::Duration timeout)
+PeerClient::PeerClient(std::string name, const std::string& address, const server::TlsMaterial& tls,
+                       absl::Duration timeout)
     : name_(std::move(name)),
+      address_(address),
       timeout_(timeout),
-      channel_(grpc::CreateChannel(address, server::MakeChannelCredentials(tls))) {}
+      channel_(grpc::CreateChannel(address, PeerChannelCredentials(tls, name_))) {}
 
 std::unique_ptr<grpc::ClientContext> PeerClient::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -25,12 +27,21 @@ absl::Status PeerClient::ToStatus(const grpc::Status& status) const {
     case grpc::StatusCode::OK:
       return absl::OkStatus();
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::DEADLINE_EXCEEDED: {
+      // gRPC reports a refused handshake as UNAVAILABLE, with our verifier's message.
+      const std::string& message = status.error_message();
+      const size_t mismatch = message.find(kPeerIdentityMismatch);
+      if (mismatch != std::string::npos) {
+        return absl::InternalError(absl::StrCat(name_, " service at ", address_,
+                                                " presented the wrong identity (",
+                                                message.substr(mismatch), ")"));
+      }
       return absl::UnavailableError(
           absl::StrCat(name_, " service unavailable: ", status.error_message()));
+    }
     case grpc::StatusCode::UNAUTHENTICATED:
-      return absl::InternalError(absl::StrCat(name_, " service refused our service identity: ",
-                                              status.error_message()));
+      return absl::InternalError(
+          absl::StrCat(name_, " service refused our service identity: ", status.error_message()));
     default:
       return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                           status.error_message());

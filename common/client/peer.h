@@ -1,5 +1,5 @@
-// Calling another jit-access service: an mTLS channel, a deadline on every call, and one
-// mapping of transport failures to the caller's status.
+// Calling another jit-access service: an mTLS channel that accepts only that service, a
+// deadline on every call, and one mapping of transport failures to the caller's status.
 //
 //   PeerClient policy("policy", address, tls, absl::Seconds(2));
 //   auto stub = jit::policy::v1::PolicyService::NewStub(policy.channel());
@@ -8,6 +8,10 @@
 //   RETURN_IF_ERROR(policy.ToStatus(s));
 //
 // A peer that is down or too slow gives UNAVAILABLE (retryable), never a crash or a hang.
+// The channel (PeerChannelCredentials, peer_credentials.h) verifies during the TLS handshake
+// that the server's certificate chains to our CA bundle, names the host dialled and carries
+// exactly the SPIFFE ID spiffe://jit-access/service/<name>; any other server is refused
+// before a request byte is sent.
 #ifndef JIT_COMMON_CLIENT_PEER_H_
 #define JIT_COMMON_CLIENT_PEER_H_
 
@@ -24,10 +28,11 @@ namespace jit::client {
 
 class PeerClient {
  public:
-  // `name` names the peer in errors ("policy"); `address` is "host:port". The channel
-  // connects lazily, so a peer that is down at start-up is not an error.
-  PeerClient(std::string name, const std::string& address,
-             const server::TlsMaterial& tls, absl::Duration timeout);
+  // `name` is the peer's service name ("policy"): the identity its certificate must carry,
+  // and its name in errors. `address` is "host:port". The channel connects lazily, so a
+  // peer that is down at start-up is not an error.
+  PeerClient(std::string name, const std::string& address, const server::TlsMaterial& tls,
+             absl::Duration timeout);
 
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
@@ -39,6 +44,10 @@ class PeerClient {
   //    "<name> service unavailable: ...";
   //  - UNAUTHENTICATED from the peer (our service identity refused) -> INTERNAL, since it
   //    is a deployment fault, not the end user's;
+  //  - the server at `address` is not `name` (its certificate carries another service's
+  //    identity) -> INTERNAL "<name> service at <address> presented the wrong identity
+  //    (peer identity mismatch: expected <uri>, found <uri>)": also a deployment fault,
+  //    which retrying does not fix;
   //  - other codes pass through unchanged.
   absl::Status ToStatus(const grpc::Status& status) const;
 
@@ -47,6 +56,7 @@ class PeerClient {
 
  private:
   const std::string name_;
+  const std::string address_;
   const absl::Duration timeout_;
   std::shared_ptr<grpc::Channel> channel_;
 };

@@ -1,11 +1,21 @@
 #include "common/client/peer.h"
 
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/auth/peer_certificate_verifier.h"
+#include "common/client/peer_credentials.h"
+#include "common/clock.h"
 #include "common/server/grpc_server.h"
 #include "common/status_matchers.h"
 #include "common/testing/test_pki_files.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "jit/auth/v1/auth.grpc.pb.h"
 
 namespace jit::client {
 namespace {
@@ -13,16 +23,113 @@ namespace {
 using ::grpc::health::v1::Health;
 using ::jit::testing::IsOk;
 using ::jit::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 
-server::TlsMaterial ClientTls() {
-  auto tls = server::LoadTlsMaterial(jit::testing::TestTlsFiles("client"));
+server::TlsMaterial LoadTls(const server::TlsFiles& files) {
+  auto tls = server::LoadTlsMaterial(files);
   EXPECT_THAT(tls, IsOk());
-  return *tls;
+  return tls.value_or(server::TlsMaterial{});
+}
+
+server::TlsMaterial ClientTls() { return LoadTls(jit::testing::TestTlsFiles("client")); }
+
+// An auth service whose GetJwks records who called it (the caller's SPIFFE ID, as
+// jit-access servers establish it from the client certificate).
+class RecordingAuth final : public jit::auth::v1::AuthService::Service {
+ public:
+  RecordingAuth() {
+    auto verifier = jit::auth::PeerCertificateVerifier::Create(
+        LoadTls(jit::testing::TestTlsFiles("client")).ca_pem, &RealClock::Get());
+    EXPECT_THAT(verifier, IsOk());
+    if (verifier.ok()) verifier_ = *std::move(verifier);
+  }
+
+  grpc::Status GetJwks(grpc::ServerContext* context, const jit::auth::v1::GetJwksRequest*,
+                       jit::auth::v1::GetJwksResponse*) override {
+    std::string caller = "(no client certificate)";
+    const auto pem = context->auth_context()->FindPropertyValues("x509_pem_cert");
+    if (!pem.empty() && verifier_ != nullptr) {
+      absl::StatusOr<jit::auth::PeerIdentity> id =
+          verifier_->Verify(std::string_view(pem[0].data(), pem[0].size()));
+      caller = id.ok() ? id->spiffe_uri : std::string(id.status().message());
+    }
+    absl::MutexLock lock(&mu_);
+    callers_.push_back(caller);
+    return grpc::Status::OK;
+  }
+
+  std::vector<std::string> callers() {
+    absl::MutexLock lock(&mu_);
+    return callers_;
+  }
+
+ private:
+  std::unique_ptr<jit::auth::PeerCertificateVerifier> verifier_;
+  absl::Mutex mu_;
+  std::vector<std::string> callers_ ABSL_GUARDED_BY(mu_);
+};
+
+// A server presenting the certificate `server_tls`, serving RecordingAuth.
+class PeerIdentityTest : public ::testing::Test {
+ protected:
+  void StartServer(const server::TlsFiles& server_tls) {
+    auto server = server::GrpcServer::Start(
+        {.service_name = "test", .listen_address = "127.0.0.1:0", .tls = LoadTls(server_tls)},
+        {server::RegisteredService::Of<jit::auth::v1::AuthService>(&auth_)}, nullptr);
+    ASSERT_THAT(server, IsOk());
+    server_ = *std::move(server);
+  }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown(absl::Seconds(1));
+  }
+
+  std::string Address() const { return absl::StrCat("localhost:", server_->port()); }
+
+  absl::Status CallGetJwks(const PeerClient& peer) {
+    auto stub = jit::auth::v1::AuthService::NewStub(peer.channel());
+    auto ctx = peer.NewContext();
+    jit::auth::v1::GetJwksResponse response;
+    return peer.ToStatus(stub->GetJwks(ctx.get(), {}, &response));
+  }
+
+  RecordingAuth auth_;
+  std::unique_ptr<server::GrpcServer> server_;
+};
+
+TEST_F(PeerIdentityTest, ReachesThePeerItNames) {
+  StartServer(jit::testing::TestTlsFiles("auth"));
+  PeerClient peer("auth", Address(), ClientTls(), absl::Seconds(10));
+  EXPECT_THAT(CallGetJwks(peer), IsOk());
+  EXPECT_THAT(auth_.callers(), ElementsAre("spiffe://jit-access/service/client"));
+}
+
+TEST_F(PeerIdentityTest, AnotherServicesCertificateIsRefusedBeforeTheCallIsSent) {
+  StartServer(jit::testing::TestTlsFiles("policy"));
+  PeerClient peer("auth", Address(), ClientTls(), absl::Seconds(10));
+  EXPECT_THAT(CallGetJwks(peer),
+              StatusIs(absl::StatusCode::kInternal,
+                       AllOf(HasSubstr("auth service at " + Address()),
+                             HasSubstr("expected spiffe://jit-access/service/auth"),
+                             HasSubstr("found spiffe://jit-access/service/policy"))));
+  EXPECT_THAT(auth_.callers(), IsEmpty());
+}
+
+TEST_F(PeerIdentityTest, CertificateFromAForeignCaIsRefusedEvenWithTheRightName) {
+  // The foreign certificate names "intruder"; only its chain is wrong.
+  StartServer(jit::testing::ForeignTlsFiles());
+  PeerClient peer("intruder", Address(), ClientTls(), absl::Seconds(10));
+  EXPECT_THAT(CallGetJwks(peer), StatusIs(absl::StatusCode::kUnavailable,
+                                          AllOf(HasSubstr("intruder service unavailable"),
+                                                Not(HasSubstr(kPeerIdentityMismatch)))));
+  EXPECT_THAT(auth_.callers(), IsEmpty());
 }
 
 TEST(PeerClientTest, ReachesARunningPeerOverMtls) {
-  auto tls = server::LoadTlsMaterial(jit::testing::TestTlsFiles("server"));
+  auto tls = server::LoadTlsMaterial(jit::testing::TestTlsFiles("policy"));
   ASSERT_THAT(tls, IsOk());
   auto server = server::GrpcServer::Start(
       {.service_name = "p", .listen_address = "127.0.0.1:0", .tls = *tls}, {}, nullptr);
@@ -38,7 +145,7 @@ TEST(PeerClientTest, ReachesARunningPeerOverMtls) {
 
 TEST(PeerClientTest, PeerThatIsDownIsUnavailableNamingIt) {
   // Bind and release a port so nothing listens there.
-  auto tls = server::LoadTlsMaterial(jit::testing::TestTlsFiles("server"));
+  auto tls = server::LoadTlsMaterial(jit::testing::TestTlsFiles("audit"));
   ASSERT_THAT(tls, IsOk());
   int port = 0;
   {
@@ -47,8 +154,7 @@ TEST(PeerClientTest, PeerThatIsDownIsUnavailableNamingIt) {
     ASSERT_THAT(server, IsOk());
     port = (*server)->port();
   }
-  PeerClient peer("audit", "localhost:" + std::to_string(port), ClientTls(),
-                  absl::Seconds(5));
+  PeerClient peer("audit", "localhost:" + std::to_string(port), ClientTls(), absl::Seconds(5));
   auto stub = Health::NewStub(peer.channel());
   auto ctx = peer.NewContext();
   grpc::health::v1::HealthCheckResponse response;

@@ -36,6 +36,8 @@ struct TlsMaterial {
 absl::StatusOr<TlsMaterial> LoadTlsMaterial(const TlsFiles& files);
 
 std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(const TlsMaterial& material);
+// Checks the server's chain and host name only, not which service it is: calls to another
+// jit-access service use client::PeerChannelCredentials (common/client/peer_credentials.h).
 std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const TlsMaterial& material);
 
 }  // namespace jit::server
