@@ -10,6 +10,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
@@ -34,8 +35,43 @@ absl::Status ApplyEnvironmentOverrides() {
     if (value == nullptr) continue;
     std::string error;
     if (!flag->ParseFrom(value, &error)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          var, " (flag --", std::string(name.data(), name.size()), "): ", error));
+      return absl::InvalidArgumentError(
+          absl::StrCat(var, " (flag --", std::string(name.data(), name.size()), "): ", error));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCommandLine(int argc, char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') continue;  // positional: refused after parsing
+    arg.remove_prefix(absl::StartsWith(arg, "--") ? 2 : 1);
+    absl::string_view name = arg;
+    absl::string_view value;
+    bool has_value = false;
+    if (const size_t eq = arg.find('='); eq != absl::string_view::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr && !has_value && absl::StartsWith(name, "no")) {
+      absl::CommandLineFlag* negated = absl::FindCommandLineFlag(name.substr(2));
+      if (negated != nullptr && negated->IsOfType<bool>()) continue;
+    }
+    if (flag == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    }
+    if (!has_value) {
+      if (flag->IsOfType<bool>()) continue;
+      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat("--", name, ": no value"));
+      value = argv[++i];
+    }
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, ": ", error));
     }
   }
   return absl::OkStatus();
@@ -57,7 +93,8 @@ void ParseFlagsOrExit(int argc, char** argv, std::string_view usage) {
   }
   absl::SetProgramUsageMessage(absl::string_view(usage.data(), usage.size()));
   if (absl::Status s = ApplyEnvironmentOverrides(); !s.ok()) ExitWithConfigError(s);
-  // Abseil reports unknown flags and unparsable values itself and exits with code 1.
+  // Unknown flags and bad values end here with code 2 (Abseil's parser would exit 1).
+  if (absl::Status s = CheckCommandLine(argc, argv); !s.ok()) ExitWithConfigError(s);
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) {
     ExitWithConfigError(absl::InvalidArgumentError(
@@ -68,8 +105,7 @@ void ParseFlagsOrExit(int argc, char** argv, std::string_view usage) {
 absl::StatusOr<std::string> ReadConfigFile(absl::string_view flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(flag, ": cannot read file ", path));
+    return absl::FailedPreconditionError(absl::StrCat(flag, ": cannot read file ", path));
   }
   std::stringstream ss;
   ss << in.rdbuf();

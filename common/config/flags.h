@@ -10,10 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace jit::config {
 
@@ -23,6 +22,13 @@ std::string EnvVarForFlag(std::string_view flag_name);
 // Sets every registered flag that has an environment override. INVALID_ARGUMENT names the
 // variable and the flag when a value does not parse.
 absl::Status ApplyEnvironmentOverrides();
+
+// Checks every flag on the command line the way Abseil's parser would read it (--name=value,
+// --name value, --bool_flag, --nobool_flag; nothing after "--"), setting the flags it
+// checks: INVALID_ARGUMENT "unknown flag --x" or "--x: <why the value is bad>". Abseil's
+// own parser reports those itself and exits 1, which this project keeps for "cannot reach
+// the database"; ParseFlagsOrExit calls this first.
+absl::Status CheckCommandLine(int argc, char* const* argv);
 
 // Applies environment overrides, then parses argv. On any error (unknown flag, bad value,
 // positional arguments) prints "<program>: <reason>" to stderr and exits with code 2.

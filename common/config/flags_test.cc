@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "common/status_matchers.h"
@@ -10,6 +11,8 @@
 
 ABSL_FLAG(int, test_pool_size, 8, "test flag");
 ABSL_FLAG(std::string, test_db_url, "", "test flag");
+ABSL_FLAG(bool, test_verbose, false, "test flag");
+ABSL_FLAG(absl::Duration, test_timeout, absl::Seconds(1), "test flag");
 
 namespace jit::config {
 namespace {
@@ -39,6 +42,42 @@ TEST(FlagsTest, BadEnvironmentValueNamesVariableAndFlag) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("JIT_TEST_POOL_SIZE"), HasSubstr("--test_pool_size"))));
   unsetenv("JIT_TEST_POOL_SIZE");
+}
+
+// argv as the parser sees it (argv[0] first).
+absl::Status Check(std::vector<std::string> args) {
+  args.insert(args.begin(), "jit-test");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  return CheckCommandLine(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(FlagsTest, CommandLineOfKnownFlagsAndGoodValuesPasses) {
+  EXPECT_OK(Check({"--test_pool_size=4", "--test_db_url", "postgresql://db/x", "--test_verbose",
+                   "--notest_verbose", "-test_timeout=2s", "--", "--not_a_flag"}));
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_pool_size), 4);
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_db_url), "postgresql://db/x");
+}
+
+TEST(FlagsTest, UnknownFlagIsNamed) {
+  EXPECT_THAT(Check({"--test_pool_size=4", "--no_such_flag=1"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown flag --no_such_flag"));
+  EXPECT_THAT(Check({"--nono_such_flag"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown flag --nono_such_flag"));
+}
+
+TEST(FlagsTest, BadValueIsNamedWithItsFlag) {
+  EXPECT_THAT(Check({"--test_pool_size=many"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--test_pool_size: ")));
+  EXPECT_THAT(Check({"--test_timeout=5"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--test_timeout: ")));
+  EXPECT_THAT(Check({"--test_db_url"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--test_db_url: no value"));
+}
+
+TEST(FlagsTest, NegatingANonBooleanFlagIsUnknown) {
+  EXPECT_THAT(Check({"--notest_pool_size"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown flag --notest_pool_size"));
 }
 
 TEST(FlagsTest, ReadConfigFileStripsTrailingNewlineAndNamesFlagOnError) {

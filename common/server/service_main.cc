@@ -12,6 +12,7 @@
 #include "common/client/peer.h"
 #include "common/config/flags.h"
 #include "common/db/conninfo.h"
+#include "common/secret_file.h"
 #include "common/server/metrics.h"
 #include "common/server/process_settings.h"
 #include "common/server/signals.h"
@@ -57,15 +58,18 @@ absl::Status ValidateHostPort(absl::string_view flag, const std::string& value) 
   if (colon == std::string::npos || colon == 0 ||
       !absl::SimpleAtoi(absl::string_view(value).substr(colon + 1), &port) || port < 0 ||
       port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": '", value, "' is not host:port"));
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": '", value, "' is not host:port"));
   }
   return absl::OkStatus();
 }
 
-absl::Status Positive(absl::string_view flag, absl::Duration d) {
-  if (d <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, ": must be positive"));
+// Durations are bounded above too: "inf" parses, and a deadline of now + inf (or of
+// centuries) overflows into the past.
+absl::Status DurationBetween(absl::string_view flag, absl::Duration d, absl::Duration min,
+                             absl::Duration max) {
+  if (d < min || d > max) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": must be between ", absl::FormatDuration(min), " and ", absl::FormatDuration(max)));
   }
   return absl::OkStatus();
 }
@@ -85,9 +89,13 @@ absl::StatusOr<db::PgPoolOptions> PoolOptions(const ServiceConfig& config) {
         "db_url: contains a password; put it in the file named by --db_password_file");
   }
   if (!config.db_password_file.empty()) {
-    ASSIGN_OR_RETURN(std::string password,
-                     config::ReadConfigFile("db_password_file", config.db_password_file));
-    info.Set("password", password);
+    // A secret: mode 0600 or stricter, not empty, never copied through streams.
+    absl::StatusOr<SecretString> password = ReadSecretFile(config.db_password_file);
+    if (!password.ok()) {
+      return absl::Status(password.status().code(),
+                          absl::StrCat("db_password_file: ", password.status().message()));
+    }
+    info.Set("password", password->Reveal());
   }
   db::PgPoolOptions options;
   options.conninfo = info.ToConnectionString();
@@ -99,8 +107,7 @@ absl::StatusOr<db::PgPoolOptions> PoolOptions(const ServiceConfig& config) {
 
 }  // namespace
 
-absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name,
-                                                     ServicePorts ports) {
+absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, ServicePorts ports) {
   ServiceConfig c;
   c.name = name;
   c.listen_addr = absl::GetFlag(FLAGS_listen_addr);
@@ -144,11 +151,12 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name,
   if (c.max_threads < 2 || c.max_threads > 10000) {
     return absl::InvalidArgumentError("max_threads: must be between 2 and 10000");
   }
-  RETURN_IF_ERROR(Positive("db_connect_timeout", c.db_connect_timeout));
-  RETURN_IF_ERROR(Positive("rpc_timeout", c.rpc_timeout));
-  if (c.drain_timeout < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("drain_timeout: must not be negative");
-  }
+  RETURN_IF_ERROR(DurationBetween("db_connect_timeout", c.db_connect_timeout, absl::Milliseconds(1),
+                                  absl::Minutes(10)));
+  RETURN_IF_ERROR(
+      DurationBetween("rpc_timeout", c.rpc_timeout, absl::Milliseconds(1), absl::Minutes(10)));
+  RETURN_IF_ERROR(
+      DurationBetween("drain_timeout", c.drain_timeout, absl::ZeroDuration(), absl::Hours(1)));
   RETURN_IF_ERROR(ValidateHostPort("auth_addr", c.peers.auth));
   RETURN_IF_ERROR(ValidateHostPort("ca_addr", c.peers.ca));
   RETURN_IF_ERROR(ValidateHostPort("requests_addr", c.peers.requests));
@@ -168,8 +176,7 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
       argc, argv,
       absl::StrCat("jit-", definition.name, ": the jit-access ", definition.name,
                    " service. Every flag --x may also be set as environment variable JIT_X."));
-  absl::StatusOr<ServiceConfig> config =
-      ServiceConfigFromFlags(definition.name, definition.ports);
+  absl::StatusOr<ServiceConfig> config = ServiceConfigFromFlags(definition.name, definition.ports);
   if (!config.ok()) config::ExitWithConfigError(config.status());
   if (absl::Status s = InitLogging(config->log); !s.ok()) config::ExitWithConfigError(s);
 
@@ -180,9 +187,9 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
 
   absl::StatusOr<std::unique_ptr<db::PgPool>> pool = db::PgPool::Create(*pool_options);
   if (!pool.ok()) {
-    return FailStart(definition.name,
-                     absl::Status(pool.status().code(),
-                                  absl::StrCat("database: ", pool.status().message())));
+    return FailStart(
+        definition.name,
+        absl::Status(pool.status().code(), absl::StrCat("database: ", pool.status().message())));
   }
   spdlog::info("connected to PostgreSQL {}", (*pool)->Describe());
   if (absl::Status s = db::ApplyMigrations(**pool, definition.name, definition.migrations);
@@ -207,14 +214,14 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                 .jwks = std::make_unique<auth::RemoteJwksSource>(&auth_peer),
                 .revocations = std::make_unique<auth::RemoteRevocationFeed>(&auth_peer)});
   if (!sources.ok()) return FailStart(definition.name, sources.status());
-  absl::StatusOr<std::unique_ptr<auth::ServiceAuth>> service_auth = auth::ServiceAuth::Create(
-      {.token_issuer = config->token_issuer,
-       .token_audience = config->token_audience,
-       .ca_bundle_pem = tls->ca_pem,
-       .table = &auth::JitMethodTable(),
-       .registry = registry.get(),
-       .metrics_service = definition.name},
-      *std::move(sources), &RealClock::Get());
+  absl::StatusOr<std::unique_ptr<auth::ServiceAuth>> service_auth =
+      auth::ServiceAuth::Create({.token_issuer = config->token_issuer,
+                                 .token_audience = config->token_audience,
+                                 .ca_bundle_pem = tls->ca_pem,
+                                 .table = &auth::JitMethodTable(),
+                                 .registry = registry.get(),
+                                 .metrics_service = definition.name},
+                                *std::move(sources), &RealClock::Get());
   if (!service_auth.ok()) return FailStart(definition.name, service_auth.status());
 
   ServiceRuntime runtime{.config = *config,

@@ -25,7 +25,13 @@ ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA bundle (required)");
 int main(int argc, char** argv) {
   jit::config::ParseFlagsOrExit(argc, argv, "jit-health-probe: gRPC health check over mTLS");
   const std::string addr = absl::GetFlag(FLAGS_addr);
-  if (addr.empty()) jit::config::ExitWithConfigError(absl::InvalidArgumentError("addr: must be set"));
+  if (addr.empty())
+    jit::config::ExitWithConfigError(absl::InvalidArgumentError("addr: must be set"));
+  const absl::Duration timeout = absl::GetFlag(FLAGS_timeout);
+  if (timeout < absl::Milliseconds(1) || timeout > absl::Minutes(10)) {
+    jit::config::ExitWithConfigError(
+        absl::InvalidArgumentError("timeout: must be between 1ms and 10m"));
+  }
   auto tls = jit::server::LoadTlsMaterial({.cert_file = absl::GetFlag(FLAGS_tls_cert_file),
                                            .key_file = absl::GetFlag(FLAGS_tls_key_file),
                                            .ca_file = absl::GetFlag(FLAGS_tls_ca_file)});
@@ -34,8 +40,7 @@ int main(int argc, char** argv) {
   auto stub = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(addr, jit::server::MakeChannelCredentials(*tls)));
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
+  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(absl::GetFlag(FLAGS_service));
   grpc::health::v1::HealthCheckResponse response;

@@ -235,9 +235,12 @@ absl::StatusOr<BootstrapReport> Bootstrap(const BootstrapOptions& options, absl:
   if (options.services.empty() && options.users.empty()) {
     return absl::InvalidArgumentError("nothing to issue: give --services and/or --users");
   }
+  // Bounded above as well: "inf" parses as a duration and would overflow the dates.
+  constexpr absl::Duration kLongest = absl::Hours(24 * 366 * 30);
   if (options.cert_validity <= absl::ZeroDuration() ||
-      options.ca_validity <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("validities must be positive");
+      options.ca_validity <= absl::ZeroDuration() || options.cert_validity > kLongest ||
+      options.ca_validity > kLongest) {
+    return absl::InvalidArgumentError("validities must be positive and at most 30 years");
   }
   if (absl::Status s = EnsureDir(options.dir); !s.ok()) return s;
   BootstrapReport report;

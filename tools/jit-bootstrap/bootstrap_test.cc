@@ -178,6 +178,15 @@ TEST_F(BootstrapTest, UserCertificateIsClientOnly) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(BootstrapTest, InfiniteOrCenturiesLongValidityIsRefused) {
+  options_.ca_validity = absl::InfiniteDuration();
+  EXPECT_THAT(Bootstrap(options_, kNow),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at most 30 years")));
+  options_.ca_validity = absl::Hours(24 * 365);
+  options_.cert_validity = absl::Hours(24 * 366 * 100);
+  EXPECT_THAT(Bootstrap(options_, kNow), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(BootstrapTest, RejectsBadNames) {
   options_.services = {"Bad_Name"};
   EXPECT_THAT(Bootstrap(options_, kNow),
