@@ -61,20 +61,33 @@ install -m 0755 "$bazel_bin/tools/jit-bootstrap/jit-bootstrap" "$state/bin/"
   --users=admin --dns=localhost --ip=127.0.0.1 >/dev/null
 
 # 4. PostgreSQL: one database `jit`, one login role per service owning its own schema.
-pg_url="$(tests/lib/pg.sh start "$state/pg")"
-psql_admin() { psql "$pg_url" -v ON_ERROR_STOP=1 -qAtX "$@"; }
-psql_jit() { psql "${pg_url%/postgres}/jit" -v ON_ERROR_STOP=1 -qAtX "$@"; }
+#    Over TCP every login needs its password (--scram: no other local user gets in); the
+#    set-up here talks to the server as superuser through its private unix socket. Each
+#    service's password is generated once into a 0600 file it reads (--db_password_file).
+tests/lib/pg.sh start "$state/pg" --scram >/dev/null
+pg_admin="$(tests/lib/pg.sh socket "$state/pg")"
+psql_admin() { psql "$pg_admin" -v ON_ERROR_STOP=1 -qAtX "$@"; }
+psql_jit() { psql "${pg_admin% dbname=postgres} dbname=jit" -v ON_ERROR_STOP=1 -qAtX; }
 if [[ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'jit'")" != 1 ]]; then
   psql_admin -c "CREATE DATABASE jit"
 fi
 pg_port="$(cat "$state/pg/port")"
+db_secrets="$state/db"
+mkdir -p "$db_secrets" && chmod 0700 "$db_secrets"
 for s in "${services[@]}"; do
+  if [[ ! -s "$db_secrets/$s.password" ]]; then
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$db_secrets/$s.password")
+  fi
+  # The password goes from its file to the server inside psql (\set with a backquoted
+  # command), never through a command line other users could read.
   psql_jit >/dev/null <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jit_$s') THEN
     CREATE ROLE jit_$s LOGIN;
   END IF;
 END \$\$;
+\\set pw \`cat '$db_secrets/$s.password'\`
+ALTER ROLE jit_$s LOGIN PASSWORD :'pw';
 GRANT CONNECT, CREATE ON DATABASE jit TO jit_$s;
 SQL
 done
@@ -113,6 +126,7 @@ for s in "${services[@]}"; do
     --tls_cert_file="$state/pki/$s.pem" --tls_key_file="$state/pki/$s.key" \
     --tls_ca_file="$state/pki/internal-ca.pem" \
     --db_url="postgresql://jit_$s@127.0.0.1:$pg_port/jit" \
+    --db_password_file="$db_secrets/$s.password" \
     --log_file="$state/logs/$s.log" \
     "${extra[@]}" \
     </dev/null >>"$state/logs/$s.out" 2>&1 &
@@ -157,7 +171,8 @@ for s in "${services[@]}"; do
 done
 cat <<MSG
 
-  PostgreSQL  $pg_url (database jit, one role and schema per service)
+  PostgreSQL  127.0.0.1:$pg_port, database jit, one role and schema per service (passwords
+              in $db_secrets/); superuser: psql "$pg_admin"
   TLS         CA $state/pki/internal-ca.pem; admin client cert $state/pki/user-admin.pem / user-admin.key
   Users       alice (role dev), password in $auth_dir/alice.password
               bob (role dba), password in $auth_dir/bob.password

@@ -2,11 +2,14 @@
 # Throwaway (or kept) PostgreSQL 15 clusters on 127.0.0.1 for tests and the local constellation.
 #
 # Executed:
-#   tests/lib/pg.sh start <dir> [--fast]   create (first time) and start the cluster in <dir>;
+#   tests/lib/pg.sh start <dir> [--fast] [--scram]
+#                                          create (first time) and start the cluster in <dir>;
 #                                          prints its superuser URL on stdout
 #   tests/lib/pg.sh stop <dir>             stop exactly that cluster (by PID); safe to repeat
 #   tests/lib/pg.sh status <dir>           exit 0 and print the URL if running, else exit 1
 #   tests/lib/pg.sh url <dir>              print the URL recorded for <dir>
+#   tests/lib/pg.sh socket <dir>           print a libpq connection string for the superuser
+#                                          through the unix socket
 # Sourced (`. tests/lib/pg.sh`): the functions pg_start / pg_stop / pg_status with the same
 # arguments; pg_start also exports JIT_PG_URL, JIT_PG_PORT and JIT_PG_PID.
 #
@@ -18,8 +21,13 @@
 #   url            postgresql://postgres@127.0.0.1:PORT/postgres
 #   postgres.log   the server log
 #
-# Authentication is `trust` for the unix socket (usable by the cluster's owner only) and for
-# 127.0.0.1; the server listens on 127.0.0.1 only. --fast turns off fsync (for throwaway test clusters; never for data you keep).
+# Authentication is `trust` for the unix socket (its directory is the cluster owner's, mode
+# 0700: only that user and root reach it). Over TCP (127.0.0.1 only) it is `trust` as well
+# for throwaway test clusters, so the printed URL works as is; with --scram every TCP login
+# needs its role's password (SCRAM-SHA-256), so that no other local user can connect, and
+# the superuser works through the socket (see `socket`). The choice is applied at every
+# start, so an existing cluster can be switched. --fast turns off fsync (for throwaway test
+# clusters; never for data you keep).
 # PostgreSQL refuses to run as root: as root the server runs as `postgres` (runuser).
 # Environment: PG_BINDIR (default /usr/lib/postgresql/15/bin).
 
@@ -104,12 +112,6 @@ _pg_init() {
       tail -n 20 "$dir/initdb.log" >&2
       return 1
     }
-    # Only local sockets and 127.0.0.1; nothing else can connect at all.
-    _pg_as_owner tee "$dir/data/pg_hba.conf" >/dev/null <<'EOF'
-# TYPE  DATABASE  USER  ADDRESS       METHOD
-local   all       all                 trust
-host    all       all   127.0.0.1/32  trust
-EOF
     _pg_as_owner tee -a "$dir/data/postgresql.conf" >/dev/null <<EOF
 
 # jit-access tests/lib/pg.sh
@@ -124,13 +126,25 @@ EOF
   _pg_as_owner mkdir -p "$dir/sock"
 }
 
+# Writes pg_hba.conf with TCP method $2 (trust | scram-sha-256): only the unix socket and
+# 127.0.0.1, nothing else can connect at all. Takes effect at the next start.
+_pg_write_hba() {
+  local dir="$1" tcp_method="$2"
+  _pg_as_owner tee "$dir/data/pg_hba.conf" >/dev/null <<EOF
+# TYPE  DATABASE  USER  ADDRESS       METHOD   (written by tests/lib/pg.sh)
+local   all       all                 trust
+host    all       all   127.0.0.1/32  $tcp_method
+EOF
+}
+
 pg_start() {
-  local dir fast=0 arg
+  local dir fast=0 tcp_method=trust arg
   dir="$(_pg_abs_dir "${1:-}")" || return 1
   shift
   for arg in "$@"; do
     case "$arg" in
       --fast) fast=1 ;;
+      --scram) tcp_method=scram-sha-256 ;;
       *) _pg_log "unknown option $arg"; return 2 ;;
     esac
   done
@@ -142,9 +156,14 @@ pg_start() {
   local pid port
   if pid="$(_pg_running_pid "$dir")"; then
     port="$(cat "$dir/port")"
+    if ! grep -qE "127\.0\.0\.1/32 +$tcp_method\$" "$dir/data/pg_hba.conf" 2>/dev/null; then
+      _pg_log "running in $dir with another TCP authentication; stop it first"
+      return 1
+    fi
     _pg_log "already running in $dir (pid $pid, port $port)"
   else
     _pg_init "$dir" || return 1
+    _pg_write_hba "$dir" "$tcp_method" || return 1
     local opts=() attempt
     if ((fast)); then
       opts+=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
@@ -180,7 +199,7 @@ pg_start() {
     fi
     head -n1 "$dir/data/postmaster.pid" >"$dir/pid"
     pid="$(_pg_running_pid "$dir")" || { _pg_log "postgres exited right after start; see $dir/postgres.log"; return 1; }
-    if ! "$PG_BINDIR/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -t 30; then
+    if ! "$PG_BINDIR/pg_isready" -q -h "$dir/sock" -p "$port" -U postgres -t 30; then
       _pg_log "postgres on port $port is not ready; see $dir/postgres.log"
       return 1
     fi
@@ -237,8 +256,12 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     stop) pg_stop "$@" ;;
     status) pg_status "$@" ;;
     url) cat "${1:?missing <dir>}/url" ;;
+    socket)
+      d="$(cd "${1:?missing <dir>}" && pwd -P)" || exit 1
+      echo "host=$d/sock port=$(cat "$d/port") user=postgres dbname=postgres"
+      ;;
     *)
-      echo "usage: $0 start <dir> [--fast] | stop <dir> | status <dir> | url <dir>" >&2
+      echo "usage: $0 start <dir> [--fast] [--scram] | stop <dir> | status <dir> | url <dir> | socket <dir>" >&2
       exit 2
       ;;
   esac
