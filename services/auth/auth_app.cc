@@ -119,6 +119,7 @@ class AuthApp final : public server::ServiceApp {
                                                  .totp = totp_.get(),
                                                  .permissions = &permissions_,
                                                  .hash_limiter = &hash_limiter_,
+                                                 .audit = audit_.get(),
                                                  .clock = clock}));
     RETURN_IF_ERROR(Named("bootstrap_users_file", InitBootstrapUsers()));
     service_ =

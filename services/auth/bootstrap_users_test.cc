@@ -77,6 +77,7 @@ class ApplyBootstrapUsersTest : public ::testing::Test {
                                               .totp = &totp_,
                                               .permissions = &permissions_,
                                               .hash_limiter = &limiter_,
+                                              .audit = &audit_,
                                               .clock = &clock_});
   }
 

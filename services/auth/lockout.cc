@@ -18,6 +18,17 @@ absl::Time LockedUntil(const LockoutPolicy& policy, const LoginFailures& failure
   return failures.last_failure + std::min(lock, policy.max_lockout);
 }
 
+absl::StatusOr<absl::flat_hash_map<std::string, LoginFailures>> LoginAttemptStore::GetMany(
+    const std::vector<std::string>& users) {
+  absl::flat_hash_map<std::string, LoginFailures> out;
+  for (const std::string& user : users) {
+    absl::StatusOr<LoginFailures> failures = Get(user);
+    if (!failures.ok()) return failures.status();
+    if (failures->count > 0) out[user] = *failures;
+  }
+  return out;
+}
+
 absl::StatusOr<LoginFailures> InMemoryLoginAttemptStore::Get(std::string_view user) {
   absl::MutexLock lock(&mu_);
   const auto it = records_.find(AsAbsl(user));

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -68,6 +69,10 @@ class LoginAttemptStore {
   virtual ~LoginAttemptStore() = default;
   // The record; count 0 when there is none.
   virtual absl::StatusOr<LoginFailures> Get(std::string_view user) = 0;
+  // The records of `users` (names without one are absent), for listing users. The default
+  // asks Get for each; a database store answers in one query.
+  virtual absl::StatusOr<absl::flat_hash_map<std::string, LoginFailures>> GetMany(
+      const std::vector<std::string>& users);
   // Atomically per user name: when the record is locked at `now` under `policy`, counts
   // nothing (reserved = false); else counts the attempt as a failure at `now` (reserved =
   // true): the count restarts at 1, in a new series, when the last failure is older than

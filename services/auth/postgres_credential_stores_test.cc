@@ -65,6 +65,20 @@ TEST_F(PostgresLoginAttemptStoreTest, ReservationsCountUpWithinTheWindowAndResta
   EXPECT_EQ(cleared.count, 0);
 }
 
+TEST_F(PostgresLoginAttemptStoreTest, GetManyReturnsTheRecordsOfTheNamesThatHaveOne) {
+  PostgresLoginAttemptStore store(&pool());
+  ASSERT_OK(store.Reserve("alice", kNow, policy_));
+  ASSERT_OK(store.Reserve("alice", kNow + absl::Minutes(1), policy_));
+  ASSERT_OK(store.Reserve("o'brien", kNow, policy_));
+  ASSERT_OK_AND_ASSIGN(auto records, store.GetMany({"alice", "bob", "o'brien"}));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records["alice"].count, 2);
+  EXPECT_EQ(records["alice"].last_failure, kNow + absl::Minutes(1));
+  EXPECT_EQ(records["o'brien"].count, 1);
+  ASSERT_OK_AND_ASSIGN(auto none, store.GetMany({}));
+  EXPECT_TRUE(none.empty());
+}
+
 TEST_F(PostgresLoginAttemptStoreTest, LockedNameIsRefusedWithoutCounting) {
   PostgresLoginAttemptStore store(&pool());
   for (int i = 0; i < 5; ++i) ASSERT_OK(store.Reserve("alice", kNow, policy_));

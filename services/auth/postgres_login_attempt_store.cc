@@ -26,6 +26,30 @@ absl::StatusOr<LoginFailures> PostgresLoginAttemptStore::Get(std::string_view us
   return out;
 }
 
+absl::StatusOr<absl::flat_hash_map<std::string, LoginFailures>> PostgresLoginAttemptStore::GetMany(
+    const std::vector<std::string>& users) {
+  absl::flat_hash_map<std::string, LoginFailures> out;
+  if (users.empty()) return out;
+  std::string placeholders;
+  for (size_t i = 1; i <= users.size(); ++i) {
+    absl::StrAppend(&placeholders, i == 1 ? "" : ", ", "$", i);
+  }
+  RETURN_IF_ERROR(db::RunInTransaction(
+      *pool_, {.read_only = true}, [&](pqxx::transaction_base& txn) -> absl::Status {
+        out.clear();
+        const pqxx::result r = txn.exec_params(
+            absl::StrCat("SELECT user_name, failures, ", pg::MicrosOf("last_failure"),
+                         " FROM auth.login_failures WHERE user_name IN (", placeholders, ")"),
+            pqxx::prepare::make_dynamic_params(users));
+        for (const pqxx::row& row : r) {
+          out[row[0].as<std::string>()] =
+              LoginFailures{.count = row[1].as<int>(), .last_failure = pg::TimeFromMicros(row[2])};
+        }
+        return absl::OkStatus();
+      }));
+  return out;
+}
+
 absl::StatusOr<AttemptReservation> PostgresLoginAttemptStore::Reserve(std::string_view user,
                                                                       absl::Time now,
                                                                       const LockoutPolicy& policy) {

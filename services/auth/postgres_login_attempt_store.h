@@ -15,6 +15,9 @@ class PostgresLoginAttemptStore final : public LoginAttemptStore {
   explicit PostgresLoginAttemptStore(db::PgPool* pool) : pool_(pool) {}
 
   absl::StatusOr<LoginFailures> Get(std::string_view user) override;
+  // One query for the whole list.
+  absl::StatusOr<absl::flat_hash_map<std::string, LoginFailures>> GetMany(
+      const std::vector<std::string>& users) override;
   absl::StatusOr<AttemptReservation> Reserve(std::string_view user, absl::Time now,
                                              const LockoutPolicy& policy) override;
   absl::Status Refund(std::string_view user, const AttemptReservation& reservation) override;

@@ -59,7 +59,7 @@ absl::StatusOr<std::unique_ptr<UserAdministration>> UserAdministration::Create(
     UserAdministrationOptions options, UserAdministrationDependencies deps) {
   if (deps.users == nullptr || deps.attempts == nullptr || deps.throttle == nullptr ||
       deps.hasher == nullptr || deps.totp == nullptr || deps.permissions == nullptr ||
-      deps.hash_limiter == nullptr || deps.clock == nullptr) {
+      deps.hash_limiter == nullptr || deps.audit == nullptr || deps.clock == nullptr) {
     return absl::InvalidArgumentError("user administration: missing dependency");
   }
   if (options.totp_issuer.empty() || options.enrollment_ttl <= absl::ZeroDuration()) {
@@ -151,8 +151,15 @@ absl::StatusOr<jit::auth::v1::ListUsersResponse> UserAdministration::ListUsers(
   jit::auth::v1::ListUsersResponse response;
   const bool more = static_cast<int>(records.size()) > page_size;
   if (more) records.resize(page_size);
+  std::vector<std::string> names;
+  names.reserve(records.size());
+  for (const UserRecord& record : records) names.push_back(record.profile.name());
+  ASSIGN_OR_RETURN(const auto failures, d_.attempts->GetMany(names));  // one query per page
+  const absl::Time now = d_.clock->Now();
   for (const UserRecord& record : records) {
-    ASSIGN_OR_RETURN(User user, WithLockState(Public(record)));
+    User user = Public(record);
+    const auto it = failures.find(user.name());
+    user.set_locked(it != failures.end() && d_.throttle->LockedUntil(it->second) > now);
     *response.add_users() = std::move(user);
   }
   if (more) response.set_next_page_token(crypto::Base64UrlEncode(records.back().profile.name()));
@@ -193,6 +200,31 @@ absl::Status UserAdministration::DeleteUser(const Identity& caller,
   return d_.users->Delete(request.name(), now, event);
 }
 
+void UserAdministration::AuditCurrentPasswordRefused(const std::string& user,
+                                                     const AuditActor& actor,
+                                                     const std::string& reason) {
+  const absl::Time now = d_.clock->Now();
+  const bool locked = reason == "locked";
+  std::vector<absl::StatusOr<AuditEvent>> events;
+  events.push_back(
+      NewAuditEvent("auth.password.check_failed", now, actor, absl::StrCat("user:", user),
+                    locked ? AuditEvent::OUTCOME_DENIED : AuditEvent::OUTCOME_FAILURE,
+                    "current password refused while changing the password", {{"reason", reason}}));
+  if (!locked && absl::IsUnauthenticated(d_.throttle->CheckAllowed(user))) {
+    // This failure started a lockout.
+    events.push_back(NewAuditEvent("auth.user.locked", now, {.actor = "system"},
+                                   absl::StrCat("user:", user), AuditEvent::OUTCOME_SUCCESS,
+                                   "locked after repeated failed password checks"));
+  }
+  for (absl::StatusOr<AuditEvent>& event : events) {
+    absl::Status s = event.ok() ? d_.audit->Append(*event) : event.status();
+    if (!s.ok()) {
+      spdlog::error("audit event lost type={} error={}", event.ok() ? event->type() : "?",
+                    LogSafe(s.ToString(), 256));
+    }
+  }
+}
+
 absl::Status UserAdministration::SetPassword(const Identity& caller,
                                              const jit::auth::v1::SetPasswordRequest& request,
                                              const AuditActor& actor) {
@@ -219,6 +251,7 @@ absl::Status UserAdministration::SetPassword(const Identity& caller,
       // a login does: counted before hashing (lockout.h), refused while locked.
       absl::StatusOr<LoginAttempt> attempt = d_.throttle->BeginAttempt(request.name());
       if (absl::IsUnauthenticated(attempt.status())) {
+        AuditCurrentPasswordRefused(request.name(), actor, "locked");
         return absl::PermissionDeniedError(attempt.status().message());
       }
       RETURN_IF_ERROR(attempt.status());
@@ -226,7 +259,20 @@ absl::Status UserAdministration::SetPassword(const Identity& caller,
       absl::Status verified = existing->password_hash.empty()
                                   ? d_.hasher->VerifyDummy(current)
                                   : d_.hasher->Verify(current, existing->password_hash);
-      if (!verified.ok()) return absl::PermissionDeniedError("current_password does not match");
+      if (absl::IsUnauthenticated(verified)) {
+        AuditCurrentPasswordRefused(request.name(), actor, "wrong_current_password");
+        return absl::PermissionDeniedError("current_password does not match");
+      }
+      if (!verified.ok()) {
+        // No verdict on the guess (e.g. an unusable stored hash): it does not count.
+        if (absl::Status refunded = d_.throttle->RefundAttempt(*attempt); !refunded.ok()) {
+          spdlog::warn("set password: refunding a lockout strike failed user={} error={}",
+                       LogSafe(request.name()), LogSafe(refunded.ToString(), 256));
+        }
+        spdlog::error("set password: current password not checkable user={} error={}",
+                      LogSafe(request.name()), LogSafe(verified.ToString(), 256));
+        return absl::InternalError("the current password cannot be checked; ask an administrator");
+      }
       RETURN_IF_ERROR(d_.throttle->AttemptSucceeded(*attempt));
     }
     ASSIGN_OR_RETURN(hash, d_.hasher->Hash(new_password));

@@ -49,6 +49,9 @@ struct UserAdministrationDependencies {
   TotpVerifier* totp = nullptr;
   PermissionChecker* permissions = nullptr;
   ConcurrencyLimiter* hash_limiter = nullptr;
+  // Failed current-password checks and the lockouts they start (the changes themselves are
+  // written by the user store in their own transactions).
+  AuditOutbox* audit = nullptr;
   const Clock* clock = nullptr;
 };
 
@@ -107,6 +110,10 @@ class UserAdministration {
   absl::StatusOr<UserRecord> TotpTarget(const Identity& caller, const std::string& requested);
   absl::StatusOr<User> WithLockState(User user);
   absl::StatusOr<std::string> HashPassword(const SecretString& password);
+  // auth.password.check_failed (reason "wrong_current_password" or "locked"), and
+  // auth.user.locked when this failure started a lockout. A lost event is logged.
+  void AuditCurrentPasswordRefused(const std::string& user, const AuditActor& actor,
+                                   const std::string& reason);
 
   const UserAdministrationOptions options_;
   const UserAdministrationDependencies d_;

@@ -99,6 +99,7 @@ class UserAdministrationTest : public ::testing::Test {
                                               .totp = &totp_,
                                               .permissions = &permissions_,
                                               .hash_limiter = &limiter_,
+                                              .audit = &audit_,
                                               .clock = &clock_});
     for (const char* verb : {"create", "read", "list", "update", "delete"}) {
       permissions_.Allow("root", "user", verb);
@@ -232,6 +233,16 @@ TEST_F(UserAdministrationTest, LockedFlagFollowsTheLockout) {
   EXPECT_FALSE(unlocked.locked());
 }
 
+TEST_F(UserAdministrationTest, ListShowsWhichUsersAreLocked) {
+  ASSERT_OK(admin_->CreateUser(Caller("root"), CreateRequest("bob", ""), {}).status());
+  for (int i = 0; i < 5; ++i) ASSERT_OK(throttle_->BeginAttempt("bob"));
+  ASSERT_OK(throttle_->BeginAttempt("alice"));  // one failure: not locked
+  ASSERT_OK_AND_ASSIGN(auto list, admin_->ListUsers(Caller("root"), {}));
+  ASSERT_THAT(list.users(), SizeIs(2));
+  EXPECT_FALSE(list.users(0).locked());  // alice
+  EXPECT_TRUE(list.users(1).locked());   // bob
+}
+
 TEST_F(UserAdministrationTest, ListPagesThroughAllUsers) {
   for (const char* name : {"bob", "carol", "dave"}) {
     ASSERT_OK(admin_->CreateUser(Caller("root"), CreateRequest(name, ""), {}).status());
@@ -337,6 +348,43 @@ TEST_F(UserAdministrationTest, GuessingTheCurrentPasswordLocksOut) {
   r.set_current_password(kPassword);
   EXPECT_THAT(admin_->SetPassword(Caller("alice"), r, {}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("too many")));
+}
+
+TEST_F(UserAdministrationTest, RefusedCurrentPasswordsAndTheLockoutAreAudited) {
+  jit::auth::v1::SetPasswordRequest r;
+  r.set_name("alice");
+  r.set_new_password("a brand new passphrase");
+  r.set_current_password("guess");
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_THAT(admin_->SetPassword(Caller("alice"), r, {.actor = "user:alice"}),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+  const std::vector<AuditEvent> refused = audit_.OfType("auth.password.check_failed");
+  ASSERT_THAT(refused, SizeIs(6));
+  EXPECT_EQ(refused[0].actor(), "user:alice");
+  EXPECT_EQ(refused[0].target(), "user:alice");
+  EXPECT_EQ(refused[0].outcome(), AuditEvent::OUTCOME_FAILURE);
+  EXPECT_EQ(refused[5].outcome(), AuditEvent::OUTCOME_DENIED);  // refused while locked
+  EXPECT_THAT(audit_.OfType("auth.user.locked"), SizeIs(1));
+}
+
+TEST_F(UserAdministrationTest, UncheckableCurrentPasswordCountsNoStrike) {
+  // A stored hash this server cannot use (corrupted): no verdict on the guess.
+  ASSERT_OK_AND_ASSIGN(auto record, users_.Get("alice"));
+  ASSERT_TRUE(record.has_value());
+  ASSERT_OK(users_.SetPasswordHash("alice", "$argon2id$v=19$broken", clock_.Now(), "", std::nullopt,
+                                   AuditEvent()));
+  jit::auth::v1::SetPasswordRequest r;
+  r.set_name("alice");
+  r.set_new_password("a brand new passphrase");
+  r.set_current_password(kPassword);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_THAT(admin_->SetPassword(Caller("alice"), r, {}),
+                StatusIs(absl::StatusCode::kInternal, HasSubstr("cannot be checked")));
+  }
+  ASSERT_OK_AND_ASSIGN(LoginFailures failures, attempts_.Get("alice"));
+  EXPECT_EQ(failures.count, 0);
+  EXPECT_THAT(audit_.OfType("auth.password.check_failed"), IsEmpty());
 }
 
 TEST_F(UserAdministrationTest, ParallelCurrentPasswordGuessesCannotOutrunTheLockout) {
