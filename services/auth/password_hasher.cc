@@ -17,6 +17,9 @@ constexpr size_t kMaxPasswordBytes = 1024;
 constexpr uint32_t kMaxMemoryKib = 1024 * 1024;  // 1 GiB
 constexpr uint32_t kMaxIterations = 64;
 constexpr uint32_t kMaxParallelism = 16;
+// How much more memory, or how many more passes, than the configured parameters a stored
+// hash may take to verify (room to lower the parameters later without locking anyone out).
+constexpr uint32_t kMaxStoredCostFactor = 4;
 
 absl::Status CheckParams(const Argon2Params& p) {
   if (p.parallelism < 1 || p.parallelism > kMaxParallelism) {
@@ -29,7 +32,8 @@ absl::Status CheckParams(const Argon2Params& p) {
     return absl::InvalidArgumentError("argon2: iterations out of range");
   }
   if (p.salt_bytes < 8 || p.salt_bytes > 64) return absl::InvalidArgumentError("argon2: salt size");
-  if (p.hash_bytes < 16 || p.hash_bytes > 64) return absl::InvalidArgumentError("argon2: hash size");
+  if (p.hash_bytes < 16 || p.hash_bytes > 64)
+    return absl::InvalidArgumentError("argon2: hash size");
   return absl::OkStatus();
 }
 
@@ -53,9 +57,9 @@ std::vector<std::string_view> Split(std::string_view text, char sep) {
 absl::StatusOr<std::string> RawHash(const Argon2Params& p, std::string_view password,
                                     std::string_view salt) {
   std::string out(p.hash_bytes, '\0');
-  const int rc = argon2id_hash_raw(p.iterations, p.memory_kib, p.parallelism, password.data(),
-                                   password.size(), salt.data(), salt.size(), out.data(),
-                                   out.size());
+  const int rc =
+      argon2id_hash_raw(p.iterations, p.memory_kib, p.parallelism, password.data(), password.size(),
+                        salt.data(), salt.size(), out.data(), out.size());
   if (rc != ARGON2_OK) {
     return absl::InternalError(std::string("argon2id: ") + argon2_error_message(rc));
   }
@@ -86,8 +90,10 @@ absl::StatusOr<PhcHash> ParsePhcHash(std::string_view phc) {
       !ParseU32(params[2].substr(2), &out.params.parallelism)) {
     return absl::InvalidArgumentError("argon2 parameters malformed");
   }
-  absl::StatusOr<std::string> salt = crypto::Base64Decode(parts[4], crypto::Base64Padding::kWithout);
-  absl::StatusOr<std::string> hash = crypto::Base64Decode(parts[5], crypto::Base64Padding::kWithout);
+  absl::StatusOr<std::string> salt =
+      crypto::Base64Decode(parts[4], crypto::Base64Padding::kWithout);
+  absl::StatusOr<std::string> hash =
+      crypto::Base64Decode(parts[5], crypto::Base64Padding::kWithout);
   if (!salt.ok() || !hash.ok()) return absl::InvalidArgumentError("argon2 salt or hash malformed");
   out.params.salt_bytes = static_cast<uint32_t>(salt->size());
   out.params.hash_bytes = static_cast<uint32_t>(hash->size());
@@ -133,6 +139,15 @@ absl::Status PasswordHasher::Verify(const SecretString& password, std::string_vi
   if (!stored.ok()) {
     return absl::InternalError("stored password hash is malformed: " +
                                std::string(stored.status().message()));
+  }
+  // A stored hash may cost at most a few times what this server computes: a hostile or
+  // corrupted row must not make each login of its user take a gigabyte and a minute.
+  if (stored->params.memory_kib > kMaxStoredCostFactor * params_.memory_kib ||
+      stored->params.iterations > kMaxStoredCostFactor * params_.iterations) {
+    return absl::InternalError(
+        absl::StrCat("stored password hash costs more than ", kMaxStoredCostFactor,
+                     "x the configured parameters (m=", stored->params.memory_kib,
+                     ", t=", stored->params.iterations, "); reset the password"));
   }
   if (password.empty() || password.size() > kMaxPasswordBytes) {
     // Cannot match anything Hash() produced; spend the time anyway.

@@ -11,6 +11,7 @@ namespace {
 
 using ::jit::testing::IsOk;
 using ::jit::testing::StatusIs;
+using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
 // Small parameters keep the tests fast; production parameters are measured in the bench.
@@ -30,7 +31,9 @@ TEST(PasswordHasherTest, HashVerifiesAndWrongPasswordDoesNot) {
 TEST(PasswordHasherTest, PhcStringCarriesParameters) {
   ASSERT_OK_AND_ASSIGN(auto hasher, PasswordHasher::Create(kFast));
   ASSERT_OK_AND_ASSIGN(std::string phc, hasher->Hash(Pw("pw")));
-  EXPECT_THAT(phc, MatchesRegex(R"(\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43})"));
+  EXPECT_THAT(
+      phc,
+      MatchesRegex(R"(\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43})"));
   ASSERT_OK_AND_ASSIGN(PhcHash parsed, ParsePhcHash(phc));
   EXPECT_EQ(parsed.params, kFast);
   EXPECT_EQ(FormatPhcHash(parsed), phc);
@@ -82,6 +85,17 @@ TEST(PasswordHasherTest, MalformedOrHostileStoredHashIsInternal) {
        }) {
     EXPECT_THAT(hasher->Verify(Pw("pw"), bad), StatusIs(absl::StatusCode::kInternal)) << bad;
   }
+}
+
+TEST(PasswordHasherTest, StoredHashCostingFarMoreThanTheConfiguredParametersIsInternal) {
+  ASSERT_OK_AND_ASSIGN(auto costly, PasswordHasher::Create({.memory_kib = 1024, .iterations = 5}));
+  ASSERT_OK_AND_ASSIGN(std::string phc, costly->Hash(Pw("pw")));
+  ASSERT_OK_AND_ASSIGN(auto cheap, PasswordHasher::Create({.memory_kib = 256, .iterations = 1}));
+  EXPECT_THAT(cheap->Verify(Pw("pw"), phc),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("costs more than 4x")));
+  // Within 4x (memory 4x, passes 5x of 2 = 2.5x) still verifies.
+  ASSERT_OK_AND_ASSIGN(auto lowered, PasswordHasher::Create({.memory_kib = 256, .iterations = 2}));
+  EXPECT_THAT(lowered->Verify(Pw("pw"), phc), IsOk());
 }
 
 TEST(PasswordHasherTest, DummyVerifyAnswersLikeAWrongPassword) {
