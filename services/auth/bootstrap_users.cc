@@ -9,21 +9,6 @@
 #include "services/auth/yaml_fields.h"
 
 namespace jit::auth {
-namespace {
-
-std::string Resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
-  return absl::StrCat(base_dir, "/", path);
-}
-
-std::string DirOf(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-}  // namespace
-
 absl::StatusOr<std::vector<BootstrapUser>> ParseBootstrapUsers(const std::string& text,
                                                                const std::string& source,
                                                                const std::string& base_dir) {
@@ -66,8 +51,8 @@ absl::StatusOr<std::vector<BootstrapUser>> ParseBootstrapUsers(const std::string
               auto& list = (*user.profile.mutable_traits())[key];
               for (auto& v : values) list.add_values(v);
             }
-            user.password_file = Resolve(base_dir, user.password_file);
-            user.totp_secret_file = Resolve(base_dir, user.totp_secret_file);
+            user.password_file = yaml::ResolvePath(base_dir, user.password_file);
+            user.totp_secret_file = yaml::ResolvePath(base_dir, user.totp_secret_file);
             users.push_back(std::move(user));
             return absl::OkStatus();
           });
@@ -78,7 +63,7 @@ absl::StatusOr<std::vector<BootstrapUser>> ParseBootstrapUsers(const std::string
 
 absl::StatusOr<std::vector<BootstrapUser>> LoadBootstrapUsers(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, yaml::ReadFile(path));
-  return ParseBootstrapUsers(text, path, DirOf(path));
+  return ParseBootstrapUsers(text, path, yaml::DirectoryOf(path));
 }
 
 absl::StatusOr<std::vector<std::string>> ApplyBootstrapUsers(

@@ -8,15 +8,6 @@
 #include "services/auth/yaml_fields.h"
 
 namespace jit::auth {
-namespace {
-
-std::string Resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
-  return absl::StrCat(base_dir, "/", path);
-}
-
-}  // namespace
-
 absl::StatusOr<std::vector<oidc::OidcConnectorConfig>> ParseOidcConnectors(
     const std::string& text, const std::string& source, const std::string& base_dir) {
   ASSIGN_OR_RETURN(YAML::Node root, yaml::LoadString(text, source));
@@ -87,7 +78,7 @@ absl::StatusOr<std::vector<oidc::OidcConnectorConfig>> ParseOidcConnectors(
     if (!names.insert(c.name).second) {
       return r.Error(item, p + ".name", absl::StrCat("connector \"", c.name, "\" listed twice"));
     }
-    absl::StatusOr<SecretString> secret = ReadSecretFile(Resolve(base_dir, secret_file));
+    absl::StatusOr<SecretString> secret = ReadSecretFile(yaml::ResolvePath(base_dir, secret_file));
     if (!secret.ok()) {
       return absl::Status(
           secret.status().code(),
@@ -107,9 +98,7 @@ absl::StatusOr<std::vector<oidc::OidcConnectorConfig>> ParseOidcConnectors(
 
 absl::StatusOr<std::vector<oidc::OidcConnectorConfig>> LoadOidcConnectors(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, yaml::ReadFile(path));
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  return ParseOidcConnectors(text, path, dir);
+  return ParseOidcConnectors(text, path, yaml::DirectoryOf(path));
 }
 
 }  // namespace jit::auth

@@ -31,6 +31,18 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return buffer.str();
 }
 
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string ResolvePath(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
+  if (base_dir == "/") return absl::StrCat("/", path);
+  return absl::StrCat(base_dir, "/", path);
+}
+
 absl::Status Reader::Error(const YAML::Node& node, const std::string& path,
                            const std::string& why) const {
   const int line = node.IsDefined() ? node.Mark().line + 1 : 0;

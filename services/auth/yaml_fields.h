@@ -18,6 +18,12 @@ namespace jit::auth::yaml {
 
 // The whole text of a configuration file. FAILED_PRECONDITION when it cannot be read.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
+// The directory of `path`, against which the paths a file names are resolved: "." for a
+// bare name, "/" for a file at the root.
+std::string DirectoryOf(const std::string& path);
+// `path` as a file named in a configuration file in `base_dir` means it: absolute paths and
+// "" unchanged, relative ones under `base_dir`.
+std::string ResolvePath(const std::string& base_dir, const std::string& path);
 // Parses a document that must be a mapping. INVALID_ARGUMENT with the parser's line for bad
 // YAML.
 absl::StatusOr<YAML::Node> LoadString(const std::string& text, const std::string& source);
