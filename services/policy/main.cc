@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/grpc_authorizer.h"
 #include "common/config/flags.h"
+#include "common/secret_file.h"
 #include "common/server/service_main.h"
 #include "common/status_macros.h"
 #include "services/policy/http_decision_hook.h"
@@ -116,10 +117,15 @@ std::unique_ptr<DecisionHook> HookFromFlags() {
     return nullptr;
   }
   if (!token_file.empty()) {
-    absl::StatusOr<std::string> token =
-        config::ReadConfigFile("decision_hook_token_file", token_file);
-    if (!token.ok()) config::ExitWithConfigError(token.status());
-    options.bearer_token = SecretString(*std::move(token));
+    // A secret like every other: mode 0600 or stricter, not empty (an empty token would send
+    // the hook calls without credentials), never copied through streams.
+    absl::StatusOr<SecretString> token = ReadSecretFile(token_file);
+    if (!token.ok()) {
+      config::ExitWithConfigError(
+          absl::Status(token.status().code(),
+                       absl::StrCat("decision_hook_token_file: ", token.status().message())));
+    }
+    options.bearer_token = *std::move(token);
   }
   absl::StatusOr<std::unique_ptr<HttpDecisionHook>> hook = HttpDecisionHook::Create(options);
   if (!hook.ok()) config::ExitWithConfigError(hook.status());

@@ -35,6 +35,7 @@
 #include "tests/integration/testkit/credentials.h"
 #include "tests/integration/testkit/eventually.h"
 #include "tests/integration/testkit/service_process.h"
+#include "tests/integration/testkit/test_files.h"
 
 namespace jit {
 namespace {
@@ -53,7 +54,9 @@ using ::jit::testkit::kPatience;
 using ::jit::testkit::NewStub;
 using ::jit::testkit::ServiceCredentials;
 using ::jit::testkit::ServiceProcess;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 struct Replica {
@@ -331,6 +334,20 @@ TEST_F(PolicyReplicasTest, ConflictingRolesDirEndsStartUpWithOneLine) {
   ASSERT_THAT(reasons, SizeIs(1)) << a.process->Output();
   EXPECT_THAT(reasons[0], HasSubstr("roles_dir: roles differ from the stored ones"));
   EXPECT_THAT(reasons[0], HasSubstr("dba (stored revision 1, updated by user:test)"));
+}
+
+TEST_F(PolicyReplicasTest, DecisionHookTokenFileOpenToOthersOrEmptyExitsTwo) {
+  const std::string open_token = jit::testing::TestTempPath("open.token");
+  const std::string empty_token = jit::testing::TestTempPath("empty.token");
+  ASSERT_OK(jit::testkit::WriteTestFile(open_token, "s3cr3t-hook-token\n", 0644));
+  ASSERT_OK(jit::testkit::WriteTestFile(empty_token, "", 0600));
+  for (const std::string& file : {open_token, empty_token}) {
+    ASSERT_OK_AND_ASSIGN(Replica a, Start({"--decision_hook_url=http://127.0.0.1:1/v1/data/jit",
+                                           "--decision_hook_token_file=" + file}));
+    ASSERT_THAT(a.process->WaitExit(kPatience), IsOkAndHolds(2)) << file;
+    EXPECT_THAT(a.process->Output(),
+                AllOf(HasSubstr("decision_hook_token_file"), Not(HasSubstr("s3cr3t-hook-token"))));
+  }
 }
 
 TEST_F(PolicyReplicasTest, BadPollIntervalExitsTwoNamingTheFlag) {
