@@ -62,8 +62,11 @@ class LocalAuthenticator {
                      LoginThrottle* throttle, TotpVerifier* totp)
       : users_(users), hasher_(hasher), throttle_(throttle), totp_(totp) {}
 
+  // `starts_lockout` (optional) is set when the attempt failed and was the one that locked
+  // the name (LoginThrottle::StartsLockout), for the audit trail.
   absl::StatusOr<LocalLoginResult> Authenticate(std::string_view user, const SecretString& password,
-                                                std::string_view totp_code);
+                                                std::string_view totp_code,
+                                                bool* starts_lockout = nullptr);
 
  private:
   // Refunds `attempt` (no verdict on the credentials) and returns `error`.

@@ -127,6 +127,11 @@ absl::Status LoginThrottle::RefundAttempt(const LoginAttempt& attempt) {
   return store_->Refund(attempt.user, attempt.reservation);
 }
 
+bool LoginThrottle::StartsLockout(const LoginAttempt& attempt) const {
+  return attempt.reservation.reserved &&
+         LockedUntil(attempt.reservation.failures) > attempt.reservation.failures.last_failure;
+}
+
 absl::Status LoginThrottle::CheckAllowed(std::string_view user) {
   absl::StatusOr<LoginFailures> failures = store_->Get(user);
   if (!failures.ok()) return failures.status();

@@ -133,6 +133,10 @@ class LoginThrottle {
 
   // When `failures` locks the user until (InfinitePast when it does not).
   absl::Time LockedUntil(const LoginFailures& failures) const;
+  // Whether `attempt`, if it fails, is the one that locks its name: the record it counted
+  // is locked (an attempt is only counted while the name is not). Of many failing at once,
+  // exactly one.
+  bool StartsLockout(const LoginAttempt& attempt) const;
 
  private:
   LoginThrottle(LockoutPolicy policy, LoginAttemptStore* store, const Clock* clock)

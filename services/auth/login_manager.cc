@@ -68,7 +68,8 @@ void LoginManager::AppendAudit(absl::StatusOr<AuditEvent> event) {
 }
 
 absl::Status LoginManager::LocalRefused(const std::string& user, const AuditActor& client,
-                                        absl::Status refusal, std::string reason) {
+                                        absl::Status refusal, std::string reason,
+                                        bool starts_lockout) {
   const absl::Time now = d_.clock->Now();
   const bool locked = IsLockout(refusal);
   d_.metrics->RecordLogin(LoginMethod::kLocal,
@@ -78,8 +79,8 @@ absl::Status LoginManager::LocalRefused(const std::string& user, const AuditActo
                             locked ? AuditEvent::OUTCOME_DENIED : AuditEvent::OUTCOME_FAILURE,
                             "local login refused",
                             {{"reason", std::move(reason)}, {"auth_method", "local"}}));
-  if (!locked && absl::IsUnauthenticated(d_.throttle->CheckAllowed(user))) {
-    // This failure started a lockout.
+  if (!locked && starts_lockout) {
+    // This failure locked the name (of failures racing, exactly one does).
     AppendAudit(NewAuditEvent("auth.user.locked", now, {.actor = "system"},
                               absl::StrCat("user:", user), AuditEvent::OUTCOME_SUCCESS,
                               "login locked after repeated failures"));
@@ -139,9 +140,11 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
     }
     slot.emplace(*std::move(acquired));
   }
-  absl::StatusOr<LocalLoginResult> result = d_.local->Authenticate(user, password, code);
+  bool starts_lockout = false;
+  absl::StatusOr<LocalLoginResult> result =
+      d_.local->Authenticate(user, password, code, &starts_lockout);
   if (absl::IsUnauthenticated(result.status())) {
-    return LocalRefused(user, client, result.status());
+    return LocalRefused(user, client, result.status(), "", starts_lockout);
   }
   if (!result.ok()) {
     d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);

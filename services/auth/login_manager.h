@@ -91,10 +91,10 @@ class LoginManager {
  private:
   explicit LoginManager(LoginDependencies deps) : d_(std::move(deps)) {}
 
-  // Records a refused local login (audit with `reason`, "" = from the refusal; lockout
-  // start; metric) and returns `refusal`.
+  // Records a refused local login (audit with `reason`, "" = from the refusal; the lockout
+  // it started, if `starts_lockout`; metric) and returns `refusal`.
   absl::Status LocalRefused(const std::string& user, const AuditActor& client, absl::Status refusal,
-                            std::string reason = "");
+                            std::string reason = "", bool starts_lockout = false);
   // The answer for a local login whose user changed after its password check (see Login);
   // `checked_hashes` are the stored hashes the password is known to match.
   absl::Status LocalUserChanged(const std::string& user,

@@ -187,6 +187,20 @@ TEST_F(LocalLoginTest, UnknownUserAndWrongPasswordGetTheSameAnswer) {
   EXPECT_EQ(failed[1].details().fields().at("reason").string_value(), "invalid_credentials");
 }
 
+TEST_F(LocalLoginTest, FailuresRacingIntoALockoutWriteOneLockEvent) {
+  // While the first wrong guess is being hashed, four more fail: five failures, one lock.
+  hooked_credentials_.after_next_find = [&] {
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_THAT(manager_->Login(Request("alice", "wrong password!"), {}),
+                  StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
+    }
+  };
+  EXPECT_THAT(manager_->Login(Request("alice", "wrong password!"), {}),
+              StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
+  EXPECT_THAT(audit_.OfType("auth.login.failed"), SizeIs(5));
+  EXPECT_THAT(audit_.OfType("auth.user.locked"), SizeIs(1));
+}
+
 TEST_F(LocalLoginTest, FiveFailuresLockTheAccountEvenForTheRightPassword) {
   for (int i = 0; i < 5; ++i) {
     EXPECT_THAT(manager_->Login(Request("alice", "wrong password!"), {}),

@@ -155,7 +155,11 @@ absl::Status PasswordHasher::Verify(const SecretString& password, std::string_vi
     return InvalidCredentials();
   }
   absl::StatusOr<std::string> raw = RawHash(stored->params, password.Reveal(), stored->salt);
-  if (!raw.ok()) return raw.status();
+  if (!raw.ok()) {
+    // No verdict (e.g. the memory could not be had): retryable, never a wrong password.
+    return absl::UnavailableError(
+        absl::StrCat("password check failed; retry: ", raw.status().message()));
+  }
   SecretString computed(*std::move(raw));
   if (!crypto::ConstantTimeEquals(computed.Reveal(), stored->hash)) return InvalidCredentials();
   return absl::OkStatus();

@@ -60,7 +60,8 @@ class PasswordHasher {
   // OK when `password` matches `phc` (compared in constant time). UNAUTHENTICATED
   // "invalid username or password" when it does not; INTERNAL when `phc` is malformed or
   // would cost more than 4x the configured memory or passes to verify (a broken or hostile
-  // store; the caller logs it and answers the same UNAUTHENTICATED to the client).
+  // store; the caller logs it and answers the same UNAUTHENTICATED to the client);
+  // UNAVAILABLE when the hash could not be computed (no verdict: retry).
   absl::Status Verify(const SecretString& password, std::string_view phc) const;
 
   // Does the work of a Verify against a hash with the current parameters and always answers

@@ -202,7 +202,8 @@ absl::Status UserAdministration::DeleteUser(const Identity& caller,
 
 void UserAdministration::AuditCurrentPasswordRefused(const std::string& user,
                                                      const AuditActor& actor,
-                                                     const std::string& reason) {
+                                                     const std::string& reason,
+                                                     bool starts_lockout) {
   const absl::Time now = d_.clock->Now();
   const bool locked = reason == "locked";
   std::vector<absl::StatusOr<AuditEvent>> events;
@@ -210,8 +211,8 @@ void UserAdministration::AuditCurrentPasswordRefused(const std::string& user,
       NewAuditEvent("auth.password.check_failed", now, actor, absl::StrCat("user:", user),
                     locked ? AuditEvent::OUTCOME_DENIED : AuditEvent::OUTCOME_FAILURE,
                     "current password refused while changing the password", {{"reason", reason}}));
-  if (!locked && absl::IsUnauthenticated(d_.throttle->CheckAllowed(user))) {
-    // This failure started a lockout.
+  if (!locked && starts_lockout) {
+    // This failure locked the name (of failures racing, exactly one does).
     events.push_back(NewAuditEvent("auth.user.locked", now, {.actor = "system"},
                                    absl::StrCat("user:", user), AuditEvent::OUTCOME_SUCCESS,
                                    "locked after repeated failed password checks"));
@@ -251,7 +252,7 @@ absl::Status UserAdministration::SetPassword(const Identity& caller,
       // a login does: counted before hashing (lockout.h), refused while locked.
       absl::StatusOr<LoginAttempt> attempt = d_.throttle->BeginAttempt(request.name());
       if (absl::IsUnauthenticated(attempt.status())) {
-        AuditCurrentPasswordRefused(request.name(), actor, "locked");
+        AuditCurrentPasswordRefused(request.name(), actor, "locked", false);
         return absl::PermissionDeniedError(attempt.status().message());
       }
       RETURN_IF_ERROR(attempt.status());
@@ -260,7 +261,8 @@ absl::Status UserAdministration::SetPassword(const Identity& caller,
                                   ? d_.hasher->VerifyDummy(current)
                                   : d_.hasher->Verify(current, existing->password_hash);
       if (absl::IsUnauthenticated(verified)) {
-        AuditCurrentPasswordRefused(request.name(), actor, "wrong_current_password");
+        AuditCurrentPasswordRefused(request.name(), actor, "wrong_current_password",
+                                    d_.throttle->StartsLockout(*attempt));
         return absl::PermissionDeniedError("current_password does not match");
       }
       if (!verified.ok()) {

@@ -111,9 +111,9 @@ class UserAdministration {
   absl::StatusOr<User> WithLockState(User user);
   absl::StatusOr<std::string> HashPassword(const SecretString& password);
   // auth.password.check_failed (reason "wrong_current_password" or "locked"), and
-  // auth.user.locked when this failure started a lockout. A lost event is logged.
+  // auth.user.locked when this failure locked the name. A lost event is logged.
   void AuditCurrentPasswordRefused(const std::string& user, const AuditActor& actor,
-                                   const std::string& reason);
+                                   const std::string& reason, bool starts_lockout);
 
   const UserAdministrationOptions options_;
   const UserAdministrationDependencies d_;
