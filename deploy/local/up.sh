@@ -19,6 +19,11 @@ say() { echo "up.sh: $*" >&2; }
 trap 'say "failed (line $LINENO: $BASH_COMMAND)"' ERR
 
 # The state directory holds the CA, keys and binaries everything trusts: it must be ours.
+# Its path ends up in connection strings and psql commands: plain characters only.
+if [[ ! "$state" =~ ^[A-Za-z0-9._/-]+$ ]]; then
+  say "JIT_LOCAL_DIR may hold only letters, digits and . _ / - (got '$state')"
+  exit 1
+fi
 # shellcheck source=deploy/lib/own_dir.sh
 source "$root/deploy/lib/own_dir.sh"
 if ! ensure_own_dir "$state" 0755; then

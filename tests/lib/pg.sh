@@ -157,8 +157,11 @@ pg_start() {
   if pid="$(_pg_running_pid "$dir")"; then
     port="$(cat "$dir/port")"
     if ! grep -qE "127\.0\.0\.1/32 +$tcp_method\$" "$dir/data/pg_hba.conf" 2>/dev/null; then
-      _pg_log "running in $dir with another TCP authentication; stop it first"
-      return 1
+      # Switched while running (e.g. an older up.sh started it with trust): pg_hba.conf
+      # takes effect on a reload.
+      _pg_write_hba "$dir" "$tcp_method" || return 1
+      _pg_as_owner "$PG_BINDIR/pg_ctl" reload -D "$dir/data" >/dev/null || return 1
+      _pg_log "running in $dir; TCP authentication switched to $tcp_method"
     fi
     _pg_log "already running in $dir (pid $pid, port $port)"
   else
