@@ -56,6 +56,12 @@ absl::Status CheckCommandLine(int argc, char* const* argv) {
       value = arg.substr(eq + 1);
       has_value = true;
     }
+    if (name == "flagfile" || name == "fromenv" || name == "tryfromenv") {
+      // They would pull in values this check never sees (and Abseil would end a bad one
+      // with exit 1): configuration comes from flags and JIT_ variables only.
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", name, " is not supported; give flags directly or as JIT_ environment variables"));
+    }
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (flag == nullptr && !has_value && absl::StartsWith(name, "no")) {
       absl::CommandLineFlag* negated = absl::FindCommandLineFlag(name.substr(2));

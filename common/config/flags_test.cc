@@ -75,6 +75,14 @@ TEST(FlagsTest, BadValueIsNamedWithItsFlag) {
               StatusIs(absl::StatusCode::kInvalidArgument, "--test_db_url: no value"));
 }
 
+TEST(FlagsTest, FlagFilesAndEnvironmentImportsAreRefused) {
+  for (const char* arg : {"--flagfile=/etc/jit.flags", "--fromenv=x", "--tryfromenv=x"}) {
+    EXPECT_THAT(Check({arg}),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not supported")))
+        << arg;
+  }
+}
+
 TEST(FlagsTest, NegatingANonBooleanFlagIsUnknown) {
   EXPECT_THAT(Check({"--notest_pool_size"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "unknown flag --notest_pool_size"));
