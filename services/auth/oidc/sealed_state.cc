@@ -65,6 +65,10 @@ absl::StatusOr<std::string> OidcStateSealer::Seal(const OidcLoginState& login) c
         absl::StrCat("redirect_url: at most ", kMaxRedirectUrlBytes, " bytes"));
   }
   std::string plain;
+  // Sized once, so that no reallocation leaves an unwiped copy of the nonce and verifier.
+  plain.reserve(1 + login.login_id.size() + 8 + 1 + login.connector.size() + 1 +
+                login.nonce.size() + 1 + login.pkce_verifier.size() + 2 +
+                login.redirect_url.size());
   plain.push_back(static_cast<char>(kFormatVersion));
   plain.append(login.login_id);
   AppendUint(plain, static_cast<uint64_t>(absl::ToUnixMicros(login.expire_time)), 8);
