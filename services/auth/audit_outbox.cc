@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "common/crypto/random.h"
+#include "common/logging.h"
+#include "spdlog/spdlog.h"
 
 namespace jit::auth {
 
@@ -19,6 +21,14 @@ absl::StatusOr<std::string> NewUuid() {
                 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
                 b[15]);
   return std::string(out, 36);
+}
+
+void AppendOrLog(AuditOutbox& outbox, const absl::StatusOr<AuditEvent>& event) {
+  const absl::Status s = event.ok() ? outbox.Append(*event) : event.status();
+  if (!s.ok()) {
+    spdlog::error("audit event lost type={} error={}", event.ok() ? event->type() : "?",
+                  LogSafe(s.ToString(), 256));
+  }
 }
 
 absl::StatusOr<AuditEvent> NewAuditEvent(std::string_view type, absl::Time time,

@@ -29,6 +29,10 @@ class AuditOutbox {
   virtual absl::Status Append(const AuditEvent& event) = 0;
 };
 
+// Appends `event` (or its creation error) to `outbox`; a loss is logged loudly and not
+// returned: the answer to the caller stays what it was.
+void AppendOrLog(AuditOutbox& outbox, const absl::StatusOr<AuditEvent>& event);
+
 // Who did it and from where, for the events of one call.
 struct AuditActor {
   std::string actor;        // "user:alice", "service:ca", "system", "anonymous"

@@ -58,14 +58,7 @@ absl::StatusOr<std::unique_ptr<LoginManager>> LoginManager::Create(LoginDependen
   return std::unique_ptr<LoginManager>(new LoginManager(std::move(deps)));
 }
 
-void LoginManager::AppendAudit(absl::StatusOr<AuditEvent> event) {
-  absl::Status s = event.ok() ? d_.audit->Append(*event) : event.status();
-  if (!s.ok()) {
-    // The answer to the client stays what it was; the loss is loud in the log.
-    spdlog::error("audit event lost type={} error={}", event.ok() ? event->type() : "?",
-                  LogSafe(s.ToString(), 256));
-  }
-}
+void LoginManager::AppendAudit(absl::StatusOr<AuditEvent> event) { AppendOrLog(*d_.audit, event); }
 
 absl::Status LoginManager::LocalRefused(const std::string& user, const AuditActor& client,
                                         absl::Status refusal, std::string reason,

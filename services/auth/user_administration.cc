@@ -206,23 +206,16 @@ void UserAdministration::AuditCurrentPasswordRefused(const std::string& user,
                                                      bool starts_lockout) {
   const absl::Time now = d_.clock->Now();
   const bool locked = reason == "locked";
-  std::vector<absl::StatusOr<AuditEvent>> events;
-  events.push_back(
+  AppendOrLog(
+      *d_.audit,
       NewAuditEvent("auth.password.check_failed", now, actor, absl::StrCat("user:", user),
                     locked ? AuditEvent::OUTCOME_DENIED : AuditEvent::OUTCOME_FAILURE,
                     "current password refused while changing the password", {{"reason", reason}}));
   if (!locked && starts_lockout) {
     // This failure locked the name (of failures racing, exactly one does).
-    events.push_back(NewAuditEvent("auth.user.locked", now, {.actor = "system"},
-                                   absl::StrCat("user:", user), AuditEvent::OUTCOME_SUCCESS,
-                                   "locked after repeated failed password checks"));
-  }
-  for (absl::StatusOr<AuditEvent>& event : events) {
-    absl::Status s = event.ok() ? d_.audit->Append(*event) : event.status();
-    if (!s.ok()) {
-      spdlog::error("audit event lost type={} error={}", event.ok() ? event->type() : "?",
-                    LogSafe(s.ToString(), 256));
-    }
+    AppendOrLog(*d_.audit, NewAuditEvent("auth.user.locked", now, {.actor = "system"},
+                                         absl::StrCat("user:", user), AuditEvent::OUTCOME_SUCCESS,
+                                         "locked after repeated failed password checks"));
   }
 }
 
