@@ -6,6 +6,26 @@ namespace jit::policy {
 
 using jit::common::v1::Role;
 
+namespace {
+
+absl::Status RevisionMismatch(absl::string_view name, int64_t current, int64_t expected) {
+  return absl::AbortedError(
+      absl::StrCat("role \"", name, "\" is at revision ", current, ", not ", expected));
+}
+
+// `role` as stored: with the server-managed metadata.
+Role Stamped(Role role, int64_t revision, absl::Time now, absl::string_view updated_by) {
+  auto* md = role.mutable_metadata();
+  md->set_revision(revision);
+  md->mutable_update_time()->set_seconds(absl::ToUnixSeconds(now));
+  md->mutable_update_time()->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+  md->set_updated_by(std::string(updated_by));
+  return role;
+}
+
+}  // namespace
+
 absl::StatusOr<Role> InMemoryRoleStore::Get(absl::string_view name) const {
   absl::MutexLock lock(&mu_);
   auto it = roles_.find(name);
@@ -45,16 +65,9 @@ absl::StatusOr<Role> InMemoryRoleStore::Upsert(const Role& role,
   auto it = roles_.find(name);
   const int64_t current = it == roles_.end() ? 0 : it->second.metadata().revision();
   if (expected_revision.has_value() && *expected_revision != current) {
-    return absl::AbortedError(
-        absl::StrCat("role \"", name, "\" is at revision ", current, ", not ", *expected_revision));
+    return RevisionMismatch(name, current, *expected_revision);
   }
-  Role stored = role;
-  auto* md = stored.mutable_metadata();
-  md->set_revision(current + 1);
-  md->mutable_update_time()->set_seconds(absl::ToUnixSeconds(now));
-  md->mutable_update_time()->set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
-  md->set_updated_by(std::string(updated_by));
+  Role stored = Stamped(role, current + 1, now, updated_by);
   roles_[name] = stored;
   ++generation_;
   return stored;
@@ -64,23 +77,11 @@ absl::Status InMemoryRoleStore::CreateAll(const std::vector<Role>& roles, absl::
                                           absl::string_view updated_by) {
   absl::MutexLock lock(&mu_);
   for (const Role& role : roles) {
-    if (roles_.contains(role.metadata().name())) {
-      return absl::AbortedError(absl::StrCat(
-          "role \"", role.metadata().name(), "\" is at revision ",
-          roles_.find(role.metadata().name())->second.metadata().revision(), ", not 0"));
-    }
+    const auto it = roles_.find(role.metadata().name());
+    if (it != roles_.end()) return RevisionMismatch(it->first, it->second.metadata().revision(), 0);
   }
   if (roles.empty()) return absl::OkStatus();
-  for (const Role& role : roles) {
-    Role stored = role;
-    auto* md = stored.mutable_metadata();
-    md->set_revision(1);
-    md->mutable_update_time()->set_seconds(absl::ToUnixSeconds(now));
-    md->mutable_update_time()->set_nanos(static_cast<int32_t>(
-        absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
-    md->set_updated_by(std::string(updated_by));
-    roles_[role.metadata().name()] = std::move(stored);
-  }
+  for (const Role& role : roles) roles_[role.metadata().name()] = Stamped(role, 1, now, updated_by);
   ++generation_;
   return absl::OkStatus();
 }
@@ -91,9 +92,7 @@ absl::Status InMemoryRoleStore::Delete(absl::string_view name,
   auto it = roles_.find(name);
   if (it == roles_.end()) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
   if (expected_revision.has_value() && *expected_revision != it->second.metadata().revision()) {
-    return absl::AbortedError(absl::StrCat("role \"", name, "\" is at revision ",
-                                           it->second.metadata().revision(), ", not ",
-                                           *expected_revision));
+    return RevisionMismatch(name, it->second.metadata().revision(), *expected_revision);
   }
   roles_.erase(it);
   ++generation_;

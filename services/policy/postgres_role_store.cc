@@ -23,6 +23,13 @@ constexpr char kRoleColumns[] =
 
 const db::TransactionOptions kReadOnly{.read_only = true};
 
+// Creates a role at revision 1 unless the name exists ($1 name, $2 JSON, $3 time, $4 actor);
+// returns no row when it does.
+constexpr char kCreateIfAbsent[] =
+    "INSERT INTO policy.roles (name, role, revision, update_time, updated_by) "
+    "VALUES ($1, $2::jsonb, 1, $3::timestamptz, $4) "
+    "ON CONFLICT (name) DO NOTHING RETURNING revision";
+
 absl::Time TruncateToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
 
 std::string TimestampText(absl::Time t) {
@@ -176,11 +183,7 @@ absl::StatusOr<Role> PostgresRoleStore::Upsert(const Role& role,
           "RETURNING revision",
           name, json, timestamp, actor);
     } else if (*expected_revision == 0) {
-      r = txn.exec_params(
-          "INSERT INTO policy.roles (name, role, revision, update_time, updated_by) "
-          "VALUES ($1, $2::jsonb, 1, $3::timestamptz, $4) "
-          "ON CONFLICT (name) DO NOTHING RETURNING revision",
-          name, json, timestamp, actor);
+      r = txn.exec_params(kCreateIfAbsent, name, json, timestamp, actor);
     } else {
       r = txn.exec_params(
           "UPDATE policy.roles SET role = $2::jsonb, revision = revision + 1, "
@@ -216,11 +219,7 @@ absl::Status PostgresRoleStore::CreateAll(const std::vector<Role>& roles, absl::
   // A refusal returns a status, which rolls the whole transaction back.
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     for (const auto& [name, json] : rows) {
-      pqxx::result r = txn.exec_params(
-          "INSERT INTO policy.roles (name, role, revision, update_time, updated_by) "
-          "VALUES ($1, $2::jsonb, 1, $3::timestamptz, $4) "
-          "ON CONFLICT (name) DO NOTHING RETURNING revision",
-          name, json, timestamp, actor);
+      pqxx::result r = txn.exec_params(kCreateIfAbsent, name, json, timestamp, actor);
       if (r.empty()) return RevisionMismatch(name, CurrentRevision(txn, name), 0);
     }
     return absl::OkStatus();
