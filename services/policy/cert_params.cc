@@ -13,11 +13,11 @@
 namespace jit::policy {
 namespace {
 
+using internal::AddMatch;
+using internal::ResolvedRoles;
 using ::jit::policy::v1::CertParams;
 using ::jit::policy::v1::ComputeCertParamsRequest;
 using ::jit::policy::v1::ComputeCertParamsResponse;
-using internal::AddMatch;
-using internal::ResolvedRoles;
 
 // Allowed values of all roles, minus the values any role denies ("*" under deny removes
 // everything). Sorted and deduplicated.
@@ -29,14 +29,7 @@ std::vector<std::string> AllowedMinusDenied(const std::vector<const CompiledRole
   internal::SortUnique(&allowed);
   std::vector<std::string> out;
   for (std::string& value : allowed) {
-    bool denied = false;
-    for (const CompiledRole* role : roles) {
-      if ((role->deny().*field).Contains(value, traits)) {
-        denied = true;
-        break;
-      }
-    }
-    if (!denied) out.push_back(std::move(value));
+    if (!internal::DeniedByAnyRole(roles, field, value, traits)) out.push_back(std::move(value));
   }
   return out;
 }
@@ -48,8 +41,9 @@ void SetAll(const std::vector<std::string>& values,
 
 }  // namespace
 
-absl::StatusOr<ComputeCertParamsResponse> ComputeCertParams(
-    const RoleSnapshot& snapshot, const ComputeCertParamsRequest& request, absl::Time now) {
+absl::StatusOr<ComputeCertParamsResponse> ComputeCertParams(const RoleSnapshot& snapshot,
+                                                            const ComputeCertParamsRequest& request,
+                                                            absl::Time now) {
   const auto& identity = request.identity();
   if (identity.name().empty()) return absl::InvalidArgumentError("identity.name is required");
   if (internal::IdentityExpired(identity, now)) {
@@ -65,9 +59,9 @@ absl::StatusOr<ComputeCertParamsResponse> ComputeCertParams(
     if (std::find(roles.begin(), roles.end(), role) == roles.end()) roles.push_back(role);
   }
   if (roles.empty()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "none of the roles of \"", identity.name(), "\" exists (",
-        names.empty() ? "no roles" : absl::StrJoin(names, ", "), ")"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("none of the roles of \"", identity.name(), "\" exists (",
+                     names.empty() ? "no roles" : absl::StrJoin(names, ", "), ")"));
   }
   const Traits& traits = identity.traits();
   ComputeCertParamsResponse response;

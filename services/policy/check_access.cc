@@ -144,14 +144,7 @@ bool GrantsUndeniedValue(const CompiledValueList& allowed,
   std::vector<std::string> values;
   allowed.Expand(traits, &values);
   for (const std::string& value : values) {
-    bool denied = false;
-    for (const CompiledRole* role : held) {
-      if ((role->deny().*field).Contains(value, traits)) {
-        denied = true;
-        break;
-      }
-    }
-    if (!denied) return true;
+    if (!internal::DeniedByAnyRole(held, field, value, traits)) return true;
   }
   return false;
 }

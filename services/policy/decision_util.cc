@@ -48,9 +48,17 @@ MergedOptions MergeOptions(absl::Span<const CompiledRole* const> roles) {
   }
   merged.max_session_ttl = merged.ttl_role != nullptr ? ttl : kDefaultMaxSessionTtl;
   merged.client_idle_timeout = idle == absl::InfiniteDuration() ? absl::ZeroDuration() : idle;
-  merged.request_ttl =
-      merged.request_ttl_role != nullptr ? request_ttl : kDefaultRequestTtl;
+  merged.request_ttl = merged.request_ttl_role != nullptr ? request_ttl : kDefaultRequestTtl;
   return merged;
+}
+
+bool DeniedByAnyRole(absl::Span<const CompiledRole* const> roles,
+                     CompiledValueList CompiledConditions::*field, absl::string_view value,
+                     const Traits& traits) {
+  for (const CompiledRole* role : roles) {
+    if ((role->deny().*field).Contains(value, traits)) return true;
+  }
+  return false;
 }
 
 bool IdentityExpired(const jit::common::v1::Identity& identity, absl::Time now) {

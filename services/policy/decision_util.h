@@ -24,21 +24,25 @@ struct ResolvedRoles {
 
 // Looks every name up; unknown names are kept apart (they grant nothing).
 void ResolveRoles(const RoleSnapshot& snapshot,
-                  const google::protobuf::RepeatedPtrField<std::string>& names,
-                  ResolvedRoles* out);
+                  const google::protobuf::RepeatedPtrField<std::string>& names, ResolvedRoles* out);
 
 struct MergedOptions {
-  absl::Duration max_session_ttl;             // kDefaultMaxSessionTtl if no role sets it
-  const CompiledRole* ttl_role = nullptr;     // the role that set the shortest, if any
+  absl::Duration max_session_ttl;          // kDefaultMaxSessionTtl if no role sets it
+  const CompiledRole* ttl_role = nullptr;  // the role that set the shortest, if any
   bool require_mfa = false;
-  const CompiledRole* mfa_role = nullptr;     // first role requiring MFA
+  const CompiledRole* mfa_role = nullptr;  // first role requiring MFA
   uint32_t record_session = 0;
-  absl::Duration client_idle_timeout;         // zero: none
-  absl::Duration request_ttl;                 // kDefaultRequestTtl if no role sets it
+  absl::Duration client_idle_timeout;  // zero: none
+  absl::Duration request_ttl;          // kDefaultRequestTtl if no role sets it
   const CompiledRole* request_ttl_role = nullptr;
 };
 
 MergedOptions MergeOptions(absl::Span<const CompiledRole* const> roles);
+
+// True if some role's deny side (`field`) takes `value` away ("*" takes everything).
+bool DeniedByAnyRole(absl::Span<const CompiledRole* const> roles,
+                     CompiledValueList CompiledConditions::*field, absl::string_view value,
+                     const Traits& traits);
 
 // True if the identity carries an expire_time that is not after `now`.
 bool IdentityExpired(const jit::common::v1::Identity& identity, absl::Time now);
@@ -49,8 +53,7 @@ void AddMatch(jit::policy::v1::Explanation* explanation, absl::string_view role,
 
 // Adds a RuleMatch per unknown role and returns a summary suffix
 // ("; role \"ghost\" does not exist and grants nothing"), or "" if all roles are known.
-std::string NoteUnknownRoles(const ResolvedRoles& roles,
-                             jit::policy::v1::Explanation* explanation);
+std::string NoteUnknownRoles(const ResolvedRoles& roles, jit::policy::v1::Explanation* explanation);
 
 // "a", "b" -> "\"a\", \"b\"".
 std::string QuotedList(absl::Span<const absl::string_view> items);
