@@ -1,6 +1,7 @@
 #include "common/auth/remote_token_sources.h"
 
 #include "common/jwt/jwk.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 
 namespace jit::auth {
@@ -32,9 +33,7 @@ absl::StatusOr<RevocationUpdate> RemoteRevocationFeed::FetchRevocations(int64_t 
   update.complete = response.complete();
   for (const auto& s : response.sessions()) {
     update.sessions.push_back(
-        {.session_id = s.session_id(),
-         .expire_time = absl::FromUnixSeconds(s.expire_time().seconds()) +
-                        absl::Nanoseconds(s.expire_time().nanos())});
+        {.session_id = s.session_id(), .expire_time = FromProtoTimestamp(s.expire_time())});
   }
   return update;
 }

@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/db/pg_transaction.h"
+#include "common/db/pg_values.h"
+#include "common/proto_time.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -211,7 +213,7 @@ class PostgresTotpStepStoreTest : public AuthDatabaseTest {
     UserRecord r;
     r.profile.set_name(name);
     r.profile.set_origin("local");
-    pg::SetTimestamp(kNow, r.profile.mutable_create_time());
+    SetProtoTimestamp(kNow, r.profile.mutable_create_time());
     ASSERT_OK(users.Create(r, TestEvent("auth.user.created")));
   }
 };
@@ -336,7 +338,7 @@ TEST_F(PostgresAuditOutboxTest, AppendStoresTheEventForDelivery) {
   // The stored bytes are the event itself.
   pqxx::connection connection(db().conninfo());
   pqxx::work txn(connection);
-  const std::string bytes = pg::BytesOf(txn.exec("SELECT event FROM auth.audit_outbox")[0][0]);
+  const std::string bytes = db::BytesOf(txn.exec("SELECT event FROM auth.audit_outbox")[0][0]);
   AuditEvent stored;
   ASSERT_TRUE(stored.ParseFromString(bytes));
   EXPECT_EQ(stored.type(), "auth.login.failed");

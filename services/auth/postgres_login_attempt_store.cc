@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/db/pg_transaction.h"
+#include "common/db/pg_values.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "services/auth/postgres_rows.h"
@@ -15,12 +16,12 @@ absl::StatusOr<LoginFailures> PostgresLoginAttemptStore::Get(std::string_view us
   RETURN_IF_ERROR(db::RunInTransaction(
       *pool_, {.read_only = true}, [&](pqxx::transaction_base& txn) -> absl::Status {
         pqxx::result r =
-            txn.exec_params(absl::StrCat("SELECT failures, ", pg::MicrosOf("last_failure"),
+            txn.exec_params(absl::StrCat("SELECT failures, ", db::MicrosOf("last_failure"),
                                          " FROM auth.login_failures WHERE user_name = $1"),
                             std::string(user));
         out = r.empty() ? LoginFailures{}
                         : LoginFailures{.count = r[0][0].as<int>(),
-                                        .last_failure = pg::TimeFromMicros(r[0][1])};
+                                        .last_failure = db::TimeFromMicros(r[0][1])};
         return absl::OkStatus();
       }));
   return out;
@@ -38,12 +39,12 @@ absl::StatusOr<absl::flat_hash_map<std::string, LoginFailures>> PostgresLoginAtt
       *pool_, {.read_only = true}, [&](pqxx::transaction_base& txn) -> absl::Status {
         out.clear();
         const pqxx::result r = txn.exec_params(
-            absl::StrCat("SELECT user_name, failures, ", pg::MicrosOf("last_failure"),
+            absl::StrCat("SELECT user_name, failures, ", db::MicrosOf("last_failure"),
                          " FROM auth.login_failures WHERE user_name IN (", placeholders, ")"),
             pqxx::prepare::make_dynamic_params(users));
         for (const pqxx::row& row : r) {
           out[row[0].as<std::string>()] =
-              LoginFailures{.count = row[1].as<int>(), .last_failure = pg::TimeFromMicros(row[2])};
+              LoginFailures{.count = row[1].as<int>(), .last_failure = db::TimeFromMicros(row[2])};
         }
         return absl::OkStatus();
       }));
@@ -55,7 +56,7 @@ absl::StatusOr<AttemptReservation> PostgresLoginAttemptStore::Reserve(std::strin
                                                                       const LockoutPolicy& policy) {
   AttemptReservation out;
   const std::string name(user);
-  const std::string record = absl::StrCat("failures, ", pg::MicrosOf("last_failure"), ", series");
+  const std::string record = absl::StrCat("failures, ", db::MicrosOf("last_failure"), ", series");
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     // A first failure creates the row; else take the existing row's lock (a row deleted by a
     // concurrent Clear between the two statements is created again on the next round).
@@ -65,11 +66,11 @@ absl::StatusOr<AttemptReservation> PostgresLoginAttemptStore::Reserve(std::strin
                        "VALUES ($1, 1, $2::timestamptz) ON CONFLICT (user_name) DO NOTHING "
                        "RETURNING ",
                        record),
-          name, pg::Timestamp(now));
+          name, db::Timestamptz(now));
       if (!inserted.empty()) {
         out = AttemptReservation{
             .reserved = true,
-            .failures = {.count = 1, .last_failure = pg::TimeFromMicros(inserted[0][1])},
+            .failures = {.count = 1, .last_failure = db::TimeFromMicros(inserted[0][1])},
             .series = inserted[0][2].as<int64_t>()};
         return absl::OkStatus();
       }
@@ -79,7 +80,7 @@ absl::StatusOr<AttemptReservation> PostgresLoginAttemptStore::Reserve(std::strin
                           name);
       if (r.empty()) continue;
       const LoginFailures current{.count = r[0][0].as<int>(),
-                                  .last_failure = pg::TimeFromMicros(r[0][1])};
+                                  .last_failure = db::TimeFromMicros(r[0][1])};
       if (now < LockedUntil(policy, current)) {
         out = AttemptReservation{.reserved = false, .failures = current};
         return absl::OkStatus();
@@ -90,11 +91,11 @@ absl::StatusOr<AttemptReservation> PostgresLoginAttemptStore::Reserve(std::strin
                        restart ? "failures = 1, series = nextval('auth.login_failure_series') "
                                : "failures = failures + 1 ",
                        "WHERE user_name = $1 RETURNING ", record),
-          name, pg::Timestamp(now));
+          name, db::Timestamptz(now));
       out = AttemptReservation{
           .reserved = true,
           .failures = {.count = updated[0][0].as<int>(),
-                       .last_failure = pg::TimeFromMicros(updated[0][1])},
+                       .last_failure = db::TimeFromMicros(updated[0][1])},
           .series = updated[0][2].as<int64_t>(),
           .previous_last_failure = restart ? absl::InfinitePast() : current.last_failure};
       return absl::OkStatus();
@@ -110,7 +111,7 @@ absl::Status PostgresLoginAttemptStore::Refund(std::string_view user,
   const std::string name(user);
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r = txn.exec_params(
-        absl::StrCat("SELECT failures, ", pg::MicrosOf("last_failure"),
+        absl::StrCat("SELECT failures, ", db::MicrosOf("last_failure"),
                      " FROM auth.login_failures WHERE user_name = $1 AND series = $2 FOR UPDATE"),
         name, reservation.series);
     if (r.empty()) return absl::OkStatus();  // the series is over
@@ -121,12 +122,12 @@ absl::Status PostgresLoginAttemptStore::Refund(std::string_view user,
     }
     // Nothing counted since this attempt: its predecessor's time comes back.
     const bool untouched = count == reservation.failures.count &&
-                           pg::TimeFromMicros(r[0][1]) == reservation.failures.last_failure;
+                           db::TimeFromMicros(r[0][1]) == reservation.failures.last_failure;
     if (untouched && reservation.previous_last_failure != absl::InfinitePast()) {
       txn.exec_params(
           "UPDATE auth.login_failures SET failures = failures - 1, "
           "last_failure = $2::timestamptz WHERE user_name = $1",
-          name, pg::Timestamp(reservation.previous_last_failure));
+          name, db::Timestamptz(reservation.previous_last_failure));
     } else {
       txn.exec_params("UPDATE auth.login_failures SET failures = failures - 1 WHERE user_name = $1",
                       name);
@@ -147,7 +148,7 @@ absl::StatusOr<int64_t> PostgresLoginAttemptStore::DeleteStale(absl::Time before
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     n = static_cast<int64_t>(
         txn.exec_params("DELETE FROM auth.login_failures WHERE last_failure < $1::timestamptz",
-                        pg::Timestamp(before))
+                        db::Timestamptz(before))
             .affected_rows());
     return absl::OkStatus();
   }));

@@ -1,6 +1,7 @@
 #include "services/auth/postgres_oidc_used_state_store.h"
 
 #include "common/db/pg_transaction.h"
+#include "common/db/pg_values.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "services/auth/postgres_rows.h"
@@ -13,7 +14,7 @@ absl::Status PostgresOidcUsedStateStore::MarkUsed(std::string_view login_id,
     const pqxx::result r = txn.exec_params(
         "INSERT INTO auth.oidc_used_states (login_id, expire_time) "
         "VALUES ($1, $2::timestamptz) ON CONFLICT (login_id) DO NOTHING",
-        pg::Bytes(login_id), pg::Timestamp(expire_time));
+        db::Bytea(login_id), db::Timestamptz(expire_time));
     if (r.affected_rows() == 0) return absl::AlreadyExistsError("OIDC login state already used");
     return absl::OkStatus();
   });
@@ -24,7 +25,7 @@ absl::StatusOr<bool> PostgresOidcUsedStateStore::IsUsed(std::string_view login_i
   RETURN_IF_ERROR(db::RunInTransaction(
       *pool_, {.read_only = true}, [&](pqxx::transaction_base& txn) -> absl::Status {
         used = !txn.exec_params("SELECT 1 FROM auth.oidc_used_states WHERE login_id = $1",
-                                pg::Bytes(login_id))
+                                db::Bytea(login_id))
                     .empty();
         return absl::OkStatus();
       }));
@@ -36,7 +37,7 @@ absl::StatusOr<int64_t> PostgresOidcUsedStateStore::DeleteExpired(absl::Time bef
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     n = static_cast<int64_t>(
         txn.exec_params("DELETE FROM auth.oidc_used_states WHERE expire_time < $1::timestamptz",
-                        pg::Timestamp(before))
+                        db::Timestamptz(before))
             .affected_rows());
     return absl::OkStatus();
   }));

@@ -1,48 +1,13 @@
 #include "services/auth/postgres_rows.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/db/pg_values.h"
+#include "common/proto_time.h"
 #include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
 #include "services/auth/session_store.h"
 
 namespace jit::auth::pg {
-
-std::string Timestamp(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6S+00:00", t, absl::UTCTimeZone());
-}
-
-std::string MicrosOf(std::string_view column) {
-  return absl::StrCat("(extract(epoch FROM ", absl::string_view(column.data(), column.size()),
-                      ") * 1000000)::bigint");
-}
-
-absl::Time TimeFromMicros(const pqxx::field& micros) {
-  return absl::FromUnixMicros(micros.as<int64_t>());
-}
-
-absl::Time TruncateToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1'000'000;
-  int64_t rest = micros % 1'000'000;
-  if (rest < 0) {
-    rest += 1'000'000;
-    --seconds;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rest * 1000));
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-pqxx::binarystring Bytes(std::string_view data) {
-  return pqxx::binarystring(data.data(), data.size());
-}
-
-std::string BytesOf(const pqxx::field& field) { return pqxx::binarystring(field).str(); }
 
 std::string RolesJson(const jit::auth::v1::User& user) {
   nlohmann::json roles = nlohmann::json::array();
@@ -87,11 +52,11 @@ absl::Status ReadRolesAndTraits(std::string_view roles_json, std::string_view tr
 }
 
 void InsertAuditEvent(pqxx::transaction_base& txn, const jit::common::v1::AuditEvent& event) {
-  const absl::Time time = FromTimestamp(event.time());
+  const absl::Time time = FromProtoTimestamp(event.time());
   txn.exec_params(
       "INSERT INTO auth.audit_outbox (id, type, event, create_time) VALUES ($1::uuid, $2, $3, "
       "$4::timestamptz)",
-      event.id(), event.type(), Bytes(event.SerializeAsString()), Timestamp(time));
+      event.id(), event.type(), db::Bytea(event.SerializeAsString()), db::Timestamptz(time));
 }
 
 int64_t RevokeUserSessions(pqxx::transaction_base& txn, std::string_view user,
@@ -107,8 +72,8 @@ int64_t RevokeUserSessions(pqxx::transaction_base& txn, std::string_view user,
       "      WHERE user_name = $1 AND id <> $2 AND revoked_at IS NULL "
       "        AND expire_time > $6::timestamptz) t "
       "WHERE s.id = t.id RETURNING s.id",
-      std::string(user), std::string(keep_session_id), std::string(revoked_by), Timestamp(now),
-      base, Timestamp(now - kRevokedSessionGrace));
+      std::string(user), std::string(keep_session_id), std::string(revoked_by),
+      db::Timestamptz(now), base, db::Timestamptz(now - kRevokedSessionGrace));
   const int64_t n = static_cast<int64_t>(revoked.size());
   if (n > 0) {
     txn.exec_params("UPDATE auth.revocation_counter SET value = $1", base + n);

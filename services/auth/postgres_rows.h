@@ -1,5 +1,6 @@
-// Shared pieces of the auth service's PostgreSQL stores: time and JSON conversions, the
-// audit outbox insert and session revocation, used inside the stores' transactions.
+// Shared pieces of the auth service's PostgreSQL stores: JSON conversions, the audit outbox
+// insert and session revocation, used inside the stores' transactions (times and bytes go
+// through common/db/pg_values.h).
 // Internal to services/auth; every function may throw libpqxx exceptions (the stores catch
 // them through db::RunInTransaction / db::CatchPgErrors).
 #ifndef JIT_SERVICES_AUTH_POSTGRES_ROWS_H_
@@ -13,29 +14,9 @@
 #include "absl/time/time.h"
 #include "jit/auth/v1/auth.pb.h"
 #include "jit/common/v1/audit_event.pb.h"
-#include "pqxx/binarystring"
-#include "pqxx/field"
 #include "pqxx/transaction_base"
 
 namespace jit::auth::pg {
-
-// A timestamptz parameter ("2026-11-23T20:14:15.123456+00:00"); PostgreSQL keeps microseconds.
-std::string Timestamp(absl::Time t);
-
-// SQL reading a timestamptz column as Unix microseconds (bigint): "(extract(epoch FROM c) *
-// 1000000)::bigint".
-std::string MicrosOf(std::string_view column);
-
-absl::Time TimeFromMicros(const pqxx::field& micros);
-// A time truncated to what PostgreSQL stores.
-absl::Time TruncateToMicros(absl::Time t);
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t);
-
-// A bytea parameter.
-pqxx::binarystring Bytes(std::string_view data);
-std::string BytesOf(const pqxx::field& field);
 
 // roles (JSON array) and traits (JSON object of string arrays) of a user.
 std::string RolesJson(const jit::auth::v1::User& user);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/db/pg_transaction.h"
+#include "common/db/pg_values.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "services/auth/postgres_rows.h"
@@ -37,7 +38,7 @@ absl::Status PostgresSessionStore::Create(const SessionRecord& session, int64_t 
         "INSERT INTO auth.sessions (id, user_name, auth_method, mfa, issue_time, expire_time) "
         "VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz)",
         session.id, session.user, session.auth_method, session.mfa,
-        pg::Timestamp(session.issue_time), pg::Timestamp(session.expire_time));
+        db::Timestamptz(session.issue_time), db::Timestamptz(session.expire_time));
     pg::InsertAuditEvent(txn, event);
     return absl::OkStatus();
   });
@@ -49,8 +50,8 @@ absl::StatusOr<std::optional<SessionRecord>> PostgresSessionStore::Get(std::stri
       db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         out.reset();
         pqxx::result r = txn.exec_params(
-            absl::StrCat("SELECT id, user_name, auth_method, mfa, ", pg::MicrosOf("issue_time"),
-                         ", ", pg::MicrosOf("expire_time"), ", ", pg::MicrosOf("revoked_at"),
+            absl::StrCat("SELECT id, user_name, auth_method, mfa, ", db::MicrosOf("issue_time"),
+                         ", ", db::MicrosOf("expire_time"), ", ", db::MicrosOf("revoked_at"),
                          ", coalesce(revoked_by, '') FROM auth.sessions WHERE id = $1"),
             S(id));
         if (r.empty()) return absl::OkStatus();
@@ -59,9 +60,9 @@ absl::StatusOr<std::optional<SessionRecord>> PostgresSessionStore::Get(std::stri
                         .user = row[1].as<std::string>(),
                         .auth_method = row[2].as<std::string>(),
                         .mfa = row[3].as<bool>(),
-                        .issue_time = pg::TimeFromMicros(row[4]),
-                        .expire_time = pg::TimeFromMicros(row[5])};
-        if (!row[6].is_null()) s.revoked_at = pg::TimeFromMicros(row[6]);
+                        .issue_time = db::TimeFromMicros(row[4]),
+                        .expire_time = db::TimeFromMicros(row[5])};
+        if (!row[6].is_null()) s.revoked_at = db::TimeFromMicros(row[6]);
         s.revoked_by = row[7].as<std::string>();
         out = std::move(s);
         return absl::OkStatus();
@@ -84,7 +85,7 @@ absl::Status PostgresSessionStore::Revoke(std::string_view id, std::string_view 
     txn.exec_params(
         "UPDATE auth.sessions SET revoked_at = $2::timestamptz, revoked_by = $3, "
         "revocation_cursor = $4 WHERE id = $1",
-        S(id), pg::Timestamp(now), S(revoked_by), base + 1);
+        S(id), db::Timestamptz(now), S(revoked_by), base + 1);
     pg::InsertAuditEvent(txn, event);
     return absl::OkStatus();
   });
@@ -103,22 +104,22 @@ absl::StatusOr<RevocationUpdate> PostgresSessionStore::ListRevoked(int64_t after
         update.cursor = current;
         update.complete = after_cursor <= 0 || after_cursor > current;
         const std::string columns =
-            absl::StrCat("SELECT id, ", pg::MicrosOf("expire_time"), " FROM auth.sessions ");
+            absl::StrCat("SELECT id, ", db::MicrosOf("expire_time"), " FROM auth.sessions ");
         pqxx::result r =
             update.complete
                 ? txn.exec_params(columns +
                                       "WHERE revocation_cursor IS NOT NULL AND "
                                       "expire_time > $1::timestamptz ORDER BY revocation_cursor",
-                                  pg::Timestamp(horizon))
+                                  db::Timestamptz(horizon))
                 : txn.exec_params(columns +
                                       "WHERE revocation_cursor > $1 AND revocation_cursor <= $2 "
                                       "AND expire_time > $3::timestamptz "
                                       "ORDER BY revocation_cursor",
-                                  after_cursor, current, pg::Timestamp(horizon));
+                                  after_cursor, current, db::Timestamptz(horizon));
         update.sessions.reserve(r.size());
         for (const pqxx::row& row : r) {
           update.sessions.push_back(
-              {.session_id = row[0].as<std::string>(), .expire_time = pg::TimeFromMicros(row[1])});
+              {.session_id = row[0].as<std::string>(), .expire_time = db::TimeFromMicros(row[1])});
         }
         return absl::OkStatus();
       }));
@@ -132,7 +133,7 @@ absl::StatusOr<int64_t> PostgresSessionStore::CountActive(absl::Time now) {
         n = txn.exec_params(
                    "SELECT count(*) FROM auth.sessions WHERE revoked_at IS NULL AND "
                    "expire_time > $1::timestamptz",
-                   pg::Timestamp(now))[0][0]
+                   db::Timestamptz(now))[0][0]
                 .as<int64_t>();
         return absl::OkStatus();
       }));
@@ -144,7 +145,7 @@ absl::StatusOr<int64_t> PostgresSessionStore::DeleteExpired(absl::Time before) {
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     n = static_cast<int64_t>(
         txn.exec_params("DELETE FROM auth.sessions WHERE expire_time < $1::timestamptz",
-                        pg::Timestamp(before))
+                        db::Timestamptz(before))
             .affected_rows());
     return absl::OkStatus();
   }));

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/db/pg_transaction.h"
+#include "common/proto_time.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -63,7 +64,7 @@ class PostgresSessionStoreTest : public AuthDatabaseTest {
     UserRecord r;
     r.profile.set_name(user);
     r.profile.set_origin("local");
-    pg::SetTimestamp(kNow, r.profile.mutable_create_time());
+    SetProtoTimestamp(kNow, r.profile.mutable_create_time());
     EXPECT_OK(users_->Create(r, TestEvent("auth.user.created")));
     found = users_->Get(user);
     return found.ok() && found->has_value() ? (*found)->session_generation : -1;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/db/pg_transaction.h"
+#include "common/db/pg_values.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "services/auth/postgres_rows.h"
@@ -19,8 +20,8 @@ std::string KeyAd(std::string_view kid) { return absl::StrCat("signing_key:", st
 // ordered by (activate_time, kid) everywhere.
 const std::string& WithSuccessor() {
   static const std::string* const sql = new std::string(
-      absl::StrCat("SELECT kid, public_key, ", pg::MicrosOf("create_time"), " AS create_us, ",
-                   pg::MicrosOf("activate_time"), " AS activate_us, ",
+      absl::StrCat("SELECT kid, public_key, ", db::MicrosOf("create_time"), " AS create_us, ",
+                   db::MicrosOf("activate_time"), " AS activate_us, ",
                    "lead(activate_time) OVER (ORDER BY activate_time, kid) AS next_activate "
                    "FROM auth.signing_keys"));
   return *sql;
@@ -31,8 +32,8 @@ void InsertKey(pqxx::transaction_base& txn, const SigningKeyRecord& key,
   txn.exec_params(
       "INSERT INTO auth.signing_keys (kid, algorithm, public_key, private_key, create_time, "
       "activate_time) VALUES ($1, 'EdDSA', $2, $3, $4::timestamptz, $5::timestamptz)",
-      key.kid, pg::Bytes(key.public_key), pg::Bytes(sealed), pg::Timestamp(key.create_time),
-      pg::Timestamp(key.activate_time));
+      key.kid, db::Bytea(key.public_key), db::Bytea(sealed), db::Timestamptz(key.create_time),
+      db::Timestamptz(key.activate_time));
 }
 
 }  // namespace
@@ -54,12 +55,12 @@ absl::StatusOr<std::vector<SigningKeyRecord>> PostgresSigningKeyStore::ListPubli
             absl::StrCat("SELECT kid, public_key, create_us, activate_us FROM (", WithSuccessor(),
                          ") k WHERE next_activate IS NULL OR next_activate > $1::timestamptz "
                          "ORDER BY activate_us, kid"),
-            pg::Timestamp(now - retention));
+            db::Timestamptz(now - retention));
         for (const pqxx::row& row : r) {
           out.push_back({.kid = row[0].as<std::string>(),
-                         .public_key = pg::BytesOf(row[1]),
-                         .create_time = pg::TimeFromMicros(row[2]),
-                         .activate_time = pg::TimeFromMicros(row[3])});
+                         .public_key = db::BytesOf(row[1]),
+                         .create_time = db::TimeFromMicros(row[2]),
+                         .activate_time = db::TimeFromMicros(row[3])});
         }
         return absl::OkStatus();
       }));
@@ -73,23 +74,23 @@ absl::StatusOr<ActiveSigningKey> PostgresSigningKeyStore::Active(absl::Time now)
   RETURN_IF_ERROR(
       db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         pqxx::result r = txn.exec_params(
-            absl::StrCat("SELECT kid, public_key, private_key, ", pg::MicrosOf("create_time"), ", ",
-                         pg::MicrosOf("activate_time"),
+            absl::StrCat("SELECT kid, public_key, private_key, ", db::MicrosOf("create_time"), ", ",
+                         db::MicrosOf("activate_time"),
                          " FROM auth.signing_keys WHERE activate_time <= $1::timestamptz "
                          "ORDER BY activate_time DESC, kid DESC LIMIT 1"),
-            pg::Timestamp(now));
+            db::Timestamptz(now));
         if (r.empty()) return absl::NotFoundError("no active signing key");
         out.key.kid = r[0][0].as<std::string>();
-        out.key.public_key = pg::BytesOf(r[0][1]);
-        sealed = pg::BytesOf(r[0][2]);
-        out.key.create_time = pg::TimeFromMicros(r[0][3]);
-        out.key.activate_time = pg::TimeFromMicros(r[0][4]);
+        out.key.public_key = db::BytesOf(r[0][1]);
+        sealed = db::BytesOf(r[0][2]);
+        out.key.create_time = db::TimeFromMicros(r[0][3]);
+        out.key.activate_time = db::TimeFromMicros(r[0][4]);
         pqxx::result next = txn.exec_params(
-            absl::StrCat("SELECT ", pg::MicrosOf("min(activate_time)"),
+            absl::StrCat("SELECT ", db::MicrosOf("min(activate_time)"),
                          " FROM auth.signing_keys WHERE activate_time > $1::timestamptz"),
-            pg::Timestamp(now));
+            db::Timestamptz(now));
         out.next_activation.reset();
-        if (!next[0][0].is_null()) out.next_activation = pg::TimeFromMicros(next[0][0]);
+        if (!next[0][0].is_null()) out.next_activation = db::TimeFromMicros(next[0][0]);
         return absl::OkStatus();
       }));
   absl::StatusOr<SecretString> seed = kek_->Open(sealed, KeyAd(out.key.kid));
@@ -138,7 +139,7 @@ absl::StatusOr<int64_t> PostgresSigningKeyStore::DeleteRetired(absl::Time now,
                absl::StrCat("DELETE FROM auth.signing_keys WHERE kid IN (SELECT kid "
                             "FROM (",
                             WithSuccessor(), ") k WHERE next_activate <= $1::timestamptz)"),
-               pg::Timestamp(now - retention))
+               db::Timestamptz(now - retention))
             .affected_rows());
     return absl::OkStatus();
   }));

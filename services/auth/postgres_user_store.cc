@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto/constant_time.h"
 #include "common/db/pg_transaction.h"
+#include "common/db/pg_values.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "services/auth/postgres_rows.h"
@@ -25,7 +27,7 @@ std::string EnrollmentAd(std::string_view name) {
 const std::string& UserColumns() {
   static const std::string* const columns = new std::string(absl::StrCat(
       "name, roles::text, traits::text, origin, password_hash, totp_secret, ",
-      pg::MicrosOf("create_time"), ", ", pg::MicrosOf("update_time"), ", session_generation"));
+      db::MicrosOf("create_time"), ", ", db::MicrosOf("update_time"), ", session_generation"));
   return *columns;
 }
 
@@ -45,7 +47,7 @@ absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row, const KeyEncrypti
   p.set_origin(row[3].as<std::string>());
   record.password_hash = row[4].as<std::string>();
   if (!row[5].is_null()) {
-    absl::StatusOr<SecretString> secret = kek.Open(pg::BytesOf(row[5]), TotpAd(p.name()));
+    absl::StatusOr<SecretString> secret = kek.Open(db::BytesOf(row[5]), TotpAd(p.name()));
     if (!secret.ok()) {
       return absl::Status(secret.status().code(), absl::StrCat("TOTP secret of user \"", p.name(),
                                                                "\": ", secret.status().message()));
@@ -53,8 +55,8 @@ absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row, const KeyEncrypti
     record.totp_secret = *std::move(secret);
     p.set_totp_enabled(true);
   }
-  pg::SetTimestamp(pg::TimeFromMicros(row[6]), p.mutable_create_time());
-  pg::SetTimestamp(pg::TimeFromMicros(row[7]), p.mutable_update_time());
+  SetProtoTimestamp(db::TimeFromMicros(row[6]), p.mutable_create_time());
+  SetProtoTimestamp(db::TimeFromMicros(row[7]), p.mutable_update_time());
   record.session_generation = row[8].as<int64_t>();
   return record;
 }
@@ -102,7 +104,7 @@ absl::Status PostgresUserStore::Create(const UserRecord& user, const AuditEvent&
   if (p.totp_enabled()) {
     ASSIGN_OR_RETURN(sealed, kek_->Seal(user.totp_secret.Reveal(), TotpAd(p.name())));
   }
-  const absl::Time create = pg::FromTimestamp(p.create_time());
+  const absl::Time create = FromProtoTimestamp(p.create_time());
   absl::Status s = db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     if (sealed.has_value()) {
       txn.exec_params(
@@ -110,14 +112,14 @@ absl::Status PostgresUserStore::Create(const UserRecord& user, const AuditEvent&
           "create_time, update_time) VALUES ($1, $2::jsonb, $3::jsonb, $4, $5, $6, "
           "$7::timestamptz, $7::timestamptz)",
           p.name(), pg::RolesJson(p), pg::TraitsJson(p), p.origin(), user.password_hash,
-          pg::Bytes(*sealed), pg::Timestamp(create));
+          db::Bytea(*sealed), db::Timestamptz(create));
     } else {
       txn.exec_params(
           "INSERT INTO auth.users (name, roles, traits, origin, password_hash, "
           "create_time, update_time) VALUES ($1, $2::jsonb, $3::jsonb, $4, $5, "
           "$6::timestamptz, $6::timestamptz)",
           p.name(), pg::RolesJson(p), pg::TraitsJson(p), p.origin(), user.password_hash,
-          pg::Timestamp(create));
+          db::Timestamptz(create));
     }
     pg::InsertAuditEvent(txn, event);
     return absl::OkStatus();
@@ -131,7 +133,7 @@ absl::Status PostgresUserStore::Create(const UserRecord& user, const AuditEvent&
 absl::StatusOr<UserRecord> PostgresUserStore::UpsertExternal(const UserRecord& user,
                                                              const AuditEvent& event) {
   const auto& p = user.profile;
-  const absl::Time now = pg::FromTimestamp(p.update_time());
+  const absl::Time now = FromProtoTimestamp(p.update_time());
   UserRecord out;
   absl::Status s = db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r = txn.exec_params(
@@ -142,7 +144,7 @@ absl::StatusOr<UserRecord> PostgresUserStore::UpsertExternal(const UserRecord& u
             "update_time = EXCLUDED.update_time WHERE users.origin = EXCLUDED.origin "
             "RETURNING ",
             UserColumns()),
-        p.name(), pg::RolesJson(p), pg::TraitsJson(p), p.origin(), pg::Timestamp(now));
+        p.name(), pg::RolesJson(p), pg::TraitsJson(p), p.origin(), db::Timestamptz(now));
     if (r.empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat("user name \"", p.name(), "\" belongs to a user not from ", p.origin()));
@@ -168,7 +170,7 @@ absl::StatusOr<UserRecord> PostgresUserStore::UpdateProfile(const jit::auth::v1:
         absl::StrCat("UPDATE auth.users SET roles = $2::jsonb, traits = $3::jsonb, "
                      "update_time = $4::timestamptz, ",
                      kNewGeneration, " WHERE name = $1 RETURNING ", UserColumns()),
-        profile.name(), pg::RolesJson(profile), pg::TraitsJson(profile), pg::Timestamp(now));
+        profile.name(), pg::RolesJson(profile), pg::TraitsJson(profile), db::Timestamptz(now));
     if (r.empty()) return NoSuchUser(profile.name());
     ASSIGN_OR_RETURN(out, RecordFromRow(r[0], *kek_));
     pg::RevokeUserSessions(txn, profile.name(), "", event.actor(), now);
@@ -201,8 +203,8 @@ absl::Status PostgresUserStore::SetPasswordHash(std::string_view name, const std
     pqxx::result r =
         expected_generation.has_value()
             ? txn.exec_params(update + " AND session_generation = $4 RETURNING name", S(name), hash,
-                              pg::Timestamp(now), *expected_generation)
-            : txn.exec_params(update + " RETURNING name", S(name), hash, pg::Timestamp(now));
+                              db::Timestamptz(now), *expected_generation)
+            : txn.exec_params(update + " RETURNING name", S(name), hash, db::Timestamptz(now));
     if (r.empty()) {
       if (expected_generation.has_value() &&
           !txn.exec_params("SELECT 1 FROM auth.users WHERE name = $1", S(name)).empty()) {
@@ -234,7 +236,7 @@ absl::Status PostgresUserStore::PutTotpEnrollment(std::string_view name, const S
         "INSERT INTO auth.totp_enrollments (user_name, secret, expire_time) "
         "VALUES ($1, $2, $3::timestamptz) ON CONFLICT (user_name) DO UPDATE SET "
         "secret = EXCLUDED.secret, expire_time = EXCLUDED.expire_time",
-        S(name), pg::Bytes(sealed), pg::Timestamp(expire_time));
+        S(name), db::Bytea(sealed), db::Timestamptz(expire_time));
     pg::InsertAuditEvent(txn, event);
     return absl::OkStatus();
   });
@@ -251,12 +253,12 @@ absl::StatusOr<SecretString> PostgresUserStore::GetTotpEnrollment(std::string_vi
         pqxx::result r = txn.exec_params(
             "SELECT secret FROM auth.totp_enrollments WHERE user_name = $1 "
             "AND expire_time > $2::timestamptz",
-            S(name), pg::Timestamp(now));
+            S(name), db::Timestamptz(now));
         if (r.empty()) {
           return absl::NotFoundError(
               absl::StrCat("no pending TOTP enrollment for user \"", S(name), "\""));
         }
-        sealed = pg::BytesOf(r[0][0]);
+        sealed = db::BytesOf(r[0][0]);
         return absl::OkStatus();
       }));
   return kek_->Open(sealed, EnrollmentAd(name));
@@ -269,18 +271,18 @@ absl::Status PostgresUserStore::ActivateTotp(std::string_view name, const Secret
     pqxx::result r = txn.exec_params(
         "DELETE FROM auth.totp_enrollments WHERE user_name = $1 AND expire_time > "
         "$2::timestamptz RETURNING secret",
-        S(name), pg::Timestamp(now));
+        S(name), db::Timestamptz(now));
     if (r.empty()) {
       return absl::FailedPreconditionError("the TOTP enrollment expired or was replaced");
     }
-    absl::StatusOr<SecretString> pending = kek_->Open(pg::BytesOf(r[0][0]), EnrollmentAd(name));
+    absl::StatusOr<SecretString> pending = kek_->Open(db::BytesOf(r[0][0]), EnrollmentAd(name));
     if (!pending.ok()) return pending.status();
     if (!crypto::ConstantTimeEquals(pending->Reveal(), secret.Reveal())) {
       return absl::FailedPreconditionError("the TOTP enrollment expired or was replaced");
     }
     txn.exec_params(
         "UPDATE auth.users SET totp_secret = $2, update_time = $3::timestamptz WHERE name = $1",
-        S(name), pg::Bytes(sealed), pg::Timestamp(now));
+        S(name), db::Bytea(sealed), db::Timestamptz(now));
     pg::InsertAuditEvent(txn, event);
     return absl::OkStatus();
   });

@@ -1,6 +1,7 @@
 // PostgresUserStore against a real PostgreSQL (tests/run.sh provides JIT_TEST_PG_URL).
 #include "services/auth/postgres_user_store.h"
 
+#include "common/proto_time.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -30,8 +31,8 @@ UserRecord LocalUser(const std::string& name) {
   (*r.profile.mutable_traits())["logins"].add_values(name);
   (*r.profile.mutable_traits())["logins"].add_values("root");
   r.profile.set_origin("local");
-  pg::SetTimestamp(kNow, r.profile.mutable_create_time());
-  pg::SetTimestamp(kNow, r.profile.mutable_update_time());
+  SetProtoTimestamp(kNow, r.profile.mutable_create_time());
+  SetProtoTimestamp(kNow, r.profile.mutable_update_time());
   r.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
   return r;
 }

@@ -2,19 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/crypto/random.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 
 namespace jit::auth {
-namespace {
 
 using jit::common::v1::Identity;
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  out->set_seconds(absl::ToUnixSeconds(t));
-  out->set_nanos(0);
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<SessionManager>> SessionManager::Create(
     SessionOptions options, SessionStore* sessions, SigningKeyRing* keys,
@@ -55,7 +48,7 @@ absl::StatusOr<jit::auth::v1::LoginResponse> SessionManager::Start(
   ASSIGN_OR_RETURN(std::string session_id, crypto::RandomToken(32));
   identity.set_kind(Identity::KIND_USER);
   identity.set_session_id(session_id);
-  SetTimestamp(expire, identity.mutable_expire_time());
+  SetProtoTimestamp(expire, identity.mutable_expire_time());
 
   // Signed before the session is stored: if storing fails the token is simply dropped.
   ASSIGN_OR_RETURN(std::shared_ptr<const jwt::SessionTokenIssuer> issuer, keys_->CurrentIssuer());
@@ -80,7 +73,7 @@ absl::StatusOr<jit::auth::v1::LoginResponse> SessionManager::Start(
                                     user_generation, event));
   jit::auth::v1::LoginResponse response;
   response.set_token(std::move(token));
-  SetTimestamp(expire, response.mutable_expire_time());
+  SetProtoTimestamp(expire, response.mutable_expire_time());
   *response.mutable_identity() = std::move(identity);
   return response;
 }
@@ -117,7 +110,7 @@ absl::StatusOr<jit::auth::v1::ListRevokedSessionsResponse> SessionManager::ListR
   for (const RevokedSession& s : update.sessions) {
     auto* out = response.add_sessions();
     out->set_session_id(s.session_id);
-    SetTimestamp(s.expire_time, out->mutable_expire_time());
+    SetProtoTimestamp(s.expire_time, out->mutable_expire_time());
   }
   return response;
 }

@@ -9,6 +9,7 @@
 #include "common/crypto/base32.h"
 #include "common/crypto/base64.h"
 #include "common/logging.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "services/auth/user_validation.h"
 #include "spdlog/spdlog.h"
@@ -21,12 +22,6 @@ using jit::common::v1::Identity;
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1'000'000);
-  out->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
-}
 
 bool IsLocal(const UserRecord& record) { return record.profile.origin() == "local"; }
 
@@ -108,8 +103,8 @@ absl::StatusOr<User> UserAdministration::CreateUser(const Identity& caller,
   *record.profile.mutable_traits() = in.traits();
   record.profile.set_origin("local");
   const absl::Time now = d_.clock->Now();
-  SetTime(now, record.profile.mutable_create_time());
-  SetTime(now, record.profile.mutable_update_time());
+  SetProtoTimestamp(TruncateToMicros(now), record.profile.mutable_create_time());
+  SetProtoTimestamp(TruncateToMicros(now), record.profile.mutable_update_time());
   if (!password.empty()) {
     ASSIGN_OR_RETURN(record.password_hash, HashPassword(password));
   }
@@ -382,8 +377,8 @@ absl::StatusOr<bool> UserAdministration::EnsureUser(const User& profile,
   *record.profile.mutable_traits() = profile.traits();
   record.profile.set_origin("local");
   const absl::Time now = d_.clock->Now();
-  SetTime(now, record.profile.mutable_create_time());
-  SetTime(now, record.profile.mutable_update_time());
+  SetProtoTimestamp(TruncateToMicros(now), record.profile.mutable_create_time());
+  SetProtoTimestamp(TruncateToMicros(now), record.profile.mutable_update_time());
   if (!password.empty()) {
     ASSIGN_OR_RETURN(record.password_hash, HashPassword(password));
   }

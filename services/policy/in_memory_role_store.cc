@@ -1,6 +1,7 @@
 #include "services/policy/in_memory_role_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/proto_time.h"
 
 namespace jit::policy {
 
@@ -17,9 +18,7 @@ absl::Status RevisionMismatch(absl::string_view name, int64_t current, int64_t e
 Role Stamped(Role role, int64_t revision, absl::Time now, absl::string_view updated_by) {
   auto* md = role.mutable_metadata();
   md->set_revision(revision);
-  md->mutable_update_time()->set_seconds(absl::ToUnixSeconds(now));
-  md->mutable_update_time()->set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+  SetProtoTimestamp(now, md->mutable_update_time());
   md->set_updated_by(std::string(updated_by));
   return role;
 }

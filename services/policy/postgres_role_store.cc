@@ -7,6 +7,8 @@
 #include "absl/time/time.h"
 #include "common/db/pg_errors.h"
 #include "common/db/pg_transaction.h"
+#include "common/db/pg_values.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "pqxx/pqxx"
@@ -17,9 +19,11 @@ namespace {
 using jit::common::v1::Role;
 
 // Columns every read selects, in this order.
-constexpr char kRoleColumns[] =
-    "name, role::text, revision, (extract(epoch FROM update_time) * 1000000)::bigint, "
-    "updated_by";
+const std::string& RoleColumns() {
+  static const std::string* columns = new std::string(
+      absl::StrCat("name, role::text, revision, ", db::MicrosOf("update_time"), ", updated_by"));
+  return *columns;
+}
 
 const db::TransactionOptions kReadOnly{.read_only = true};
 
@@ -30,25 +34,11 @@ constexpr char kCreateIfAbsent[] =
     "VALUES ($1, $2::jsonb, 1, $3::timestamptz, $4) "
     "ON CONFLICT (name) DO NOTHING RETURNING revision";
 
-absl::Time TruncateToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
-
-std::string TimestampText(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6S+00:00", t, absl::UTCTimeZone());
-}
-
 void SetServerFields(int64_t revision, absl::Time update_time, absl::string_view updated_by,
                      Role* role) {
   auto* md = role->mutable_metadata();
   md->set_revision(revision);
-  const int64_t micros = absl::ToUnixMicros(update_time);
-  int64_t seconds = micros / 1'000'000;
-  int64_t rest = micros % 1'000'000;
-  if (rest < 0) {
-    rest += 1'000'000;
-    --seconds;
-  }
-  md->mutable_update_time()->set_seconds(seconds);
-  md->mutable_update_time()->set_nanos(static_cast<int32_t>(rest * 1000));
+  SetProtoTimestamp(update_time, md->mutable_update_time());
   md->set_updated_by(std::string(updated_by));
 }
 
@@ -79,8 +69,8 @@ absl::StatusOr<Role> RoleFromRow(const pqxx::row& row) {
         absl::StrCat("stored role \"", name, "\" cannot be decoded: ", s.message().ToString()));
   }
   role.mutable_metadata()->set_name(name);
-  SetServerFields(row[2].as<int64_t>(), absl::FromUnixMicros(row[3].as<int64_t>()),
-                  row[4].as<std::string>(), &role);
+  SetServerFields(row[2].as<int64_t>(), db::TimeFromMicros(row[3]), row[4].as<std::string>(),
+                  &role);
   return role;
 }
 
@@ -102,7 +92,7 @@ absl::StatusOr<Role> PostgresRoleStore::Get(absl::string_view name) const {
   RETURN_IF_ERROR(
       db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         pqxx::result r = txn.exec_params(
-            absl::StrCat("SELECT ", kRoleColumns, " FROM policy.roles WHERE name = $1"),
+            absl::StrCat("SELECT ", RoleColumns(), " FROM policy.roles WHERE name = $1"),
             std::string(name));
         if (r.empty()) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
         ASSIGN_OR_RETURN(role, RoleFromRow(r[0]));
@@ -119,7 +109,7 @@ absl::StatusOr<std::vector<Role>> PostgresRoleStore::List(absl::string_view afte
       db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
         roles.clear();
         pqxx::result r = txn.exec_params(
-            absl::StrCat("SELECT ", kRoleColumns,
+            absl::StrCat("SELECT ", RoleColumns(),
                          " FROM policy.roles WHERE name > $1 ORDER BY name LIMIT $2"),
             std::string(after), limit);
         roles.reserve(r.size());
@@ -141,7 +131,7 @@ absl::StatusOr<RoleStore::Contents> PostgresRoleStore::ListAll() const {
         contents.generation =
             txn.exec("SELECT generation FROM policy.store_state")[0][0].as<int64_t>();
         pqxx::result r =
-            txn.exec(absl::StrCat("SELECT ", kRoleColumns, " FROM policy.roles ORDER BY name"));
+            txn.exec(absl::StrCat("SELECT ", RoleColumns(), " FROM policy.roles ORDER BY name"));
         contents.roles.reserve(r.size());
         for (const pqxx::row& row : r) {
           ASSIGN_OR_RETURN(Role role, RoleFromRow(row));
@@ -169,7 +159,7 @@ absl::StatusOr<Role> PostgresRoleStore::Upsert(const Role& role,
   if (name.empty()) return absl::InvalidArgumentError("metadata.name is required");
   ASSIGN_OR_RETURN(const std::string json, StoredJson(role));
   const absl::Time update_time = TruncateToMicros(now);
-  const std::string timestamp = TimestampText(update_time);
+  const std::string timestamp = db::Timestamptz(update_time);
   const std::string actor(updated_by);
   int64_t revision = 0;
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
@@ -214,7 +204,7 @@ absl::Status PostgresRoleStore::CreateAll(const std::vector<Role>& roles, absl::
     ASSIGN_OR_RETURN(std::string json, StoredJson(role));
     rows.emplace_back(role.metadata().name(), std::move(json));
   }
-  const std::string timestamp = TimestampText(TruncateToMicros(now));
+  const std::string timestamp = db::Timestamptz(TruncateToMicros(now));
   const std::string actor(updated_by);
   // A refusal returns a status, which rolls the whole transaction back.
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
