@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/audit/postgres_audit_outbox.h"
 #include "common/client/peer.h"
 #include "common/http/http_client.h"
 #include "common/status_macros.h"
@@ -21,13 +22,13 @@
 #include "services/auth/oidc_connectors_config.h"
 #include "services/auth/password_hasher.h"
 #include "services/auth/policy_permission_checker.h"
-#include "services/auth/postgres_audit_outbox.h"
 #include "services/auth/postgres_login_attempt_store.h"
 #include "services/auth/postgres_oidc_used_state_store.h"
 #include "services/auth/postgres_session_store.h"
 #include "services/auth/postgres_signing_key_store.h"
 #include "services/auth/postgres_totp_step_store.h"
 #include "services/auth/postgres_user_store.h"
+#include "services/auth/service_name.h"
 #include "services/auth/session_manager.h"
 #include "services/auth/signing_key_ring.h"
 #include "services/auth/stored_token_sources.h"
@@ -72,7 +73,7 @@ class AuthApp final : public server::ServiceApp {
     steps_ = std::make_unique<PostgresTotpStepStore>(pool);
     oidc_states_ = std::make_unique<oidc::OidcStateSealer>(kek_.get());
     oidc_used_states_ = std::make_unique<PostgresOidcUsedStateStore>(pool);
-    audit_ = std::make_unique<PostgresAuditOutbox>(pool);
+    audit_ = std::make_unique<audit::PostgresAuditOutbox>(pool, kAuthService);
 
     ASSIGN_OR_RETURN(hasher_, PasswordHasher::Create());
     ASSIGN_OR_RETURN(throttle_, LoginThrottle::Create({.max_failures = config_.lockout_max_failures,
@@ -207,7 +208,7 @@ class AuthApp final : public server::ServiceApp {
   std::unique_ptr<PostgresTotpStepStore> steps_;
   std::unique_ptr<oidc::OidcStateSealer> oidc_states_;
   std::unique_ptr<PostgresOidcUsedStateStore> oidc_used_states_;
-  std::unique_ptr<PostgresAuditOutbox> audit_;
+  std::unique_ptr<audit::PostgresAuditOutbox> audit_;
   std::unique_ptr<PasswordHasher> hasher_;
   std::unique_ptr<LoginThrottle> throttle_;
   std::unique_ptr<TotpVerifier> totp_;

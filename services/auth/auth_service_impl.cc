@@ -14,26 +14,9 @@ namespace {
 
 using jit::common::v1::Identity;
 
-// The caller as an audit actor.
-AuditActor ActorOf(const Identity& caller, const grpc::ServerContext& ctx) {
-  AuditActor actor{.remote_addr = ctx.peer()};
-  switch (caller.kind()) {
-    case Identity::KIND_USER:
-      actor.actor = absl::StrCat("user:", caller.name());
-      actor.session_id = caller.session_id();
-      break;
-    case Identity::KIND_SERVICE:
-      actor.actor = absl::StrCat("service:", caller.name());
-      break;
-    default:
-      actor.actor = "anonymous";
-  }
-  return actor;
-}
-
 struct Call {
   Identity caller;
-  AuditActor actor;
+  audit::AuditActor actor;
 };
 
 // Finds the caller of `method`, runs `fn(call)` (returning absl::Status or StatusOr<Response>)
@@ -44,7 +27,7 @@ grpc::Status Handle(const CallAuthorizer& authorizer, const grpc::ServerContext&
   absl::StatusOr<Identity> caller = AuthorizeServerCall(authorizer, ctx, method);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), method);
   Call call{.caller = *std::move(caller), .actor = {}};
-  call.actor = ActorOf(call.caller, ctx);
+  call.actor = audit::ActorOf(call.caller, ctx.peer());
   auto result = fn(call);
   if constexpr (std::is_same_v<decltype(result), absl::Status>) {
     return ToGrpcStatus(result, method);

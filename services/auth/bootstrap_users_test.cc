@@ -82,7 +82,7 @@ class ApplyBootstrapUsersTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  testing::InMemoryAuditOutbox audit_;
+  audit::testing::InMemoryAuditOutbox audit_;
   testing::InMemorySessionStore sessions_{&audit_};
   testing::InMemoryUserStore users_{&sessions_, &audit_};
   InMemoryLoginAttemptStore attempts_;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "services/auth/service_name.h"
 #include "services/auth/user_validation.h"
 #include "spdlog/spdlog.h"
 
@@ -58,9 +59,11 @@ absl::StatusOr<std::unique_ptr<LoginManager>> LoginManager::Create(LoginDependen
   return std::unique_ptr<LoginManager>(new LoginManager(std::move(deps)));
 }
 
-void LoginManager::AppendAudit(absl::StatusOr<AuditEvent> event) { AppendOrLog(*d_.audit, event); }
+void LoginManager::AppendAudit(absl::StatusOr<audit::AuditEvent> event) {
+  audit::AppendOrLog(*d_.audit, event);
+}
 
-absl::Status LoginManager::LocalRefused(const std::string& user, const AuditActor& client,
+absl::Status LoginManager::LocalRefused(const std::string& user, const audit::AuditActor& client,
                                         absl::Status refusal, std::string reason,
                                         bool starts_lockout) {
   const absl::Time now = d_.clock->Now();
@@ -68,22 +71,22 @@ absl::Status LoginManager::LocalRefused(const std::string& user, const AuditActo
   d_.metrics->RecordLogin(LoginMethod::kLocal,
                           locked ? LoginResult::kLocked : LoginResult::kFailure);
   if (reason.empty()) reason = RefusalReason(refusal);
-  AppendAudit(NewAuditEvent("auth.login.failed", now, client, absl::StrCat("user:", user),
-                            locked ? AuditEvent::OUTCOME_DENIED : AuditEvent::OUTCOME_FAILURE,
-                            "local login refused",
-                            {{"reason", std::move(reason)}, {"auth_method", "local"}}));
+  AppendAudit(audit::NewAuditEvent(
+      kAuthService, "auth.login.failed", now, client, absl::StrCat("user:", user),
+      locked ? audit::AuditEvent::OUTCOME_DENIED : audit::AuditEvent::OUTCOME_FAILURE,
+      "local login refused", {{"reason", std::move(reason)}, {"auth_method", "local"}}));
   if (!locked && starts_lockout) {
     // This failure locked the name (of failures racing, exactly one does).
-    AppendAudit(NewAuditEvent("auth.user.locked", now, {.actor = "system"},
-                              absl::StrCat("user:", user), AuditEvent::OUTCOME_SUCCESS,
-                              "login locked after repeated failures"));
+    AppendAudit(audit::NewAuditEvent(
+        kAuthService, "auth.user.locked", now, {.actor = "system"}, absl::StrCat("user:", user),
+        audit::AuditEvent::OUTCOME_SUCCESS, "login locked after repeated failures"));
   }
   return refusal;
 }
 
 absl::Status LoginManager::LocalUserChanged(const std::string& user,
                                             const std::vector<std::string>& checked_hashes,
-                                            const AuditActor& client) {
+                                            const audit::AuditActor& client) {
   absl::StatusOr<std::optional<UserRecord>> now = d_.users->Get(user);
   if (!now.ok()) {
     d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
@@ -97,16 +100,16 @@ absl::Status LoginManager::LocalUserChanged(const std::string& user,
   }
   // Same password, other roles or traits: a new login gets a session with the new ones.
   d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
-  AppendAudit(NewAuditEvent("auth.login.failed", d_.clock->Now(), client,
-                            absl::StrCat("user:", user), AuditEvent::OUTCOME_FAILURE,
-                            "local login aborted: the user changed during login",
-                            {{"reason", "user_changed"}, {"auth_method", "local"}}));
+  AppendAudit(audit::NewAuditEvent(kAuthService, "auth.login.failed", d_.clock->Now(), client,
+                                   absl::StrCat("user:", user), audit::AuditEvent::OUTCOME_FAILURE,
+                                   "local login aborted: the user changed during login",
+                                   {{"reason", "user_changed"}, {"auth_method", "local"}}));
   return absl::AbortedError(
       "the user's roles or traits changed during login; log in again for a session with them");
 }
 
 absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
-    const jit::auth::v1::LoginRequest& request, const AuditActor& client) {
+    const jit::auth::v1::LoginRequest& request, const audit::AuditActor& client) {
   RETURN_IF_ERROR(ValidateUserName(request.username(), "username"));
   if (request.password().empty()) return absl::InvalidArgumentError("password: required");
   if (request.password().size() > kMaxPasswordBytes) {
@@ -172,7 +175,7 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
   *identity.mutable_traits() = (*record)->profile.traits();
   identity.set_mfa_verified(result->mfa_verified);
   identity.set_auth_method("local");
-  AuditActor actor = client;
+  audit::AuditActor actor = client;
   actor.actor = absl::StrCat("user:", user);
   // Stored only if the user is still at that generation (SessionStore::Create).
   absl::StatusOr<jit::auth::v1::LoginResponse> response =
@@ -220,7 +223,7 @@ absl::StatusOr<jit::auth::v1::BeginOidcLoginResponse> LoginManager::BeginOidc(
 }
 
 absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
-    const jit::auth::v1::CompleteOidcLoginRequest& request, const AuditActor& client) {
+    const jit::auth::v1::CompleteOidcLoginRequest& request, const audit::AuditActor& client) {
   const absl::Time now = d_.clock->Now();
   auto refused = [&](const std::string& connector, absl::Status status) {
     const bool refusal = absl::IsUnauthenticated(status) || absl::IsFailedPrecondition(status);
@@ -228,11 +231,12 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
     d_.metrics->RecordLogin(LoginMethod::kOidc,
                             refusal ? LoginResult::kFailure : LoginResult::kError);
     if (refusal || user_changed) {
-      AppendAudit(NewAuditEvent("auth.login.failed", now, client, "user:unknown",
-                                AuditEvent::OUTCOME_FAILURE, "single sign-on refused",
-                                {{"reason", user_changed ? "user_changed" : "oidc_refused"},
-                                 {"auth_method", absl::StrCat("oidc:", connector)},
-                                 {"error", LogSafe(std::string(status.message()), 200)}}));
+      AppendAudit(audit::NewAuditEvent(kAuthService, "auth.login.failed", now, client,
+                                       "user:unknown", audit::AuditEvent::OUTCOME_FAILURE,
+                                       "single sign-on refused",
+                                       {{"reason", user_changed ? "user_changed" : "oidc_refused"},
+                                        {"auth_method", absl::StrCat("oidc:", connector)},
+                                        {"error", LogSafe(std::string(status.message()), 200)}}));
     }
     return status;
   };
@@ -270,14 +274,15 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
   const int64_t seconds = absl::ToUnixSeconds(now);
   record.profile.mutable_create_time()->set_seconds(seconds);
   record.profile.mutable_update_time()->set_seconds(seconds);
-  AuditActor actor = client;
+  audit::AuditActor actor = client;
   actor.actor = absl::StrCat("user:", identity.name());
   ASSIGN_OR_RETURN(
-      AuditEvent event,
-      NewAuditEvent("auth.user.sso_updated", now, actor, absl::StrCat("user:", identity.name()),
-                    AuditEvent::OUTCOME_SUCCESS, "user recorded from single sign-on",
-                    {{"subject", LogSafe(external->subject, 200)},
-                     {"roles", absl::StrJoin(identity.roles(), ",")}}));
+      audit::AuditEvent event,
+      audit::NewAuditEvent(kAuthService, "auth.user.sso_updated", now, actor,
+                           absl::StrCat("user:", identity.name()),
+                           audit::AuditEvent::OUTCOME_SUCCESS, "user recorded from single sign-on",
+                           {{"subject", LogSafe(external->subject, 200)},
+                            {"roles", absl::StrJoin(identity.roles(), ",")}}));
   absl::StatusOr<UserRecord> stored = d_.users->UpsertExternal(record, event);
   if (!stored.ok()) return refused(name, stored.status());
   // Stored only if the user is still the one just recorded: not deleted (or deleted and

@@ -33,9 +33,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/audit/audit_event.h"
+#include "common/audit/audit_outbox.h"
 #include "common/clock.h"
 #include "jit/auth/v1/auth.pb.h"
-#include "services/auth/audit_outbox.h"
 #include "services/auth/auth_metrics.h"
 #include "services/auth/concurrency_limiter.h"
 #include "services/auth/local_authenticator.h"
@@ -54,7 +55,7 @@ struct LoginDependencies {
   const PasswordHasher* hasher = nullptr;
   LoginThrottle* throttle = nullptr;
   SessionManager* sessions = nullptr;
-  AuditOutbox* audit = nullptr;
+  audit::AuditOutbox* audit = nullptr;
   AuthMetrics* metrics = nullptr;
   ConcurrencyLimiter* hash_limiter = nullptr;
   // By connector name; may be empty (no single sign-on).
@@ -74,7 +75,7 @@ class LoginManager {
   // credentials or a lockout; ABORTED when the user's roles or traits changed during the
   // login; UNAVAILABLE when the service is busy or a store is down.
   absl::StatusOr<jit::auth::v1::LoginResponse> Login(const jit::auth::v1::LoginRequest& request,
-                                                     const AuditActor& client);
+                                                     const audit::AuditActor& client);
 
   // NOT_FOUND for an unknown connector, FAILED_PRECONDITION when none is configured,
   // INVALID_ARGUMENT for an empty connector with several configured or a redirect URL that
@@ -86,21 +87,22 @@ class LoginManager {
   // checks refuse; FAILED_PRECONDITION when the user name belongs to a local user; ABORTED
   // when the user was deleted during the login.
   absl::StatusOr<jit::auth::v1::LoginResponse> CompleteOidc(
-      const jit::auth::v1::CompleteOidcLoginRequest& request, const AuditActor& client);
+      const jit::auth::v1::CompleteOidcLoginRequest& request, const audit::AuditActor& client);
 
  private:
   explicit LoginManager(LoginDependencies deps) : d_(std::move(deps)) {}
 
   // Records a refused local login (audit with `reason`, "" = from the refusal; the lockout
   // it started, if `starts_lockout`; metric) and returns `refusal`.
-  absl::Status LocalRefused(const std::string& user, const AuditActor& client, absl::Status refusal,
-                            std::string reason = "", bool starts_lockout = false);
+  absl::Status LocalRefused(const std::string& user, const audit::AuditActor& client,
+                            absl::Status refusal, std::string reason = "",
+                            bool starts_lockout = false);
   // The answer for a local login whose user changed after its password check (see Login);
   // `checked_hashes` are the stored hashes the password is known to match.
   absl::Status LocalUserChanged(const std::string& user,
                                 const std::vector<std::string>& checked_hashes,
-                                const AuditActor& client);
-  void AppendAudit(absl::StatusOr<AuditEvent> event);
+                                const audit::AuditActor& client);
+  void AppendAudit(absl::StatusOr<audit::AuditEvent> event);
 
   const LoginDependencies d_;
 };

@@ -21,9 +21,9 @@
 namespace jit::auth {
 namespace {
 
+using ::jit::audit::testing::InMemoryAuditOutbox;
 using ::jit::auth::oidc::testing::FakeOidcProvider;
 using ::jit::auth::testing::FakePermissionChecker;
-using ::jit::auth::testing::InMemoryAuditOutbox;
 using ::jit::auth::testing::InMemorySessionStore;
 using ::jit::auth::testing::InMemorySigningKeyStore;
 using ::jit::auth::testing::InMemoryUserStore;
@@ -98,7 +98,7 @@ class LoginManagerTest : public ::testing::Test {
       r.totp_secret = SecretString(totp_secret);
       r.profile.set_totp_enabled(true);
     }
-    ASSERT_OK(users_.Create(r, AuditEvent()));
+    ASSERT_OK(users_.Create(r, audit::AuditEvent()));
   }
 
   static LoginRequest Request(const std::string& user, const std::string& password,
@@ -115,14 +115,14 @@ class LoginManagerTest : public ::testing::Test {
 
   void SetPassword(const std::string& user, const std::string& password) {
     ASSERT_OK(users_.SetPasswordHash(user, *hasher_->Hash(SecretString(password)), clock_.Now(), "",
-                                     std::nullopt, AuditEvent()));
+                                     std::nullopt, audit::AuditEvent()));
   }
 
   void SetRoles(const std::string& user, const std::string& role) {
     jit::auth::v1::User profile;
     profile.set_name(user);
     profile.add_roles(role);
-    ASSERT_OK(users_.UpdateProfile(profile, clock_.Now(), AuditEvent()).status());
+    ASSERT_OK(users_.UpdateProfile(profile, clock_.Now(), audit::AuditEvent()).status());
   }
 
   std::string LastFailureReason() {
@@ -347,7 +347,7 @@ TEST_F(LocalLoginTest, PasswordResetDuringTheHashStartsNoSession) {
 
 TEST_F(LocalLoginTest, DeletionDuringTheHashStartsNoSession) {
   hooked_credentials_.after_next_find = [&] {
-    ASSERT_OK(users_.Delete("alice", clock_.Now(), AuditEvent()));
+    ASSERT_OK(users_.Delete("alice", clock_.Now(), audit::AuditEvent()));
   };
   EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
               StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
@@ -376,7 +376,7 @@ TEST_F(LocalLoginTest, PasswordResetJustBeforeTheSessionIsStoredStartsNoSession)
 
 TEST_F(LocalLoginTest, DeletionJustBeforeTheSessionIsStoredStartsNoSession) {
   session_store_.RunBeforeNextCreate(
-      [&] { ASSERT_OK(users_.Delete("alice", clock_.Now(), AuditEvent())); });
+      [&] { ASSERT_OK(users_.Delete("alice", clock_.Now(), audit::AuditEvent())); });
   EXPECT_THAT(manager_->Login(Request("alice", kPassword), {}),
               StatusIs(absl::StatusCode::kUnauthenticated, "invalid username or password"));
   EXPECT_EQ(LiveSessions(), 0);
@@ -572,7 +572,7 @@ TEST_F(OidcLoginTest, UserDeletedBeforeTheSessionIsStoredGetsNoSession) {
   ASSERT_OK_AND_ASSIGN(auto begin, manager_->BeginOidc({}));
   ASSERT_OK_AND_ASSIGN(auto complete, Authorize(begin));
   session_store_.RunBeforeNextCreate(
-      [&] { ASSERT_OK(users_.Delete("carol@example.com", clock_.Now(), AuditEvent())); });
+      [&] { ASSERT_OK(users_.Delete("carol@example.com", clock_.Now(), audit::AuditEvent())); });
   EXPECT_THAT(manager_->CompleteOidc(complete, {}),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("log in again")));
   EXPECT_EQ(LiveSessions(), 0);

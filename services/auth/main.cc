@@ -8,6 +8,7 @@
 #include "common/server/service_main.h"
 #include "services/auth/auth_app.h"
 #include "services/auth/migrations.h"
+#include "services/auth/service_name.h"
 
 ABSL_FLAG(std::string, key_encryption_key_file, "",
           "File with the base64 of 32 random bytes (mode 0600) that seals signing keys and TOTP "
@@ -57,14 +58,15 @@ jit::auth::AuthConfig CheckedConfig() {
 int main(int argc, char** argv) {
   return jit::server::RunServiceMain(
       argc, argv,
-      {.name = "auth",
+      {.name = jit::auth::kAuthService,
        .ports = jit::server::kAuthPorts,
        .migrations = jit::auth::Migrations(),
-       .build = [](jit::server::ServiceRuntime& runtime) {
-         return jit::auth::BuildAuthApp(runtime, CheckedConfig());
-       },
-       .token_sources = [](const jit::server::ServiceConfig&, jit::db::PgPool& pool,
-                           const jit::Clock& clock) {
-         return jit::auth::StoredTokenSources(CheckedConfig(), pool, clock);
-       }});
+       .build =
+           [](jit::server::ServiceRuntime& runtime) {
+             return jit::auth::BuildAuthApp(runtime, CheckedConfig());
+           },
+       .token_sources =
+           [](const jit::server::ServiceConfig&, jit::db::PgPool& pool, const jit::Clock& clock) {
+             return jit::auth::StoredTokenSources(CheckedConfig(), pool, clock);
+           }});
 }

@@ -21,7 +21,7 @@ SessionRecord Session(const std::string& id, absl::Time now, absl::Duration ttl)
 
 TEST(MaintenanceTest, RoundRefreshesTheGaugeAndCleansUpOnlyWhenAsked) {
   FakeClock clock;
-  testing::InMemoryAuditOutbox audit;
+  audit::testing::InMemoryAuditOutbox audit;
   testing::InMemorySessionStore sessions(&audit);
   sessions.SetUserGeneration("alice", 1);
   ASSERT_TRUE(sessions.Create(Session("a", clock.Now(), absl::Hours(1)), 1, {}).ok());
@@ -50,7 +50,7 @@ TEST(MaintenanceTest, RoundRefreshesTheGaugeAndCleansUpOnlyWhenAsked) {
 
 TEST(MaintenanceTest, StoreDownKeepsTheLastValue) {
   FakeClock clock;
-  testing::InMemoryAuditOutbox audit;
+  audit::testing::InMemoryAuditOutbox audit;
   testing::InMemorySessionStore sessions(&audit);
   sessions.SetUserGeneration("alice", 1);
   ASSERT_TRUE(sessions.Create(Session("a", clock.Now(), absl::Hours(1)), 1, {}).ok());
@@ -65,7 +65,7 @@ TEST(MaintenanceTest, StoreDownKeepsTheLastValue) {
 
 TEST(MaintenanceTest, CleanupForgetsUsedOidcStatesOnlyPastTheGrace) {
   FakeClock clock;
-  testing::InMemoryAuditOutbox audit;
+  audit::testing::InMemoryAuditOutbox audit;
   testing::InMemorySessionStore sessions(&audit);
   prometheus::Registry registry;
   AuthMetrics metrics(registry);

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/audit/postgres_audit_outbox.h"
+#include "common/audit/testing/outbox_table.h"
 #include "common/clock.h"
 #include "common/db/pg_transaction.h"
 #include "common/db/pg_values.h"
@@ -16,13 +18,13 @@
 #include "pqxx/pqxx"
 #include "prometheus/registry.h"
 #include "services/auth/maintenance.h"
-#include "services/auth/postgres_audit_outbox.h"
 #include "services/auth/postgres_login_attempt_store.h"
 #include "services/auth/postgres_oidc_used_state_store.h"
 #include "services/auth/postgres_rows.h"
 #include "services/auth/postgres_session_store.h"
 #include "services/auth/postgres_totp_step_store.h"
 #include "services/auth/postgres_user_store.h"
+#include "services/auth/service_name.h"
 #include "services/auth/testing/auth_database.h"
 
 namespace jit::auth {
@@ -328,9 +330,9 @@ TEST_F(PostgresOidcUsedStateStoreTest, OldStateTableIsGone) {
 class PostgresAuditOutboxTest : public AuthDatabaseTest {};
 
 TEST_F(PostgresAuditOutboxTest, AppendStoresTheEventForDelivery) {
-  PostgresAuditOutbox outbox(&pool());
-  AuditEvent event = TestEvent("auth.login.failed", kNow);
-  event.set_outcome(AuditEvent::OUTCOME_FAILURE);
+  audit::PostgresAuditOutbox outbox(&pool(), kAuthService);
+  audit::AuditEvent event = TestEvent("auth.login.failed", kNow);
+  event.set_outcome(audit::AuditEvent::OUTCOME_FAILURE);
   ASSERT_OK(outbox.Append(event));
   EXPECT_EQ(AuditCount("auth.login.failed"), 1);
   EXPECT_EQ(QueryValue("SELECT id::text FROM auth.audit_outbox"), event.id());
@@ -339,13 +341,21 @@ TEST_F(PostgresAuditOutboxTest, AppendStoresTheEventForDelivery) {
   pqxx::connection connection(db().conninfo());
   pqxx::work txn(connection);
   const std::string bytes = db::BytesOf(txn.exec("SELECT event FROM auth.audit_outbox")[0][0]);
-  AuditEvent stored;
+  audit::AuditEvent stored;
   ASSERT_TRUE(stored.ParseFromString(bytes));
   EXPECT_EQ(stored.type(), "auth.login.failed");
-  EXPECT_EQ(stored.outcome(), AuditEvent::OUTCOME_FAILURE);
+  EXPECT_EQ(stored.outcome(), audit::AuditEvent::OUTCOME_FAILURE);
   EXPECT_EQ(stored.service(), "auth");
   // Ingest is idempotent by id: the same event twice is refused here too.
   EXPECT_THAT(outbox.Append(event), StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(PostgresAuditOutboxTest, TheOutboxIsTheKitsTable) {
+  pqxx::connection connection(db().conninfo());
+  pqxx::nontransaction txn(connection);
+  const std::string shape = audit::testing::DescribeOutboxTable(txn, kAuthService);
+  EXPECT_NE(shape, "");
+  EXPECT_EQ(shape, audit::testing::KitOutboxTable(db().conninfo()));
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/db/pg_values.h"
-#include "common/proto_time.h"
 #include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
 #include "services/auth/session_store.h"
@@ -49,14 +48,6 @@ absl::Status ReadRolesAndTraits(std::string_view roles_json, std::string_view tr
     }
   }
   return absl::OkStatus();
-}
-
-void InsertAuditEvent(pqxx::transaction_base& txn, const jit::common::v1::AuditEvent& event) {
-  const absl::Time time = FromProtoTimestamp(event.time());
-  txn.exec_params(
-      "INSERT INTO auth.audit_outbox (id, type, event, create_time) VALUES ($1::uuid, $2, $3, "
-      "$4::timestamptz)",
-      event.id(), event.type(), db::Bytea(event.SerializeAsString()), db::Timestamptz(time));
 }
 
 int64_t RevokeUserSessions(pqxx::transaction_base& txn, std::string_view user,

@@ -1,6 +1,6 @@
-// Shared pieces of the auth service's PostgreSQL stores: JSON conversions, the audit outbox
-// insert and session revocation, used inside the stores' transactions (times and bytes go
-// through common/db/pg_values.h).
+// Shared pieces of the auth service's PostgreSQL stores: JSON conversions and session
+// revocation, used inside the stores' transactions (times and bytes go through
+// common/db/pg_values.h, audit events through common/audit/postgres_audit_outbox.h).
 // Internal to services/auth; every function may throw libpqxx exceptions (the stores catch
 // them through db::RunInTransaction / db::CatchPgErrors).
 #ifndef JIT_SERVICES_AUTH_POSTGRES_ROWS_H_
@@ -13,7 +13,6 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "jit/auth/v1/auth.pb.h"
-#include "jit/common/v1/audit_event.pb.h"
 #include "pqxx/transaction_base"
 
 namespace jit::auth::pg {
@@ -24,9 +23,6 @@ std::string TraitsJson(const jit::auth::v1::User& user);
 // DATA_LOSS when the stored JSON has another shape.
 absl::Status ReadRolesAndTraits(std::string_view roles_json, std::string_view traits_json,
                                 jit::auth::v1::User* user);
-
-// Inserts the event into auth.audit_outbox (create_time = the event's time).
-void InsertAuditEvent(pqxx::transaction_base& txn, const jit::common::v1::AuditEvent& event);
 
 // Revokes the unrevoked sessions of `user` except `keep_session_id` ("" keeps none) whose
 // expiry is after `now - kRevokedSessionGrace` (verifiers still accept their tokens a little

@@ -3,11 +3,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/audit/postgres_audit_outbox.h"
 #include "common/db/pg_transaction.h"
 #include "common/db/pg_values.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "services/auth/postgres_rows.h"
+#include "services/auth/service_name.h"
 
 namespace jit::auth {
 namespace {
@@ -22,7 +24,7 @@ std::string S(std::string_view v) { return std::string(v); }
 }  // namespace
 
 absl::Status PostgresSessionStore::Create(const SessionRecord& session, int64_t user_generation,
-                                          const AuditEvent& event) {
+                                          const audit::AuditEvent& event) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     // The share lock is held until commit, so a change that ends the user's sessions (an
     // UPDATE or DELETE of the row, then the revocation) either waits for this session and
@@ -39,7 +41,7 @@ absl::Status PostgresSessionStore::Create(const SessionRecord& session, int64_t 
         "VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz)",
         session.id, session.user, session.auth_method, session.mfa,
         db::Timestamptz(session.issue_time), db::Timestamptz(session.expire_time));
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });
 }
@@ -71,7 +73,7 @@ absl::StatusOr<std::optional<SessionRecord>> PostgresSessionStore::Get(std::stri
 }
 
 absl::Status PostgresSessionStore::Revoke(std::string_view id, std::string_view revoked_by,
-                                          absl::Time now, const AuditEvent& event) {
+                                          absl::Time now, const audit::AuditEvent& event) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     // The counter's row lock, taken first (as pg::RevokeUserSessions does), orders concurrent
     // revocations by commit (see the migration).
@@ -86,7 +88,7 @@ absl::Status PostgresSessionStore::Revoke(std::string_view id, std::string_view 
         "UPDATE auth.sessions SET revoked_at = $2::timestamptz, revoked_by = $3, "
         "revocation_cursor = $4 WHERE id = $1",
         S(id), db::Timestamptz(now), S(revoked_by), base + 1);
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });
 }

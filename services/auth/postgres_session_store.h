@@ -14,10 +14,10 @@ class PostgresSessionStore final : public SessionStore {
   explicit PostgresSessionStore(db::PgPool* pool) : pool_(pool) {}
 
   absl::Status Create(const SessionRecord& session, int64_t user_generation,
-                      const AuditEvent& event) override;
+                      const audit::AuditEvent& event) override;
   absl::StatusOr<std::optional<SessionRecord>> Get(std::string_view id) override;
   absl::Status Revoke(std::string_view id, std::string_view revoked_by, absl::Time now,
-                      const AuditEvent& event) override;
+                      const audit::AuditEvent& event) override;
   absl::StatusOr<RevocationUpdate> ListRevoked(int64_t after_cursor, absl::Time now) override;
   absl::StatusOr<int64_t> CountActive(absl::Time now) override;
   absl::StatusOr<int64_t> DeleteExpired(absl::Time before) override;

@@ -3,11 +3,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/audit/postgres_audit_outbox.h"
 #include "common/db/pg_transaction.h"
 #include "common/db/pg_values.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "services/auth/postgres_rows.h"
+#include "services/auth/service_name.h"
 
 namespace jit::auth {
 namespace {
@@ -102,18 +104,19 @@ absl::StatusOr<ActiveSigningKey> PostgresSigningKeyStore::Active(absl::Time now)
   return out;
 }
 
-absl::Status PostgresSigningKeyStore::Add(const SigningKeyRecord& key, const AuditEvent& event) {
+absl::Status PostgresSigningKeyStore::Add(const SigningKeyRecord& key,
+                                          const audit::AuditEvent& event) {
   RETURN_IF_ERROR(NeedKek());
   ASSIGN_OR_RETURN(std::string sealed, kek_->Seal(key.seed.Reveal(), KeyAd(key.kid)));
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     InsertKey(txn, key, sealed);
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });
 }
 
 absl::StatusOr<bool> PostgresSigningKeyStore::AddIfEmpty(const SigningKeyRecord& key,
-                                                         const AuditEvent& event) {
+                                                         const audit::AuditEvent& event) {
   RETURN_IF_ERROR(NeedKek());
   ASSIGN_OR_RETURN(std::string sealed, kek_->Seal(key.seed.Reveal(), KeyAd(key.kid)));
   bool added = false;
@@ -123,7 +126,7 @@ absl::StatusOr<bool> PostgresSigningKeyStore::AddIfEmpty(const SigningKeyRecord&
     added = txn.exec("SELECT 1 FROM auth.signing_keys LIMIT 1").empty();
     if (added) {
       InsertKey(txn, key, sealed);
-      pg::InsertAuditEvent(txn, event);
+      audit::InsertOutboxEvent(txn, kAuthService, event);
     }
     return absl::OkStatus();
   }));

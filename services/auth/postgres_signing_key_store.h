@@ -18,8 +18,9 @@ class PostgresSigningKeyStore final : public SigningKeyStore {
   absl::StatusOr<std::vector<SigningKeyRecord>> ListPublished(absl::Time now,
                                                               absl::Duration retention) override;
   absl::StatusOr<ActiveSigningKey> Active(absl::Time now) override;
-  absl::Status Add(const SigningKeyRecord& key, const AuditEvent& event) override;
-  absl::StatusOr<bool> AddIfEmpty(const SigningKeyRecord& key, const AuditEvent& event) override;
+  absl::Status Add(const SigningKeyRecord& key, const audit::AuditEvent& event) override;
+  absl::StatusOr<bool> AddIfEmpty(const SigningKeyRecord& key,
+                                  const audit::AuditEvent& event) override;
   absl::StatusOr<int64_t> DeleteRetired(absl::Time now, absl::Duration retention) override;
 
  private:

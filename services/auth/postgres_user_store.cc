@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/audit/postgres_audit_outbox.h"
 #include "common/crypto/constant_time.h"
 #include "common/db/pg_transaction.h"
 #include "common/db/pg_values.h"
@@ -11,6 +12,7 @@
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "services/auth/postgres_rows.h"
+#include "services/auth/service_name.h"
 
 namespace jit::auth {
 namespace {
@@ -98,7 +100,7 @@ absl::StatusOr<std::vector<UserRecord>> PostgresUserStore::List(std::string_view
   return out;
 }
 
-absl::Status PostgresUserStore::Create(const UserRecord& user, const AuditEvent& event) {
+absl::Status PostgresUserStore::Create(const UserRecord& user, const audit::AuditEvent& event) {
   const auto& p = user.profile;
   std::optional<std::string> sealed;
   if (p.totp_enabled()) {
@@ -121,7 +123,7 @@ absl::Status PostgresUserStore::Create(const UserRecord& user, const AuditEvent&
           p.name(), pg::RolesJson(p), pg::TraitsJson(p), p.origin(), user.password_hash,
           db::Timestamptz(create));
     }
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(s)) {
@@ -131,7 +133,7 @@ absl::Status PostgresUserStore::Create(const UserRecord& user, const AuditEvent&
 }
 
 absl::StatusOr<UserRecord> PostgresUserStore::UpsertExternal(const UserRecord& user,
-                                                             const AuditEvent& event) {
+                                                             const audit::AuditEvent& event) {
   const auto& p = user.profile;
   const absl::Time now = FromProtoTimestamp(p.update_time());
   UserRecord out;
@@ -150,7 +152,7 @@ absl::StatusOr<UserRecord> PostgresUserStore::UpsertExternal(const UserRecord& u
           absl::StrCat("user name \"", p.name(), "\" belongs to a user not from ", p.origin()));
     }
     ASSIGN_OR_RETURN(out, RecordFromRow(r[0], *kek_));
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(s)) {  // another spelling of the name exists (users_name_lower)
@@ -163,7 +165,7 @@ absl::StatusOr<UserRecord> PostgresUserStore::UpsertExternal(const UserRecord& u
 
 absl::StatusOr<UserRecord> PostgresUserStore::UpdateProfile(const jit::auth::v1::User& profile,
                                                             absl::Time now,
-                                                            const AuditEvent& event) {
+                                                            const audit::AuditEvent& event) {
   UserRecord out;
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r = txn.exec_params(
@@ -174,20 +176,20 @@ absl::StatusOr<UserRecord> PostgresUserStore::UpdateProfile(const jit::auth::v1:
     if (r.empty()) return NoSuchUser(profile.name());
     ASSIGN_OR_RETURN(out, RecordFromRow(r[0], *kek_));
     pg::RevokeUserSessions(txn, profile.name(), "", event.actor(), now);
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   }));
   return out;
 }
 
 absl::Status PostgresUserStore::Delete(std::string_view name, absl::Time now,
-                                       const AuditEvent& event) {
+                                       const audit::AuditEvent& event) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r =
         txn.exec_params("DELETE FROM auth.users WHERE name = $1 RETURNING name", S(name));
     if (r.empty()) return NoSuchUser(name);
     pg::RevokeUserSessions(txn, name, "", event.actor(), now);
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });
 }
@@ -195,7 +197,7 @@ absl::Status PostgresUserStore::Delete(std::string_view name, absl::Time now,
 absl::Status PostgresUserStore::SetPasswordHash(std::string_view name, const std::string& hash,
                                                 absl::Time now, std::string_view keep_session_id,
                                                 std::optional<int64_t> expected_generation,
-                                                const AuditEvent& event) {
+                                                const audit::AuditEvent& event) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     const std::string update =
         absl::StrCat("UPDATE auth.users SET password_hash = $2, update_time = $3::timestamptz, ",
@@ -213,7 +215,7 @@ absl::Status PostgresUserStore::SetPasswordHash(std::string_view name, const std
       return NoSuchUser(name);
     }
     pg::RevokeUserSessions(txn, name, keep_session_id, event.actor(), now);
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });
 }
@@ -229,7 +231,8 @@ absl::Status PostgresUserStore::RehashPassword(std::string_view name, const std:
 }
 
 absl::Status PostgresUserStore::PutTotpEnrollment(std::string_view name, const SecretString& secret,
-                                                  absl::Time expire_time, const AuditEvent& event) {
+                                                  absl::Time expire_time,
+                                                  const audit::AuditEvent& event) {
   ASSIGN_OR_RETURN(std::string sealed, kek_->Seal(secret.Reveal(), EnrollmentAd(name)));
   absl::Status s = db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     txn.exec_params(
@@ -237,7 +240,7 @@ absl::Status PostgresUserStore::PutTotpEnrollment(std::string_view name, const S
         "VALUES ($1, $2, $3::timestamptz) ON CONFLICT (user_name) DO UPDATE SET "
         "secret = EXCLUDED.secret, expire_time = EXCLUDED.expire_time",
         S(name), db::Bytea(sealed), db::Timestamptz(expire_time));
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });
   // The foreign key refuses an enrollment for a user that does not exist (any more).
@@ -265,7 +268,7 @@ absl::StatusOr<SecretString> PostgresUserStore::GetTotpEnrollment(std::string_vi
 }
 
 absl::Status PostgresUserStore::ActivateTotp(std::string_view name, const SecretString& secret,
-                                             absl::Time now, const AuditEvent& event) {
+                                             absl::Time now, const audit::AuditEvent& event) {
   ASSIGN_OR_RETURN(std::string sealed, kek_->Seal(secret.Reveal(), TotpAd(name)));
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r = txn.exec_params(
@@ -283,7 +286,7 @@ absl::Status PostgresUserStore::ActivateTotp(std::string_view name, const Secret
     txn.exec_params(
         "UPDATE auth.users SET totp_secret = $2, update_time = $3::timestamptz WHERE name = $1",
         S(name), db::Bytea(sealed), db::Timestamptz(now));
-    pg::InsertAuditEvent(txn, event);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });
 }

@@ -16,23 +16,24 @@ class PostgresUserStore final : public UserStore {
 
   absl::StatusOr<std::optional<UserRecord>> Get(std::string_view name) override;
   absl::StatusOr<std::vector<UserRecord>> List(std::string_view after, int limit) override;
-  absl::Status Create(const UserRecord& user, const AuditEvent& event) override;
+  absl::Status Create(const UserRecord& user, const audit::AuditEvent& event) override;
   absl::StatusOr<UserRecord> UpsertExternal(const UserRecord& user,
-                                            const AuditEvent& event) override;
+                                            const audit::AuditEvent& event) override;
   absl::StatusOr<UserRecord> UpdateProfile(const jit::auth::v1::User& profile, absl::Time now,
-                                           const AuditEvent& event) override;
-  absl::Status Delete(std::string_view name, absl::Time now, const AuditEvent& event) override;
+                                           const audit::AuditEvent& event) override;
+  absl::Status Delete(std::string_view name, absl::Time now,
+                      const audit::AuditEvent& event) override;
   absl::Status SetPasswordHash(std::string_view name, const std::string& hash, absl::Time now,
                                std::string_view keep_session_id,
                                std::optional<int64_t> expected_generation,
-                               const AuditEvent& event) override;
+                               const audit::AuditEvent& event) override;
   absl::Status RehashPassword(std::string_view name, const std::string& old_hash,
                               const std::string& new_hash) override;
   absl::Status PutTotpEnrollment(std::string_view name, const SecretString& secret,
-                                 absl::Time expire_time, const AuditEvent& event) override;
+                                 absl::Time expire_time, const audit::AuditEvent& event) override;
   absl::StatusOr<SecretString> GetTotpEnrollment(std::string_view name, absl::Time now) override;
   absl::Status ActivateTotp(std::string_view name, const SecretString& secret, absl::Time now,
-                            const AuditEvent& event) override;
+                            const audit::AuditEvent& event) override;
 
  private:
   db::PgPool* const pool_;

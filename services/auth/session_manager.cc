@@ -4,6 +4,7 @@
 #include "common/crypto/random.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
+#include "services/auth/service_name.h"
 
 namespace jit::auth {
 
@@ -40,7 +41,7 @@ absl::StatusOr<absl::Duration> SessionManager::SessionTtl(absl::Duration request
 }
 
 absl::StatusOr<jit::auth::v1::LoginResponse> SessionManager::Start(
-    Identity identity, int64_t user_generation, absl::Duration ttl, const AuditActor& actor,
+    Identity identity, int64_t user_generation, absl::Duration ttl, const audit::AuditActor& actor,
     std::map<std::string, std::string> details) {
   ASSIGN_OR_RETURN(absl::Duration lifetime, SessionTtl(ttl));
   const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_->Now()));
@@ -58,12 +59,13 @@ absl::StatusOr<jit::auth::v1::LoginResponse> SessionManager::Start(
   details["mfa"] = identity.mfa_verified() ? "true" : "false";
   details["expire_time"] = absl::FormatTime(expire);
   details["kid"] = issuer->kid();
-  AuditActor session_actor = actor;
+  audit::AuditActor session_actor = actor;
   session_actor.session_id = session_id;
   ASSIGN_OR_RETURN(
-      AuditEvent event,
-      NewAuditEvent("auth.login", now, session_actor, absl::StrCat("user:", identity.name()),
-                    AuditEvent::OUTCOME_SUCCESS, "session started", details));
+      audit::AuditEvent event,
+      audit::NewAuditEvent(kAuthService, "auth.login", now, session_actor,
+                           absl::StrCat("user:", identity.name()),
+                           audit::AuditEvent::OUTCOME_SUCCESS, "session started", details));
   RETURN_IF_ERROR(sessions_->Create({.id = session_id,
                                      .user = identity.name(),
                                      .auth_method = identity.auth_method(),
@@ -79,7 +81,7 @@ absl::StatusOr<jit::auth::v1::LoginResponse> SessionManager::Start(
 }
 
 absl::Status SessionManager::Logout(const Identity& caller, std::string_view session_id,
-                                    const AuditActor& actor) {
+                                    const audit::AuditActor& actor) {
   if (caller.kind() != Identity::KIND_USER || caller.session_id().empty()) {
     return absl::PermissionDeniedError("only a person's session can log out");
   }
@@ -92,10 +94,12 @@ absl::Status SessionManager::Logout(const Identity& caller, std::string_view ses
   const absl::Time now = clock_->Now();
   std::string target = absl::StrCat("session:", target_id);
   if (own) target = absl::StrCat("user:", caller.name());
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.logout", now, actor, target, AuditEvent::OUTCOME_SUCCESS,
-                                 own ? "session ended by its user" : "session ended by an admin",
-                                 {{"session", own ? "own" : "other"}}));
+  ASSIGN_OR_RETURN(
+      audit::AuditEvent event,
+      audit::NewAuditEvent(kAuthService, "auth.logout", now, actor, target,
+                           audit::AuditEvent::OUTCOME_SUCCESS,
+                           own ? "session ended by its user" : "session ended by an admin",
+                           {{"session", own ? "own" : "other"}}));
   event.set_session_id(target_id);
   return sessions_->Revoke(target_id, actor.actor, now, event);
 }

@@ -14,10 +14,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/audit/audit_event.h"
+#include "common/audit/audit_outbox.h"
 #include "common/clock.h"
 #include "jit/auth/v1/auth.pb.h"
 #include "jit/common/v1/identity.pb.h"
-#include "services/auth/audit_outbox.h"
 #include "services/auth/permission_checker.h"
 #include "services/auth/session_store.h"
 #include "services/auth/signing_key_ring.h"
@@ -52,14 +53,14 @@ class SessionManager {
   // ABORTED (and no session) when the user has changed or gone since (SessionStore::Create).
   absl::StatusOr<jit::auth::v1::LoginResponse> Start(jit::common::v1::Identity identity,
                                                      int64_t user_generation, absl::Duration ttl,
-                                                     const AuditActor& actor,
+                                                     const audit::AuditActor& actor,
                                                      std::map<std::string, std::string> details);
 
   // Ends a session: the caller's own (`session_id` empty or the caller's), or any session
   // when policy allows the caller "revoke" on "user". NOT_FOUND for an unknown session
   // (admins only; others get PERMISSION_DENIED first).
   absl::Status Logout(const jit::common::v1::Identity& caller, std::string_view session_id,
-                      const AuditActor& actor);
+                      const audit::AuditActor& actor);
 
   // ListRevokedSessions. INVALID_ARGUMENT for a negative cursor.
   absl::StatusOr<jit::auth::v1::ListRevokedSessionsResponse> ListRevoked(int64_t after_cursor);

@@ -14,8 +14,8 @@
 namespace jit::auth {
 namespace {
 
+using ::jit::audit::testing::InMemoryAuditOutbox;
 using ::jit::auth::testing::FakePermissionChecker;
-using ::jit::auth::testing::InMemoryAuditOutbox;
 using ::jit::auth::testing::InMemorySessionStore;
 using ::jit::auth::testing::InMemorySigningKeyStore;
 using ::jit::common::v1::Identity;

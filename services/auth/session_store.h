@@ -11,8 +11,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/audit/audit_event.h"
+#include "common/audit/audit_outbox.h"
 #include "common/auth/revocation.h"
-#include "services/auth/audit_outbox.h"
 
 namespace jit::auth {
 
@@ -45,14 +46,14 @@ class SessionStore {
   // either comes first (and the session is refused) or comes after (and revokes it).
   // ALREADY_EXISTS for a duplicate id.
   virtual absl::Status Create(const SessionRecord& session, int64_t user_generation,
-                              const AuditEvent& event) = 0;
+                              const audit::AuditEvent& event) = 0;
 
   virtual absl::StatusOr<std::optional<SessionRecord>> Get(std::string_view id) = 0;
 
   // Marks the session revoked at `now` by `revoked_by`, giving it the next revocation
   // cursor. NOT_FOUND for an unknown id; OK without change when already revoked.
   virtual absl::Status Revoke(std::string_view id, std::string_view revoked_by, absl::Time now,
-                              const AuditEvent& event) = 0;
+                              const audit::AuditEvent& event) = 0;
 
   // Revocations for verifiers: the complete list of revoked sessions whose expiry is after
   // `now - kRevokedSessionGrace` when `after_cursor` is 0 or unknown (ahead of the store,

@@ -6,6 +6,7 @@
 #include "common/crypto/ed25519.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "services/auth/service_name.h"
 #include "spdlog/spdlog.h"
 
 namespace jit::auth {
@@ -62,10 +63,11 @@ absl::StatusOr<SigningKeyRecord> SigningKeyRing::NewKey(absl::Time now, absl::Ti
 absl::Status SigningKeyRing::EnsureKey() {
   const absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(SigningKeyRecord key, NewKey(now, now));
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.signing_key.created", now, {.actor = "system"},
-                                 absl::StrCat("signing_key:", key.kid), AuditEvent::OUTCOME_SUCCESS,
-                                 "first session token signing key"));
+  ASSIGN_OR_RETURN(
+      audit::AuditEvent event,
+      audit::NewAuditEvent(kAuthService, "auth.signing_key.created", now, {.actor = "system"},
+                           absl::StrCat("signing_key:", key.kid),
+                           audit::AuditEvent::OUTCOME_SUCCESS, "first session token signing key"));
   ASSIGN_OR_RETURN(bool added, store_->AddIfEmpty(key, event));
   if (added) spdlog::info("created the first session token signing key kid={}", key.kid);
   return absl::OkStatus();
@@ -103,15 +105,16 @@ absl::StatusOr<std::shared_ptr<const jwt::SessionTokenIssuer>> SigningKeyRing::C
   return current_;
 }
 
-absl::StatusOr<SigningKeyRing::Rotation> SigningKeyRing::Rotate(const AuditActor& actor) {
+absl::StatusOr<SigningKeyRing::Rotation> SigningKeyRing::Rotate(const audit::AuditActor& actor) {
   const absl::Time now = clock_->Now();
   const absl::Time activate = now + options_.publish_delay;
   ASSIGN_OR_RETURN(SigningKeyRecord key, NewKey(now, activate));
   ASSIGN_OR_RETURN(
-      AuditEvent event,
-      NewAuditEvent("auth.signing_key.rotated", now, actor, absl::StrCat("signing_key:", key.kid),
-                    AuditEvent::OUTCOME_SUCCESS, "new session token signing key",
-                    {{"activate_time", absl::FormatTime(activate)}}));
+      audit::AuditEvent event,
+      audit::NewAuditEvent(kAuthService, "auth.signing_key.rotated", now, actor,
+                           absl::StrCat("signing_key:", key.kid),
+                           audit::AuditEvent::OUTCOME_SUCCESS, "new session token signing key",
+                           {{"activate_time", absl::FormatTime(activate)}}));
   RETURN_IF_ERROR(store_->Add(key, event));
   {
     absl::MutexLock lock(&mu_);

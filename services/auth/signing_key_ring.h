@@ -22,10 +22,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/audit/audit_event.h"
+#include "common/audit/audit_outbox.h"
 #include "common/clock.h"
 #include "common/jwt/jwk.h"
 #include "common/jwt/session_token.h"
-#include "services/auth/audit_outbox.h"
 #include "services/auth/signing_key_store.h"
 
 namespace jit::auth {
@@ -63,7 +64,7 @@ class SigningKeyRing {
     std::string kid;
     absl::Time activate_time;
   };
-  absl::StatusOr<Rotation> Rotate(const AuditActor& actor);
+  absl::StatusOr<Rotation> Rotate(const audit::AuditActor& actor);
 
   absl::StatusOr<std::vector<jwt::JsonWebKey>> Published();
 

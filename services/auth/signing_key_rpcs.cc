@@ -15,7 +15,7 @@ absl::StatusOr<jit::auth::v1::GetJwksResponse> GetJwks(SigningKeyRing& ring) {
 
 absl::StatusOr<jit::auth::v1::RotateSigningKeyResponse> RotateSigningKey(
     const jit::common::v1::Identity& caller, PermissionChecker& permissions, SigningKeyRing& ring,
-    const AuditActor& actor) {
+    const audit::AuditActor& actor) {
   if (caller.kind() != jit::common::v1::Identity::KIND_USER) {
     return absl::PermissionDeniedError("signing keys are rotated by people");
   }

@@ -7,9 +7,10 @@
 #define JIT_SERVICES_AUTH_SIGNING_KEY_RPCS_H_
 
 #include "absl/status/statusor.h"
+#include "common/audit/audit_event.h"
+#include "common/audit/audit_outbox.h"
 #include "jit/auth/v1/auth.pb.h"
 #include "jit/common/v1/identity.pb.h"
-#include "services/auth/audit_outbox.h"
 #include "services/auth/permission_checker.h"
 #include "services/auth/signing_key_ring.h"
 
@@ -21,7 +22,7 @@ absl::StatusOr<jit::auth::v1::GetJwksResponse> GetJwks(SigningKeyRing& ring);
 // PERMISSION_DENIED unless policy allows; the new kid signs after the publish delay.
 absl::StatusOr<jit::auth::v1::RotateSigningKeyResponse> RotateSigningKey(
     const jit::common::v1::Identity& caller, PermissionChecker& permissions, SigningKeyRing& ring,
-    const AuditActor& actor);
+    const audit::AuditActor& actor);
 
 }  // namespace jit::auth
 

@@ -11,8 +11,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/audit/audit_event.h"
+#include "common/audit/audit_outbox.h"
 #include "common/secret.h"
-#include "services/auth/audit_outbox.h"
 
 namespace jit::auth {
 
@@ -45,11 +46,12 @@ class SigningKeyStore {
   virtual absl::StatusOr<ActiveSigningKey> Active(absl::Time now) = 0;
 
   // ALREADY_EXISTS for a duplicate kid.
-  virtual absl::Status Add(const SigningKeyRecord& key, const AuditEvent& event) = 0;
+  virtual absl::Status Add(const SigningKeyRecord& key, const audit::AuditEvent& event) = 0;
 
   // Adds `key` only if the store holds no key at all (first start; replicas starting
   // together add exactly one). True when it was added.
-  virtual absl::StatusOr<bool> AddIfEmpty(const SigningKeyRecord& key, const AuditEvent& event) = 0;
+  virtual absl::StatusOr<bool> AddIfEmpty(const SigningKeyRecord& key,
+                                          const audit::AuditEvent& event) = 0;
 
   // Deletes keys superseded more than `retention` before `now`. Returns how many went.
   virtual absl::StatusOr<int64_t> DeleteRetired(absl::Time now, absl::Duration retention) = 0;

@@ -11,6 +11,7 @@
 #include "common/logging.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
+#include "services/auth/service_name.h"
 #include "services/auth/user_validation.h"
 #include "spdlog/spdlog.h"
 
@@ -85,7 +86,7 @@ absl::StatusOr<std::string> UserAdministration::HashPassword(const SecretString&
 
 absl::StatusOr<User> UserAdministration::CreateUser(const Identity& caller,
                                                     const jit::auth::v1::CreateUserRequest& request,
-                                                    const AuditActor& actor) {
+                                                    const audit::AuditActor& actor) {
   const User& in = request.user();
   RETURN_IF_ERROR(ValidateUserName(in.name(), "user.name"));
   RETURN_IF_ERROR(ValidateRolesAndTraits(in, "user"));
@@ -108,11 +109,12 @@ absl::StatusOr<User> UserAdministration::CreateUser(const Identity& caller,
   if (!password.empty()) {
     ASSIGN_OR_RETURN(record.password_hash, HashPassword(password));
   }
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.user.created", now, actor, absl::StrCat("user:", in.name()),
-                                 AuditEvent::OUTCOME_SUCCESS, "user created",
-                                 {{"roles", absl::StrJoin(in.roles(), ",")},
-                                  {"password_set", password.empty() ? "false" : "true"}}));
+  ASSIGN_OR_RETURN(audit::AuditEvent event,
+                   audit::NewAuditEvent(kAuthService, "auth.user.created", now, actor,
+                                        absl::StrCat("user:", in.name()),
+                                        audit::AuditEvent::OUTCOME_SUCCESS, "user created",
+                                        {{"roles", absl::StrJoin(in.roles(), ",")},
+                                         {"password_set", password.empty() ? "false" : "true"}}));
   RETURN_IF_ERROR(d_.users->Create(record, event));
   return Public(record);
 }
@@ -163,7 +165,7 @@ absl::StatusOr<jit::auth::v1::ListUsersResponse> UserAdministration::ListUsers(
 
 absl::StatusOr<User> UserAdministration::UpdateUser(const Identity& caller,
                                                     const jit::auth::v1::UpdateUserRequest& request,
-                                                    const AuditActor& actor) {
+                                                    const audit::AuditActor& actor) {
   const User& in = request.user();
   RETURN_IF_ERROR(ValidateUserName(in.name(), "user.name"));
   RETURN_IF_ERROR(ValidateRolesAndTraits(in, "user"));
@@ -173,50 +175,55 @@ absl::StatusOr<User> UserAdministration::UpdateUser(const Identity& caller,
   if (!IsLocal(*existing)) return ManagedByProvider(*existing, "roles and traits");
   const absl::Time now = d_.clock->Now();
   ASSIGN_OR_RETURN(
-      AuditEvent event,
-      NewAuditEvent("auth.user.updated", now, actor, absl::StrCat("user:", in.name()),
-                    AuditEvent::OUTCOME_SUCCESS, "roles and traits replaced; sessions ended",
-                    {{"roles", absl::StrJoin(in.roles(), ",")},
-                     {"previous_roles", absl::StrJoin(existing->profile.roles(), ",")}}));
+      audit::AuditEvent event,
+      audit::NewAuditEvent(kAuthService, "auth.user.updated", now, actor,
+                           absl::StrCat("user:", in.name()), audit::AuditEvent::OUTCOME_SUCCESS,
+                           "roles and traits replaced; sessions ended",
+                           {{"roles", absl::StrJoin(in.roles(), ",")},
+                            {"previous_roles", absl::StrJoin(existing->profile.roles(), ",")}}));
   ASSIGN_OR_RETURN(UserRecord updated, d_.users->UpdateProfile(in, now, event));
   return WithLockState(Public(updated));
 }
 
 absl::Status UserAdministration::DeleteUser(const Identity& caller,
                                             const jit::auth::v1::DeleteUserRequest& request,
-                                            const AuditActor& actor) {
+                                            const audit::AuditActor& actor) {
   RETURN_IF_ERROR(ValidateUserName(request.name(), "name"));
   RETURN_IF_ERROR(Authorize(caller, request.name(), /*self_allowed=*/false, "delete"));
   const absl::Time now = d_.clock->Now();
   ASSIGN_OR_RETURN(
-      AuditEvent event,
-      NewAuditEvent("auth.user.deleted", now, actor, absl::StrCat("user:", request.name()),
-                    AuditEvent::OUTCOME_SUCCESS, "user deleted; sessions ended"));
+      audit::AuditEvent event,
+      audit::NewAuditEvent(kAuthService, "auth.user.deleted", now, actor,
+                           absl::StrCat("user:", request.name()),
+                           audit::AuditEvent::OUTCOME_SUCCESS, "user deleted; sessions ended"));
   return d_.users->Delete(request.name(), now, event);
 }
 
 void UserAdministration::AuditCurrentPasswordRefused(const std::string& user,
-                                                     const AuditActor& actor,
+                                                     const audit::AuditActor& actor,
                                                      const std::string& reason,
                                                      bool starts_lockout) {
   const absl::Time now = d_.clock->Now();
   const bool locked = reason == "locked";
-  AppendOrLog(
+  audit::AppendOrLog(
       *d_.audit,
-      NewAuditEvent("auth.password.check_failed", now, actor, absl::StrCat("user:", user),
-                    locked ? AuditEvent::OUTCOME_DENIED : AuditEvent::OUTCOME_FAILURE,
-                    "current password refused while changing the password", {{"reason", reason}}));
+      audit::NewAuditEvent(
+          kAuthService, "auth.password.check_failed", now, actor, absl::StrCat("user:", user),
+          locked ? audit::AuditEvent::OUTCOME_DENIED : audit::AuditEvent::OUTCOME_FAILURE,
+          "current password refused while changing the password", {{"reason", reason}}));
   if (!locked && starts_lockout) {
     // This failure locked the name (of failures racing, exactly one does).
-    AppendOrLog(*d_.audit, NewAuditEvent("auth.user.locked", now, {.actor = "system"},
-                                         absl::StrCat("user:", user), AuditEvent::OUTCOME_SUCCESS,
-                                         "locked after repeated failed password checks"));
+    audit::AppendOrLog(
+        *d_.audit,
+        audit::NewAuditEvent(kAuthService, "auth.user.locked", now, {.actor = "system"},
+                             absl::StrCat("user:", user), audit::AuditEvent::OUTCOME_SUCCESS,
+                             "locked after repeated failed password checks"));
   }
 }
 
 absl::Status UserAdministration::SetPassword(const Identity& caller,
                                              const jit::auth::v1::SetPasswordRequest& request,
-                                             const AuditActor& actor) {
+                                             const audit::AuditActor& actor) {
   RETURN_IF_ERROR(ValidateUserName(request.name(), "name"));
   const SecretString new_password(request.new_password());
   RETURN_IF_ERROR(ValidateNewPassword(new_password, "new_password"));
@@ -268,12 +275,13 @@ absl::Status UserAdministration::SetPassword(const Identity& caller,
     ASSIGN_OR_RETURN(hash, d_.hasher->Hash(new_password));
   }
   const absl::Time now = d_.clock->Now();
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.user.password_set", now, actor,
-                                 absl::StrCat("user:", request.name()), AuditEvent::OUTCOME_SUCCESS,
-                                 self ? "password changed by the user; other sessions ended"
-                                      : "password set by an administrator; sessions ended",
-                                 {{"by", self ? "self" : "admin"}}));
+  ASSIGN_OR_RETURN(audit::AuditEvent event,
+                   audit::NewAuditEvent(kAuthService, "auth.user.password_set", now, actor,
+                                        absl::StrCat("user:", request.name()),
+                                        audit::AuditEvent::OUTCOME_SUCCESS,
+                                        self ? "password changed by the user; other sessions ended"
+                                             : "password set by an administrator; sessions ended",
+                                        {{"by", self ? "self" : "admin"}}));
   // Self: only over the password just checked (an administrator's reset meanwhile wins).
   absl::Status set = d_.users->SetPasswordHash(
       request.name(), hash, now, self ? caller.session_id() : std::string(),
@@ -318,15 +326,16 @@ absl::StatusOr<UserRecord> UserAdministration::TotpTarget(const Identity& caller
 
 absl::StatusOr<jit::auth::v1::EnrollTotpResponse> UserAdministration::EnrollTotp(
     const Identity& caller, const jit::auth::v1::EnrollTotpRequest& request,
-    const AuditActor& actor) {
+    const audit::AuditActor& actor) {
   ASSIGN_OR_RETURN(UserRecord target, TotpTarget(caller, request.name()));
   const std::string& name = target.profile.name();
   ASSIGN_OR_RETURN(SecretString secret, GenerateTotpSecret());
   const absl::Time now = d_.clock->Now();
   ASSIGN_OR_RETURN(
-      AuditEvent event,
-      NewAuditEvent("auth.totp.enrollment_started", now, actor, absl::StrCat("user:", name),
-                    AuditEvent::OUTCOME_SUCCESS, "TOTP enrollment started"));
+      audit::AuditEvent event,
+      audit::NewAuditEvent(kAuthService, "auth.totp.enrollment_started", now, actor,
+                           absl::StrCat("user:", name), audit::AuditEvent::OUTCOME_SUCCESS,
+                           "TOTP enrollment started"));
   RETURN_IF_ERROR(d_.users->PutTotpEnrollment(name, secret, now + options_.enrollment_ttl, event));
   jit::auth::v1::EnrollTotpResponse response;
   response.set_otpauth_uri(std::string(OtpauthUri(options_.totp_issuer, name, secret).Reveal()));
@@ -336,7 +345,7 @@ absl::StatusOr<jit::auth::v1::EnrollTotpResponse> UserAdministration::EnrollTotp
 
 absl::Status UserAdministration::ConfirmTotp(const Identity& caller,
                                              const jit::auth::v1::ConfirmTotpRequest& request,
-                                             const AuditActor& actor) {
+                                             const audit::AuditActor& actor) {
   if (!IsSixDigits(request.code())) return absl::InvalidArgumentError("code: must be 6 digits");
   ASSIGN_OR_RETURN(UserRecord target, TotpTarget(caller, request.name()));
   const std::string& name = target.profile.name();
@@ -353,10 +362,11 @@ absl::Status UserAdministration::ConfirmTotp(const Identity& caller,
         absl::StrCat("code: ", verified.message(), " for the secret being enrolled"));
   }
   RETURN_IF_ERROR(verified);
-  ASSIGN_OR_RETURN(AuditEvent event,
-                   NewAuditEvent("auth.totp.enabled", now, actor, absl::StrCat("user:", name),
-                                 AuditEvent::OUTCOME_SUCCESS,
-                                 target.totp_secret.empty() ? "TOTP enabled" : "TOTP replaced"));
+  ASSIGN_OR_RETURN(
+      audit::AuditEvent event,
+      audit::NewAuditEvent(kAuthService, "auth.totp.enabled", now, actor,
+                           absl::StrCat("user:", name), audit::AuditEvent::OUTCOME_SUCCESS,
+                           target.totp_secret.empty() ? "TOTP enabled" : "TOTP replaced"));
   return d_.users->ActivateTotp(name, *pending, now, event);
 }
 
@@ -387,10 +397,11 @@ absl::StatusOr<bool> UserAdministration::EnsureUser(const User& profile,
     record.profile.set_totp_enabled(true);
   }
   ASSIGN_OR_RETURN(
-      AuditEvent event,
-      NewAuditEvent(
-          "auth.user.created", now, {.actor = "system"}, absl::StrCat("user:", profile.name()),
-          AuditEvent::OUTCOME_SUCCESS, "bootstrap user created",
+      audit::AuditEvent event,
+      audit::NewAuditEvent(
+          kAuthService, "auth.user.created", now, {.actor = "system"},
+          absl::StrCat("user:", profile.name()), audit::AuditEvent::OUTCOME_SUCCESS,
+          "bootstrap user created",
           {{"roles", absl::StrJoin(profile.roles(), ",")}, {"source", "bootstrap_users_file"}}));
   absl::Status created = d_.users->Create(record, event);
   if (absl::IsAlreadyExists(created)) return false;  // another replica was first

@@ -22,11 +22,12 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/audit/audit_event.h"
+#include "common/audit/audit_outbox.h"
 #include "common/clock.h"
 #include "common/secret.h"
 #include "jit/auth/v1/auth.pb.h"
 #include "jit/common/v1/identity.pb.h"
-#include "services/auth/audit_outbox.h"
 #include "services/auth/concurrency_limiter.h"
 #include "services/auth/lockout.h"
 #include "services/auth/password_hasher.h"
@@ -51,7 +52,7 @@ struct UserAdministrationDependencies {
   ConcurrencyLimiter* hash_limiter = nullptr;
   // Failed current-password checks and the lockouts they start (the changes themselves are
   // written by the user store in their own transactions).
-  AuditOutbox* audit = nullptr;
+  audit::AuditOutbox* audit = nullptr;
   const Clock* clock = nullptr;
 };
 
@@ -69,7 +70,7 @@ class UserAdministration {
   // ALREADY_EXISTS for a taken name (also in another letter case).
   absl::StatusOr<User> CreateUser(const Identity& caller,
                                   const jit::auth::v1::CreateUserRequest& request,
-                                  const AuditActor& actor);
+                                  const audit::AuditActor& actor);
   // NOT_FOUND (only to callers allowed to read other users).
   absl::StatusOr<User> GetUser(const Identity& caller,
                                const jit::auth::v1::GetUserRequest& request);
@@ -77,21 +78,21 @@ class UserAdministration {
       const Identity& caller, const jit::auth::v1::ListUsersRequest& request);
   absl::StatusOr<User> UpdateUser(const Identity& caller,
                                   const jit::auth::v1::UpdateUserRequest& request,
-                                  const AuditActor& actor);
+                                  const audit::AuditActor& actor);
   absl::Status DeleteUser(const Identity& caller, const jit::auth::v1::DeleteUserRequest& request,
-                          const AuditActor& actor);
+                          const audit::AuditActor& actor);
   // Self: PERMISSION_DENIED for a wrong current password (counted by the lockout before the
   // hash, as a login is) or while the name is locked; ABORTED (nothing changed) when the
   // user changed after the current password was checked (e.g. an administrator reset it).
   absl::Status SetPassword(const Identity& caller, const jit::auth::v1::SetPasswordRequest& request,
-                           const AuditActor& actor);
+                           const audit::AuditActor& actor);
   absl::StatusOr<jit::auth::v1::EnrollTotpResponse> EnrollTotp(
       const Identity& caller, const jit::auth::v1::EnrollTotpRequest& request,
-      const AuditActor& actor);
+      const audit::AuditActor& actor);
   // FAILED_PRECONDITION without a pending (unexpired) enrollment; INVALID_ARGUMENT for a
   // code that does not match it.
   absl::Status ConfirmTotp(const Identity& caller, const jit::auth::v1::ConfirmTotpRequest& request,
-                           const AuditActor& actor);
+                           const audit::AuditActor& actor);
 
   // Start-up: creates the local user `profile` with `password` ("" = none) and, when given,
   // an enabled TOTP secret, unless a user of that name exists (never overwritten). True when
@@ -112,7 +113,7 @@ class UserAdministration {
   absl::StatusOr<std::string> HashPassword(const SecretString& password);
   // auth.password.check_failed (reason "wrong_current_password" or "locked"), and
   // auth.user.locked when this failure locked the name. A lost event is logged.
-  void AuditCurrentPasswordRefused(const std::string& user, const AuditActor& actor,
+  void AuditCurrentPasswordRefused(const std::string& user, const audit::AuditActor& actor,
                                    const std::string& reason, bool starts_lockout);
 
   const UserAdministrationOptions options_;

@@ -13,8 +13,8 @@
 namespace jit::auth {
 namespace {
 
+using ::jit::audit::testing::InMemoryAuditOutbox;
 using ::jit::auth::testing::FakePermissionChecker;
-using ::jit::auth::testing::InMemoryAuditOutbox;
 using ::jit::auth::testing::InMemorySessionStore;
 using ::jit::auth::testing::InMemoryUserStore;
 using ::jit::auth::v1::User;
@@ -359,12 +359,12 @@ TEST_F(UserAdministrationTest, RefusedCurrentPasswordsAndTheLockoutAreAudited) {
     EXPECT_THAT(admin_->SetPassword(Caller("alice"), r, {.actor = "user:alice"}),
                 StatusIs(absl::StatusCode::kPermissionDenied));
   }
-  const std::vector<AuditEvent> refused = audit_.OfType("auth.password.check_failed");
+  const std::vector<audit::AuditEvent> refused = audit_.OfType("auth.password.check_failed");
   ASSERT_THAT(refused, SizeIs(6));
   EXPECT_EQ(refused[0].actor(), "user:alice");
   EXPECT_EQ(refused[0].target(), "user:alice");
-  EXPECT_EQ(refused[0].outcome(), AuditEvent::OUTCOME_FAILURE);
-  EXPECT_EQ(refused[5].outcome(), AuditEvent::OUTCOME_DENIED);  // refused while locked
+  EXPECT_EQ(refused[0].outcome(), audit::AuditEvent::OUTCOME_FAILURE);
+  EXPECT_EQ(refused[5].outcome(), audit::AuditEvent::OUTCOME_DENIED);  // refused while locked
   EXPECT_THAT(audit_.OfType("auth.user.locked"), SizeIs(1));
 }
 
@@ -373,7 +373,7 @@ TEST_F(UserAdministrationTest, UncheckableCurrentPasswordCountsNoStrike) {
   ASSERT_OK_AND_ASSIGN(auto record, users_.Get("alice"));
   ASSERT_TRUE(record.has_value());
   ASSERT_OK(users_.SetPasswordHash("alice", "$argon2id$v=19$broken", clock_.Now(), "", std::nullopt,
-                                   AuditEvent()));
+                                   audit::AuditEvent()));
   jit::auth::v1::SetPasswordRequest r;
   r.set_name("alice");
   r.set_new_password("a brand new passphrase");

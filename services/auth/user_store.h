@@ -20,9 +20,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/audit/audit_event.h"
+#include "common/audit/audit_outbox.h"
 #include "common/secret.h"
 #include "jit/auth/v1/auth.pb.h"
-#include "services/auth/audit_outbox.h"
 
 namespace jit::auth {
 
@@ -49,22 +50,24 @@ class UserStore {
   virtual absl::StatusOr<std::vector<UserRecord>> List(std::string_view after, int limit) = 0;
 
   // ALREADY_EXISTS when a user of that name exists (names are unique case-insensitively).
-  virtual absl::Status Create(const UserRecord& user, const AuditEvent& event) = 0;
+  virtual absl::Status Create(const UserRecord& user, const audit::AuditEvent& event) = 0;
 
   // Creates or refreshes a user owned by an identity provider (origin "oidc:<connector>")
   // with the roles and traits of its latest login (their sessions keep the roles of their own
   // login: not a change that ends sessions). FAILED_PRECONDITION when the name belongs to a
   // user of another origin (a local user, another connector). Returns the stored record.
   virtual absl::StatusOr<UserRecord> UpsertExternal(const UserRecord& user,
-                                                    const AuditEvent& event) = 0;
+                                                    const audit::AuditEvent& event) = 0;
 
   // Replaces roles and traits (from `profile`), sets update_time = now and revokes the
   // user's sessions. NOT_FOUND when there is no such user. Returns the stored record.
   virtual absl::StatusOr<UserRecord> UpdateProfile(const jit::auth::v1::User& profile,
-                                                   absl::Time now, const AuditEvent& event) = 0;
+                                                   absl::Time now,
+                                                   const audit::AuditEvent& event) = 0;
 
   // Deletes the user with their TOTP state and revokes their sessions. NOT_FOUND.
-  virtual absl::Status Delete(std::string_view name, absl::Time now, const AuditEvent& event) = 0;
+  virtual absl::Status Delete(std::string_view name, absl::Time now,
+                              const audit::AuditEvent& event) = 0;
 
   // Sets the password hash and revokes the user's sessions except `keep_session_id` (the
   // caller's own when users change their own password; "" keeps none). With
@@ -75,7 +78,7 @@ class UserStore {
   virtual absl::Status SetPasswordHash(std::string_view name, const std::string& hash,
                                        absl::Time now, std::string_view keep_session_id,
                                        std::optional<int64_t> expected_generation,
-                                       const AuditEvent& event) = 0;
+                                       const audit::AuditEvent& event) = 0;
 
   // Replaces the hash only if it is still `old_hash` (upgrading parameters after a login;
   // not an audited change, and not one that ends sessions). OK also when it changed
@@ -85,7 +88,8 @@ class UserStore {
 
   // Stores a pending TOTP secret (replacing an earlier one) until `expire_time`. NOT_FOUND.
   virtual absl::Status PutTotpEnrollment(std::string_view name, const SecretString& secret,
-                                         absl::Time expire_time, const AuditEvent& event) = 0;
+                                         absl::Time expire_time,
+                                         const audit::AuditEvent& event) = 0;
 
   // The pending secret. NOT_FOUND when there is none or it expired before `now`.
   virtual absl::StatusOr<SecretString> GetTotpEnrollment(std::string_view name, absl::Time now) = 0;
@@ -94,7 +98,7 @@ class UserStore {
   // enrollment, if the pending secret is still `secret` and unexpired at `now`; else
   // FAILED_PRECONDITION (a concurrent EnrollTotp replaced it, or it expired).
   virtual absl::Status ActivateTotp(std::string_view name, const SecretString& secret,
-                                    absl::Time now, const AuditEvent& event) = 0;
+                                    absl::Time now, const audit::AuditEvent& event) = 0;
 };
 
 }  // namespace jit::auth

@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "services/auth/migrations.h"
+#include "services/auth/service_name.h"
 
 namespace jit::auth::testing {
 
@@ -15,7 +16,7 @@ void AuthDatabaseTest::SetUp() {
   absl::StatusOr<std::unique_ptr<db::PgPool>> pool = db::PgPool::Create(db().PoolOptions(4));
   ASSERT_TRUE(pool.ok()) << pool.status();
   pool_ = *std::move(pool);
-  absl::Status migrated = db::ApplyMigrations(*pool_, "auth", Migrations());
+  absl::Status migrated = db::ApplyMigrations(*pool_, kAuthService, Migrations());
   ASSERT_TRUE(migrated.ok()) << migrated;
 }
 
@@ -45,11 +46,11 @@ int AuthDatabaseTest::AuditCount(const std::string& type) {
       .as<int>();
 }
 
-AuditEvent TestEvent(const std::string& type, absl::Time time) {
-  absl::StatusOr<AuditEvent> event =
-      NewAuditEvent(type, time, {.actor = "user:tester"}, "user:someone",
-                    AuditEvent::OUTCOME_SUCCESS, "test event");
-  return event.ok() ? *std::move(event) : AuditEvent();
+audit::AuditEvent TestEvent(const std::string& type, absl::Time time) {
+  absl::StatusOr<audit::AuditEvent> event =
+      audit::NewAuditEvent(kAuthService, type, time, {.actor = "user:tester"}, "user:someone",
+                           audit::AuditEvent::OUTCOME_SUCCESS, "test event");
+  return event.ok() ? *std::move(event) : audit::AuditEvent();
 }
 
 }  // namespace jit::auth::testing

@@ -6,9 +6,10 @@
 #include <memory>
 #include <string>
 
+#include "common/audit/audit_event.h"
+#include "common/audit/audit_outbox.h"
 #include "common/db/pg_pool.h"
 #include "common/db/testing/test_database.h"
-#include "services/auth/audit_outbox.h"
 
 namespace jit::auth::testing {
 
@@ -34,7 +35,7 @@ class AuthDatabaseTest : public db::testing::PostgresTest {
 };
 
 // An audit event of `type` by "user:tester" (for store calls).
-AuditEvent TestEvent(const std::string& type, absl::Time time = absl::Now());
+audit::AuditEvent TestEvent(const std::string& type, absl::Time time = absl::Now());
 
 }  // namespace jit::auth::testing
 

@@ -13,37 +13,10 @@ absl::Status Down() { return absl::UnavailableError("store down (test)"); }
 
 }  // namespace
 
-// ---- InMemoryAuditOutbox -------------------------------------------------------------------
-
-absl::Status InMemoryAuditOutbox::Append(const AuditEvent& event) {
-  absl::MutexLock lock(&mu_);
-  for (const AuditEvent& e : events_) {
-    if (!event.id().empty() && e.id() == event.id()) {
-      return absl::AlreadyExistsError("duplicate audit event id");
-    }
-  }
-  events_.push_back(event);
-  return absl::OkStatus();
-}
-
-std::vector<AuditEvent> InMemoryAuditOutbox::events() const {
-  absl::MutexLock lock(&mu_);
-  return events_;
-}
-
-std::vector<AuditEvent> InMemoryAuditOutbox::OfType(const std::string& type) const {
-  absl::MutexLock lock(&mu_);
-  std::vector<AuditEvent> out;
-  for (const AuditEvent& e : events_) {
-    if (e.type() == type) out.push_back(e);
-  }
-  return out;
-}
-
 // ---- InMemorySessionStore ------------------------------------------------------------------
 
 absl::Status InMemorySessionStore::Create(const SessionRecord& session, int64_t user_generation,
-                                          const AuditEvent& event) {
+                                          const audit::AuditEvent& event) {
   std::function<void()> hook;
   {
     absl::MutexLock lock(&mu_);
@@ -78,7 +51,7 @@ absl::Status InMemorySessionStore::RevokeLocked(Entry& entry, std::string_view b
 }
 
 absl::Status InMemorySessionStore::Revoke(std::string_view id, std::string_view revoked_by,
-                                          absl::Time now, const AuditEvent& event) {
+                                          absl::Time now, const audit::AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   const auto it = sessions_.find(std::string(id));
@@ -182,7 +155,7 @@ absl::StatusOr<std::vector<UserRecord>> InMemoryUserStore::List(std::string_view
   return out;
 }
 
-absl::Status InMemoryUserStore::Create(const UserRecord& user, const AuditEvent& event) {
+absl::Status InMemoryUserStore::Create(const UserRecord& user, const audit::AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   for (const auto& [name, record] : users_) {
@@ -198,7 +171,7 @@ absl::Status InMemoryUserStore::Create(const UserRecord& user, const AuditEvent&
 }
 
 absl::StatusOr<UserRecord> InMemoryUserStore::UpsertExternal(const UserRecord& user,
-                                                             const AuditEvent& event) {
+                                                             const audit::AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   for (auto& [name, record] : users_) {
@@ -221,7 +194,7 @@ absl::StatusOr<UserRecord> InMemoryUserStore::UpsertExternal(const UserRecord& u
 
 absl::StatusOr<UserRecord> InMemoryUserStore::UpdateProfile(const jit::auth::v1::User& profile,
                                                             absl::Time now,
-                                                            const AuditEvent& event) {
+                                                            const audit::AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   const auto it = users_.find(profile.name());
@@ -236,7 +209,7 @@ absl::StatusOr<UserRecord> InMemoryUserStore::UpdateProfile(const jit::auth::v1:
 }
 
 absl::Status InMemoryUserStore::Delete(std::string_view name, absl::Time now,
-                                       const AuditEvent& event) {
+                                       const audit::AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   if (users_.erase(std::string(name)) == 0) return absl::NotFoundError("user not found");
@@ -248,7 +221,7 @@ absl::Status InMemoryUserStore::Delete(std::string_view name, absl::Time now,
 absl::Status InMemoryUserStore::SetPasswordHash(std::string_view name, const std::string& hash,
                                                 absl::Time now, std::string_view keep_session_id,
                                                 std::optional<int64_t> expected_generation,
-                                                const AuditEvent& event) {
+                                                const audit::AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   const auto it = users_.find(std::string(name));
@@ -275,7 +248,8 @@ absl::Status InMemoryUserStore::RehashPassword(std::string_view name, const std:
 }
 
 absl::Status InMemoryUserStore::PutTotpEnrollment(std::string_view name, const SecretString& secret,
-                                                  absl::Time expire_time, const AuditEvent& event) {
+                                                  absl::Time expire_time,
+                                                  const audit::AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   if (!users_.contains(std::string(name))) return absl::NotFoundError("user not found");
@@ -295,7 +269,7 @@ absl::StatusOr<SecretString> InMemoryUserStore::GetTotpEnrollment(std::string_vi
 }
 
 absl::Status InMemoryUserStore::ActivateTotp(std::string_view name, const SecretString& secret,
-                                             absl::Time now, const AuditEvent& event) {
+                                             absl::Time now, const audit::AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   const auto it = enrollments_.find(std::string(name));
@@ -357,7 +331,7 @@ absl::StatusOr<ActiveSigningKey> InMemorySigningKeyStore::Active(absl::Time now)
   return *std::move(out);
 }
 
-absl::Status InMemorySigningKeyStore::Add(const SigningKeyRecord& key, const AuditEvent&) {
+absl::Status InMemorySigningKeyStore::Add(const SigningKeyRecord& key, const audit::AuditEvent&) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   for (const auto& k : keys_) {
@@ -368,7 +342,7 @@ absl::Status InMemorySigningKeyStore::Add(const SigningKeyRecord& key, const Aud
 }
 
 absl::StatusOr<bool> InMemorySigningKeyStore::AddIfEmpty(const SigningKeyRecord& key,
-                                                         const AuditEvent&) {
+                                                         const audit::AuditEvent&) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return Down();
   if (!keys_.empty()) return false;

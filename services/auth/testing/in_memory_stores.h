@@ -12,7 +12,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "services/auth/audit_outbox.h"
+#include "common/audit/audit_event.h"
+#include "common/audit/testing/in_memory_audit_outbox.h"
 #include "services/auth/permission_checker.h"
 #include "services/auth/session_store.h"
 #include "services/auth/signing_key_store.h"
@@ -20,27 +21,15 @@
 
 namespace jit::auth::testing {
 
-class InMemoryAuditOutbox final : public AuditOutbox {
- public:
-  absl::Status Append(const AuditEvent& event) override;
-  std::vector<AuditEvent> events() const;
-  // Events of `type`.
-  std::vector<AuditEvent> OfType(const std::string& type) const;
-
- private:
-  mutable absl::Mutex mu_;
-  std::vector<AuditEvent> events_ ABSL_GUARDED_BY(mu_);
-};
-
 class InMemorySessionStore final : public SessionStore {
  public:
-  explicit InMemorySessionStore(InMemoryAuditOutbox* audit) : audit_(audit) {}
+  explicit InMemorySessionStore(audit::testing::InMemoryAuditOutbox* audit) : audit_(audit) {}
 
   absl::Status Create(const SessionRecord& session, int64_t user_generation,
-                      const AuditEvent& event) override;
+                      const audit::AuditEvent& event) override;
   absl::StatusOr<std::optional<SessionRecord>> Get(std::string_view id) override;
   absl::Status Revoke(std::string_view id, std::string_view revoked_by, absl::Time now,
-                      const AuditEvent& event) override;
+                      const audit::AuditEvent& event) override;
   absl::StatusOr<RevocationUpdate> ListRevoked(int64_t after_cursor, absl::Time now) override;
   absl::StatusOr<int64_t> CountActive(absl::Time now) override;
   absl::StatusOr<int64_t> DeleteExpired(absl::Time before) override;
@@ -67,7 +56,7 @@ class InMemorySessionStore final : public SessionStore {
   absl::Status RevokeLocked(Entry& entry, std::string_view by, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  InMemoryAuditOutbox* const audit_;
+  audit::testing::InMemoryAuditOutbox* const audit_;
   mutable absl::Mutex mu_;
   std::map<std::string, Entry> sessions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t, std::less<>> user_generations_ ABSL_GUARDED_BY(mu_);
@@ -78,28 +67,29 @@ class InMemorySessionStore final : public SessionStore {
 
 class InMemoryUserStore final : public UserStore {
  public:
-  InMemoryUserStore(InMemorySessionStore* sessions, InMemoryAuditOutbox* audit)
+  InMemoryUserStore(InMemorySessionStore* sessions, audit::testing::InMemoryAuditOutbox* audit)
       : sessions_(sessions), audit_(audit) {}
 
   absl::StatusOr<std::optional<UserRecord>> Get(std::string_view name) override;
   absl::StatusOr<std::vector<UserRecord>> List(std::string_view after, int limit) override;
-  absl::Status Create(const UserRecord& user, const AuditEvent& event) override;
+  absl::Status Create(const UserRecord& user, const audit::AuditEvent& event) override;
   absl::StatusOr<UserRecord> UpsertExternal(const UserRecord& user,
-                                            const AuditEvent& event) override;
+                                            const audit::AuditEvent& event) override;
   absl::StatusOr<UserRecord> UpdateProfile(const jit::auth::v1::User& profile, absl::Time now,
-                                           const AuditEvent& event) override;
-  absl::Status Delete(std::string_view name, absl::Time now, const AuditEvent& event) override;
+                                           const audit::AuditEvent& event) override;
+  absl::Status Delete(std::string_view name, absl::Time now,
+                      const audit::AuditEvent& event) override;
   absl::Status SetPasswordHash(std::string_view name, const std::string& hash, absl::Time now,
                                std::string_view keep_session_id,
                                std::optional<int64_t> expected_generation,
-                               const AuditEvent& event) override;
+                               const audit::AuditEvent& event) override;
   absl::Status RehashPassword(std::string_view name, const std::string& old_hash,
                               const std::string& new_hash) override;
   absl::Status PutTotpEnrollment(std::string_view name, const SecretString& secret,
-                                 absl::Time expire_time, const AuditEvent& event) override;
+                                 absl::Time expire_time, const audit::AuditEvent& event) override;
   absl::StatusOr<SecretString> GetTotpEnrollment(std::string_view name, absl::Time now) override;
   absl::Status ActivateTotp(std::string_view name, const SecretString& secret, absl::Time now,
-                            const AuditEvent& event) override;
+                            const audit::AuditEvent& event) override;
 
   void SetUnavailable(bool unavailable);
 
@@ -109,7 +99,7 @@ class InMemoryUserStore final : public UserStore {
     absl::Time expire_time;
   };
   InMemorySessionStore* const sessions_;
-  InMemoryAuditOutbox* const audit_;
+  audit::testing::InMemoryAuditOutbox* const audit_;
   mutable absl::Mutex mu_;
   std::map<std::string, UserRecord> users_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Enrollment> enrollments_ ABSL_GUARDED_BY(mu_);
@@ -123,8 +113,9 @@ class InMemorySigningKeyStore final : public SigningKeyStore {
   absl::StatusOr<std::vector<SigningKeyRecord>> ListPublished(absl::Time now,
                                                               absl::Duration retention) override;
   absl::StatusOr<ActiveSigningKey> Active(absl::Time now) override;
-  absl::Status Add(const SigningKeyRecord& key, const AuditEvent& event) override;
-  absl::StatusOr<bool> AddIfEmpty(const SigningKeyRecord& key, const AuditEvent& event) override;
+  absl::Status Add(const SigningKeyRecord& key, const audit::AuditEvent& event) override;
+  absl::StatusOr<bool> AddIfEmpty(const SigningKeyRecord& key,
+                                  const audit::AuditEvent& event) override;
   absl::StatusOr<int64_t> DeleteRetired(absl::Time now, absl::Duration retention) override;
 
   size_t size() const;
