@@ -32,7 +32,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "bench/policy_workload.h"
-#include "common/auth/grpc_authorizer.h"
 #include "common/auth/jwks_cache.h"
 #include "common/auth/method_table.h"
 #include "common/auth/revocation.h"
@@ -42,6 +41,7 @@
 #include "common/server/metrics.h"
 #include "common/server/process_settings.h"
 #include "common/server/tls.h"
+#include "common/server/unary_handler.h"
 #include "common/testing/test_pki_files.h"
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
@@ -193,19 +193,17 @@ int main(int argc, char** argv) {
       {{"/jit.policy.v1.PolicyService/CheckAccess", jit::auth::AnyService()},
        {"/jit.bench.v1.EchoService/Echo", jit::auth::AnyService()}});
   if (!table.ok()) Die(table.status().ToString());
-  auto service_auth = jit::auth::ServiceAuth::Create(
-      {.token_issuer = "jit-access",
-       .token_audience = "jit-access",
-       .ca_bundle_pem = tls->ca_pem,
-       .table = &*table},
-      {.jwks = std::make_unique<jit::auth::StaticJwksSource>(),
-       .revocations = std::make_unique<NoRevocations>()},
-      &clock);
+  auto service_auth =
+      jit::auth::ServiceAuth::Create({.token_issuer = "jit-access",
+                                      .token_audience = "jit-access",
+                                      .ca_bundle_pem = tls->ca_pem,
+                                      .table = &*table},
+                                     {.jwks = std::make_unique<jit::auth::StaticJwksSource>(),
+                                      .revocations = std::make_unique<NoRevocations>()},
+                                     &clock);
   if (!service_auth.ok()) Die(service_auth.status().ToString());
   jit::policy::PolicyServiceImpl policy_service(
-      &engine, &roles, [&](const grpc::ServerContext& context, std::string_view method) {
-        return jit::auth::AuthorizeServerCall((*service_auth)->authorizer(), context, method);
-      });
+      &engine, &roles, jit::server::AuthorizedCaller((*service_auth)->authorizer()));
   EchoServiceImpl echo_service;
 
   prometheus::Registry registry;
@@ -258,15 +256,16 @@ int main(int argc, char** argv) {
         [&](grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
           return stub->PrepareAsyncEcho(ctx, echo_request, cq);
         },
-        [&](const eb::EchoMessage& r) { return r.payload().size() == echo_request.payload().size(); });
+        [&](const eb::EchoMessage& r) {
+          return r.payload().size() == echo_request.payload().size();
+        });
   };
   auto run_echo = [&](absl::Duration d) { return run_echo_on(echo.get(), d); };
 
   run_echo(warmup);
   run_access(warmup);
   run_echo_on(ungated_echo.get(), warmup);
-  std::vector<double> echo_qps, access_qps, ratios, echo_cpu, access_cpu, ungated_qps,
-      ungated_cpu;
+  std::vector<double> echo_qps, access_qps, ratios, echo_cpu, access_cpu, ungated_qps, ungated_cpu;
   int64_t failures = 0;
   for (int i = 0; i < rounds; ++i) {
     const Rate e = run_echo(round);
@@ -280,10 +279,11 @@ int main(int argc, char** argv) {
     ratios.push_back(e.qps > 0 ? a.qps / e.qps : 0);
     echo_cpu.push_back(e.cpu_us_per_call);
     access_cpu.push_back(a.cpu_us_per_call);
-    std::printf("round %d: echo %.0f qps (%.1f us CPU/call), CheckAccess %.0f qps (%.1f us "
-                "CPU/call), ratio %.2f (%d in flight, %s each)\n",
-                i + 1, e.qps, e.cpu_us_per_call, a.qps, a.cpu_us_per_call, ratios.back(),
-                kInFlight, absl::FormatDuration(round).c_str());
+    std::printf(
+        "round %d: echo %.0f qps (%.1f us CPU/call), CheckAccess %.0f qps (%.1f us "
+        "CPU/call), ratio %.2f (%d in flight, %s each)\n",
+        i + 1, e.qps, e.cpu_us_per_call, a.qps, a.cpu_us_per_call, ratios.back(), kInFlight,
+        absl::FormatDuration(round).c_str());
   }
   (*server)->Shutdown(absl::Seconds(5));
   (*ungated)->Shutdown(absl::Seconds(5));
@@ -302,9 +302,10 @@ int main(int argc, char** argv) {
   const double echo_cpu_median = Median(echo_cpu), access_cpu_median = Median(access_cpu);
   std::printf("INFO cpu_per_call echo=%.1fus check_access=%.1fus ratio=%.2fx\n", echo_cpu_median,
               access_cpu_median, access_cpu_median > 0 ? echo_cpu_median / access_cpu_median : 0.0);
-  std::printf("INFO grpc_echo_without_auth_gate measured=%.0fqps (%.1fus CPU/call; the gate "
-              "is on both measured RPCs)\n",
-              Median(ungated_qps), Median(ungated_cpu));
+  std::printf(
+      "INFO grpc_echo_without_auth_gate measured=%.0fqps (%.1fus CPU/call; the gate "
+      "is on both measured RPCs)\n",
+      Median(ungated_qps), Median(ungated_cpu));
   std::printf("GOAL grpc_check_access_vs_echo measured=%.2fx target=%.1fx %s\n", ratio,
               kTargetRatio, ratio >= kTargetRatio ? "PASS" : "MISS");
   return 0;

@@ -1,6 +1,6 @@
-// The gRPC adapter of jit.auth.v1.AuthService: finds the caller (AuthorizeServerCall, the
-// same check the per-call gate made), asks the logic, converts the status in one place
-// (ToGrpcStatus). No rule lives here.
+// The gRPC adapter of jit.auth.v1.AuthService: each method unpacks the call and hands the
+// logic to common/server's UnaryHandler, which finds the caller (the project method table,
+// the same check the per-call gate made) and converts the status once. No rule lives here.
 //
 // JoinService answers UNIMPLEMENTED: it needs one-time join tokens, and no API creates them
 // yet.
@@ -8,6 +8,7 @@
 #define JIT_SERVICES_AUTH_AUTH_SERVICE_IMPL_H_
 
 #include "common/auth/call_authorizer.h"
+#include "common/server/unary_handler.h"
 #include "jit/auth/v1/auth.grpc.pb.h"
 #include "services/auth/login_manager.h"
 #include "services/auth/permission_checker.h"
@@ -29,7 +30,10 @@ struct AuthServiceParts {
 // Thread-safe; borrows the parts.
 class AuthServiceImpl final : public jit::auth::v1::AuthService::Service {
  public:
-  explicit AuthServiceImpl(AuthServiceParts parts) : p_(parts) {}
+  explicit AuthServiceImpl(AuthServiceParts parts)
+      : p_(parts),
+        handler_(server::UnaryHandler::For<v1::AuthService>(
+            server::AuthorizedCaller(*parts.authorizer))) {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status Login(Ctx*, const v1::LoginRequest*, v1::LoginResponse*) override;
@@ -56,6 +60,7 @@ class AuthServiceImpl final : public jit::auth::v1::AuthService::Service {
 
  private:
   const AuthServiceParts p_;
+  const server::UnaryHandler handler_;
 };
 
 }  // namespace jit::auth

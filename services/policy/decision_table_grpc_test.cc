@@ -17,9 +17,9 @@
 #include "common/auth/revocation.h"
 #include "common/auth/service_auth.h"
 #include "common/clock.h"
+#include "common/grpc_status.h"
 #include "common/server/tls.h"
 #include "common/testing/test_pki_files.h"
-#include "common/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "services/policy/in_memory_role_store.h"
@@ -94,8 +94,8 @@ struct Suite {
   PolicyEngine hooked_engine{&holder, &clock, &hook};
   RoleAdministration plain_roles{&catalog, &plain_engine};
   RoleAdministration hooked_roles{&catalog, &hooked_engine};
-  CallerIdentityFn caller = [this](const grpc::ServerContext& context,
-                                                       std::string_view method) {
+  server::CallerIdentityFn caller = [this](const grpc::ServerContext& context,
+                                           std::string_view method) {
     return auth::AuthorizeServerCall(service_auth->authorizer(), context, method);
   };
   PolicyServiceImpl plain_service{&plain_engine, &plain_roles, caller};
@@ -123,12 +123,12 @@ absl::Status LoadSuite(Suite* s) {
   absl::StatusOr<std::unique_ptr<auth::ServiceAuth>> service_auth = MakeServiceAuth();
   if (!service_auth.ok()) return service_auth.status();
   s->service_auth = *std::move(service_auth);
-  absl::StatusOr<std::unique_ptr<PolicyTestServer>> plain = PolicyTestServer::Start(
-      &s->plain_service, {}, 64, s->service_auth->MetadataProcessor());
+  absl::StatusOr<std::unique_ptr<PolicyTestServer>> plain =
+      PolicyTestServer::Start(&s->plain_service, {}, 64, s->service_auth->MetadataProcessor());
   if (!plain.ok()) return plain.status();
   s->plain_server = *std::move(plain);
-  absl::StatusOr<std::unique_ptr<PolicyTestServer>> hooked = PolicyTestServer::Start(
-      &s->hooked_service, {}, 64, s->service_auth->MetadataProcessor());
+  absl::StatusOr<std::unique_ptr<PolicyTestServer>> hooked =
+      PolicyTestServer::Start(&s->hooked_service, {}, 64, s->service_auth->MetadataProcessor());
   if (!hooked.ok()) return hooked.status();
   s->hooked_server = *std::move(hooked);
   return absl::OkStatus();
@@ -209,14 +209,16 @@ DecisionOutcome RunCaseThroughGrpc(const DecisionCase& c, const PolicyTestServer
   return absl::InternalError("unknown decision kind");
 }
 
-TEST(DecisionTablesGrpcTest, SuiteStarts) { ASSERT_TRUE(GetSuite().status.ok()) << GetSuite().status; }
+TEST(DecisionTablesGrpcTest, SuiteStarts) {
+  ASSERT_TRUE(GetSuite().status.ok()) << GetSuite().status;
+}
 
 TEST(DecisionTablesGrpcTest, EnoughCasesCoverEveryDecision) {
   std::map<std::string, int> by_kind;
   for (const DecisionCase& c : GetSuite().cases) ++by_kind[DecisionKindName(c.kind)];
   EXPECT_GE(GetSuite().cases.size(), kMinimumGrpcCases);
-  for (const char* kind : {"check_access", "check_request", "check_review",
-                           "compute_cert_params", "check_permission"}) {
+  for (const char* kind : {"check_access", "check_request", "check_review", "compute_cert_params",
+                           "check_permission"}) {
     EXPECT_GE(by_kind[kind], 3) << kind;
   }
 }

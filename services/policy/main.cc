@@ -4,7 +4,7 @@
 // optional HTTP decision hook); PostgresRoleWatcher keeps the snapshot current across
 // replicas; --roles_dir is imported at start (conflicts end start-up with one line). Every
 // call has passed common/auth's gate (the project method table) before its handler; the
-// role RPCs read their caller with AuthorizeServerCall.
+// role RPCs read their caller through common/server's UnaryHandler.
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,10 +12,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "common/auth/grpc_authorizer.h"
 #include "common/config/flags.h"
 #include "common/secret_file.h"
 #include "common/server/service_main.h"
+#include "common/server/unary_handler.h"
 #include "common/status_macros.h"
 #include "services/policy/http_decision_hook.h"
 #include "services/policy/migrations.h"
@@ -54,11 +54,7 @@ class PolicyServiceApp final : public server::ServiceApp {
         hook_(std::move(hook)),
         engine_(&snapshots_, &runtime.clock, hook_.get()),
         roles_(&catalog_, &engine_),
-        service_(&engine_, &roles_,
-                 [&authorizer = runtime.authorizer](const grpc::ServerContext& context,
-                                                    std::string_view method) {
-                   return auth::AuthorizeServerCall(authorizer, context, method);
-                 }) {}
+        service_(&engine_, &roles_, server::AuthorizedCaller(runtime.authorizer)) {}
 
   // Loads the roles (and --roles_dir), then starts following changes.
   absl::Status Start(db::PgPool& pool) {

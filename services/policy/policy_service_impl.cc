@@ -1,94 +1,81 @@
 #include "services/policy/policy_service_impl.h"
 
-#include <string_view>
-#include <utility>
-
-#include "common/grpc_status.h"
-
 namespace jit::policy {
-namespace {
 
 namespace pb = ::jit::policy::v1;
-using ::jit::common::v1::Identity;
 using ::jit::common::v1::Role;
+using ::jit::server::Caller;
 
-// The one conversion from the logic's result to the reply and status of a call.
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response, std::string_view method) {
-  if (!result.ok()) return ToGrpcStatus(result.status(), method);
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
-// Runs a role RPC for the authenticated caller.
-template <typename T, typename Fn>
-grpc::Status ForCaller(const CallerIdentityFn& caller_identity,
-                       const grpc::ServerContext& context, T* response, std::string_view method,
-                       Fn&& fn) {
-  absl::StatusOr<Identity> caller = caller_identity(context, method);
-  if (!caller.ok()) return ToGrpcStatus(caller.status(), method);
-  return Reply<T>(fn(*caller), response, method);
-}
-
-}  // namespace
+PolicyServiceImpl::PolicyServiceImpl(const PolicyEngine* engine, RoleAdministration* roles,
+                                     server::CallerIdentityFn caller_identity)
+    : engine_(engine),
+      roles_(roles),
+      handler_(server::UnaryHandler::For<pb::PolicyService>(std::move(caller_identity))) {}
 
 grpc::Status PolicyServiceImpl::UpsertRole(grpc::ServerContext* context,
                                            const pb::UpsertRoleRequest* request, Role* response) {
-  return ForCaller(caller_identity_, *context, response, "/jit.policy.v1.PolicyService/UpsertRole",
-                   [&](const Identity& caller) { return roles_->UpsertRole(caller, *request); });
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return roles_->UpsertRole(caller.identity, *request);
+  });
 }
 
 grpc::Status PolicyServiceImpl::GetRole(grpc::ServerContext* context,
                                         const pb::GetRoleRequest* request, Role* response) {
-  return ForCaller(caller_identity_, *context, response, "/jit.policy.v1.PolicyService/GetRole",
-                   [&](const Identity& caller) { return roles_->GetRole(caller, *request); });
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return roles_->GetRole(caller.identity, *request);
+  });
 }
 
 grpc::Status PolicyServiceImpl::ListRoles(grpc::ServerContext* context,
                                           const pb::ListRolesRequest* request,
                                           pb::ListRolesResponse* response) {
-  return ForCaller(caller_identity_, *context, response, "/jit.policy.v1.PolicyService/ListRoles",
-                   [&](const Identity& caller) { return roles_->ListRoles(caller, *request); });
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return roles_->ListRoles(caller.identity, *request);
+  });
 }
 
 grpc::Status PolicyServiceImpl::DeleteRole(grpc::ServerContext* context,
                                            const pb::DeleteRoleRequest* request,
                                            pb::DeleteRoleResponse* response) {
-  return ForCaller(caller_identity_, *context, response, "/jit.policy.v1.PolicyService/DeleteRole",
-                   [&](const Identity& caller) { return roles_->DeleteRole(caller, *request); });
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return roles_->DeleteRole(caller.identity, *request);
+  });
 }
 
-grpc::Status PolicyServiceImpl::CheckRequest(grpc::ServerContext* /*context*/,
+grpc::Status PolicyServiceImpl::CheckRequest(grpc::ServerContext* context,
                                              const pb::CheckRequestRequest* request,
                                              pb::CheckRequestResponse* response) {
-  return Reply(engine_->CheckRequest(*request), response, "/jit.policy.v1.PolicyService/CheckRequest");
+  return handler_.Run(*context, __func__, response,
+                      [&] { return engine_->CheckRequest(*request); });
 }
 
-grpc::Status PolicyServiceImpl::CheckReview(grpc::ServerContext* /*context*/,
+grpc::Status PolicyServiceImpl::CheckReview(grpc::ServerContext* context,
                                             const pb::CheckReviewRequest* request,
                                             pb::CheckReviewResponse* response) {
-  return Reply(engine_->CheckReview(*request), response, "/jit.policy.v1.PolicyService/CheckReview");
+  return handler_.Run(*context, __func__, response, [&] { return engine_->CheckReview(*request); });
 }
 
-grpc::Status PolicyServiceImpl::ComputeCertParams(grpc::ServerContext* /*context*/,
+grpc::Status PolicyServiceImpl::ComputeCertParams(grpc::ServerContext* context,
                                                   const pb::ComputeCertParamsRequest* request,
                                                   pb::ComputeCertParamsResponse* response) {
-  return Reply(engine_->ComputeCertParams(*request), response, "/jit.policy.v1.PolicyService/ComputeCertParams");
+  return handler_.Run(*context, __func__, response,
+                      [&] { return engine_->ComputeCertParams(*request); });
 }
 
-grpc::Status PolicyServiceImpl::CheckAccess(grpc::ServerContext* /*context*/,
+grpc::Status PolicyServiceImpl::CheckAccess(grpc::ServerContext* context,
                                             const pb::CheckAccessRequest* request,
                                             pb::CheckAccessResponse* response) {
   // The hot path: written straight into the reply gRPC owns.
-  absl::Status status = engine_->CheckAccess(*request, response);
-  if (!status.ok()) response->Clear();
-  return ToGrpcStatus(status, "/jit.policy.v1.PolicyService/CheckAccess");
+  return handler_.Run(*context, __func__, response, [&](pb::CheckAccessResponse* out) {
+    return engine_->CheckAccess(*request, out);
+  });
 }
 
-grpc::Status PolicyServiceImpl::CheckPermission(grpc::ServerContext* /*context*/,
+grpc::Status PolicyServiceImpl::CheckPermission(grpc::ServerContext* context,
                                                 const pb::CheckPermissionRequest* request,
                                                 pb::CheckPermissionResponse* response) {
-  return Reply(engine_->CheckPermission(*request), response, "/jit.policy.v1.PolicyService/CheckPermission");
+  return handler_.Run(*context, __func__, response,
+                      [&] { return engine_->CheckPermission(*request); });
 }
 
 }  // namespace jit::policy

@@ -1,38 +1,28 @@
-// PolicyServiceImpl: the gRPC adapter of jit.policy.v1.PolicyService. It unpacks each call,
-// asks the logic (PolicyEngine for the decisions, RoleAdministration for the role RPCs) and
-// converts the status in one place (jit::ToGrpcStatus). No rule lives here.
+// PolicyServiceImpl: the gRPC adapter of jit.policy.v1.PolicyService. Each method unpacks
+// the call and hands the logic (PolicyEngine for the decisions, RoleAdministration for the
+// role RPCs) to common/server's UnaryHandler, which converts the status in one place. No
+// rule lives here.
 //
 // Who may call what is decided before a handler runs, by the server's authentication and
 // its per-method table (decisions: the services; role RPCs: people). The role RPCs also need
-// the caller's identity for CheckPermission: the adapter reads it through `caller_identity`,
-// its only source (jit::auth::AuthorizeServerCall in production); an error there ends the
-// call with that error.
+// the caller's identity for CheckPermission: the handler reads it through `caller_identity`,
+// its only source (server::AuthorizedCaller in production); an error there ends the call
+// with that error.
 // Thread-safe; engine and roles are borrowed and must outlive the service.
 #ifndef JIT_SERVICES_POLICY_POLICY_SERVICE_IMPL_H_
 #define JIT_SERVICES_POLICY_POLICY_SERVICE_IMPL_H_
 
-#include <functional>
-#include <string_view>
-
-#include "absl/status/statusor.h"
-#include "grpcpp/server_context.h"
-#include "jit/common/v1/identity.pb.h"
+#include "common/server/unary_handler.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "services/policy/policy_engine.h"
 #include "services/policy/role_administration.h"
 
 namespace jit::policy {
 
-// The authenticated caller of a call to `full_method` ("/jit.policy.v1.PolicyService/GetRole"):
-// UNAUTHENTICATED when there is none, PERMISSION_DENIED when it may not call the method.
-using CallerIdentityFn = std::function<absl::StatusOr<jit::common::v1::Identity>(
-    const grpc::ServerContext& context, std::string_view full_method)>;
-
 class PolicyServiceImpl final : public jit::policy::v1::PolicyService::Service {
  public:
   PolicyServiceImpl(const PolicyEngine* engine, RoleAdministration* roles,
-                    CallerIdentityFn caller_identity)
-      : engine_(engine), roles_(roles), caller_identity_(std::move(caller_identity)) {}
+                    server::CallerIdentityFn caller_identity);
 
   grpc::Status UpsertRole(grpc::ServerContext* context,
                           const jit::policy::v1::UpsertRoleRequest* request,
@@ -65,7 +55,7 @@ class PolicyServiceImpl final : public jit::policy::v1::PolicyService::Service {
  private:
   const PolicyEngine* const engine_;
   RoleAdministration* const roles_;
-  const CallerIdentityFn caller_identity_;
+  const server::UnaryHandler handler_;
 };
 
 }  // namespace jit::policy
