@@ -1,11 +1,12 @@
 // Calling another jit-access service: an mTLS channel that accepts only that service, a
 // deadline on every call, and one mapping of transport failures to the caller's status.
+// Services call each other through the typed clients beside the service they call
+// (services/<name>/client/), which are built on this:
 //
 //   PeerClient policy("policy", address, tls, absl::Seconds(2));
 //   auto stub = jit::policy::v1::PolicyService::NewStub(policy.channel());
-//   auto ctx = policy.NewContext();
-//   grpc::Status s = stub->CheckAccess(ctx.get(), request, &response);
-//   RETURN_IF_ERROR(policy.ToStatus(s));
+//   absl::StatusOr<CheckAccessResponse> r =
+//       policy.Call(*stub, &PolicyService::Stub::CheckAccess, request);
 //
 // A peer that is down or too slow gives UNAVAILABLE (retryable), never a crash or a hang.
 // The channel (PeerChannelCredentials, peer_credentials.h) verifies during the TLS handshake
@@ -19,6 +20,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/server/tls.h"
 #include "grpcpp/channel.h"
@@ -50,6 +52,20 @@ class PeerClient {
   //    which retrying does not fix;
   //  - other codes pass through unchanged.
   absl::Status ToStatus(const grpc::Status& status) const;
+
+  // One unary call with a fresh deadline, its status mapped by ToStatus. A failed call
+  // returns only the status, never a partial response.
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Call(Stub& stub,
+                                grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                             Response*),
+                                const Request& request) const {
+    Response response;
+    std::unique_ptr<grpc::ClientContext> ctx = NewContext();
+    absl::Status status = ToStatus((stub.*method)(ctx.get(), request, &response));
+    if (!status.ok()) return status;
+    return response;
+  }
 
   const std::string& name() const { return name_; }
   absl::Duration timeout() const { return timeout_; }

@@ -35,6 +35,7 @@
 #include "services/auth/totp.h"
 #include "services/auth/user_administration.h"
 #include "services/auth/user_store_credentials.h"
+#include "services/policy/client/grpc_policy_client.h"
 #include "spdlog/spdlog.h"
 
 namespace jit::auth {
@@ -52,7 +53,9 @@ class AuthApp final : public server::ServiceApp {
   AuthApp(server::ServiceRuntime& runtime, const AuthConfig& config)
       : runtime_(runtime),
         config_(config),
-        policy_("policy", runtime.config.peers.policy, runtime.tls, runtime.config.rpc_timeout),
+        policy_peer_("policy", runtime.config.peers.policy, runtime.tls,
+                     runtime.config.rpc_timeout),
+        policy_(&policy_peer_),
         permissions_(&policy_),
         metrics_(runtime.registry),
         hash_limiter_(config.max_concurrent_password_hashes, absl::Seconds(10)) {}
@@ -196,7 +199,8 @@ class AuthApp final : public server::ServiceApp {
 
   server::ServiceRuntime& runtime_;
   const AuthConfig config_;
-  client::PeerClient policy_;
+  client::PeerClient policy_peer_;
+  policy::GrpcPolicyClient policy_;
   PolicyPermissionChecker permissions_;
   AuthMetrics metrics_;
   ConcurrencyLimiter hash_limiter_;

@@ -8,27 +8,25 @@
 
 namespace jit::auth {
 
-PolicyPermissionChecker::PolicyPermissionChecker(const client::PeerClient* policy)
-    : policy_(policy), stub_(jit::policy::v1::PolicyService::NewStub(policy->channel())) {}
-
 absl::Status PolicyPermissionChecker::Check(const jit::common::v1::Identity& caller,
                                             std::string_view resource, std::string_view verb) {
   jit::policy::v1::CheckPermissionRequest request;
   *request.mutable_identity() = caller;
   request.set_resource(std::string(resource));
   request.set_verb(std::string(verb));
-  jit::policy::v1::CheckPermissionResponse response;
-  auto ctx = policy_->NewContext();
-  absl::Status s = policy_->ToStatus(stub_->CheckPermission(ctx.get(), request, &response));
-  if (absl::IsUnavailable(s)) return s;
-  if (!s.ok()) {
+  absl::StatusOr<jit::policy::v1::CheckPermissionResponse> response =
+      policy_->CheckPermission(request);
+  if (absl::IsUnavailable(response.status())) return response.status();
+  if (!response.ok()) {
     spdlog::error("permission check {} {} for user={} failed: {}", std::string(verb),
-                  std::string(resource), LogSafe(caller.name()), LogSafe(s.ToString(), 256));
-    return absl::InternalError(absl::StrCat("permission check failed: ", s.ToString()));
+                  std::string(resource), LogSafe(caller.name()),
+                  LogSafe(response.status().ToString(), 256));
+    return absl::InternalError(
+        absl::StrCat("permission check failed: ", response.status().ToString()));
   }
-  if (!response.allowed()) {
+  if (!response->allowed()) {
     return absl::PermissionDeniedError(absl::StrCat(std::string(verb), " ", std::string(resource),
-                                                    ": ", response.explanation().summary()));
+                                                    ": ", response->explanation().summary()));
   }
   return absl::OkStatus();
 }

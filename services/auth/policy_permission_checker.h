@@ -1,5 +1,5 @@
-// PermissionChecker over PolicyService.CheckPermission: an mTLS call with the peer's
-// deadline, as this service (any service may call CheckPermission).
+// PermissionChecker over the policy service's CheckPermission (services/policy/client), as
+// this service (any service may call CheckPermission).
 //
 // Mapping: allowed -> OK; not allowed -> PERMISSION_DENIED "<verb> <resource>: <policy's
 // explanation>"; policy down, too slow or unreachable -> UNAVAILABLE; any other answer
@@ -8,25 +8,21 @@
 #ifndef JIT_SERVICES_AUTH_POLICY_PERMISSION_CHECKER_H_
 #define JIT_SERVICES_AUTH_POLICY_PERMISSION_CHECKER_H_
 
-#include <memory>
-
-#include "common/client/peer.h"
-#include "jit/policy/v1/policy.grpc.pb.h"
 #include "services/auth/permission_checker.h"
+#include "services/policy/client/policy_client.h"
 
 namespace jit::auth {
 
-// Thread-safe; borrows the peer.
+// Thread-safe; borrows the client.
 class PolicyPermissionChecker final : public PermissionChecker {
  public:
-  explicit PolicyPermissionChecker(const client::PeerClient* policy);
+  explicit PolicyPermissionChecker(policy::PolicyClient* policy) : policy_(policy) {}
 
   absl::Status Check(const jit::common::v1::Identity& caller, std::string_view resource,
                      std::string_view verb) override;
 
  private:
-  const client::PeerClient* const policy_;
-  std::unique_ptr<jit::policy::v1::PolicyService::Stub> stub_;
+  policy::PolicyClient* const policy_;
 };
 
 }  // namespace jit::auth
