@@ -1,9 +1,11 @@
 #include "common/config/flags.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/parse.h"
@@ -13,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/version.h"
 
 namespace jit::config {
 namespace {
@@ -90,15 +93,60 @@ void ExitWithConfigError(const absl::Status& status) {
   std::_Exit(2);
 }
 
-void ParseFlagsOrExit(int argc, char** argv, std::string_view usage) {
+InfoRequest FindInfoRequest(int argc, char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--help" || arg == "-help" || arg == "-h" || arg == "--helpfull" ||
+        arg == "-helpfull" || arg == "--helpshort" || arg == "-helpshort") {
+      return InfoRequest::kHelp;
+    }
+    if (arg == "--version" || arg == "-version") return InfoRequest::kVersion;
+  }
+  return InfoRequest::kNone;
+}
+
+std::string FlagsHelp(std::string_view usage) {
+  std::vector<std::pair<std::string, absl::CommandLineFlag*>> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    // Abseil's own (--flagfile, --fromenv, ...) are refused or answered here.
+    if (absl::StrContains(flag->Filename(), "absl/flags/")) continue;
+    flags.emplace_back(std::string(name.data(), name.size()), flag);
+  }
+  std::sort(flags.begin(), flags.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out = absl::StrCat(absl::string_view(usage.data(), usage.size()), "\n\nFlags:\n");
+  for (const auto& [name, flag] : flags) {
+    std::string value = flag->DefaultValue();
+    if (value.empty()) value = "\"\"";
+    absl::StrAppend(&out, "  --", name, " (default ", value, ")\n      ", flag->Help(), "\n");
+  }
+  return out;
+}
+
+void ParseFlagsOrExit(int argc, char** argv, std::string_view usage, ParseOptions options) {
   if (argc > 0) {
     std::string_view prog = argv[0];
     const size_t slash = prog.rfind('/');
     if (slash != std::string_view::npos) prog.remove_prefix(slash + 1);
     ProgramName() = std::string(prog);
   }
+  switch (FindInfoRequest(argc, argv)) {
+    case InfoRequest::kHelp:
+      std::fputs(FlagsHelp(usage).c_str(), stdout);
+      std::fflush(stdout);
+      std::exit(0);
+    case InfoRequest::kVersion:
+      std::printf("%s %s\n", ProgramName().c_str(), kVersion);
+      std::fflush(stdout);
+      std::exit(0);
+    case InfoRequest::kNone:
+      break;
+  }
   absl::SetProgramUsageMessage(absl::string_view(usage.data(), usage.size()));
-  if (absl::Status s = ApplyEnvironmentOverrides(); !s.ok()) ExitWithConfigError(s);
+  if (options.environment_overrides) {
+    if (absl::Status s = ApplyEnvironmentOverrides(); !s.ok()) ExitWithConfigError(s);
+  }
   // Unknown flags and bad values end here with code 2 (Abseil's parser would exit 1).
   if (absl::Status s = CheckCommandLine(argc, argv); !s.ok()) ExitWithConfigError(s);
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);

@@ -3,7 +3,8 @@
 // Every flag `--foo_bar` may also be given as the environment variable JIT_FOO_BAR (handy in
 // Kubernetes manifests); an explicit command-line flag wins over the environment. Flags are
 // parsed and validated once at start-up: a bad flag or value ends the process with exit
-// code 2 and one line naming the flag.
+// code 2 and one line naming the flag. `--help` prints every flag the program takes with
+// its default and `--version` the version; both exit 0.
 #ifndef JIT_COMMON_CONFIG_FLAGS_H_
 #define JIT_COMMON_CONFIG_FLAGS_H_
 
@@ -30,9 +31,24 @@ absl::Status ApplyEnvironmentOverrides();
 // the database"; ParseFlagsOrExit calls this first.
 absl::Status CheckCommandLine(int argc, char* const* argv);
 
-// Applies environment overrides, then parses argv. On any error (unknown flag, bad value,
-// positional arguments) prints "<program>: <reason>" to stderr and exits with code 2.
-void ParseFlagsOrExit(int argc, char** argv, std::string_view usage);
+// What a command line asks for instead of running: --help (also -h, -help, --helpfull,
+// --helpshort) or --version (-version), anywhere before "--".
+enum class InfoRequest { kNone, kHelp, kVersion };
+InfoRequest FindInfoRequest(int argc, char* const* argv);
+
+// `usage`, then every flag of the program (not Abseil's own), sorted by name, each with its
+// default and its help line.
+std::string FlagsHelp(std::string_view usage);
+
+struct ParseOptions {
+  // Apply JIT_<FLAG> environment variables (off for tools whose flags must be explicit).
+  bool environment_overrides = true;
+};
+
+// Answers --help / --version on stdout (exit 0). Otherwise applies environment overrides,
+// then parses argv. On any error (unknown flag, bad value, positional arguments) prints
+// "<program>: config error: <reason>" to stderr and exits with code 2.
+void ParseFlagsOrExit(int argc, char** argv, std::string_view usage, ParseOptions options = {});
 
 // Prints "<program>: config error: <status message>" and exits with code 2.
 [[noreturn]] void ExitWithConfigError(const absl::Status& status);

@@ -88,6 +88,35 @@ TEST(FlagsTest, NegatingANonBooleanFlagIsUnknown) {
               StatusIs(absl::StatusCode::kInvalidArgument, "unknown flag --notest_pool_size"));
 }
 
+// argv as main() gets it.
+InfoRequest Info(std::vector<std::string> args) {
+  args.insert(args.begin(), "jit-test");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  return FindInfoRequest(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(FlagsTest, HelpAndVersionAreFoundAnywhereBeforeTheEndOfFlags) {
+  EXPECT_EQ(Info({"--db_url=x", "--help"}), InfoRequest::kHelp);
+  EXPECT_EQ(Info({"-h"}), InfoRequest::kHelp);
+  EXPECT_EQ(Info({"--helpfull", "--no_such_flag"}), InfoRequest::kHelp);
+  EXPECT_EQ(Info({"--version"}), InfoRequest::kVersion);
+  EXPECT_EQ(Info({"--db_url=x"}), InfoRequest::kNone);
+  EXPECT_EQ(Info({"--", "--help"}), InfoRequest::kNone);
+  EXPECT_EQ(Info({"--helper=1"}), InfoRequest::kNone);
+}
+
+TEST(FlagsTest, HelpListsEveryFlagWithItsDefaultAndHelpButNotAbseilsOwn) {
+  const std::string help = FlagsHelp("jit-test: a test");
+  EXPECT_THAT(help, ::testing::StartsWith("jit-test: a test\n"));
+  EXPECT_THAT(help, HasSubstr("  --test_pool_size (default 8)\n      test flag\n"));
+  EXPECT_THAT(help, HasSubstr("  --test_db_url (default \"\")\n"));
+  EXPECT_THAT(help, HasSubstr("  --test_timeout (default 1s)\n"));
+  EXPECT_THAT(help, HasSubstr("  --test_verbose (default false)\n"));
+  EXPECT_THAT(help, ::testing::Not(HasSubstr("--flagfile")));
+  EXPECT_LT(help.find("--test_db_url"), help.find("--test_pool_size"));  // sorted
+}
+
 TEST(FlagsTest, ReadConfigFileStripsTrailingNewlineAndNamesFlagOnError) {
   const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/secret";
   FILE* f = fopen(path.c_str(), "w");

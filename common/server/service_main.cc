@@ -178,6 +178,9 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                    " service. Every flag --x may also be set as environment variable JIT_X."));
   absl::StatusOr<ServiceConfig> config = ServiceConfigFromFlags(definition.name, definition.ports);
   if (!config.ok()) config::ExitWithConfigError(config.status());
+  if (definition.configure) {
+    if (absl::Status s = definition.configure(); !s.ok()) config::ExitWithConfigError(s);
+  }
   if (absl::Status s = InitLogging(config->log); !s.ok()) config::ExitWithConfigError(s);
 
   absl::StatusOr<TlsMaterial> tls = LoadTlsMaterial(config->tls);

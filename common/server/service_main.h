@@ -1,7 +1,15 @@
-// The start-up sequence shared by the five service binaries, so each main.cc is a screen:
+// The start-up sequence shared by the five service binaries, so each main.cc is a few lines:
 //
-//   1. flags (with JIT_* environment overrides) -> ServiceConfig, validated once; a bad
-//      flag or value exits 2 with one line naming it;
+//   int main(int argc, char** argv) {
+//     return jit::server::RunServiceApp<jit::policy::PolicyApp>(
+//         argc, argv, {.name = "policy", .ports = jit::server::kPolicyPorts,
+//                      .migrations = jit::policy::Migrations()});
+//   }
+//
+//   1. flags (with JIT_* environment overrides) -> ServiceConfig and the service's own
+//      Config, both validated at once, before anything connects; --help lists every flag
+//      with its default, --version prints the version; a bad flag or value exits 2 with one
+//      line naming it;
 //   2. logging; TLS material; PostgreSQL pool (unreachable database: exit 1, one line);
 //   3. the service's own schema migrated (under an advisory lock: replicas starting
 //      together apply each migration once);
@@ -61,8 +69,7 @@ struct ServiceConfig {
 
 // Reads the common flags for service `name` with its default ports. INVALID_ARGUMENT names
 // the flag of the first bad value.
-absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name,
-                                                     ServicePorts ports);
+absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, ServicePorts ports);
 
 // What a service's objects may use while being built. All references outlive the service.
 struct ServiceRuntime {
@@ -96,17 +103,57 @@ struct ServiceDefinition {
   ServicePorts ports;
   // This service's schema migrations, in order.
   std::vector<db::Migration> migrations;
+  // Reads and checks the service's own flags, right after the common ones and before
+  // anything connects; an error exits 2 with its message (which names the flag).
+  std::function<absl::Status()> configure;
   // Builds the service objects; errors end start-up with exit 1.
   std::function<absl::StatusOr<std::unique_ptr<ServiceApp>>(ServiceRuntime&)> build;
   // Where session-token keys and revocations come from. Unset: from the auth service over
   // mTLS (GetJwks, ListRevokedSessions). The auth service reads its own tables instead.
-  std::function<absl::StatusOr<auth::TokenSources>(const ServiceConfig&, db::PgPool&,
-                                                   const Clock&)>
+  std::function<absl::StatusOr<auth::TokenSources>(const ServiceConfig&, db::PgPool&, const Clock&)>
       token_sources;
 };
 
 // Runs the whole life of a service process; returns the exit code for main().
 int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition);
+
+// RunServiceMain for a service's App class (services/<name>/<name>_app.h), which has
+//
+//   struct Config { ... };                              // its own settings
+//   static Config ConfigFromFlags();                    // reads its ABSL_FLAGs
+//   static absl::Status Validate(const Config&);        // INVALID_ARGUMENT etc. naming the
+//                                                       // flag; may read the files named
+//   static absl::StatusOr<std::unique_ptr<App>> Create(ServiceRuntime&, const Config&);
+//
+// and, for a service that verifies session tokens from its own tables instead of auth's
+// RPCs (auth itself),
+//   static absl::StatusOr<auth::TokenSources> OwnTokenSources(const Config&, db::PgPool&,
+//                                                          const Clock&);
+// `definition` gives name, ports and migrations; configure, build and token_sources are
+// filled in from App.
+template <typename App>
+int RunServiceApp(int argc, char** argv, ServiceDefinition definition) {
+  auto config = std::make_shared<typename App::Config>();
+  definition.configure = [config] {
+    *config = App::ConfigFromFlags();
+    return App::Validate(*config);
+  };
+  definition.build =
+      [config](ServiceRuntime& runtime) -> absl::StatusOr<std::unique_ptr<ServiceApp>> {
+    absl::StatusOr<std::unique_ptr<App>> app = App::Create(runtime, *config);
+    if (!app.ok()) return app.status();
+    return std::unique_ptr<ServiceApp>(*std::move(app));
+  };
+  if constexpr (requires(const typename App::Config& c, db::PgPool& pool, const Clock& clock) {
+                  App::OwnTokenSources(c, pool, clock);
+                }) {
+    definition.token_sources = [config](const ServiceConfig&, db::PgPool& pool,
+                                        const Clock& clock) {
+      return App::OwnTokenSources(*config, pool, clock);
+    };
+  }
+  return RunServiceMain(argc, argv, definition);
+}
 
 }  // namespace jit::server
 

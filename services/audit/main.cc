@@ -1,36 +1,12 @@
-// jit-audit: The audit sink: ingest, hash chain, search, SIEM export.
+// jit-audit: The audit sink: ingest, hash chain, search, SIEM export (issue 12).
 //
-// The RPCs of jit.audit.v1.AuditService answer UNIMPLEMENTED until their issue implements them.
-#include <memory>
-#include <vector>
-
+// audit_app.h: its flags, their checks and the objects it builds.
 #include "common/server/service_main.h"
-#include "jit/audit/v1/audit.grpc.pb.h"
-
-namespace jit::audit {
-namespace {
-
-class AuditServiceApp final : public server::ServiceApp {
- public:
-  std::vector<server::RegisteredService> Services() override {
-    return {server::RegisteredService::Of<v1::AuditService>(&service_)};
-  }
-
- private:
-  v1::AuditService::Service service_;
-};
-
-}  // namespace
-}  // namespace jit::audit
+#include "services/audit/audit_app.h"
+#include "services/audit/migrations.h"
 
 int main(int argc, char** argv) {
-  return jit::server::RunServiceMain(
+  return jit::server::RunServiceApp<jit::audit::AuditApp>(
       argc, argv,
-      {.name = "audit",
-       .ports = jit::server::kAuditPorts,
-       .migrations = {},
-       .build = [](jit::server::ServiceRuntime&)
-           -> absl::StatusOr<std::unique_ptr<jit::server::ServiceApp>> {
-         return std::make_unique<jit::audit::AuditServiceApp>();
-       }});
+      {.name = "audit", .ports = jit::server::kAuditPorts, .migrations = jit::audit::Migrations()});
 }

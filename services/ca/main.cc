@@ -1,36 +1,13 @@
-// jit-ca: The certificate authority: short-lived OpenSSH and X.509 certificates, CA keys, rotation, revocation lists.
+// jit-ca: The certificate authority: short-lived OpenSSH and X.509 certificates, CA keys, rotation,
+// revocation lists (issues 10, 11).
 //
-// The RPCs of jit.ca.v1.CaService answer UNIMPLEMENTED until their issue implements them.
-#include <memory>
-#include <vector>
-
+// ca_app.h: its flags, their checks and the objects it builds.
 #include "common/server/service_main.h"
-#include "jit/ca/v1/ca.grpc.pb.h"
-
-namespace jit::ca {
-namespace {
-
-class CaServiceApp final : public server::ServiceApp {
- public:
-  std::vector<server::RegisteredService> Services() override {
-    return {server::RegisteredService::Of<v1::CaService>(&service_)};
-  }
-
- private:
-  v1::CaService::Service service_;
-};
-
-}  // namespace
-}  // namespace jit::ca
+#include "services/ca/ca_app.h"
+#include "services/ca/migrations.h"
 
 int main(int argc, char** argv) {
-  return jit::server::RunServiceMain(
+  return jit::server::RunServiceApp<jit::ca::CaApp>(
       argc, argv,
-      {.name = "ca",
-       .ports = jit::server::kCaPorts,
-       .migrations = {},
-       .build = [](jit::server::ServiceRuntime&)
-           -> absl::StatusOr<std::unique_ptr<jit::server::ServiceApp>> {
-         return std::make_unique<jit::ca::CaServiceApp>();
-       }});
+      {.name = "ca", .ports = jit::server::kCaPorts, .migrations = jit::ca::Migrations()});
 }

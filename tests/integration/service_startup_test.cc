@@ -14,6 +14,7 @@
 #include "common/testing/runfiles.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/test_pki_files.h"
+#include "common/version.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
@@ -174,6 +175,78 @@ TEST(ServiceDatabaseTest, UnreachableDatabaseExitsOneWithOneLine) {
     ASSERT_THAT(stderr_lines, SizeIs(1)) << p->Output();
     EXPECT_THAT(stderr_lines[0], AllOf(HasSubstr("jit-" + service + ": database:"),
                                        HasSubstr(absl::StrCat(closed_port))));
+  }
+}
+
+// Each service's own flags are checked right after parsing, before the database: a bad one
+// exits 2 naming it even though the database cannot be reached (which alone exits 1).
+TEST(ServiceFlagsTest, BadServiceFlagExitsTwoBeforeTheDatabase) {
+  const int closed_port = PickUnusedPort();
+  const std::string db_url = absl::StrCat("postgresql://jit@127.0.0.1:", closed_port, "/jit");
+  struct Case {
+    std::string service;
+    std::string flag;
+    std::string names;
+  };
+  const std::string missing = TestTempPath("no-such-file.yaml");
+  for (const Case& c : std::vector<Case>{
+           {"auth", "--session_ttl=1s", "session_ttl"},
+           {"auth", "--lockout_max_failures=0", "lockout_max_failures"},
+           {"auth", "--bootstrap_users_file=" + missing, "bootstrap_users_file"},
+           {"policy", "--role_poll_interval=1h", "role_poll_interval"},
+           {"policy", "--decision_hook_url=http://example.com/opa", "decision_hook"},
+           {"policy", "--decision_hook_token_file=" + missing, "decision_hook_url"},
+       }) {
+    ServiceOptions options = OptionsFor(c.service, db_url);
+    options.flags.push_back(c.flag);
+    ASSERT_OK_AND_ASSIGN(auto p, ServiceProcess::Start(options));
+    auto code = p->WaitExit(absl::Seconds(60));
+    ASSERT_THAT(code, IsOk()) << c.flag;
+    EXPECT_EQ(*code, 2) << c.flag << ": " << p->Output();
+    EXPECT_THAT(NonEmptyLines(p->Output()), SizeIs(1)) << p->Output();
+    EXPECT_THAT(p->Output(), AllOf(HasSubstr(c.names), Not(HasSubstr("database")))) << c.flag;
+  }
+}
+
+// --help lists every flag the binary takes (the common ones and its own) with its default,
+// --version the version; both exit 0 without needing any other flag.
+TEST(ServiceFlagsTest, EveryBinaryAnswersHelpAndVersion) {
+  struct Binary {
+    std::string name;
+    std::string path;
+    std::vector<std::string> flags;  // some of the flags it takes, with their defaults
+  };
+  const std::vector<std::string> common = {
+      "--db_url (default \"\")", "--db_pool_size (default 8)", "--rpc_timeout (default 5s)",
+      "--tls_cert_file (default \"\")", "--policy_addr (default localhost:7104)"};
+  std::vector<Binary> binaries;
+  for (const std::string& service : AllServices()) {
+    binaries.push_back({"jit-" + service, ServiceBinary(service), common});
+  }
+  binaries[0].flags.push_back("--key_encryption_key_file (default \"\")");  // auth
+  binaries[0].flags.push_back("--session_ttl (default 8h)");
+  binaries[3].flags.push_back("--roles_dir (default \"\")");  // policy
+  binaries[3].flags.push_back("--role_poll_interval (default 500ms)");
+  binaries.push_back({"jit-bootstrap",
+                      jit::testing::RunfilePath("tools/jit-bootstrap/jit-bootstrap"),
+                      {"--dir (default \"\")", "--force (default false)"}});
+  binaries.push_back({"jit-health-probe",
+                      jit::testing::RunfilePath("tools/health_probe/jit-health-probe"),
+                      {"--addr (default \"\")", "--timeout (default 2s)"}});
+  int n = 0;
+  for (const Binary& b : binaries) {
+    auto help = Subprocess::Start({b.path, "--help"}, TestTempPath(absl::StrCat("help-", n++)));
+    ASSERT_THAT(help, IsOk());
+    ASSERT_THAT((*help)->Wait(absl::Seconds(30)), IsOkAndHolds(0)) << b.name;
+    for (const std::string& flag : b.flags) {
+      EXPECT_THAT((*help)->Output(), HasSubstr("  " + flag + "\n")) << b.name;
+    }
+    EXPECT_THAT((*help)->Output(), Not(HasSubstr("--flagfile"))) << b.name;
+    auto version =
+        Subprocess::Start({b.path, "--version"}, TestTempPath(absl::StrCat("version-", n++)));
+    ASSERT_THAT(version, IsOk());
+    ASSERT_THAT((*version)->Wait(absl::Seconds(30)), IsOkAndHolds(0)) << b.name;
+    EXPECT_EQ((*version)->Output(), absl::StrCat(b.name, " ", kVersion, "\n"));
   }
 }
 

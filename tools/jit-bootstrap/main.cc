@@ -6,16 +6,15 @@
 //   jit-bootstrap --dir=DIR --force                        # re-issue leaves (never the CA)
 //
 // Exit 0 when every requested certificate exists and is valid afterwards; 1 with a message
-// naming the problem otherwise.
+// naming the problem otherwise; 2 for an unknown flag or a bad flag value.
 #include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/time/clock.h"
+#include "common/config/flags.h"
 #include "tools/jit-bootstrap/bootstrap.h"
 
 ABSL_FLAG(std::string, dir, "",
@@ -34,12 +33,11 @@ ABSL_FLAG(absl::Duration, cert_validity, absl::Hours(24 * 365), "Lifetime of new
 ABSL_FLAG(bool, force, false, "Replace certificates that differ from the request (never the CA).");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Creates the jit-access internal CA and mTLS certificates.");
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-  if (rest.size() > 1) {
-    std::cerr << "jit-bootstrap: unexpected argument " << rest[1] << "\n";
-    return 1;
-  }
+  // Flags only (no JIT_* environment overrides: what is issued is what the command says).
+  // An unknown flag or bad value exits 2 naming it; --help lists the flags.
+  jit::config::ParseFlagsOrExit(
+      argc, argv, "jit-bootstrap: creates the jit-access internal CA and mTLS certificates.",
+      {.environment_overrides = false});
   auto drop_empty = [](std::vector<std::string> v) {
     v.erase(std::remove(v.begin(), v.end(), ""), v.end());
     return v;
@@ -54,8 +52,7 @@ int main(int argc, char** argv) {
       .cert_validity = absl::GetFlag(FLAGS_cert_validity),
       .force = absl::GetFlag(FLAGS_force),
   };
-  absl::StatusOr<jit::tools::BootstrapReport> report =
-      jit::tools::Bootstrap(options, absl::Now());
+  absl::StatusOr<jit::tools::BootstrapReport> report = jit::tools::Bootstrap(options, absl::Now());
   if (!report.ok()) {
     std::cerr << "jit-bootstrap: " << report.status().message() << "\n";
     return 1;
