@@ -19,8 +19,7 @@ TokenVerificationCounter::TokenVerificationCounter(prometheus::Registry& registr
        {TokenVerificationResult::kValid, TokenVerificationResult::kExpired,
         TokenVerificationResult::kRevoked, TokenVerificationResult::kInvalid,
         TokenVerificationResult::kUnavailable}) {
-    counters_[static_cast<size_t>(r)] =
-        &family.Add({{"result", TokenVerificationResultName(r)}});
+    counters_[static_cast<size_t>(r)] = &family.Add({{"result", TokenVerificationResultName(r)}});
   }
 }
 
@@ -28,8 +27,9 @@ void TokenVerificationCounter::Record(TokenVerificationResult result) {
   counters_[static_cast<size_t>(result)]->Increment();
 }
 
-absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(
-    const ServiceAuthOptions& options, TokenSources sources, const Clock* clock) {
+absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(const ServiceAuthOptions& options,
+                                                                 TokenSources sources,
+                                                                 const Clock* clock) {
   if (options.table == nullptr || sources.jwks == nullptr || sources.revocations == nullptr) {
     return absl::InvalidArgumentError("ServiceAuth: method table and token sources required");
   }
@@ -42,9 +42,8 @@ absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(
   TokenVerifier::Options verifier_options;
   verifier_options.issuer = options.token_issuer;
   verifier_options.audience = options.token_audience;
-  ASSIGN_OR_RETURN(auth->token_verifier_,
-                   TokenVerifier::Create(verifier_options, auth->jwks_.get(),
-                                         auth->revocations_.get(), clock));
+  ASSIGN_OR_RETURN(auth->token_verifier_, TokenVerifier::Create(verifier_options, auth->jwks_.get(),
+                                                                auth->revocations_.get(), clock));
   ASSIGN_OR_RETURN(auth->peers_, PeerCertificateVerifier::Create(options.ca_bundle_pem, clock));
   if (options.registry != nullptr) {
     if (!IsValidServiceName(options.metrics_service) ||
@@ -60,38 +59,41 @@ absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(
   return auth;
 }
 
-ServiceAuth::~ServiceAuth() {
-  stop_.Notify();
-  if (refresher_.joinable()) refresher_.join();
-}
+ServiceAuth::~ServiceAuth() { refresher_.reset(); }
 
 std::shared_ptr<grpc::AuthMetadataProcessor> ServiceAuth::MetadataProcessor() const {
   return std::make_shared<AuthorizingMetadataProcessor>(authorizer_.get());
 }
 
-void ServiceAuth::StartBackgroundRefresh() {
-  if (refresher_.joinable()) return;
+absl::Status ServiceAuth::StartBackgroundRefresh() {
+  if (refresher_ != nullptr) return absl::OkStatus();
   // One refresh before the first call can arrive, so that a service that starts after auth
   // does not answer its first token-bearing calls with UNAVAILABLE.
   absl::Status first = revocations_->Refresh();
   if (!first.ok()) {
-    spdlog::warn("revocation list not loaded yet (token-bearing calls get UNAVAILABLE until "
-                 "it is): {}",
-                 std::string(first.message()));
+    spdlog::warn(
+        "revocation list not loaded yet (token-bearing calls get UNAVAILABLE until "
+        "it is): {}",
+        std::string(first.message()));
   }
-  refresher_ = std::thread([this, first] {
-    absl::Status last = first;
-    while (!stop_.WaitForNotificationWithTimeout(options_.revocation_refresh_interval)) {
-      absl::Status s = revocations_->Refresh();
-      // Log transitions only: a peer that is down for a while must not flood the log.
-      if (!s.ok() && last.ok()) {
-        spdlog::warn("revocation list refresh failing: {}", std::string(s.message()));
-      } else if (s.ok() && !last.ok()) {
-        spdlog::info("revocation list refresh recovered");
-      }
-      last = s;
-    }
-  });
+  last_refresh_ = first;
+  absl::StatusOr<std::unique_ptr<PeriodicTask>> task = PeriodicTask::Start(
+      {.name = "revocation refresh",
+       .interval = options_.revocation_refresh_interval,
+       .run_at_start = false},
+      [this] {
+        absl::Status s = revocations_->Refresh();
+        // Log transitions only: a peer that is down for a while must not flood the log.
+        if (!s.ok() && last_refresh_.ok()) {
+          spdlog::warn("revocation list refresh failing: {}", std::string(s.message()));
+        } else if (s.ok() && !last_refresh_.ok()) {
+          spdlog::info("revocation list refresh recovered");
+        }
+        last_refresh_ = s;
+      });
+  if (!task.ok()) return task.status();
+  refresher_ = *std::move(task);
+  return absl::OkStatus();
 }
 
 }  // namespace jit::auth

@@ -18,10 +18,8 @@
 #include <array>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
 #include "common/auth/call_authorizer.h"
 #include "common/auth/jwks_cache.h"
 #include "common/auth/method_table.h"
@@ -29,6 +27,7 @@
 #include "common/auth/revocation.h"
 #include "common/auth/token_verifier.h"
 #include "common/clock.h"
+#include "common/periodic_task.h"
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
@@ -81,8 +80,9 @@ class ServiceAuth {
   std::shared_ptr<grpc::AuthMetadataProcessor> MetadataProcessor() const;
 
   // Loads the revocation list once (a failure is logged, not fatal: auth may start later),
-  // then starts the refresh thread (idempotent). Stopped by the destructor.
-  void StartBackgroundRefresh();
+  // then refreshes it every revocation_refresh_interval on a PeriodicTask (idempotent;
+  // stopped by the destructor). INVALID_ARGUMENT for a non-positive interval.
+  absl::Status StartBackgroundRefresh();
 
  private:
   ServiceAuth() = default;
@@ -95,8 +95,8 @@ class ServiceAuth {
   std::unique_ptr<PeerCertificateVerifier> peers_;
   std::unique_ptr<TokenVerificationCounter> verification_counter_;
   std::unique_ptr<CallAuthorizer> authorizer_;
-  absl::Notification stop_;
-  std::thread refresher_;
+  absl::Status last_refresh_;                // touched by the refresh task only, once started
+  std::unique_ptr<PeriodicTask> refresher_;  // last: stops first
 };
 
 }  // namespace jit::auth

@@ -233,7 +233,9 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                          .registry = *registry,
                          .tls = *tls,
                          .authorizer = (*service_auth)->authorizer()};
-  (*service_auth)->StartBackgroundRefresh();
+  if (absl::Status s = (*service_auth)->StartBackgroundRefresh(); !s.ok()) {
+    return FailStart(definition.name, s);
+  }
   absl::StatusOr<std::unique_ptr<ServiceApp>> app = definition.build(runtime);
   if (!app.ok()) return FailStart(definition.name, app.status());
 

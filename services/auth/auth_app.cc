@@ -153,7 +153,7 @@ absl::Status CreateBootstrapUsers(AuthAppParts& p) {
   return absl::OkStatus();
 }
 
-std::unique_ptr<Maintenance> StartMaintenance(AuthAppParts& p) {
+absl::StatusOr<std::unique_ptr<Maintenance>> StartMaintenance(AuthAppParts& p) {
   const absl::Duration retention = AuthApp::SigningKeyRetention(p.config);
   const absl::Duration window = p.config.lockout_window;
   PostgresSessionStore* sessions = p.sessions_store.get();
@@ -173,7 +173,7 @@ std::unique_ptr<Maintenance> StartMaintenance(AuthAppParts& p) {
   };
   auto maintenance = std::make_unique<Maintenance>(MaintenanceOptions{}, p.sessions_store.get(),
                                                    &p.metrics, std::move(steps), &p.runtime.clock);
-  maintenance->Start();
+  RETURN_IF_ERROR(maintenance->Start());
   return maintenance;
 }
 
@@ -267,7 +267,7 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(server::ServiceRuntime&
                                                                   .users = p->administration.get(),
                                                                   .keys = p->keys.get(),
                                                                   .permissions = &p->permissions});
-  p->maintenance = StartMaintenance(*p);
+  ASSIGN_OR_RETURN(p->maintenance, StartMaintenance(*p));
   return absl::WrapUnique(new AuthApp(std::move(p)));
 }
 

@@ -10,10 +10,7 @@ CleanupStep UsedOidcStatesCleanup(oidc::OidcUsedStateStore* store) {
           [store](absl::Time now) { return store->DeleteExpired(now - kUsedOidcStateGrace); }};
 }
 
-Maintenance::~Maintenance() {
-  stop_.Notify();
-  if (thread_.joinable()) thread_.join();
-}
+Maintenance::~Maintenance() { task_.reset(); }
 
 void Maintenance::RunOnce(bool with_cleanup) {
   const absl::Time now = clock_->Now();
@@ -34,16 +31,17 @@ void Maintenance::RunOnce(bool with_cleanup) {
   }
 }
 
-void Maintenance::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] {
-    absl::Time last_cleanup = absl::InfinitePast();
-    do {
-      const bool cleanup = clock_->Now() - last_cleanup >= options_.cleanup_interval;
-      RunOnce(cleanup);
-      if (cleanup) last_cleanup = clock_->Now();
-    } while (!stop_.WaitForNotificationWithTimeout(options_.interval));
-  });
+absl::Status Maintenance::Start() {
+  if (task_ != nullptr) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<PeriodicTask>> task =
+      PeriodicTask::Start({.name = "auth maintenance", .interval = options_.interval}, [this] {
+        const bool cleanup = clock_->Now() - last_cleanup_ >= options_.cleanup_interval;
+        RunOnce(cleanup);
+        if (cleanup) last_cleanup_ = clock_->Now();
+      });
+  if (!task.ok()) return task.status();
+  task_ = *std::move(task);
+  return absl::OkStatus();
 }
 
 }  // namespace jit::auth

@@ -2,17 +2,19 @@
 // every `interval` the active-session gauge is refreshed; every `cleanup_interval` rows that
 // can no longer matter are deleted (sessions expired for `session_grace`, stale login
 // failure records, used OIDC states past their expiry, signing keys past their retention).
+// The rounds run on a common/periodic_task.h PeriodicTask (jittered, stopped with the
+// object). Errors of a round are logged and retried next round.
 #ifndef JIT_SERVICES_AUTH_MAINTENANCE_H_
 #define JIT_SERVICES_AUTH_MAINTENANCE_H_
 
 #include <functional>
 #include <memory>
-#include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/periodic_task.h"
 #include "services/auth/auth_metrics.h"
 #include "services/auth/oidc/state_store.h"
 #include "services/auth/session_store.h"
@@ -52,8 +54,9 @@ class Maintenance {
   // One round (tests call it directly): the gauge, and the cleanup when `with_cleanup`.
   void RunOnce(bool with_cleanup);
 
-  // Starts the thread (first round at once). Stopped by the destructor.
-  void Start();
+  // Starts the rounds (the first at once; idempotent). Stopped by the destructor.
+  // INVALID_ARGUMENT for a non-positive interval.
+  absl::Status Start();
 
  private:
   const MaintenanceOptions options_;
@@ -61,8 +64,8 @@ class Maintenance {
   AuthMetrics* const metrics_;
   const std::vector<CleanupStep> cleanup_;
   const Clock* const clock_;
-  absl::Notification stop_;
-  std::thread thread_;
+  absl::Time last_cleanup_ = absl::InfinitePast();  // touched by the task's thread only
+  std::unique_ptr<PeriodicTask> task_;              // last: stops first
 };
 
 }  // namespace jit::auth

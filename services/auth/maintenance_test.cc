@@ -1,5 +1,6 @@
 #include "services/auth/maintenance.h"
 
+#include "absl/synchronization/notification.h"
 #include "common/clock.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -46,6 +47,27 @@ TEST(MaintenanceTest, RoundRefreshesTheGaugeAndCleansUpOnlyWhenAsked) {
   maintenance.RunOnce(/*with_cleanup=*/true);
   EXPECT_EQ(metrics.active_sessions(), 1);
   EXPECT_EQ(cleanups, 1);  // and the broken step did not stop the round
+}
+
+TEST(MaintenanceTest, StartRunsTheFirstRoundWithCleanupAtOnce) {
+  FakeClock clock;
+  audit::testing::InMemoryAuditOutbox audit;
+  testing::InMemorySessionStore sessions(&audit);
+  prometheus::Registry registry;
+  AuthMetrics metrics(registry);
+  absl::Notification cleaned;
+  Maintenance maintenance({.interval = absl::Hours(1)}, &sessions, &metrics,
+                          {{"signal",
+                            [&](absl::Time) -> absl::StatusOr<int64_t> {
+                              if (!cleaned.HasBeenNotified()) cleaned.Notify();
+                              return 0;
+                            }}},
+                          &clock);
+  ASSERT_OK(maintenance.Start());
+  EXPECT_TRUE(cleaned.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_THAT(
+      Maintenance({.interval = absl::ZeroDuration()}, &sessions, &metrics, {}, &clock).Start(),
+      jit::testing::StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(MaintenanceTest, StoreDownKeepsTheLastValue) {

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/db/pg_errors.h"
+#include "common/periodic_task.h"
 #include "pqxx/pqxx"
 #include "services/policy/postgres_role_store.h"
 #include "spdlog/spdlog.h"
@@ -29,9 +30,7 @@ class ChangeReceiver final : public pqxx::notification_receiver {
  public:
   ChangeReceiver(pqxx::connection_base& connection, const std::string& channel)
       : pqxx::notification_receiver(connection, channel) {}
-  void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {
-    ++received_;
-  }
+  void operator()(const std::string& /*payload*/, int /*backend_pid*/) override { ++received_; }
   int TakeReceived() { return std::exchange(received_, 0); }
 
  private:
@@ -45,7 +44,8 @@ struct Listener {
   ~Listener() { receiver.reset(); }
 };
 
-absl::StatusOr<std::unique_ptr<Listener>> Listen(db::PgPool& pool, const std::string& channel) {
+absl::StatusOr<std::unique_ptr<Listener>> OpenListener(db::PgPool& pool,
+                                                       const std::string& channel) {
   absl::StatusOr<std::unique_ptr<pqxx::connection>> connection = pool.ConnectDedicated();
   if (!connection.ok()) return connection.status();
   auto listener = std::make_unique<Listener>();
@@ -86,7 +86,14 @@ absl::StatusOr<std::unique_ptr<PostgresRoleWatcher>> PostgresRoleWatcher::Start(
   }
   std::unique_ptr<PostgresRoleWatcher> watcher(
       new PostgresRoleWatcher(pool, std::move(refresh), std::move(options), fd));
-  watcher->thread_ = std::thread([w = watcher.get()] { w->Run(); });
+  // Refreshes run on their own task: every poll_interval, and at once when the listener
+  // wakes it (a notification, or LISTEN established again after a gap).
+  absl::StatusOr<std::unique_ptr<PeriodicTask>> refresher = PeriodicTask::Start(
+      {.name = "role refresh", .interval = watcher->options_.poll_interval, .run_at_start = false},
+      [w = watcher.get()] { w->DoRefresh(); });
+  if (!refresher.ok()) return refresher.status();
+  watcher->refresher_ = *std::move(refresher);
+  watcher->thread_ = std::thread([w = watcher.get()] { w->Listen(); });
   return watcher;
 }
 
@@ -101,6 +108,7 @@ void PostgresRoleWatcher::Stop() {
   ssize_t ignored = write(wake_fd_, &one, sizeof(one));
   (void)ignored;
   if (thread_.joinable()) thread_.join();
+  if (refresher_ != nullptr) refresher_->Stop();
 }
 
 void PostgresRoleWatcher::DoRefresh() {
@@ -118,12 +126,10 @@ void PostgresRoleWatcher::DoRefresh() {
   last_refresh_error_ = std::move(error);
 }
 
-void PostgresRoleWatcher::Run() {
+void PostgresRoleWatcher::Listen() {
   using Clock = std::chrono::steady_clock;
   std::unique_ptr<Listener> listener;
   SteadyTime next_connect = Clock::now();
-  SteadyTime next_poll = Clock::now() + ToChrono(options_.poll_interval);
-  bool refresh_due = false;
   bool outage_logged = false;
 
   auto drop_listener = [&](const std::string& why) {
@@ -133,11 +139,12 @@ void PostgresRoleWatcher::Run() {
                  absl::FormatDuration(options_.poll_interval));
     outage_logged = true;
     next_connect = Clock::now();  // first retry at once, then every reconnect_delay
+    refresher_->Wake();
   };
 
   while (!stopping_.load()) {
     if (listener == nullptr && Clock::now() >= next_connect) {
-      absl::StatusOr<std::unique_ptr<Listener>> opened = Listen(*pool_, options_.channel);
+      absl::StatusOr<std::unique_ptr<Listener>> opened = OpenListener(*pool_, options_.channel);
       if (opened.ok()) {
         listener = *std::move(opened);
         listening_.store(true);
@@ -145,7 +152,7 @@ void PostgresRoleWatcher::Run() {
           spdlog::info("role change listener is back on channel {}", options_.channel);
         }
         outage_logged = false;
-        refresh_due = true;  // whatever was announced while not listening
+        refresher_->Wake();  // whatever was announced while not listening
       } else {
         if (!outage_logged) {
           spdlog::warn("role change listener cannot connect ({}); retrying every {}",
@@ -156,14 +163,9 @@ void PostgresRoleWatcher::Run() {
       }
     }
 
-    if (refresh_due || Clock::now() >= next_poll) {
-      DoRefresh();
-      refresh_due = false;
-      next_poll = Clock::now() + ToChrono(options_.poll_interval);
-    }
-
-    SteadyTime deadline = next_poll;
-    if (listener == nullptr) deadline = std::min(deadline, next_connect);
+    // Sleep until a notification, Stop(), or the next connection attempt.
+    const SteadyTime deadline =
+        listener == nullptr ? next_connect : Clock::now() + std::chrono::seconds(60);
     pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {-1, POLLIN, 0}};
     if (listener != nullptr) fds[1].fd = listener->connection->sock();
     const int ready = poll(fds, listener != nullptr ? 2 : 1, PollTimeoutMs(Clock::now(), deadline));
@@ -188,12 +190,9 @@ void PostgresRoleWatcher::Run() {
       const int received = listener->receiver != nullptr ? listener->receiver->TakeReceived() : 0;
       if (received > 0) {
         notifications_.fetch_add(received);
-        refresh_due = true;
+        refresher_->Wake();
       }
-      if (!status.ok()) {
-        drop_listener(status.ToString());
-        refresh_due = true;
-      }
+      if (!status.ok()) drop_listener(status.ToString());
     }
   }
   listener.reset();

@@ -6,9 +6,11 @@
 //  - LISTEN runs on a dedicated connection (PgPool::ConnectDedicated, never a pooled one);
 //    when it breaks, the watcher reconnects every `reconnect_delay` and refreshes once it
 //    listens again (changes announced meanwhile were missed). Polling goes on throughout.
-//  - Notifications arriving together cause one refresh. Refresh errors are logged and
+//  - Refreshes run on a common/periodic_task.h PeriodicTask (poll_interval, jittered), which
+//    the listener thread wakes on a notification and whenever LISTEN is (re)established.
+//    Notifications arriving together cause one refresh. Refresh errors are logged and
 //    retried on the next tick; the snapshot in use stays as it was.
-//  - Stop() (or the destructor) wakes the thread at once and joins it.
+//  - Stop() (or the destructor) wakes the listener at once, joins it and stops the task.
 // Timers use the monotonic clock: they pace I/O waits and decide nothing.
 // Thread-safe. The pool must outlive the watcher.
 #ifndef JIT_SERVICES_POLICY_POSTGRES_ROLE_WATCHER_H_
@@ -25,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/db/pg_pool.h"
+#include "common/periodic_task.h"
 
 namespace jit::policy {
 
@@ -63,24 +66,26 @@ class PostgresRoleWatcher {
   int64_t connects() const { return connects_.load(); }
 
  private:
-  PostgresRoleWatcher(db::PgPool* pool, RefreshFn refresh, RoleWatcherOptions options,
-                      int wake_fd)
-      : pool_(pool), refresh_(std::move(refresh)), options_(std::move(options)),
+  PostgresRoleWatcher(db::PgPool* pool, RefreshFn refresh, RoleWatcherOptions options, int wake_fd)
+      : pool_(pool),
+        refresh_(std::move(refresh)),
+        options_(std::move(options)),
         wake_fd_(wake_fd) {}
 
-  void Run();
-  void DoRefresh();
+  void Listen();     // the listener thread
+  void DoRefresh();  // the refresh task
 
   db::PgPool* const pool_;
   const RefreshFn refresh_;
   const RoleWatcherOptions options_;
   const int wake_fd_;  // eventfd: written by Stop()
-  std::thread thread_;
+  std::unique_ptr<PeriodicTask> refresher_;
+  std::thread thread_;  // the listener
   std::atomic<bool> stopping_{false};
   std::atomic<bool> listening_{false};
   std::atomic<int64_t> notifications_{0};
   std::atomic<int64_t> connects_{0};
-  // Touched only by the watcher thread.
+  // Touched only by the refresh task.
   std::string last_refresh_error_;
 };
 
