@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/inlined_vector.h"
 
 namespace jit::jwt {
@@ -14,6 +15,7 @@ using simdjson::dom::object;
 
 using MemberFn = absl::FunctionRef<absl::Status(std::string_view, element)>;
 
+constexpr size_t kReusedCapacity = 4096;
 constexpr const char* kDuplicate = "duplicate member name";
 constexpr const char* kTooDeep = "nested too deeply";
 
@@ -67,12 +69,28 @@ absl::Status ReadStrictJsonObject(std::string_view text, std::string_view what,
   };
   if (text.size() > limits.max_bytes) return invalid("too large");
   if (limits.max_depth < 1) return invalid(kTooDeep);
-  simdjson::dom::parser parser;
+  // simdjson's allocations cost about as much as parsing a token's claims, so texts of up to
+  // kReusedCapacity bytes (every token header and claims seen in practice) go to a parser
+  // kept per thread (unless a `member` of this thread reads JSON too); larger ones get their
+  // own, so no thread keeps more than ~64 KB.
+  thread_local simdjson::dom::parser reused;
+  thread_local bool reused_busy = false;
+  simdjson::dom::parser own;
+  const bool reuse = text.size() <= kReusedCapacity && !reused_busy;
+  simdjson::dom::parser& parser = reuse ? reused : own;
+  const absl::Cleanup release = [reuse] {
+    if (reuse) reused_busy = false;
+  };
+  if (reuse) reused_busy = true;
   // One level more than allowed: simdjson counts an innermost scalar as a level; the walk
   // below applies the exact bound. The parser's own bound keeps the walk's recursion bounded.
-  if (parser.allocate(std::max(text.size(), simdjson::dom::MINIMAL_DOCUMENT_CAPACITY),
-                      static_cast<size_t>(limits.max_depth) + 1) != simdjson::SUCCESS) {
-    return invalid("too large");
+  const size_t max_depth = static_cast<size_t>(limits.max_depth) + 1;
+  if (parser.capacity() < text.size() || parser.max_depth() != max_depth) {
+    const size_t capacity = reuse ? kReusedCapacity : text.size();
+    if (parser.allocate(std::max(capacity, simdjson::dom::MINIMAL_DOCUMENT_CAPACITY), max_depth) !=
+        simdjson::SUCCESS) {
+      return invalid("too large");
+    }
   }
   element root;
   // realloc_if_needed: simdjson reads up to SIMDJSON_PADDING bytes past the end, so it parses

@@ -26,7 +26,8 @@ namespace jit::jwt {
 // "malformed JSON" / "not a JSON object" / "nested too deeply" / "duplicate member name";
 // otherwise the first non-OK status `member` returns, unchanged (later members are not
 // visited). The name and value passed to `member` are valid only during that call.
-// Thread-safe: each call has its own parser.
+// Thread-safe. Texts of up to 4 KiB are parsed by a parser kept per thread (about 64 KB),
+// larger ones by a parser of their own; `member` may itself call ReadStrictJsonObject.
 absl::Status ReadStrictJsonObject(
     std::string_view text, std::string_view what, const StrictJsonLimits& limits,
     absl::FunctionRef<absl::Status(std::string_view name, simdjson::dom::element value)> member);

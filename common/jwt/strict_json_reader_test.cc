@@ -322,6 +322,48 @@ TEST(StrictJsonReaderTest, RefusesOversizedTextsAndNonObjects) {
               StatusIs(absl::StatusCode::kInvalidArgument, "doc: malformed JSON"));
 }
 
+TEST(StrictJsonReaderTest, AMemberMayReadJsonItself) {
+  std::vector<std::string> seen;
+  const auto record = [&](std::string_view name, simdjson::dom::element value) {
+    std::string_view text;
+    seen.push_back(std::string(name) + "=" +
+                   (value.get_string().get(text) == simdjson::SUCCESS ? std::string(text) : "?"));
+    return absl::OkStatus();
+  };
+  const absl::Status s =
+      ReadStrictJsonObject(R"({"inner":"{\"a\":\"x\"}","b":"y"})", "outer", {},
+                           [&](std::string_view name, simdjson::dom::element value) {
+                             if (name != "inner") return record(name, value);
+                             std::string_view inner;
+                             if (value.get_string().get(inner) != simdjson::SUCCESS)
+                               return absl::InternalError("?");
+                             return ReadStrictJsonObject(inner, "inner", {}, record);
+                           });
+  EXPECT_THAT(s, IsOk());
+  EXPECT_THAT(seen, ElementsAre("a=x", "b=y"));  // the outer text was not overwritten
+}
+
+TEST(StrictJsonReaderTest, ReadsLargeAndSmallTextsInTurn) {
+  std::string large = "{";
+  for (int i = 0; i < 1000; ++i)
+    large += "\"member" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  large.back() = '}';
+  ASSERT_GT(large.size(), 4096u);
+  for (int round = 0; round < 2; ++round) {
+    int members = 0;
+    EXPECT_THAT(ReadStrictJsonObject(large, "doc", {},
+                                     [&](std::string_view, simdjson::dom::element) {
+                                       ++members;
+                                       return absl::OkStatus();
+                                     }),
+                IsOk());
+    EXPECT_EQ(members, 1000);
+    const Outcome small = Ours(R"({"a":[1,"b"]})");
+    ASSERT_THAT(small.status, IsOk());
+    EXPECT_EQ(small.events, "{\x1fk:a\x1f[\x1fn1\x1fs:b\x1f]\x1f}\x1f");
+  }
+}
+
 TEST(StrictJsonReaderTest, StopsWhenTheVisitorFails) {
   std::vector<std::string> visited;
   const absl::Status s = ReadStrictJsonObject(
