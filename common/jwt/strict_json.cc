@@ -11,6 +11,11 @@ absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text, std:
   if (text.size() > limits.max_bytes) {
     return absl::InvalidArgumentError(prefix + "too large");
   }
+  // nlohmann's lexer takes a NUL byte for the end of the input and would ignore what
+  // follows; no JSON text holds a raw NUL (in strings it must be escaped).
+  if (text.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError(prefix + "malformed JSON");
+  }
   // Members seen per open object; an object whose final size is smaller than the number of
   // members read had a duplicate name.
   std::vector<size_t> members;
