@@ -55,30 +55,4 @@ absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text, std:
   return value;
 }
 
-bool JsonStructure::Open(bool is_object) {
-  if (static_cast<int>(open_.size()) >= max_depth_) {
-    error_ = "nested too deeply";
-    return false;
-  }
-  open_.push_back(Container{is_object, {}});
-  if (is_object) open_.back().keys.reserve(16);
-  return true;
-}
-
-bool JsonStructure::Key(const std::string& key) {
-  if (open_.empty() || !open_.back().is_object) {
-    error_ = "malformed JSON";
-    return false;
-  }
-  std::vector<std::string>& keys = open_.back().keys;
-  for (const std::string& k : keys) {
-    if (k == key) {
-      error_ = "duplicate member name";
-      return false;
-    }
-  }
-  keys.push_back(key);
-  return true;
-}
-
 }  // namespace jit::jwt
