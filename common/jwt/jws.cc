@@ -4,8 +4,7 @@
 #include <cctype>
 
 #include "common/crypto/base64.h"
-#include "common/jwt/json_sax_parser.h"
-#include "common/jwt/strict_json.h"
+#include "common/jwt/strict_json_reader.h"
 
 namespace jit::jwt {
 namespace {
@@ -35,78 +34,44 @@ absl::StatusOr<JwsAlgorithm> JwsAlgorithmFromName(std::string_view name) {
 
 namespace {
 
-// Reads a JWS protected header without building a DOM: alg, kid and typ are taken, "crit"
-// is refused, other members are skipped (still checked for well-formedness and duplicates).
-class JwsHeaderSax final : public nlohmann::json_sax<nlohmann::json> {
- public:
-  std::string error;
+// What ParseCompactJws takes from a protected header.
+struct JwsHeader {
   bool has_alg = false, has_kid = false, has_typ = false;
   std::string alg, kid, typ;
-
-  bool null() override { return Scalar(nullptr); }
-  bool boolean(bool) override { return Scalar(nullptr); }
-  bool number_integer(number_integer_t) override { return Scalar(nullptr); }
-  bool number_unsigned(number_unsigned_t) override { return Scalar(nullptr); }
-  bool number_float(number_float_t, const string_t&) override { return Scalar(nullptr); }
-  bool binary(binary_t&) override { return Fail("token header is malformed"); }
-  bool string(string_t& value) override { return Scalar(&value); }
-  bool start_object(std::size_t) override {
-    if (s_.depth() == 1 && Named()) return Fail(TypeError());
-    return Check(s_.OpenObject());
-  }
-  bool start_array(std::size_t) override {
-    if (s_.depth() == 0) return Fail("token header: not a JSON object");
-    if (s_.depth() == 1 && Named()) return Fail(TypeError());
-    return Check(s_.OpenArray());
-  }
-  bool end_object() override { return Close(); }
-  bool end_array() override { return Close(); }
-  bool key(string_t& k) override {
-    if (!Check(s_.Key(k))) return false;
-    if (s_.depth() == 1) {
-      if (k == "crit") return Fail("token header has unsupported crit parameters");
-      member_ = k;
-    }
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return Fail("token header: malformed JSON");
-  }
-
- private:
-  bool Named() const { return member_ == "alg" || member_ == "kid" || member_ == "typ"; }
-  std::string TypeError() const {
-    return member_ == "alg" ? "token header has no alg" : "token " + member_ + " is not a string";
-  }
-  bool Scalar(std::string* value) {
-    if (s_.depth() == 0) return Fail("token header: not a JSON object");
-    if (s_.depth() != 1 || !Named()) return true;
-    if (value == nullptr) return Fail(TypeError());
-    if (member_ == "alg") {
-      has_alg = true;
-      alg = std::move(*value);
-    } else if (member_ == "kid") {
-      has_kid = true;
-      kid = std::move(*value);
-    } else {
-      has_typ = true;
-      typ = std::move(*value);
-    }
-    return true;
-  }
-  bool Close() {
-    s_.Close();
-    return true;
-  }
-  bool Check(bool ok) { return ok ? true : Fail(std::string("token header: ") + s_.error()); }
-  bool Fail(std::string message) {
-    if (error.empty()) error = std::move(message);
-    return false;
-  }
-
-  JsonStructure s_{4};
-  std::string member_;
 };
+
+// Reads a protected header without building a DOM: alg, kid and typ are taken, "crit" is
+// refused, other members are skipped (the reader still checks them: well-formed, unique
+// member names at every depth, nesting bounded).
+absl::Status ReadJwsHeader(std::string_view json, JwsHeader* header) {
+  return ReadStrictJsonObject(
+      json, "token header", {.max_bytes = 2048, .max_depth = 4},
+      [header](std::string_view name, simdjson::dom::element value) -> absl::Status {
+        if (name == "crit") return Invalid("token header has unsupported crit parameters");
+        bool* has;
+        std::string* target;
+        if (name == "alg") {
+          has = &header->has_alg;
+          target = &header->alg;
+        } else if (name == "kid") {
+          has = &header->has_kid;
+          target = &header->kid;
+        } else if (name == "typ") {
+          has = &header->has_typ;
+          target = &header->typ;
+        } else {
+          return absl::OkStatus();
+        }
+        std::string_view text;
+        if (value.get_string().get(text) != simdjson::SUCCESS) {
+          return Invalid(name == "alg" ? std::string("token header has no alg")
+                                       : "token " + std::string(name) + " is not a string");
+        }
+        *has = true;
+        target->assign(text);
+        return absl::OkStatus();
+      });
+}
 
 }  // namespace
 
@@ -130,10 +95,8 @@ absl::StatusOr<UnverifiedJws> ParseCompactJws(std::string_view token,
 
   absl::StatusOr<std::string> header_json = crypto::Base64UrlDecode(header_b64);
   if (!header_json.ok()) return Invalid("token header is not base64url");
-  JwsHeaderSax header;
-  if (!ParseJsonSax(*header_json, &header)) {
-    return Invalid(header.error.empty() ? "token header: malformed JSON" : header.error);
-  }
+  JwsHeader header;
+  if (absl::Status s = ReadJwsHeader(*header_json, &header); !s.ok()) return s;
   if (!header.has_alg) return Invalid("token header has no alg");
   absl::StatusOr<JwsAlgorithm> alg = JwsAlgorithmFromName(header.alg);
   if (!alg.ok()) return Invalid("token alg is not accepted");

@@ -1,12 +1,11 @@
 #include "common/jwt/session_token.h"
 
-#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
-#include "common/jwt/json_sax_parser.h"
-#include "common/jwt/strict_json.h"
+#include "common/jwt/strict_json_reader.h"
 
 namespace jit::jwt {
 namespace {
@@ -47,8 +46,8 @@ absl::StatusOr<std::string> SessionTokenIssuer::Issue(const Identity& identity,
   const int64_t iat = absl::ToUnixSeconds(issue_time);
   nlohmann::json traits = nlohmann::json::object();
   for (const auto& [key, list] : identity.traits()) {
-    traits[key] = nlohmann::json(std::vector<std::string>(list.values().begin(),
-                                                           list.values().end()));
+    traits[key] =
+        nlohmann::json(std::vector<std::string>(list.values().begin(), list.values().end()));
   }
   const nlohmann::json claims = {
       {"iss", options_.issuer},
@@ -68,193 +67,127 @@ absl::StatusOr<std::string> SessionTokenIssuer::Issue(const Identity& identity,
 
 namespace {
 
-// Reads session-token claims straight into an Identity (no DOM: this runs for every fresh
-// token and nlohmann's DOM costs more than the rest of the verification together). Strict as
-// ParseStrictJsonObject: unique member names at every depth, bounded nesting; known claims
-// must have their exact types; unknown claims are skipped.
-class SessionClaimsSax final : public nlohmann::json_sax<nlohmann::json> {
- public:
-  explicit SessionClaimsSax(Identity* identity) : id_(identity) {}
+using simdjson::dom::element;
 
-  std::string error;
+// The claims checked after reading; the identity claims go straight into the Identity.
+struct ReadClaims {
   std::optional<std::string> iss;
   bool has_aud = false;
-  std::vector<std::string> aud;
+  bool aud_matches = false;
   std::optional<int64_t> iat, exp, nbf;
   bool has_sub = false, has_sid = false;
-
-  bool null() override { return Value(Kind::kNull); }
-  bool boolean(bool v) override {
-    bool_ = v;
-    return Value(Kind::kBool);
-  }
-  bool number_integer(number_integer_t v) override {
-    int_ = v;
-    return Value(Kind::kInt);
-  }
-  bool number_unsigned(number_unsigned_t v) override {
-    int_ = v > static_cast<uint64_t>(kMaxNumericDate) ? kMaxNumericDate + 1 : static_cast<int64_t>(v);
-    return Value(Kind::kInt);
-  }
-  bool number_float(number_float_t, const string_t&) override { return Value(Kind::kFloat); }
-  bool string(string_t& v) override {
-    str_ = &v;
-    return Value(Kind::kString);
-  }
-  bool binary(binary_t&) override { return Fail("token claims: malformed JSON"); }
-  bool start_object(std::size_t) override {
-    if (!Value(Kind::kObject)) return false;
-    return Check(s_.OpenObject());
-  }
-  bool start_array(std::size_t) override {
-    if (!Value(Kind::kArray)) return false;
-    return Check(s_.OpenArray());
-  }
-  bool end_object() override {
-    s_.Close();
-    return true;
-  }
-  bool end_array() override {
-    s_.Close();
-    return true;
-  }
-  bool key(string_t& k) override {
-    if (!Check(s_.Key(k))) return false;
-    if (s_.depth() == 1) {
-      member_ = k;
-      claim_ = Classify(k);
-    } else if (s_.depth() == 2 && claim_ == Claim::kTraits) {
-      if (id_->traits_size() >= 256) return Fail("token traits has too many keys");
-      trait_ = &(*id_->mutable_traits())[k];
-      trait_name_ = k;
-    }
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return Fail("token claims: malformed JSON");
-  }
-
- private:
-  enum class Kind { kNull, kBool, kInt, kFloat, kString, kObject, kArray };
-  enum class Claim { kOther, kIss, kSub, kSid, kAuthMethod, kIat, kExp, kNbf, kAud, kRoles,
-                     kTraits, kMfa };
-
-  static Claim Classify(const std::string& k) {
-    switch (k.size()) {
-      case 3:
-        if (k == "iss") return Claim::kIss;
-        if (k == "sub") return Claim::kSub;
-        if (k == "sid") return Claim::kSid;
-        if (k == "iat") return Claim::kIat;
-        if (k == "exp") return Claim::kExp;
-        if (k == "nbf") return Claim::kNbf;
-        if (k == "aud") return Claim::kAud;
-        if (k == "mfa") return Claim::kMfa;
-        return Claim::kOther;
-      case 5:
-        return k == "roles" ? Claim::kRoles : Claim::kOther;
-      case 6:
-        return k == "traits" ? Claim::kTraits : Claim::kOther;
-      case 11:
-        return k == "auth_method" ? Claim::kAuthMethod : Claim::kOther;
-      default:
-        return Claim::kOther;
-    }
-  }
-
-  bool Fail(std::string message) {
-    if (error.empty()) error = std::move(message);
-    return false;
-  }
-  bool Check(bool ok) { return ok ? true : Fail(std::string("token claims: ") + s_.error()); }
-
-  // A value (or the start of a container) arriving at the current position.
-  bool Value(Kind kind) {
-    const int depth = s_.depth();
-    if (depth == 0) {
-      return kind == Kind::kObject ? true : Fail("token claims: not a JSON object");
-    }
-    if (depth == 1) return TopLevel(kind);
-    if (depth == 2 && (claim_ == Claim::kAud || claim_ == Claim::kRoles)) {
-      if (kind != Kind::kString) return Fail("token " + member_ + " has a non-string value");
-      if (claim_ == Claim::kAud) {
-        aud.push_back(std::move(*str_));
-      } else {
-        if (id_->roles_size() >= 1024) return Fail("token roles has too many values");
-        id_->add_roles(std::move(*str_));
-      }
-      return true;
-    }
-    if (depth == 2 && claim_ == Claim::kTraits) {
-      return kind == Kind::kArray ? true : Fail("token trait " + trait_name_ + " is not an array");
-    }
-    if (depth == 3 && claim_ == Claim::kTraits) {
-      if (kind != Kind::kString) {
-        return Fail("token trait " + trait_name_ + " has a non-string value");
-      }
-      if (trait_->values_size() >= 1024) return Fail("token trait has too many values");
-      trait_->add_values(std::move(*str_));
-      return true;
-    }
-    return true;  // inside an unknown claim
-  }
-
-  bool TopLevel(Kind kind) {
-    switch (claim_) {
-      case Claim::kIss:
-      case Claim::kSub:
-      case Claim::kSid:
-      case Claim::kAuthMethod:
-        if (kind != Kind::kString) return Fail("token " + member_ + " is not a string");
-        if (claim_ == Claim::kIss) {
-          iss = std::move(*str_);
-        } else if (claim_ == Claim::kSub) {
-          has_sub = true;
-          id_->set_name(std::move(*str_));
-        } else if (claim_ == Claim::kSid) {
-          has_sid = true;
-          id_->set_session_id(std::move(*str_));
-        } else {
-          id_->set_auth_method(std::move(*str_));
-        }
-        return true;
-      case Claim::kIat:
-      case Claim::kExp:
-      case Claim::kNbf:
-        if (kind != Kind::kInt) return Fail("token " + member_ + " is not an integer");
-        (claim_ == Claim::kIat ? iat : claim_ == Claim::kExp ? exp : nbf) = int_;
-        return true;
-      case Claim::kAud:
-        has_aud = true;
-        if (kind == Kind::kString) {
-          aud.push_back(std::move(*str_));
-          return true;
-        }
-        return kind == Kind::kArray ? true : Fail("token aud is not a string or array");
-      case Claim::kRoles:
-        return kind == Kind::kArray ? true : Fail("token roles is not an array");
-      case Claim::kTraits:
-        return kind == Kind::kObject ? true : Fail("token traits is not an object");
-      case Claim::kMfa:
-        if (kind != Kind::kBool) return Fail("token mfa is not a boolean");
-        id_->set_mfa_verified(bool_);
-        return true;
-      case Claim::kOther:
-        return true;  // unknown claim: skipped
-    }
-    return true;
-  }
-
-  Identity* id_;
-  JsonStructure s_{4};
-  std::string member_;
-  Claim claim_ = Claim::kOther;
-  std::string trait_name_;
-  jit::common::v1::StringList* trait_ = nullptr;
-  std::string* str_ = nullptr;
-  int64_t int_ = 0;
-  bool bool_ = false;
 };
+
+absl::Status NotA(std::string_view claim, std::string_view type) {
+  return Unauth("token " + std::string(claim) + " is not " + std::string(type));
+}
+
+absl::Status ReadString(element value, std::string_view claim, std::string* out) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) return NotA(claim, "a string");
+  out->assign(text);
+  return absl::OkStatus();
+}
+
+absl::Status ReadNumericDate(element value, std::string_view claim, std::optional<int64_t>* out) {
+  switch (value.type()) {
+    case simdjson::dom::element_type::INT64:
+      *out = value.get_int64().value_unsafe();
+      return absl::OkStatus();
+    case simdjson::dom::element_type::UINT64:  // above INT64_MAX, so out of range
+      *out = kMaxNumericDate + 1;
+      return absl::OkStatus();
+    default:
+      return NotA(claim, "an integer");
+  }
+}
+
+// Calls add(value) for each string of `list`; `max` values at most.
+template <typename Add>
+absl::Status ReadStrings(simdjson::dom::array list, const std::string& what, size_t max, Add add) {
+  if (list.size() > max) return Unauth("token " + what + " has too many values");
+  for (element item : list) {
+    std::string_view text;
+    if (item.get_string().get(text) != simdjson::SUCCESS) {
+      return Unauth("token " + what + " has a non-string value");
+    }
+    add(text);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadTraits(element value, Identity* id) {
+  simdjson::dom::object traits;
+  if (value.get_object().get(traits) != simdjson::SUCCESS) return NotA("traits", "an object");
+  if (traits.size() > 256) return Unauth("token traits has too many keys");
+  for (simdjson::dom::key_value_pair trait : traits) {
+    simdjson::dom::array list;
+    if (trait.value.get_array().get(list) != simdjson::SUCCESS) {
+      return Unauth("token trait " + std::string(trait.key) + " is not an array");
+    }
+    jit::common::v1::StringList& values = (*id->mutable_traits())[std::string(trait.key)];
+    absl::Status s = ReadStrings(list, "trait " + std::string(trait.key), 1024,
+                                 [&](std::string_view v) { values.add_values(std::string(v)); });
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// One top-level claim. Known claims must have their exact types; unknown claims are skipped
+// (the reader checked them: well-formed, unique member names, bounded nesting).
+absl::Status ReadClaim(std::string_view name, element value, std::string_view audience,
+                       ReadClaims* claims, Identity* id) {
+  switch (name.size()) {
+    case 3:
+      if (name == "iss") return ReadString(value, name, &claims->iss.emplace());
+      if (name == "sub") {
+        claims->has_sub = true;
+        return ReadString(value, name, id->mutable_name());
+      }
+      if (name == "sid") {
+        claims->has_sid = true;
+        return ReadString(value, name, id->mutable_session_id());
+      }
+      if (name == "iat") return ReadNumericDate(value, name, &claims->iat);
+      if (name == "exp") return ReadNumericDate(value, name, &claims->exp);
+      if (name == "nbf") return ReadNumericDate(value, name, &claims->nbf);
+      if (name == "aud") {
+        claims->has_aud = true;
+        std::string_view single;
+        if (value.get_string().get(single) == simdjson::SUCCESS) {
+          claims->aud_matches = single == audience;
+          return absl::OkStatus();
+        }
+        simdjson::dom::array list;
+        if (value.get_array().get(list) != simdjson::SUCCESS) {
+          return NotA("aud", "a string or array");
+        }
+        return ReadStrings(list, "aud", std::numeric_limits<size_t>::max(),
+                           [&](std::string_view v) { claims->aud_matches |= v == audience; });
+      }
+      if (name == "mfa") {
+        bool mfa;
+        if (value.get_bool().get(mfa) != simdjson::SUCCESS) return NotA("mfa", "a boolean");
+        id->set_mfa_verified(mfa);
+      }
+      return absl::OkStatus();
+    case 5:
+      if (name == "roles") {
+        simdjson::dom::array list;
+        if (value.get_array().get(list) != simdjson::SUCCESS) return NotA("roles", "an array");
+        return ReadStrings(list, "roles", 1024,
+                           [&](std::string_view v) { id->add_roles(std::string(v)); });
+      }
+      return absl::OkStatus();
+    case 6:
+      return name == "traits" ? ReadTraits(value, id) : absl::OkStatus();
+    case 11:
+      return name == "auth_method" ? ReadString(value, name, id->mutable_auth_method())
+                                   : absl::OkStatus();
+    default:
+      return absl::OkStatus();
+  }
+}
 
 absl::StatusOr<absl::Time> CheckedDate(const std::optional<int64_t>& v, const char* name,
                                        bool required) {
@@ -271,20 +204,23 @@ absl::StatusOr<absl::Time> CheckedDate(const std::optional<int64_t>& v, const ch
 absl::StatusOr<SessionClaims> ValidateSessionClaims(std::string_view payload,
                                                     const SessionClaimsPolicy& policy,
                                                     absl::Time now) {
-  if (payload.size() > kMaxJwsBytes) return Unauth("token claims: too large");
   SessionClaims out;
   Identity& id = out.identity;
-  SessionClaimsSax claims(&id);
-  if (!ParseJsonSax(payload, &claims)) {
-    return Unauth(claims.error.empty() ? "token claims: malformed JSON" : claims.error);
+  ReadClaims claims;
+  // Reader errors are INVALID_ARGUMENT "token claims: ..."; every defect is UNAUTHENTICATED.
+  if (absl::Status s =
+          ReadStrictJsonObject(payload, "token claims", {.max_bytes = kMaxJwsBytes, .max_depth = 4},
+                               [&](std::string_view name, element value) {
+                                 return ReadClaim(name, value, policy.audience, &claims, &id);
+                               });
+      !s.ok()) {
+    return Unauth(std::string(s.message()));
   }
 
   if (!claims.iss.has_value()) return Unauth("token has no iss claim");
   if (*claims.iss != policy.issuer) return Unauth("token issuer mismatch");
   if (!claims.has_aud) return Unauth("token has no aud claim");
-  if (std::find(claims.aud.begin(), claims.aud.end(), policy.audience) == claims.aud.end()) {
-    return Unauth("token audience mismatch");
-  }
+  if (!claims.aud_matches) return Unauth("token audience mismatch");
 
   absl::StatusOr<absl::Time> exp = CheckedDate(claims.exp, "exp", true);
   if (!exp.ok()) return exp.status();

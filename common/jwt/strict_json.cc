@@ -11,6 +11,11 @@ absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text, std:
   if (text.size() > limits.max_bytes) {
     return absl::InvalidArgumentError(prefix + "too large");
   }
+  // nlohmann's lexer takes a NUL byte for the end of the input and would ignore what
+  // follows; no JSON text holds a raw NUL (in strings it must be escaped).
+  if (text.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError(prefix + "malformed JSON");
+  }
   // Members seen per open object; an object whose final size is smaller than the number of
   // members read had a duplicate name.
   std::vector<size_t> members;
@@ -48,32 +53,6 @@ absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text, std:
   if (duplicate) return absl::InvalidArgumentError(prefix + "duplicate member name");
   if (!value.is_object()) return absl::InvalidArgumentError(prefix + "not a JSON object");
   return value;
-}
-
-bool JsonStructure::Open(bool is_object) {
-  if (static_cast<int>(open_.size()) >= max_depth_) {
-    error_ = "nested too deeply";
-    return false;
-  }
-  open_.push_back(Container{is_object, {}});
-  if (is_object) open_.back().keys.reserve(16);
-  return true;
-}
-
-bool JsonStructure::Key(const std::string& key) {
-  if (open_.empty() || !open_.back().is_object) {
-    error_ = "malformed JSON";
-    return false;
-  }
-  std::vector<std::string>& keys = open_.back().keys;
-  for (const std::string& k : keys) {
-    if (k == key) {
-      error_ = "duplicate member name";
-      return false;
-    }
-  }
-  keys.push_back(key);
-  return true;
 }
 
 }  // namespace jit::jwt

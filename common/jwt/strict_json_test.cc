@@ -37,6 +37,16 @@ TEST(StrictJsonTest, RejectsNonObjectsGarbageAndTrailingData) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(StrictJsonTest, RejectsARawNulByteAndWhatFollowsIt) {
+  // nlohmann alone stops reading at the NUL and accepts the object before it.
+  const std::string text("{\"a\":1}\0{\"b\":", 13);
+  ASSERT_TRUE(nlohmann::json::accept(text));
+  EXPECT_THAT(ParseStrictJsonObject(text, "doc"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "doc: malformed JSON"));
+  EXPECT_THAT(ParseStrictJsonObject(std::string("{\"a\":\"x\0y\"}", 11), "doc"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "doc: malformed JSON"));
+}
+
 TEST(StrictJsonTest, EnforcesSizeAndDepth) {
   EXPECT_THAT(ParseStrictJsonObject(R"({"a":"0123456789"})", "doc", {.max_bytes = 10}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("too large")));

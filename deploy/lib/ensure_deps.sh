@@ -11,7 +11,7 @@ packages=(
   bazel-bootstrap g++ protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libgrpc++-dev libabsl-dev libssl-dev libpqxx-dev libpq-dev prometheus-cpp-dev
   libyaml-cpp-dev libre2-dev libsodium-dev libargon2-dev libcurl4-openssl-dev
-  libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libsimdjson-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Run and test: PostgreSQL, sshd/ssh, promtool, fuzzing, TLS tooling
   postgresql-15 postgresql-client-15 openssh-server openssh-client prometheus
