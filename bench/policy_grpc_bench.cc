@@ -48,12 +48,12 @@
 #include "jit/bench/v1/echo.grpc.pb.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "prometheus/registry.h"
-#include "services/policy/in_memory_role_store.h"
 #include "services/policy/policy_engine.h"
 #include "services/policy/policy_service_impl.h"
 #include "services/policy/role_administration.h"
 #include "services/policy/role_catalog.h"
 #include "services/policy/role_snapshot.h"
+#include "services/policy/testing/in_memory_role_store.h"
 
 namespace {
 
@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
   if (!snapshot.ok()) Die(snapshot.status().ToString());
   jit::policy::RoleSnapshotHolder holder(*snapshot);
   const jit::Clock& clock = jit::RealClock::Get();
-  jit::policy::InMemoryRoleStore store;
+  jit::policy::testing::InMemoryRoleStore store;
   jit::policy::RoleCatalog catalog(&store, &holder, &clock);
   jit::policy::PolicyEngine engine(&holder, &clock);
   jit::policy::RoleAdministration roles(&catalog, &engine);

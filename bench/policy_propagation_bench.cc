@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
   for (const cpb::Role& role : roles) {
     ppb::UpsertRoleRequest request;
     *request.mutable_role() = role;
-    Check(a->catalog->UpsertRole(request, "bench:setup").status(), "seeding roles");
+    Check(a->catalog->UpsertRole(request, {.actor = "bench:setup"}).status(), "seeding roles");
   }
   StartWatcher(*b, {});                                // as jit-policy runs it
   StartWatcher(*c, {.channel = "jit_bench_silence"});  // notifications lost: poll only
@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::microseconds(50));
       }
     });
-    absl::StatusOr<cpb::Role> written = a->catalog->UpsertRole(request, "bench:writer");
+    absl::StatusOr<cpb::Role> written = a->catalog->UpsertRole(request, {.actor = "bench:writer"});
     write_ms.push_back(MillisSince(start));
     observer.join();
     Check(written.status(), "upsert");

@@ -22,13 +22,13 @@
 #include "common/testing/test_pki_files.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
-#include "services/policy/in_memory_role_store.h"
 #include "services/policy/policy_engine.h"
 #include "services/policy/policy_service_impl.h"
 #include "services/policy/role_administration.h"
 #include "services/policy/role_catalog.h"
 #include "services/policy/role_snapshot.h"
 #include "services/policy/testing/decision_table.h"
+#include "services/policy/testing/in_memory_role_store.h"
 #include "services/policy/testing/policy_test_server.h"
 
 namespace jit::policy::testing {
@@ -88,7 +88,7 @@ struct Suite {
   FakeClock clock;
   RoleSnapshotHolder holder;
   CaseHook hook;
-  InMemoryRoleStore store;
+  testing::InMemoryRoleStore store;
   RoleCatalog catalog{&store, &holder, &clock};
   PolicyEngine plain_engine{&holder, &clock};
   PolicyEngine hooked_engine{&holder, &clock, &hook};

@@ -101,7 +101,7 @@ absl::Status ImportDirectory(RoleCatalog& catalog, const std::string& dir) {
   // them identical.
   absl::Status s;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    s = catalog.ImportRoles(roles, "gitops:roles_dir");
+    s = catalog.ImportRoles(roles, {.actor = "gitops:roles_dir"});
     if (!absl::IsAborted(s)) break;
   }
   if (s.ok()) spdlog::info("roles_dir {}: {} roles in place", dir, roles.size());

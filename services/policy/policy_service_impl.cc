@@ -15,7 +15,7 @@ PolicyServiceImpl::PolicyServiceImpl(const PolicyEngine* engine, RoleAdministrat
 grpc::Status PolicyServiceImpl::UpsertRole(grpc::ServerContext* context,
                                            const pb::UpsertRoleRequest* request, Role* response) {
   return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
-    return roles_->UpsertRole(caller.identity, *request);
+    return roles_->UpsertRole(caller.identity, *request, caller.actor);
   });
 }
 
@@ -38,7 +38,7 @@ grpc::Status PolicyServiceImpl::DeleteRole(grpc::ServerContext* context,
                                            const pb::DeleteRoleRequest* request,
                                            pb::DeleteRoleResponse* response) {
   return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
-    return roles_->DeleteRole(caller.identity, *request);
+    return roles_->DeleteRole(caller.identity, *request, caller.actor);
   });
 }
 

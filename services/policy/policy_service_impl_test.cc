@@ -14,8 +14,8 @@
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
-#include "services/policy/in_memory_role_store.h"
 #include "services/policy/role_parser.h"
+#include "services/policy/testing/in_memory_role_store.h"
 #include "services/policy/testing/policy_test_server.h"
 
 namespace jit::policy {
@@ -74,14 +74,18 @@ class BrokenStore final : public RoleStore {
   absl::StatusOr<std::vector<Role>> List(absl::string_view, int) const override { return Fail(); }
   absl::StatusOr<Contents> ListAll() const override { return Fail(); }
   absl::StatusOr<int64_t> Generation() const override { return Fail(); }
-  absl::StatusOr<Role> Upsert(const Role&, std::optional<int64_t>, absl::Time,
-                              absl::string_view) override {
+  absl::StatusOr<Role> Upsert(const Role&, std::optional<int64_t>, absl::Time, absl::string_view,
+                              const jit::common::v1::AuditEvent&) override {
     return Fail();
   }
-  absl::Status CreateAll(const std::vector<Role>&, absl::Time, absl::string_view) override {
+  absl::Status CreateAll(const std::vector<Role>&, absl::Time, absl::string_view,
+                         const std::vector<jit::common::v1::AuditEvent>&) override {
     return Fail();
   }
-  absl::Status Delete(absl::string_view, std::optional<int64_t>) override { return Fail(); }
+  absl::Status Delete(absl::string_view, std::optional<int64_t>,
+                      const jit::common::v1::AuditEvent&) override {
+    return Fail();
+  }
 
  private:
   static absl::Status Fail() {
@@ -93,7 +97,7 @@ class PolicyServiceImplTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(std::vector<Role> roles, ParseRoleDocuments(kRoles));
-    ASSERT_OK(catalog_.ImportRoles(roles, "gitops:test"));
+    ASSERT_OK(catalog_.ImportRoles(roles, {.actor = "gitops:test"}));
     ASSERT_OK_AND_ASSIGN(server_, testing::PolicyTestServer::Start(&service_));
     stub_ = server_->NewStub();
     ASSERT_NE(stub_, nullptr);
@@ -118,7 +122,7 @@ class PolicyServiceImplTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  InMemoryRoleStore store_;
+  testing::InMemoryRoleStore store_;
   RoleSnapshotHolder snapshots_;
   RoleCatalog catalog_{&store_, &snapshots_, &clock_};
   PolicyEngine engine_{&snapshots_, &clock_};
@@ -253,7 +257,7 @@ TEST_F(PolicyServiceImplTest, EveryDecisionRpcIsServed) {
 
 TEST(PolicyServiceImplCallerTest, EachRoleRpcAsksForTheCallerOfItsOwnMethod) {
   FakeClock clock;
-  InMemoryRoleStore store;
+  testing::InMemoryRoleStore store;
   RoleSnapshotHolder snapshots;
   RoleCatalog catalog(&store, &snapshots, &clock);
   PolicyEngine engine(&snapshots, &clock);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/audit/postgres_audit_outbox.h"
 #include "common/db/pg_errors.h"
 #include "common/db/pg_transaction.h"
 #include "common/db/pg_values.h"
@@ -12,6 +13,7 @@
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "pqxx/pqxx"
+#include "services/policy/service_name.h"
 
 namespace jit::policy {
 namespace {
@@ -78,6 +80,12 @@ absl::StatusOr<Role> RoleFromRow(const pqxx::row& row) {
 int64_t CurrentRevision(pqxx::transaction_base& txn, const std::string& name) {
   pqxx::result r = txn.exec_params("SELECT revision FROM policy.roles WHERE name = $1", name);
   return r.empty() ? 0 : r[0][0].as<int64_t>();
+}
+
+// `event` with details.revision = `revision`, inserted into policy.audit_outbox.
+void InsertEvent(pqxx::transaction_base& txn, const jit::common::v1::AuditEvent& event,
+                 int64_t revision) {
+  audit::InsertOutboxEvent(txn, kPolicyService, WithRoleRevision(event, revision));
 }
 
 absl::Status RevisionMismatch(absl::string_view name, int64_t current, int64_t expected) {
@@ -154,7 +162,8 @@ absl::StatusOr<int64_t> PostgresRoleStore::Generation() const {
 
 absl::StatusOr<Role> PostgresRoleStore::Upsert(const Role& role,
                                                std::optional<int64_t> expected_revision,
-                                               absl::Time now, absl::string_view updated_by) {
+                                               absl::Time now, absl::string_view updated_by,
+                                               const jit::common::v1::AuditEvent& event) {
   const std::string name = role.metadata().name();
   if (name.empty()) return absl::InvalidArgumentError("metadata.name is required");
   ASSIGN_OR_RETURN(const std::string json, StoredJson(role));
@@ -185,6 +194,7 @@ absl::StatusOr<Role> PostgresRoleStore::Upsert(const Role& role,
       return RevisionMismatch(name, CurrentRevision(txn, name), expected_revision.value_or(0));
     }
     revision = r[0][0].as<int64_t>();
+    InsertEvent(txn, event, revision);
     return absl::OkStatus();
   }));
   Role stored = role;
@@ -193,7 +203,11 @@ absl::StatusOr<Role> PostgresRoleStore::Upsert(const Role& role,
 }
 
 absl::Status PostgresRoleStore::CreateAll(const std::vector<Role>& roles, absl::Time now,
-                                          absl::string_view updated_by) {
+                                          absl::string_view updated_by,
+                                          const std::vector<jit::common::v1::AuditEvent>& events) {
+  if (events.size() != roles.size()) {
+    return absl::InvalidArgumentError("CreateAll: one audit event per role");
+  }
   if (roles.empty()) return absl::OkStatus();
   std::vector<std::pair<std::string, std::string>> rows;  // name, JSON
   rows.reserve(roles.size());
@@ -208,16 +222,19 @@ absl::Status PostgresRoleStore::CreateAll(const std::vector<Role>& roles, absl::
   const std::string actor(updated_by);
   // A refusal returns a status, which rolls the whole transaction back.
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
-    for (const auto& [name, json] : rows) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& [name, json] = rows[i];
       pqxx::result r = txn.exec_params(kCreateIfAbsent, name, json, timestamp, actor);
       if (r.empty()) return RevisionMismatch(name, CurrentRevision(txn, name), 0);
+      InsertEvent(txn, events[i], 1);
     }
     return absl::OkStatus();
   });
 }
 
 absl::Status PostgresRoleStore::Delete(absl::string_view name,
-                                       std::optional<int64_t> expected_revision) {
+                                       std::optional<int64_t> expected_revision,
+                                       const jit::common::v1::AuditEvent& event) {
   const std::string key(name);
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     pqxx::result r =
@@ -226,7 +243,10 @@ absl::Status PostgresRoleStore::Delete(absl::string_view name,
                   "DELETE FROM policy.roles WHERE name = $1 AND revision = $2 RETURNING revision",
                   key, *expected_revision)
             : txn.exec_params("DELETE FROM policy.roles WHERE name = $1 RETURNING revision", key);
-    if (!r.empty()) return absl::OkStatus();
+    if (!r.empty()) {
+      InsertEvent(txn, event, r[0][0].as<int64_t>());
+      return absl::OkStatus();
+    }
     const int64_t current = CurrentRevision(txn, key);
     if (current == 0) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
     return RevisionMismatch(name, current, expected_revision.value_or(0));

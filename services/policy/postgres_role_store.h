@@ -8,7 +8,9 @@
 //    DELETE ... WHERE revision = $n), so an expected revision cannot race: a mismatch is
 //    ABORTED naming the stored revision;
 //  - ListAll reads the generation and the roles in one REPEATABLE READ transaction, so the
-//    pair is consistent.
+//    pair is consistent;
+//  - the audit event of a write or delete goes into policy.audit_outbox in the same
+//    transaction (common/audit/postgres_audit_outbox.h).
 // Errors: database errors as mapped by common/db/pg_errors.h (UNAVAILABLE when the database
 // cannot be reached, ...); DATA_LOSS for a stored role that cannot be decoded.
 // Thread-safe; the pool is borrowed and must outlive the store.
@@ -38,11 +40,13 @@ class PostgresRoleStore final : public RoleStore {
   absl::StatusOr<int64_t> Generation() const override;
   absl::StatusOr<jit::common::v1::Role> Upsert(const jit::common::v1::Role& role,
                                                std::optional<int64_t> expected_revision,
-                                               absl::Time now,
-                                               absl::string_view updated_by) override;
+                                               absl::Time now, absl::string_view updated_by,
+                                               const jit::common::v1::AuditEvent& event) override;
   absl::Status CreateAll(const std::vector<jit::common::v1::Role>& roles, absl::Time now,
-                         absl::string_view updated_by) override;
-  absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision) override;
+                         absl::string_view updated_by,
+                         const std::vector<jit::common::v1::AuditEvent>& events) override;
+  absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision,
+                      const jit::common::v1::AuditEvent& event) override;
 
  private:
   db::PgPool* const pool_;

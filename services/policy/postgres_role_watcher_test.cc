@@ -81,7 +81,7 @@ class PostgresRoleWatcherTest : public db::testing::PostgresTest {
   void Upsert(Replica& r, const std::string& name, const std::string& login) {
     pb::UpsertRoleRequest request;
     request.set_role_document(RoleDoc(name, login));
-    ASSERT_OK(r.catalog->UpsertRole(request, "user:test"));
+    ASSERT_OK(r.catalog->UpsertRole(request, {.actor = "user:test"}));
   }
 
   // PIDs of sessions of this database that are LISTENing.
@@ -89,9 +89,9 @@ class PostgresRoleWatcherTest : public db::testing::PostgresTest {
     pqxx::connection admin(db().conninfo());
     pqxx::nontransaction txn(admin);
     std::vector<int> pids;
-    for (const auto& row : txn.exec(
-             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-             "AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()")) {
+    for (const auto& row :
+         txn.exec("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()")) {
       pids.push_back(row[0].as<int>());
     }
     return pids;
@@ -121,7 +121,7 @@ TEST_F(PostgresRoleWatcherTest, UpdatesAndDeletionsReachTheOtherReplica) {
   EXPECT_TRUE(WaitFor([&] { return b_.Has("dev", "admin"); }));
   pb::DeleteRoleRequest del;
   del.set_name("dev");
-  ASSERT_OK(a_.catalog->DeleteRole(del));
+  ASSERT_OK(a_.catalog->DeleteRole(del, {.actor = "user:test"}));
   EXPECT_TRUE(WaitFor([&] { return b_.snapshots.Get()->Find("dev") == nullptr; }));
 }
 
@@ -181,8 +181,9 @@ TEST_F(PostgresRoleWatcherTest, StopEndsTheListenSession) {
 
 TEST_F(PostgresRoleWatcherTest, BadOptionsAreInvalidArgument) {
   auto ok = [] { return absl::OkStatus(); };
-  EXPECT_THAT(PostgresRoleWatcher::Start(b_.pool.get(), ok, {.poll_interval = absl::ZeroDuration()}),
-              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("poll_interval")));
+  EXPECT_THAT(
+      PostgresRoleWatcher::Start(b_.pool.get(), ok, {.poll_interval = absl::ZeroDuration()}),
+      StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("poll_interval")));
   EXPECT_THAT(
       PostgresRoleWatcher::Start(b_.pool.get(), ok, {.reconnect_delay = -absl::Seconds(1)}),
       StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("reconnect_delay")));

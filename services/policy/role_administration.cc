@@ -23,7 +23,13 @@ absl::Status CheckCaller(const Identity& caller) {
   return absl::OkStatus();
 }
 
-std::string Actor(const Identity& caller) { return absl::StrCat("user:", caller.name()); }
+// Who the change is recorded for: "user:<name>" (metadata.updated_by and the event's actor),
+// with the call's session and address.
+audit::AuditActor Actor(const Identity& caller, const audit::AuditActor& call) {
+  return {.actor = absl::StrCat("user:", caller.name()),
+          .session_id = call.session_id,
+          .remote_addr = call.remote_addr};
+}
 
 }  // namespace
 
@@ -50,14 +56,15 @@ absl::Status RoleAdministration::Authorize(const Identity& caller, absl::string_
 }
 
 absl::StatusOr<Role> RoleAdministration::UpsertRole(const Identity& caller,
-                                                    const pb::UpsertRoleRequest& request) {
+                                                    const pb::UpsertRoleRequest& request,
+                                                    const audit::AuditActor& actor) {
   if (request.has_expected_revision() && request.expected_revision() == 0) {
     RETURN_IF_ERROR(Authorize(caller, "create"));
-    return catalog_->UpsertRole(request, Actor(caller));
+    return catalog_->UpsertRole(request, Actor(caller, actor));
   }
   if (request.has_expected_revision() && request.expected_revision() > 0) {
     RETURN_IF_ERROR(Authorize(caller, "update"));
-    return catalog_->UpsertRole(request, Actor(caller));
+    return catalog_->UpsertRole(request, Actor(caller, actor));
   }
   if (request.has_expected_revision()) {
     return absl::InvalidArgumentError("expected_revision must not be negative");
@@ -66,10 +73,10 @@ absl::StatusOr<Role> RoleAdministration::UpsertRole(const Identity& caller,
   std::string why_create, why_update;
   ASSIGN_OR_RETURN(bool may_create, Allowed(caller, "create", &why_create));
   ASSIGN_OR_RETURN(bool may_update, Allowed(caller, "update", &why_update));
-  if (may_create && may_update) return catalog_->UpsertRole(request, Actor(caller));
+  if (may_create && may_update) return catalog_->UpsertRole(request, Actor(caller, actor));
   if (!may_create && !may_update) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "\"", caller.name(), "\" may not create or update roles: ", why_create));
+    return absl::PermissionDeniedError(
+        absl::StrCat("\"", caller.name(), "\" may not create or update roles: ", why_create));
   }
   // One of the two: find out which the write would be, and pin it to that.
   pb::UpsertRoleRequest pinned;
@@ -85,20 +92,22 @@ absl::StatusOr<Role> RoleAdministration::UpsertRole(const Identity& caller,
   absl::StatusOr<Role> current = catalog_->GetRole(get);
   if (absl::IsNotFound(current.status())) {
     if (!may_create) {
-      return absl::PermissionDeniedError(absl::StrCat("\"", caller.name(), "\" may not create roles (role \"",
-                                                      get.name(), "\" does not exist): ", why_create));
+      return absl::PermissionDeniedError(
+          absl::StrCat("\"", caller.name(), "\" may not create roles (role \"", get.name(),
+                       "\" does not exist): ", why_create));
     }
     pinned.set_expected_revision(0);
   } else if (current.ok()) {
     if (!may_update) {
-      return absl::PermissionDeniedError(absl::StrCat("\"", caller.name(), "\" may not update roles (role \"",
+      return absl::PermissionDeniedError(absl::StrCat("\"", caller.name(),
+                                                      "\" may not update roles (role \"",
                                                       get.name(), "\" exists): ", why_update));
     }
     pinned.set_expected_revision(current->metadata().revision());
   } else {
     return current.status();
   }
-  return catalog_->UpsertRole(pinned, Actor(caller));
+  return catalog_->UpsertRole(pinned, Actor(caller, actor));
 }
 
 absl::StatusOr<Role> RoleAdministration::GetRole(const Identity& caller,
@@ -114,9 +123,9 @@ absl::StatusOr<pb::ListRolesResponse> RoleAdministration::ListRoles(
 }
 
 absl::StatusOr<pb::DeleteRoleResponse> RoleAdministration::DeleteRole(
-    const Identity& caller, const pb::DeleteRoleRequest& request) {
+    const Identity& caller, const pb::DeleteRoleRequest& request, const audit::AuditActor& actor) {
   RETURN_IF_ERROR(Authorize(caller, "delete"));
-  return catalog_->DeleteRole(request);
+  return catalog_->DeleteRole(request, Actor(caller, actor));
 }
 
 }  // namespace jit::policy

@@ -14,13 +14,15 @@
 // Only people manage roles: a caller that is not KIND_USER is PERMISSION_DENIED whatever
 // its roles; a caller without a name is UNAUTHENTICATED. Refusals are PERMISSION_DENIED
 // naming the verb and the decision's explanation; the catalog's errors pass unchanged.
-// The caller is recorded as updated_by "user:<name>".
+// The caller is recorded as updated_by "user:<name>", and as the actor of the audit event
+// of a write or delete (with `actor`'s session and address: the call's).
 // Thread-safe; catalog and engine are borrowed.
 #ifndef JIT_SERVICES_POLICY_ROLE_ADMINISTRATION_H_
 #define JIT_SERVICES_POLICY_ROLE_ADMINISTRATION_H_
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/audit/audit_event.h"
 #include "jit/common/v1/identity.pb.h"
 #include "jit/common/v1/role.pb.h"
 #include "jit/policy/v1/policy.pb.h"
@@ -35,13 +37,15 @@ class RoleAdministration {
       : catalog_(catalog), engine_(engine) {}
 
   absl::StatusOr<jit::common::v1::Role> UpsertRole(
-      const jit::common::v1::Identity& caller, const jit::policy::v1::UpsertRoleRequest& request);
+      const jit::common::v1::Identity& caller, const jit::policy::v1::UpsertRoleRequest& request,
+      const audit::AuditActor& actor);
   absl::StatusOr<jit::common::v1::Role> GetRole(const jit::common::v1::Identity& caller,
                                                 const jit::policy::v1::GetRoleRequest& request);
   absl::StatusOr<jit::policy::v1::ListRolesResponse> ListRoles(
       const jit::common::v1::Identity& caller, const jit::policy::v1::ListRolesRequest& request);
   absl::StatusOr<jit::policy::v1::DeleteRoleResponse> DeleteRole(
-      const jit::common::v1::Identity& caller, const jit::policy::v1::DeleteRoleRequest& request);
+      const jit::common::v1::Identity& caller, const jit::policy::v1::DeleteRoleRequest& request,
+      const audit::AuditActor& actor);
 
  private:
   // OK if `caller` may perform `verb` on roles; PERMISSION_DENIED / UNAUTHENTICATED if not.

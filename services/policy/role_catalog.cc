@@ -1,5 +1,6 @@
 #include "services/policy/role_catalog.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,15 +16,19 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "services/policy/compiled_role.h"
 #include "services/policy/role_parser.h"
+#include "services/policy/service_name.h"
 #include "spdlog/spdlog.h"
 
 namespace jit::policy {
 namespace {
 
 namespace pb = ::jit::policy::v1;
+using jit::common::v1::AuditEvent;
 using jit::common::v1::Role;
 
 constexpr int kDefaultPageSize = 100;
+
+std::string RoleTarget(absl::string_view name) { return absl::StrCat("role:", name); }
 constexpr int kMaxPageSize = 1000;
 constexpr absl::string_view kTokenPrefix = "after:";
 
@@ -52,7 +57,7 @@ absl::StatusOr<std::string> AfterFromToken(absl::string_view token) {
 }  // namespace
 
 absl::StatusOr<Role> RoleCatalog::UpsertRole(const pb::UpsertRoleRequest& request,
-                                             absl::string_view actor) {
+                                             const audit::AuditActor& actor) {
   Role role;
   switch (request.source_case()) {
     case pb::UpsertRoleRequest::kRole:
@@ -74,7 +79,14 @@ absl::StatusOr<Role> RoleCatalog::UpsertRole(const pb::UpsertRoleRequest& reques
   }
   std::optional<int64_t> expected;
   if (request.has_expected_revision()) expected = request.expected_revision();
-  absl::StatusOr<Role> stored = store_->Upsert(role, expected, clock_->Now(), actor);
+  const absl::Time now = clock_->Now();
+  std::map<std::string, std::string> details;
+  if (expected.has_value()) details["expected_revision"] = absl::StrCat(*expected);
+  absl::StatusOr<AuditEvent> event = audit::NewAuditEvent(
+      kPolicyService, "role.upsert", now, actor, RoleTarget(role.metadata().name()),
+      AuditEvent::OUTCOME_SUCCESS, "role written", details);
+  if (!event.ok()) return event.status();
+  absl::StatusOr<Role> stored = store_->Upsert(role, expected, now, actor.actor, *event);
   if (!stored.ok()) return stored.status();
   if (absl::Status s = Refresh(); !s.ok()) {
     spdlog::warn("policy snapshot refresh after upsert failed: {}", s.ToString());
@@ -106,12 +118,16 @@ absl::StatusOr<pb::ListRolesResponse> RoleCatalog::ListRoles(
   return response;
 }
 
-absl::StatusOr<pb::DeleteRoleResponse> RoleCatalog::DeleteRole(
-    const pb::DeleteRoleRequest& request) {
+absl::StatusOr<pb::DeleteRoleResponse> RoleCatalog::DeleteRole(const pb::DeleteRoleRequest& request,
+                                                               const audit::AuditActor& actor) {
   if (request.name().empty()) return absl::InvalidArgumentError("name is required");
   std::optional<int64_t> expected;
   if (request.has_expected_revision()) expected = request.expected_revision();
-  if (absl::Status s = store_->Delete(request.name(), expected); !s.ok()) return s;
+  absl::StatusOr<AuditEvent> event =
+      audit::NewAuditEvent(kPolicyService, "role.delete", clock_->Now(), actor,
+                           RoleTarget(request.name()), AuditEvent::OUTCOME_SUCCESS, "role deleted");
+  if (!event.ok()) return event.status();
+  if (absl::Status s = store_->Delete(request.name(), expected, *event); !s.ok()) return s;
   if (absl::Status s = Refresh(); !s.ok()) {
     spdlog::warn("policy snapshot refresh after delete failed: {}", s.ToString());
   }
@@ -218,7 +234,8 @@ absl::Status RoleCatalog::Refresh() {
   return absl::OkStatus();
 }
 
-absl::Status RoleCatalog::ImportRoles(const std::vector<Role>& roles, absl::string_view actor) {
+absl::Status RoleCatalog::ImportRoles(const std::vector<Role>& roles,
+                                      const audit::AuditActor& actor) {
   std::vector<const Role*> to_create;
   std::vector<std::string> conflicts;
   for (const Role& role : roles) {
@@ -247,10 +264,20 @@ absl::Status RoleCatalog::ImportRoles(const std::vector<Role>& roles, absl::stri
   }
   // All or nothing, in one write: other replicas never see part of the directory.
   if (!to_create.empty()) {
+    const absl::Time now = clock_->Now();
     std::vector<Role> missing;
+    std::vector<AuditEvent> events;
     missing.reserve(to_create.size());
-    for (const Role* role : to_create) missing.push_back(WithoutServerFields(*role));
-    if (absl::Status s = store_->CreateAll(missing, clock_->Now(), actor); !s.ok()) return s;
+    events.reserve(to_create.size());
+    for (const Role* role : to_create) {
+      missing.push_back(WithoutServerFields(*role));
+      absl::StatusOr<AuditEvent> event = audit::NewAuditEvent(
+          kPolicyService, "role.upsert", now, actor, RoleTarget(role->metadata().name()),
+          AuditEvent::OUTCOME_SUCCESS, "role imported", {{"expected_revision", "0"}});
+      if (!event.ok()) return event.status();
+      events.push_back(*std::move(event));
+    }
+    if (absl::Status s = store_->CreateAll(missing, now, actor.actor, events); !s.ok()) return s;
   }
   return Refresh();
 }

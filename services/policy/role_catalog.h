@@ -9,14 +9,18 @@
 //  - ListRoles pages by name: page_size 0 = 100, at most 1000; page_token is opaque.
 //  - Refresh() rebuilds the snapshot when the store's generation moved, recompiling only
 //    roles whose stored content changed (not just their revision: a role deleted and
-//    created again starts at revision 1 again, and a hand edit need not bump it). PostgresRoleWatcher calls it on a NOTIFY or a poll tick;
-//    a stored role that no longer compiles (a hand edit, or valid only under an older
-//    binary) is replaced in the snapshot by a role of its name that denies everything, and
-//    logged: dropping it would drop its deny rules and widen its holders' access. A store whose generation went back (restored from a backup) replaces the
+//    created again starts at revision 1 again, and a hand edit need not bump it).
+//    PostgresRoleWatcher calls it on a NOTIFY or a poll tick; a stored role that no longer compiles
+//    (a hand edit, or valid only under an older binary) is replaced in the snapshot by a role of
+//    its name that denies everything, and logged: dropping it would drop its deny rules and widen
+//    its holders' access. A store whose generation went back (restored from a backup) replaces the
 //    snapshot outright.
 //  - ImportRoles() seeds the store from a --roles_dir: roles that are missing are created,
 //    identical ones are left alone, and roles that differ from the stored ones are
 //    conflicts: FAILED_PRECONDITION naming them, and nothing is imported.
+//  - Every write and delete is audited in the same transaction as the change (the store's
+//    contract, role_store.h): "role.upsert" (also for each role ImportRoles creates) and
+//    "role.delete", target "role:<name>", by `actor`, details.revision the role's revision.
 // Thread-safe. Store, holder and clock are borrowed and must outlive the catalog.
 #ifndef JIT_SERVICES_POLICY_ROLE_CATALOG_H_
 #define JIT_SERVICES_POLICY_ROLE_CATALOG_H_
@@ -27,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/audit/audit_event.h"
 #include "common/clock.h"
 #include "jit/common/v1/role.pb.h"
 #include "jit/policy/v1/policy.pb.h"
@@ -40,20 +45,20 @@ class RoleCatalog {
   RoleCatalog(RoleStore* store, RoleSnapshotHolder* snapshots, const Clock* clock)
       : store_(store), snapshots_(snapshots), clock_(clock) {}
 
-  // `actor` is recorded as metadata.updated_by ("user:alice", "gitops:roles_dir").
+  // `actor.actor` is recorded as metadata.updated_by ("user:alice", "gitops:roles_dir").
   absl::StatusOr<jit::common::v1::Role> UpsertRole(
-      const jit::policy::v1::UpsertRoleRequest& request, absl::string_view actor);
+      const jit::policy::v1::UpsertRoleRequest& request, const audit::AuditActor& actor);
   absl::StatusOr<jit::common::v1::Role> GetRole(
       const jit::policy::v1::GetRoleRequest& request) const;
   absl::StatusOr<jit::policy::v1::ListRolesResponse> ListRoles(
       const jit::policy::v1::ListRolesRequest& request) const;
   absl::StatusOr<jit::policy::v1::DeleteRoleResponse> DeleteRole(
-      const jit::policy::v1::DeleteRoleRequest& request);
+      const jit::policy::v1::DeleteRoleRequest& request, const audit::AuditActor& actor);
 
   absl::Status Refresh();
 
   absl::Status ImportRoles(const std::vector<jit::common::v1::Role>& roles,
-                           absl::string_view actor);
+                           const audit::AuditActor& actor);
 
  private:
   RoleStore* store_;

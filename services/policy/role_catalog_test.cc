@@ -7,14 +7,30 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/policy/decisions.h"
-#include "services/policy/in_memory_role_store.h"
 #include "services/policy/role_parser.h"
+#include "services/policy/testing/in_memory_role_store.h"
 
 namespace jit::policy {
 namespace {
 
 namespace pb = ::jit::policy::v1;
 using ::jit::common::v1::Role;
+
+const audit::AuditActor kTester{.actor = "user:tester"};
+
+// A fresh audit event for a direct store call.
+jit::common::v1::AuditEvent Event() {
+  absl::StatusOr<jit::common::v1::AuditEvent> e =
+      audit::NewAuditEvent("policy", "role.upsert", absl::UnixEpoch(), kTester, "role:x",
+                           jit::common::v1::AuditEvent::OUTCOME_SUCCESS, "test");
+  return e.value_or(jit::common::v1::AuditEvent());
+}
+
+std::vector<jit::common::v1::AuditEvent> Events(int n) {
+  std::vector<jit::common::v1::AuditEvent> events;
+  for (int i = 0; i < n; ++i) events.push_back(Event());
+  return events;
+}
 using ::jit::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -32,19 +48,63 @@ pb::UpsertRoleRequest UpsertDoc(const std::string& doc) {
 
 class RoleCatalogTest : public ::testing::Test {
  protected:
-  InMemoryRoleStore store_;
+  testing::InMemoryRoleStore store_;
   RoleSnapshotHolder holder_;
   FakeClock clock_;
   RoleCatalog catalog_{&store_, &holder_, &clock_};
 };
 
+TEST_F(RoleCatalogTest, WritesAndDeletesAreAuditedWithTheActorAndRevision) {
+  const audit::AuditActor alice{.actor = "user:alice", .session_id = "s1", .remote_addr = "ip"};
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), alice));
+  pb::DeleteRoleRequest del;
+  del.set_name("dev");
+  ASSERT_OK(catalog_.DeleteRole(del, alice));
+  const std::vector<jit::common::v1::AuditEvent> upserts = store_.audit().OfType("role.upsert");
+  const std::vector<jit::common::v1::AuditEvent> deletes = store_.audit().OfType("role.delete");
+  ASSERT_EQ(upserts.size(), 1);
+  ASSERT_EQ(deletes.size(), 1);
+  for (const auto& e : {upserts[0], deletes[0]}) {
+    EXPECT_EQ(e.service(), "policy");
+    EXPECT_EQ(e.target(), "role:dev");
+    EXPECT_EQ(e.actor(), "user:alice");
+    EXPECT_EQ(e.session_id(), "s1");
+    EXPECT_EQ(e.remote_addr(), "ip");
+    EXPECT_EQ(e.outcome(), jit::common::v1::AuditEvent::OUTCOME_SUCCESS);
+    EXPECT_EQ(e.details().fields().at("revision").string_value(), "1");
+  }
+}
+
+TEST_F(RoleCatalogTest, ARefusedWriteIsNotAudited) {
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), kTester));
+  pb::UpsertRoleRequest stale = UpsertDoc(Doc("dev", "root"));
+  stale.set_expected_revision(7);
+  EXPECT_THAT(catalog_.UpsertRole(stale, kTester), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(catalog_.UpsertRole(UpsertDoc("kind: nonsense"), kTester),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(store_.audit().events().size(), 1);
+}
+
+TEST_F(RoleCatalogTest, ImportAuditsEachRoleItCreates) {
+  ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
+  ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
+  ASSERT_OK(catalog_.ImportRoles({a}, {.actor = "gitops:roles_dir"}));
+  ASSERT_OK(catalog_.ImportRoles({a, b}, {.actor = "gitops:roles_dir"}));
+  const std::vector<jit::common::v1::AuditEvent> events = store_.audit().OfType("role.upsert");
+  ASSERT_EQ(events.size(), 2);
+  EXPECT_EQ(events[0].target(), "role:a");
+  EXPECT_EQ(events[1].target(), "role:b");
+  EXPECT_EQ(events[1].actor(), "gitops:roles_dir");
+}
+
 class InMemoryRoleStoreTest : public ::testing::Test {
  protected:
-  InMemoryRoleStore store_;
+  testing::InMemoryRoleStore store_;
 };
 
 TEST_F(RoleCatalogTest, UpsertFromDocumentStoresAndRefreshesTheSnapshot) {
-  ASSERT_OK_AND_ASSIGN(Role stored, catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:alice"));
+  ASSERT_OK_AND_ASSIGN(Role stored,
+                       catalog_.UpsertRole(UpsertDoc(Doc("dev")), {.actor = "user:alice"}));
   EXPECT_EQ(stored.metadata().revision(), 1);
   EXPECT_EQ(stored.metadata().updated_by(), "user:alice");
   EXPECT_EQ(stored.metadata().update_time().seconds(), absl::ToUnixSeconds(clock_.Now()));
@@ -56,22 +116,22 @@ TEST_F(RoleCatalogTest, UpsertFromProto) {
   pb::UpsertRoleRequest request;
   *request.mutable_role() = role;
   request.mutable_role()->mutable_metadata()->set_revision(42);  // ignored
-  ASSERT_OK_AND_ASSIGN(Role stored, catalog_.UpsertRole(request, "user:alice"));
+  ASSERT_OK_AND_ASSIGN(Role stored, catalog_.UpsertRole(request, {.actor = "user:alice"}));
   EXPECT_EQ(stored.metadata().revision(), 1);
 }
 
 TEST_F(RoleCatalogTest, InvalidRoleIsRejectedAndNothingIsWritten) {
   EXPECT_THAT(catalog_.UpsertRole(UpsertDoc("kind: role\nversion: v7\nmetadata: {name: x}\n"
                                             "spec: {allow: {node_labels: {env: '^(a$'}}}\n"),
-                                  "user:alice"),
+                                  {.actor = "user:alice"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 4")));
   pb::UpsertRoleRequest proto;
   proto.mutable_role()->set_kind("role");
   proto.mutable_role()->set_version("v3");
   proto.mutable_role()->mutable_metadata()->set_name("x");
-  EXPECT_THAT(catalog_.UpsertRole(proto, "user:alice"),
+  EXPECT_THAT(catalog_.UpsertRole(proto, {.actor = "user:alice"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown version")));
-  EXPECT_THAT(catalog_.UpsertRole(pb::UpsertRoleRequest(), "user:alice"),
+  EXPECT_THAT(catalog_.UpsertRole(pb::UpsertRoleRequest(), {.actor = "user:alice"}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_OK_AND_ASSIGN(int64_t generation, store_.Generation());
   EXPECT_EQ(generation, 0);
@@ -80,18 +140,19 @@ TEST_F(RoleCatalogTest, InvalidRoleIsRejectedAndNothingIsWritten) {
 TEST_F(RoleCatalogTest, ExpectedRevisionGuardsConcurrentWrites) {
   pb::UpsertRoleRequest create = UpsertDoc(Doc("dev"));
   create.set_expected_revision(0);
-  ASSERT_OK(catalog_.UpsertRole(create, "user:a"));
-  EXPECT_THAT(catalog_.UpsertRole(create, "user:b"),
+  ASSERT_OK(catalog_.UpsertRole(create, {.actor = "user:a"}));
+  EXPECT_THAT(catalog_.UpsertRole(create, {.actor = "user:b"}),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("at revision 1, not 0")));
   pb::UpsertRoleRequest update = UpsertDoc(Doc("dev", "admin"));
   update.set_expected_revision(1);
-  ASSERT_OK_AND_ASSIGN(Role updated, catalog_.UpsertRole(update, "user:a"));
+  ASSERT_OK_AND_ASSIGN(Role updated, catalog_.UpsertRole(update, {.actor = "user:a"}));
   EXPECT_EQ(updated.metadata().revision(), 2);
-  EXPECT_THAT(catalog_.UpsertRole(update, "user:b"), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(catalog_.UpsertRole(update, {.actor = "user:b"}),
+              StatusIs(absl::StatusCode::kAborted));
 }
 
 TEST_F(RoleCatalogTest, GetAndDelete) {
-  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), {.actor = "user:a"}));
   pb::GetRoleRequest get;
   get.set_name("dev");
   ASSERT_OK_AND_ASSIGN(Role role, catalog_.GetRole(get));
@@ -99,17 +160,17 @@ TEST_F(RoleCatalogTest, GetAndDelete) {
   pb::DeleteRoleRequest del;
   del.set_name("dev");
   del.set_expected_revision(7);
-  EXPECT_THAT(catalog_.DeleteRole(del), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(catalog_.DeleteRole(del, kTester), StatusIs(absl::StatusCode::kAborted));
   del.set_expected_revision(1);
-  ASSERT_OK(catalog_.DeleteRole(del));
+  ASSERT_OK(catalog_.DeleteRole(del, kTester));
   EXPECT_EQ(holder_.Get()->Find("dev"), nullptr);
   EXPECT_THAT(catalog_.GetRole(get), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(catalog_.DeleteRole(del), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(catalog_.DeleteRole(del, kTester), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(RoleCatalogTest, ListPagesByName) {
   for (const char* name : {"e", "a", "d", "c", "b"}) {
-    ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc(name)), "user:a"));
+    ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc(name)), {.actor = "user:a"}));
   }
   pb::ListRolesRequest request;
   request.set_page_size(2);
@@ -134,11 +195,11 @@ TEST_F(RoleCatalogTest, ListRejectsBadPagingInput) {
 }
 
 TEST_F(RoleCatalogTest, RefreshRecompilesOnlyChangedRoles) {
-  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("a")), "user:x"));
-  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("b")), "user:x"));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("a")), {.actor = "user:x"}));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("b")), {.actor = "user:x"}));
   const CompiledRole* a_before = holder_.Get()->Find("a");
   const CompiledRole* b_before = holder_.Get()->Find("b");
-  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("b", "root")), "user:x"));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("b", "root")), {.actor = "user:x"}));
   EXPECT_EQ(holder_.Get()->Find("a"), a_before);
   EXPECT_NE(holder_.Get()->Find("b"), b_before);
   EXPECT_TRUE(holder_.Get()->Find("b")->allow().logins.Contains("root", {}));
@@ -149,15 +210,15 @@ TEST_F(RoleCatalogTest, RoleDeletedAndCreatedAgainIsRecompiledByAReplicaThatMiss
   // again with a deny rule — revision 1 again — before the other replica refreshes.
   RoleSnapshotHolder other_holder;
   RoleCatalog other(&store_, &other_holder, &clock_);
-  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), {.actor = "user:a"}));
   ASSERT_OK(other.Refresh());
   pb::DeleteRoleRequest del;
   del.set_name("dev");
-  ASSERT_OK(catalog_.DeleteRole(del));
+  ASSERT_OK(catalog_.DeleteRole(del, kTester));
   ASSERT_OK_AND_ASSIGN(
       Role recreated,
       catalog_.UpsertRole(UpsertDoc(Doc("dev") + "  deny:\n    node_labels: {env: dev}\n"),
-                          "user:a"));
+                          {.actor = "user:a"}));
   ASSERT_EQ(recreated.metadata().revision(), 1);
 
   ASSERT_OK(other.Refresh());
@@ -168,7 +229,7 @@ TEST_F(RoleCatalogTest, RoleDeletedAndCreatedAgainIsRecompiledByAReplicaThatMiss
 }
 
 TEST_F(RoleCatalogTest, HandEditThatKeepsTheRevisionIsRecompiled) {
-  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), {.actor = "user:a"}));
   ASSERT_OK_AND_ASSIGN(Role edited, store_.Get("dev"));
   edited.mutable_spec()->mutable_allow()->clear_logins();
   edited.mutable_spec()->mutable_allow()->add_logins("root");
@@ -182,7 +243,7 @@ TEST_F(RoleCatalogTest, BrokenRoleFixedWithoutANewRevisionTakesEffect) {
   ASSERT_OK_AND_ASSIGN(Role role, ParseRoleDocument(Doc("dev")));
   Role broken = role;
   broken.mutable_spec()->mutable_allow()->add_logins("{{internal.logins");
-  ASSERT_OK(store_.Upsert(broken, std::nullopt, clock_.Now(), "psql"));
+  ASSERT_OK(store_.Upsert(broken, std::nullopt, clock_.Now(), "psql", Event()));
   ASSERT_OK(catalog_.Refresh());
   EXPECT_FALSE(holder_.Get()->Find("dev")->allow().logins.Contains("ubuntu", {}));
 
@@ -196,14 +257,14 @@ TEST_F(RoleCatalogTest, BrokenRoleFixedWithoutANewRevisionTakesEffect) {
 TEST_F(RoleCatalogTest, SecondReplicaSeesWritesAfterRefresh) {
   RoleSnapshotHolder other_holder;
   RoleCatalog other(&store_, &other_holder, &clock_);
-  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), {.actor = "user:a"}));
   EXPECT_EQ(other_holder.Get()->Find("dev"), nullptr);
   ASSERT_OK(other.Refresh());
   EXPECT_NE(other_holder.Get()->Find("dev"), nullptr);
 }
 
 TEST_F(RoleCatalogTest, StoredRoleThatNoLongerCompilesDeniesItsHolders) {
-  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), "user:a"));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("dev")), {.actor = "user:a"}));
   // A role with a deny rule, then broken behind the catalog's back (a hand edit in the
   // database): its deny rule must not silently disappear.
   ASSERT_OK_AND_ASSIGN(
@@ -211,7 +272,7 @@ TEST_F(RoleCatalogTest, StoredRoleThatNoLongerCompilesDeniesItsHolders) {
       ParseRoleDocument("kind: role\nversion: v7\nmetadata: {name: contractor}\nspec:\n"
                         "  deny:\n    node_labels: {env: dev}\n"));
   contractor.mutable_spec()->mutable_allow()->add_logins("{{internal.logins");
-  ASSERT_OK(store_.Upsert(contractor, std::nullopt, clock_.Now(), "psql"));
+  ASSERT_OK(store_.Upsert(contractor, std::nullopt, clock_.Now(), "psql", Event()));
   ASSERT_OK(catalog_.Refresh());
 
   pb::CheckAccessRequest request;
@@ -238,7 +299,8 @@ TEST_F(RoleCatalogTest, StoreThatWentBackInTimeReplacesANewerSnapshot) {
   ASSERT_OK_AND_ASSIGN(Role ghost, ParseRoleDocument(Doc("ghost", "root")));
   ASSERT_OK_AND_ASSIGN(auto newer, RoleSnapshot::Create({ghost}, 100));
   holder_.Set(newer);
-  ASSERT_OK(store_.Upsert(*ParseRoleDocument(Doc("dev")), std::nullopt, clock_.Now(), "user:a"));
+  ASSERT_OK(
+      store_.Upsert(*ParseRoleDocument(Doc("dev")), std::nullopt, clock_.Now(), "user:a", Event()));
   ASSERT_OK(catalog_.Refresh());
   EXPECT_EQ(holder_.Get()->Find("ghost"), nullptr);
   EXPECT_NE(holder_.Get()->Find("dev"), nullptr);
@@ -248,8 +310,8 @@ TEST_F(RoleCatalogTest, StoreThatWentBackInTimeReplacesANewerSnapshot) {
 TEST_F(RoleCatalogTest, ImportCreatesMissingAndSkipsIdentical) {
   ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
   ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
-  ASSERT_OK(catalog_.ImportRoles({a, b}, "gitops:roles_dir"));
-  ASSERT_OK(catalog_.ImportRoles({a, b}, "gitops:roles_dir"));
+  ASSERT_OK(catalog_.ImportRoles({a, b}, {.actor = "gitops:roles_dir"}));
+  ASSERT_OK(catalog_.ImportRoles({a, b}, {.actor = "gitops:roles_dir"}));
   ASSERT_OK_AND_ASSIGN(Role stored, store_.Get("a"));
   EXPECT_EQ(stored.metadata().revision(), 1);
   EXPECT_EQ(stored.metadata().updated_by(), "gitops:roles_dir");
@@ -260,17 +322,17 @@ TEST_F(RoleCatalogTest, ImportCreatesTheMissingRolesInOneWrite) {
   ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
   ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
   ASSERT_OK_AND_ASSIGN(Role c, ParseRoleDocument(Doc("c")));
-  ASSERT_OK(catalog_.ImportRoles({a}, "gitops:roles_dir"));
+  ASSERT_OK(catalog_.ImportRoles({a}, {.actor = "gitops:roles_dir"}));
   ASSERT_OK_AND_ASSIGN(const int64_t before, store_.Generation());
-  ASSERT_OK(catalog_.ImportRoles({a, b, c}, "gitops:roles_dir"));
+  ASSERT_OK(catalog_.ImportRoles({a, b, c}, {.actor = "gitops:roles_dir"}));
   EXPECT_THAT(store_.Generation(), ::jit::testing::IsOkAndHolds(before + 1));
 }
 
 TEST_F(InMemoryRoleStoreTest, CreateAllCreatesNothingWhenOneExists) {
   ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
   ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
-  ASSERT_OK(store_.Upsert(b, std::nullopt, absl::UnixEpoch(), "user:x"));
-  EXPECT_THAT(store_.CreateAll({a, b}, absl::UnixEpoch(), "gitops:roles_dir"),
+  ASSERT_OK(store_.Upsert(b, std::nullopt, absl::UnixEpoch(), "user:x", Event()));
+  EXPECT_THAT(store_.CreateAll({a, b}, absl::UnixEpoch(), "gitops:roles_dir", Events(2)),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("role \"b\" is at revision 1")));
   EXPECT_THAT(store_.Get("a"), StatusIs(absl::StatusCode::kNotFound));
 }
@@ -278,7 +340,7 @@ TEST_F(InMemoryRoleStoreTest, CreateAllCreatesNothingWhenOneExists) {
 TEST_F(InMemoryRoleStoreTest, CreateAllStartsEveryRoleAtRevisionOne) {
   ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
   ASSERT_OK_AND_ASSIGN(Role b, ParseRoleDocument(Doc("b")));
-  ASSERT_OK(store_.CreateAll({a, b}, absl::UnixEpoch(), "gitops:roles_dir"));
+  ASSERT_OK(store_.CreateAll({a, b}, absl::UnixEpoch(), "gitops:roles_dir", Events(2)));
   ASSERT_OK_AND_ASSIGN(Role stored, store_.Get("b"));
   EXPECT_EQ(stored.metadata().revision(), 1);
   EXPECT_EQ(stored.metadata().updated_by(), "gitops:roles_dir");
@@ -286,10 +348,10 @@ TEST_F(InMemoryRoleStoreTest, CreateAllStartsEveryRoleAtRevisionOne) {
 }
 
 TEST_F(RoleCatalogTest, ImportReportsConflictsAndImportsNothing) {
-  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("a", "root")), "user:alice"));
+  ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc("a", "root")), {.actor = "user:alice"}));
   ASSERT_OK_AND_ASSIGN(Role a, ParseRoleDocument(Doc("a")));
   ASSERT_OK_AND_ASSIGN(Role c, ParseRoleDocument(Doc("c")));
-  EXPECT_THAT(catalog_.ImportRoles({a, c}, "gitops:roles_dir"),
+  EXPECT_THAT(catalog_.ImportRoles({a, c}, {.actor = "gitops:roles_dir"}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("a (stored revision 1, updated by user:alice)")));
   EXPECT_THAT(store_.Get("c"), StatusIs(absl::StatusCode::kNotFound));

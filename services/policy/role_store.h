@@ -1,24 +1,39 @@
 // Where roles are kept: an interface, so that the policy logic never links a database.
-// Phase 2 implements it over PostgreSQL (schema `policy`); InMemoryRoleStore serves tests
-// and single-process use.
+// PostgresRoleStore implements it (schema `policy`); testing/in_memory_role_store.h serves
+// unit tests.
 //
 // Revisions: each role carries metadata.revision, 1 when created and +1 on every change.
 // The store's generation grows on every write or delete (of any role); replicas poll it
 // (or are told through LISTEN/NOTIFY) and rebuild their snapshot when it moves.
+//
+// Audit: every write and delete takes the audit event that records it and stores it with
+// the change, atomically (the audit outbox): both or neither. The store sets the event's
+// details.revision to the role's revision after a write (before a delete). An event whose
+// id was stored before fails the change with ALREADY_EXISTS.
 #ifndef JIT_SERVICES_POLICY_ROLE_STORE_H_
 #define JIT_SERVICES_POLICY_ROLE_STORE_H_
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "jit/common/v1/audit_event.pb.h"
 #include "jit/common/v1/role.pb.h"
 
 namespace jit::policy {
+
+// `event` with details.revision set to `revision` (what a store records).
+inline jit::common::v1::AuditEvent WithRoleRevision(jit::common::v1::AuditEvent event,
+                                                    int64_t revision) {
+  (*event.mutable_details()->mutable_fields())["revision"].set_string_value(
+      std::to_string(revision));
+  return event;
+}
 
 class RoleStore {
  public:
@@ -45,20 +60,22 @@ class RoleStore {
   // `expected_revision`: nullopt writes unconditionally; 0 requires that the role does not
   // exist; n requires the stored revision to be n. A failed expectation is ABORTED.
   // Returns the stored role with its new revision.
-  virtual absl::StatusOr<jit::common::v1::Role> Upsert(const jit::common::v1::Role& role,
-                                                       std::optional<int64_t> expected_revision,
-                                                       absl::Time now,
-                                                       absl::string_view updated_by) = 0;
+  virtual absl::StatusOr<jit::common::v1::Role> Upsert(
+      const jit::common::v1::Role& role, std::optional<int64_t> expected_revision, absl::Time now,
+      absl::string_view updated_by, const jit::common::v1::AuditEvent& event) = 0;
 
   // Creates every one of `roles` (validated, distinct names) at revision 1 in one
   // transaction — one generation step, one notification — or none of them: ABORTED naming
   // the first that already exists. For seeding from --roles_dir, so that other replicas
   // never see part of a set (an allow role before the deny role meant to go with it).
+  // `events[i]` records the creation of `roles[i]` (INVALID_ARGUMENT if the sizes differ).
   virtual absl::Status CreateAll(const std::vector<jit::common::v1::Role>& roles, absl::Time now,
-                                 absl::string_view updated_by) = 0;
+                                 absl::string_view updated_by,
+                                 const std::vector<jit::common::v1::AuditEvent>& events) = 0;
 
   // NOT_FOUND if absent; ABORTED if `expected_revision` is set and differs.
-  virtual absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision) = 0;
+  virtual absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision,
+                              const jit::common::v1::AuditEvent& event) = 0;
 };
 
 }  // namespace jit::policy

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/audit/audit_event.h"
 #include "common/db/migrations.h"
 #include "common/db/pg_pool.h"
 #include "common/db/testing/test_database.h"
@@ -162,7 +163,11 @@ class PolicyReplicasTest : public db::testing::PostgresTest {
     RETURN_IF_ERROR(db::ApplyMigrations(*pool, "policy", policy::Migrations()));  // idempotent
     policy::PostgresRoleStore store(pool.get());
     ASSIGN_OR_RETURN(common::v1::Role role, policy::ParseRoleDocument(document));
-    return store.Upsert(role, std::nullopt, absl::Now(), "user:test").status();
+    ASSIGN_OR_RETURN(common::v1::AuditEvent event,
+                     audit::NewAuditEvent("policy", "role.upsert", absl::Now(),
+                                          {.actor = "user:test"}, "role:" + role.metadata().name(),
+                                          common::v1::AuditEvent::OUTCOME_SUCCESS, "test set-up"));
+    return store.Upsert(role, std::nullopt, absl::Now(), "user:test", event).status();
   }
 
   static std::string OpsRole(const std::string& login) {

@@ -1,10 +1,11 @@
-#include "services/policy/in_memory_role_store.h"
+#include "services/policy/testing/in_memory_role_store.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 
-namespace jit::policy {
+namespace jit::policy::testing {
 
+using jit::common::v1::AuditEvent;
 using jit::common::v1::Role;
 
 namespace {
@@ -58,7 +59,8 @@ absl::StatusOr<int64_t> InMemoryRoleStore::Generation() const {
 
 absl::StatusOr<Role> InMemoryRoleStore::Upsert(const Role& role,
                                                std::optional<int64_t> expected_revision,
-                                               absl::Time now, absl::string_view updated_by) {
+                                               absl::Time now, absl::string_view updated_by,
+                                               const AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   const std::string& name = role.metadata().name();
   auto it = roles_.find(name);
@@ -67,31 +69,49 @@ absl::StatusOr<Role> InMemoryRoleStore::Upsert(const Role& role,
     return RevisionMismatch(name, current, *expected_revision);
   }
   Role stored = Stamped(role, current + 1, now, updated_by);
+  if (absl::Status s = audit_.Append(WithRoleRevision(event, current + 1)); !s.ok()) return s;
   roles_[name] = stored;
   ++generation_;
   return stored;
 }
 
 absl::Status InMemoryRoleStore::CreateAll(const std::vector<Role>& roles, absl::Time now,
-                                          absl::string_view updated_by) {
+                                          absl::string_view updated_by,
+                                          const std::vector<AuditEvent>& events) {
+  if (events.size() != roles.size()) {
+    return absl::InvalidArgumentError("CreateAll: one audit event per role");
+  }
   absl::MutexLock lock(&mu_);
   for (const Role& role : roles) {
     const auto it = roles_.find(role.metadata().name());
     if (it != roles_.end()) return RevisionMismatch(it->first, it->second.metadata().revision(), 0);
   }
   if (roles.empty()) return absl::OkStatus();
+  for (const AuditEvent& event : events) {
+    for (const AuditEvent& stored : audit_.events()) {
+      if (stored.id() == event.id()) return absl::AlreadyExistsError("duplicate audit event id");
+    }
+  }
+  for (const AuditEvent& event : events) {
+    if (absl::Status s = audit_.Append(WithRoleRevision(event, 1)); !s.ok()) return s;
+  }
   for (const Role& role : roles) roles_[role.metadata().name()] = Stamped(role, 1, now, updated_by);
   ++generation_;
   return absl::OkStatus();
 }
 
 absl::Status InMemoryRoleStore::Delete(absl::string_view name,
-                                       std::optional<int64_t> expected_revision) {
+                                       std::optional<int64_t> expected_revision,
+                                       const AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   auto it = roles_.find(name);
   if (it == roles_.end()) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
   if (expected_revision.has_value() && *expected_revision != it->second.metadata().revision()) {
     return RevisionMismatch(name, it->second.metadata().revision(), *expected_revision);
+  }
+  if (absl::Status s = audit_.Append(WithRoleRevision(event, it->second.metadata().revision()));
+      !s.ok()) {
+    return s;
   }
   roles_.erase(it);
   ++generation_;
@@ -105,4 +125,4 @@ absl::Status InMemoryRoleStore::OverwriteForTest(const Role& role) {
   return absl::OkStatus();
 }
 
-}  // namespace jit::policy
+}  // namespace jit::policy::testing
