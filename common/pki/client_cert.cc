@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/base64.h"
+#include "common/crypto/random.h"
 #include "common/pki/csr.h"
+#include "common/pki/der.h"
 #include "common/pki/x509_util.h"
 
 namespace jit::pki {
@@ -15,39 +18,8 @@ namespace {
 
 using crypto::OpenSslError;
 
-using BasicConstraintsPtr = crypto::OpenSslPtr<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free>;
-using Asn1BitStringPtr = crypto::OpenSslPtr<ASN1_BIT_STRING, ASN1_BIT_STRING_free>;
-using AuthorityKeyIdPtr = crypto::OpenSslPtr<AUTHORITY_KEYID, AUTHORITY_KEYID_free>;
-using ExtendedKeyUsagePtr = crypto::OpenSslPtr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
 void FreeSequenceAny(ASN1_SEQUENCE_ANY* s) { sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free); }
 using Asn1SequenceAnyPtr = crypto::OpenSslPtr<ASN1_SEQUENCE_ANY, FreeSequenceAny>;
-
-void AppendDerLength(std::string& out, size_t len) {
-  if (len < 0x80) {
-    out.push_back(static_cast<char>(len));
-    return;
-  }
-  char bytes[8];
-  int n = 0;
-  for (size_t v = len; v != 0; v >>= 8) bytes[n++] = static_cast<char>(v & 0xff);
-  out.push_back(static_cast<char>(0x80 | n));
-  while (n > 0) out.push_back(bytes[--n]);
-}
-
-void AppendDer(std::string& out, uint8_t tag, std::string_view content) {
-  out.push_back(static_cast<char>(tag));
-  AppendDerLength(out, content.size());
-  out.append(content.data(), content.size());
-}
-
-// SEQUENCE OF UTF8String.
-std::string Utf8Sequence(const std::vector<std::string>& values) {
-  std::string content;
-  for (const std::string& v : values) AppendDer(content, V_ASN1_UTF8STRING, v);
-  std::string out;
-  AppendDer(out, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, content);
-  return out;
-}
 
 const ASN1_OBJECT* JitAccessOid() {
   static const ASN1_OBJECT* oid = OBJ_txt2obj(kJitAccessExtensionOid, 1);
@@ -62,9 +34,9 @@ bool HasControlCharacters(std::string_view s) {
 }
 
 absl::Status CheckName(std::string_view what, const std::string& value) {
-  if (value.empty() || HasControlCharacters(value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(std::string(what), " must be non-empty text without control characters"));
+  if (value.empty() || HasControlCharacters(value) || !der::IsValidUtf8(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        std::string(what), " must be non-empty UTF-8 text without control characters"));
   }
   // Characters, not bytes: count UTF-8 lead bytes.
   const size_t chars = static_cast<size_t>(std::count_if(value.begin(), value.end(), [](char c) {
@@ -77,66 +49,66 @@ absl::Status CheckName(std::string_view what, const std::string& value) {
   return absl::OkStatus();
 }
 
-absl::Status AddExtensions(X509* cert, const CertificateAuthority& ca,
-                           const ClientCertificateRequest& request) {
-  BasicConstraintsPtr bc(BASIC_CONSTRAINTS_new());
-  if (bc == nullptr ||
-      X509_add1_ext_i2d(cert, NID_basic_constraints, bc.get(), 1, X509V3_ADD_DEFAULT) != 1) {
-    return OpenSslError("adding basicConstraints");
+// The DER pieces that are the same for every certificate, made once.
+struct Constants {
+  std::string version = der::Tlv(0xa0, der::UnsignedInteger("\x02"));  // [0] EXPLICIT v3
+  std::string cn = der::Oid(NID_commonName);
+  std::string o = der::Oid(NID_organizationName);
+  std::string extensions_prefix;
+  Constants() {
+    const std::string critical = der::Tlv(der::kBoolean, "\xff");
+    // basicConstraints (critical): cA FALSE is the DEFAULT, so an empty SEQUENCE.
+    extensions_prefix += der::Sequence(der::Oid(NID_basic_constraints) + critical +
+                                       der::Tlv(der::kOctetString, der::Sequence("")));
+    // keyUsage (critical): digitalSignature only: 7 unused bits, 0x80.
+    extensions_prefix +=
+        der::Sequence(der::Oid(NID_key_usage) + critical +
+                      der::Tlv(der::kOctetString, der::Tlv(der::kBitString, "\x07\x80")));
+    // extendedKeyUsage: clientAuth.
+    extensions_prefix +=
+        der::Sequence(der::Oid(NID_ext_key_usage) +
+                      der::Tlv(der::kOctetString, der::Sequence(der::Oid(NID_client_auth))));
   }
-  Asn1BitStringPtr usage(ASN1_BIT_STRING_new());
-  if (usage == nullptr || ASN1_BIT_STRING_set_bit(usage.get(), 0, 1) != 1 ||  // digitalSignature
-      X509_add1_ext_i2d(cert, NID_key_usage, usage.get(), 1, X509V3_ADD_DEFAULT) != 1) {
-    return OpenSslError("adding keyUsage");
-  }
-  ExtendedKeyUsagePtr eku(sk_ASN1_OBJECT_new_null());
-  if (eku == nullptr || sk_ASN1_OBJECT_push(eku.get(), OBJ_nid2obj(NID_client_auth)) == 0 ||
-      X509_add1_ext_i2d(cert, NID_ext_key_usage, eku.get(), 0, X509V3_ADD_DEFAULT) != 1) {
-    return OpenSslError("adding extendedKeyUsage");
-  }
-  // Subject key identifier: SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1).
+};
+
+const Constants& K() {
+  static const Constants* k = new Constants();
+  return *k;
+}
+
+// SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1), SHA-1 fetched once.
+absl::StatusOr<std::string> KeyIdentifier(std::string_view key_bits) {
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
   unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  crypto::Asn1OctetStringPtr ski(ASN1_OCTET_STRING_new());
-  if (X509_pubkey_digest(cert, EVP_sha1(), md, &md_len) != 1 || ski == nullptr ||
-      ASN1_OCTET_STRING_set(ski.get(), md, static_cast<int>(md_len)) != 1 ||
-      X509_add1_ext_i2d(cert, NID_subject_key_identifier, ski.get(), 0, X509V3_ADD_DEFAULT) != 1) {
-    return OpenSslError("adding subjectKeyIdentifier");
+  unsigned int len = 0;
+  if (sha1 == nullptr ||
+      EVP_Digest(key_bits.data(), key_bits.size(), md, &len, sha1, nullptr) != 1) {
+    return OpenSslError("key identifier");
   }
-  const ASN1_OCTET_STRING* ca_ski = X509_get0_subject_key_id(ca.cert.get());
-  crypto::Asn1OctetStringPtr computed_ca_ski;
-  if (ca_ski == nullptr) {
-    if (X509_pubkey_digest(ca.cert.get(), EVP_sha1(), md, &md_len) != 1) {
-      return OpenSslError("CA key identifier");
-    }
-    computed_ca_ski.reset(ASN1_OCTET_STRING_new());
-    if (computed_ca_ski == nullptr ||
-        ASN1_OCTET_STRING_set(computed_ca_ski.get(), md, static_cast<int>(md_len)) != 1) {
-      return OpenSslError("CA key identifier");
-    }
-    ca_ski = computed_ca_ski.get();
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
+// The CA's key identifier: its subjectKeyIdentifier, or computed like ours.
+absl::StatusOr<std::string> CaKeyIdentifier(X509* ca) {
+  if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(ca); ski != nullptr) {
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(ski)),
+                       static_cast<size_t>(ASN1_STRING_length(ski)));
   }
-  AuthorityKeyIdPtr aki(AUTHORITY_KEYID_new());
-  if (aki == nullptr || (aki->keyid = ASN1_OCTET_STRING_dup(ca_ski)) == nullptr ||
-      X509_add1_ext_i2d(cert, NID_authority_key_identifier, aki.get(), 0, X509V3_ADD_DEFAULT) !=
-          1) {
-    return OpenSslError("adding authorityKeyIdentifier");
-  }
-  std::string content = Utf8Sequence(request.roles) + Utf8Sequence(request.grant_ids);
-  std::string value;
-  AppendDer(value, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, content);
-  crypto::Asn1OctetStringPtr octets(ASN1_OCTET_STRING_new());
-  if (JitAccessOid() == nullptr || octets == nullptr ||
-      ASN1_OCTET_STRING_set(octets.get(), reinterpret_cast<const unsigned char*>(value.data()),
-                            static_cast<int>(value.size())) != 1) {
-    return OpenSslError("building the jit-access extension");
-  }
-  crypto::X509ExtensionPtr ext(
-      X509_EXTENSION_create_by_OBJ(nullptr, JitAccessOid(), 0, octets.get()));
-  if (ext == nullptr || X509_add_ext(cert, ext.get(), -1) != 1) {
-    return OpenSslError("adding the jit-access extension");
-  }
-  return absl::OkStatus();
+  const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(ca);
+  if (bits == nullptr) return absl::InternalError("CA certificate without a public key");
+  return KeyIdentifier(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(bits)),
+                                        static_cast<size_t>(ASN1_STRING_length(bits))));
+}
+
+// SEQUENCE OF UTF8String.
+std::string Utf8Sequence(const std::vector<std::string>& values) {
+  std::string content;
+  for (const std::string& v : values) der::Append(content, der::kUtf8String, v);
+  return der::Sequence(content);
+}
+
+std::string AttributeSet(const std::string& type_oid, const std::string& value) {
+  return der::Tlv(der::kSet, der::Sequence(type_oid + der::Tlv(der::kUtf8String, value)));
 }
 
 std::string DerToPem(std::string_view der) {
@@ -181,36 +153,59 @@ absl::StatusOr<IssuedClientCertificate> IssueClientCertificate(
     return absl::FailedPreconditionError("the CA certificate is not valid for that time");
   }
 
-  crypto::X509Ptr cert(X509_new());
-  if (cert == nullptr || X509_set_version(cert.get(), X509_VERSION_3) != 1) {
-    return OpenSslError("X509_new");
-  }
-  absl::StatusOr<std::string> serial = internal::SetRandomSerial(cert.get());
+  // The TBSCertificate, in DER, field by field (RFC 5280 §4.1).
+  absl::StatusOr<std::string> serial = crypto::RandomBytes(16);
   if (!serial.ok()) return serial.status();
-  if (absl::Status s = internal::SetValidity(cert.get(), not_before, not_after); !s.ok()) {
-    return s;
-  }
-  absl::StatusOr<crypto::X509NamePtr> subject =
-      internal::MakeName(request.organizations, request.common_name);
-  if (!subject.ok()) return subject.status();
-  if (X509_set_subject_name(cert.get(), subject->get()) != 1 ||
-      X509_set_issuer_name(cert.get(), X509_get_subject_name(ca.cert.get())) != 1 ||
-      X509_set_pubkey(cert.get(), request.public_key) != 1) {
-    return OpenSslError("setting names and key");
-  }
-  if (absl::Status s = AddExtensions(cert.get(), ca, request); !s.ok()) return s;
-  if (absl::Status s = internal::SignCertificate(cert.get(), ca.key.get()); !s.ok()) return s;
+  (*serial)[0] = static_cast<char>(((*serial)[0] & 0x7f) | 0x01);  // positive, 16 bytes
+  absl::StatusOr<internal::PublicKeyInfo> key = internal::SubjectPublicKeyInfo(request.public_key);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> ski = KeyIdentifier(key->key_bits);
+  if (!ski.ok()) return ski.status();
+  absl::StatusOr<std::string> aki = CaKeyIdentifier(ca.cert.get());
+  if (!aki.ok()) return aki.status();
+  unsigned char* issuer = nullptr;
+  const int issuer_len = i2d_X509_NAME(X509_get_subject_name(ca.cert.get()), &issuer);
+  if (issuer_len <= 0) return OpenSslError("encoding the issuer name");
+  std::string issuer_der(reinterpret_cast<char*>(issuer), static_cast<size_t>(issuer_len));
+  OPENSSL_free(issuer);
 
-  unsigned char* der = nullptr;
-  const int der_len = i2d_X509(cert.get(), &der);
-  if (der_len <= 0) return OpenSslError("encoding certificate");
+  const Constants& k = K();
+  std::string subject;
+  for (const std::string& o : request.organizations) subject += AttributeSet(k.o, o);
+  subject += AttributeSet(k.cn, request.common_name);
+  std::string extensions = k.extensions_prefix;
+  extensions += der::Sequence(der::Oid(NID_subject_key_identifier) +
+                              der::Tlv(der::kOctetString, der::Tlv(der::kOctetString, *ski)));
+  extensions += der::Sequence(
+      der::Oid(NID_authority_key_identifier) +
+      der::Tlv(der::kOctetString, der::Sequence(der::Tlv(0x80, *aki))));  // [0] keyIdentifier
+  static const std::string* jit_oid = new std::string(der::OidFromText(kJitAccessExtensionOid));
+  extensions += der::Sequence(
+      *jit_oid + der::Tlv(der::kOctetString, der::Sequence(Utf8Sequence(request.roles) +
+                                                           Utf8Sequence(request.grant_ids))));
+
+  absl::StatusOr<std::string> algorithm = internal::SignatureAlgorithmDer(ca.key.get());
+  if (!algorithm.ok()) return algorithm.status();
+  std::string tbs_content;
+  tbs_content.reserve(512 + key->spki_der.size() + extensions.size() + subject.size());
+  tbs_content += k.version;
+  tbs_content += der::UnsignedInteger(*serial);
+  tbs_content += *algorithm;
+  tbs_content += issuer_der;
+  tbs_content += der::Sequence(der::Time(not_before) + der::Time(not_after));
+  tbs_content += der::Sequence(subject);
+  tbs_content += key->spki_der;
+  tbs_content += der::Tlv(0xa3, der::Sequence(extensions));  // [3] EXPLICIT extensions
+  const std::string tbs = der::Sequence(tbs_content);
+  absl::StatusOr<std::string> signature = internal::SignTbs(ca.key.get(), tbs);
+  if (!signature.ok()) return signature.status();
+
   IssuedClientCertificate out;
-  out.der.assign(reinterpret_cast<char*>(der), static_cast<size_t>(der_len));
-  OPENSSL_free(der);
+  out.der = der::Sequence(tbs + *algorithm + der::BitString(*signature));
   out.pem = DerToPem(out.der);
-  out.serial_hex = *std::move(serial);
-  out.not_before = not_before;
-  out.not_after = not_after;
+  out.serial_hex = absl::BytesToHexString(*serial);
+  out.not_before = absl::FromUnixSeconds(absl::ToUnixSeconds(not_before));
+  out.not_after = absl::FromUnixSeconds(absl::ToUnixSeconds(not_after));
   return out;
 }
 

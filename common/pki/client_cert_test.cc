@@ -99,6 +99,23 @@ TEST_F(ClientCertTest, DatabaseCertificateNamesTheDatabaseUser) {
   EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key_.get()), 1);
 }
 
+TEST_F(ClientCertTest, DerIsWhatOpenSslWritesBack) {
+  ClientCertificateRequest request = DbRequest(key_.get());
+  request.organizations = {"dev", "J\xc3\xbcrgens team"};
+  ASSERT_OK_AND_ASSIGN(IssuedClientCertificate issued, IssueClientCertificate(ca_, request));
+  crypto::X509Ptr cert = Parse(issued);
+  ASSERT_NE(cert, nullptr);
+  // Re-encoding from OpenSSL's decoded fields (not its cached bytes) gives the same DER.
+  X509_set_version(cert.get(), X509_VERSION_3);  // marks the TBS modified
+  unsigned char* der = nullptr;
+  const int len = i2d_re_X509_tbs(cert.get(), &der);
+  ASSERT_GT(len, 0);
+  const std::string tbs(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  EXPECT_NE(issued.der.find(tbs), std::string::npos);
+  EXPECT_EQ(X509_verify(cert.get(), X509_get0_pubkey(ca_.cert.get())), 1);
+}
+
 TEST_F(ClientCertTest, KubernetesCertificateHasOneOPerGroup) {
   ClientCertificateRequest request = DbRequest(key_.get());
   request.common_name = "alice";

@@ -27,6 +27,7 @@ bool OnlyWhitespace(const char* p, size_t n) {
 // around it.
 absl::StatusOr<std::string> PemBlock(std::string_view pem, const char* label,
                                      const char* alt_label) {
+  if (pem.empty()) return absl::InvalidArgumentError(absl::StrCat("not a PEM ", label));
   crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) return crypto::OpenSslError("BIO_new_mem_buf");
   char* name = nullptr;
@@ -70,11 +71,8 @@ absl::Status CheckClientKey(EVP_PKEY* key) {
     if (g != "prime256v1" && g != "secp384r1" && g != "secp521r1") {
       return absl::InvalidArgumentError("EC client keys must be on curve P-256, P-384 or P-521");
     }
-    crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-    if (ctx == nullptr || EVP_PKEY_public_check(ctx.get()) != 1) {
-      crypto::ClearOpenSslErrors();
-      return absl::InvalidArgumentError("EC public key is not a valid point on its curve");
-    }
+    // No EVP_PKEY_public_check: OpenSSL refuses a point off the curve when it decodes or
+    // imports an EC key, and these curves have cofactor 1, so the point is valid.
     return absl::OkStatus();
   }
   if (EVP_PKEY_is_a(key, "RSA")) {

@@ -128,6 +128,7 @@ TEST(CsrTest, PublicKeyPemParsesUnderTheSameRules) {
   crypto::EvpPkeyPtr weak = NewKey("RSA", "1024");
   EXPECT_THAT(ParseClientPublicKey(*crypto::PublicKeyToPem(weak.get())),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseClientPublicKey(""), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseClientPublicKey("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }

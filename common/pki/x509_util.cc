@@ -1,10 +1,13 @@
 #include "common/pki/x509_util.h"
 
+#include <openssl/core_names.h>
+
 #include <ctime>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/random.h"
+#include "common/pki/der.h"
 
 namespace jit::pki::internal {
 
@@ -36,13 +39,13 @@ absl::StatusOr<crypto::X509NamePtr> MakeName(const std::vector<std::string>& org
   crypto::X509NamePtr name(X509_NAME_new());
   if (name == nullptr) return OpenSslError("X509_NAME_new");
   for (const std::string& o : organizations) {
-    if (X509_NAME_add_entry_by_txt(name.get(), "O", MBSTRING_UTF8,
+    if (X509_NAME_add_entry_by_NID(name.get(), NID_organizationName, MBSTRING_UTF8,
                                    reinterpret_cast<const unsigned char*>(o.data()),
                                    static_cast<int>(o.size()), -1, 0) != 1) {
       return OpenSslError("building subject O", absl::StatusCode::kInvalidArgument);
     }
   }
-  if (X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8,
+  if (X509_NAME_add_entry_by_NID(name.get(), NID_commonName, MBSTRING_UTF8,
                                  reinterpret_cast<const unsigned char*>(common_name.data()),
                                  static_cast<int>(common_name.size()), -1, 0) != 1) {
     return OpenSslError("building subject CN", absl::StatusCode::kInvalidArgument);
@@ -62,10 +65,90 @@ absl::Status AddConfExtension(X509* cert, X509* issuer, int nid, const char* val
 }
 
 namespace {
+
 const EVP_MD* DigestFor(EVP_PKEY* key) {
-  return EVP_PKEY_is_a(key, "ED25519") ? nullptr : EVP_sha256();
+  return EVP_PKEY_is_a(key, "ED25519") ? nullptr : FetchedSha256();
 }
+
+absl::StatusOr<std::string> BnParam(EVP_PKEY* key, const char* name) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) return OpenSslError("reading key parameter");
+  crypto::BignumPtr owned(bn);
+  std::string out(static_cast<size_t>(BN_num_bytes(bn)), '\0');
+  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
 }  // namespace
+
+const EVP_MD* FetchedSha256() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  return md != nullptr ? md : EVP_sha256();
+}
+
+absl::StatusOr<PublicKeyInfo> SubjectPublicKeyInfo(EVP_PKEY* key) {
+  PublicKeyInfo out;
+  std::string algorithm;
+  if (EVP_PKEY_is_a(key, "ED25519")) {
+    unsigned char pk[32];
+    size_t len = sizeof(pk);
+    if (EVP_PKEY_get_raw_public_key(key, pk, &len) != 1 || len != sizeof(pk)) {
+      return OpenSslError("reading Ed25519 public key");
+    }
+    out.key_bits.assign(reinterpret_cast<char*>(pk), len);
+    algorithm = der::Sequence(der::Oid(NID_ED25519));
+  } else if (EVP_PKEY_is_a(key, "EC")) {
+    char group[64];
+    size_t group_len = 0;
+    unsigned char point[1 + 2 * 66];
+    size_t point_len = 0;
+    if (EVP_PKEY_get_group_name(key, group, sizeof(group), &group_len) != 1 ||
+        EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                        sizeof(point), &point_len) != 1) {
+      return OpenSslError("reading EC public key");
+    }
+    const int curve = OBJ_sn2nid(group);
+    if (curve == NID_undef) return absl::InvalidArgumentError("unknown EC curve");
+    out.key_bits.assign(reinterpret_cast<char*>(point), point_len);
+    algorithm = der::Sequence(der::Oid(NID_X9_62_id_ecPublicKey) + der::Oid(curve));
+  } else if (EVP_PKEY_is_a(key, "RSA")) {
+    absl::StatusOr<std::string> n = BnParam(key, OSSL_PKEY_PARAM_RSA_N);
+    if (!n.ok()) return n.status();
+    absl::StatusOr<std::string> e = BnParam(key, OSSL_PKEY_PARAM_RSA_E);
+    if (!e.ok()) return e.status();
+    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+    out.key_bits = der::Sequence(der::UnsignedInteger(*n) + der::UnsignedInteger(*e));
+    algorithm = der::Sequence(der::Oid(NID_rsaEncryption) + der::Tlv(der::kNull, ""));
+  } else {
+    return absl::InvalidArgumentError("public key type not supported in certificates");
+  }
+  out.spki_der = der::Sequence(algorithm + der::BitString(out.key_bits));
+  return out;
+}
+
+absl::StatusOr<std::string> SignatureAlgorithmDer(EVP_PKEY* key) {
+  if (EVP_PKEY_is_a(key, "ED25519")) return der::Sequence(der::Oid(NID_ED25519));
+  if (EVP_PKEY_is_a(key, "EC")) return der::Sequence(der::Oid(NID_ecdsa_with_SHA256));
+  if (EVP_PKEY_is_a(key, "RSA")) {
+    return der::Sequence(der::Oid(NID_sha256WithRSAEncryption) + der::Tlv(der::kNull, ""));
+  }
+  return absl::InvalidArgumentError("CA key type not supported");
+}
+
+absl::StatusOr<std::string> SignTbs(EVP_PKEY* key, std::string_view tbs) {
+  crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, DigestFor(key), nullptr, key) != 1) {
+    return OpenSslError("signature init");
+  }
+  size_t len = static_cast<size_t>(EVP_PKEY_get_size(key));
+  std::string value(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(value.data()), &len,
+                     reinterpret_cast<const unsigned char*>(tbs.data()), tbs.size()) != 1) {
+    return OpenSslError("signing");
+  }
+  value.resize(len);
+  return value;
+}
 
 absl::Status SignCertificate(X509* cert, EVP_PKEY* key) {
   if (X509_sign(cert, key, DigestFor(key)) == 0) return OpenSslError("signing certificate");

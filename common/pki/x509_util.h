@@ -27,6 +27,27 @@ absl::Status SetValidity(X509* cert, absl::Time not_before, absl::Time not_after
 absl::StatusOr<crypto::X509NamePtr> MakeName(const std::vector<std::string>& organizations,
                                              const std::string& common_name);
 
+// The DER SubjectPublicKeyInfo of a public key, built from the key's parameters (Ed25519,
+// EC on a named curve, RSA), without OpenSSL 3.0's encoder lookup that i2d_PUBKEY and
+// X509_set_pubkey do (several signatures' worth of CPU per call). Also returns the
+// subjectPublicKey bits (what a key identifier hashes). INVALID_ARGUMENT for another type.
+struct PublicKeyInfo {
+  std::string spki_der;
+  std::string key_bits;
+};
+absl::StatusOr<PublicKeyInfo> SubjectPublicKeyInfo(EVP_PKEY* key);
+
+// Signing DER `tbs` with a CA key the way X509_sign would: Ed25519 (pure), ECDSA with
+// SHA-256, RSA PKCS#1 v1.5 with SHA-256. SignatureAlgorithmDer is the AlgorithmIdentifier
+// (it appears in the TBSCertificate and after it); SignTbs returns the signature value (the
+// BIT STRING's bytes). INVALID_ARGUMENT for another key type.
+absl::StatusOr<std::string> SignatureAlgorithmDer(EVP_PKEY* key);
+absl::StatusOr<std::string> SignTbs(EVP_PKEY* key, std::string_view tbs);
+
+// SHA-256 as a fetched EVP_MD, once per process (X509_sign with EVP_sha256() fetches the
+// implementation on every call).
+const EVP_MD* FetchedSha256();
+
 // Adds an extension from a fixed configuration string (never user input).
 absl::Status AddConfExtension(X509* cert, X509* issuer, int nid, const char* value);
 
