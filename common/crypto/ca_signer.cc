@@ -17,6 +17,17 @@ const unsigned char* U(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+// Digests fetched once: EVP_sha256() and friends make OpenSSL 3.0 fetch the implementation
+// (locks, property queries) on every signature.
+const EVP_MD* Sha256() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  return md != nullptr ? md : EVP_sha256();
+}
+const EVP_MD* Sha512() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
+  return md != nullptr ? md : EVP_sha512();
+}
+
 // One EVP_DigestSign over `data` with `md` (and PKCS#1 v1.5 padding for RSA).
 absl::StatusOr<std::string> DigestSign(EVP_PKEY* key, const EVP_MD* md, bool rsa_pkcs1,
                                        std::string_view data) {
@@ -56,7 +67,7 @@ class EcdsaP256CaSigner final : public CaSigner {
   explicit EcdsaP256CaSigner(EvpPkeyPtr key) : key_(std::move(key)) {}
   CaKeyAlgorithm algorithm() const override { return CaKeyAlgorithm::kEcdsaP256; }
   absl::StatusOr<std::string> Sign(std::string_view data) const override {
-    ASSIGN_OR_RETURN(std::string der, DigestSign(key_.get(), EVP_sha256(), false, data));
+    ASSIGN_OR_RETURN(std::string der, DigestSign(key_.get(), Sha256(), false, data));
     const unsigned char* p = U(der);
     EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));  // NOLINT
     if (sig == nullptr) return OpenSslError("decoding ECDSA signature");
@@ -79,7 +90,7 @@ class RsaCaSigner final : public CaSigner {
   explicit RsaCaSigner(EvpPkeyPtr key) : key_(std::move(key)) {}
   CaKeyAlgorithm algorithm() const override { return CaKeyAlgorithm::kRsa; }
   absl::StatusOr<std::string> Sign(std::string_view data) const override {
-    return DigestSign(key_.get(), EVP_sha512(), true, data);
+    return DigestSign(key_.get(), Sha512(), true, data);
   }
   EVP_PKEY* key() const override { return key_.get(); }
 

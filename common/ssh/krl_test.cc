@@ -136,6 +136,43 @@ TEST_F(KrlTest, NeverLargerThanAnySingleEncoding) {
   }
 }
 
+// The cheapest encoding of `runs` found by trying every one: each run a list entry or a
+// range, or a bitmap over consecutive runs (at most 16384 bits wide).
+size_t BruteForceBody(const std::vector<std::pair<uint64_t, uint64_t>>& runs, size_t i,
+                      bool list_used) {
+  if (i == runs.size()) return 0;
+  const uint64_t len = runs[i].second - runs[i].first + 1;
+  size_t best = 21 + BruteForceBody(runs, i + 1, list_used);
+  best = std::min(best, 8 * len + (list_used ? 0 : 5) + BruteForceBody(runs, i + 1, true));
+  for (size_t j = i; j < runs.size(); ++j) {
+    const uint64_t span = runs[j].second - runs[i].first;
+    if (span > 16383) break;
+    const size_t bytes = span / 8 + 1 + (span % 8 == 7 ? 1 : 0);
+    best = std::min(best, 17 + bytes + BruteForceBody(runs, j + 1, list_used));
+  }
+  return best;
+}
+
+TEST_F(KrlTest, EncodingIsTheSmallestOfAllSectionChoices) {
+  std::mt19937_64 rng(99);
+  const size_t fixed = Build({}).size() + 5 + 4 + ca().size() + 4;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::pair<uint64_t, uint64_t>> runs;
+    uint64_t next = 1 + rng() % 50;
+    const int n = 1 + static_cast<int>(rng() % 9);
+    const uint64_t max_gap = round % 3 == 0 ? 40 : round % 3 == 1 ? 600 : 40000;
+    std::vector<uint64_t> serials;
+    for (int r = 0; r < n; ++r) {
+      const uint64_t len = 1 + (rng() % 4 == 0 ? rng() % 60 : rng() % 3);
+      runs.push_back({next, next + len - 1});
+      for (uint64_t s = next; s < next + len; ++s) serials.push_back(s);
+      next += len + 1 + rng() % max_gap;
+    }
+    std::shuffle(serials.begin(), serials.end(), rng);
+    ASSERT_EQ(Build(serials).size() - fixed, BruteForceBody(runs, 0, false)) << "round " << round;
+  }
+}
+
 TEST_F(KrlTest, KeyIdsAreRevokedUnderTheirCa) {
   const std::string bytes = Build({}, {"alice/req-1/77", "bob/req-2/78", "alice/req-1/77"});
   Krl krl = Parse(bytes);
