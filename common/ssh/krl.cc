@@ -49,11 +49,6 @@ struct Run {
   uint64_t hi;
 };
 
-// Bytes of the mpint holding bits 0..span with bit `span` set.
-int64_t BitmapBytes(uint64_t span) {
-  return static_cast<int64_t>(span / 8 + 1 + (span % 8 == 7 ? 1 : 0));
-}
-
 // LSD radix sort, 16-bit digits, passes whose digit is constant skipped.
 void RadixSort(std::vector<uint64_t>& v) {
   if (v.size() < 256) {
