@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/crypto/random.h"
+#include "common/pki/x509_util.h"
 
 namespace jit::pki {
 namespace {
@@ -17,49 +18,12 @@ using crypto::OpenSslError;
 
 constexpr absl::Duration kBackdate = absl::Minutes(5);
 
-absl::Status SetSerial(X509* cert) {
-  absl::StatusOr<std::string> bytes = crypto::RandomBytes(16);
-  if (!bytes.ok()) return bytes.status();
-  (*bytes)[0] = static_cast<char>((*bytes)[0] & 0x7f);  // positive
-  (*bytes)[0] = static_cast<char>((*bytes)[0] | 0x01);  // non-zero, 16 bytes long
-  crypto::BignumPtr bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes->data()),
-                                 static_cast<int>(bytes->size()), nullptr));
-  if (bn == nullptr || BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert)) == nullptr) {
-    return OpenSslError("setting serial number");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status SetValidity(X509* cert, absl::Time not_before, absl::Time not_after) {
-  if (ASN1_TIME_set(X509_getm_notBefore(cert), absl::ToTimeT(not_before)) == nullptr ||
-      ASN1_TIME_set(X509_getm_notAfter(cert), absl::ToTimeT(not_after)) == nullptr) {
-    return OpenSslError("setting validity");
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<crypto::X509NamePtr> MakeName(const std::string& common_name) {
-  crypto::X509NamePtr name(X509_NAME_new());
-  const auto* o = reinterpret_cast<const unsigned char*>("jit-access");
-  const auto* cn = reinterpret_cast<const unsigned char*>(common_name.c_str());
-  if (name == nullptr ||
-      X509_NAME_add_entry_by_txt(name.get(), "O", MBSTRING_UTF8, o, -1, -1, 0) != 1 ||
-      X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8, cn, -1, -1, 0) != 1) {
-    return OpenSslError("building subject name", absl::StatusCode::kInvalidArgument);
-  }
-  return name;
+  return internal::MakeName({"jit-access"}, common_name);
 }
 
-// Adds an extension from a fixed configuration string (never user input).
 absl::Status AddExtension(X509* cert, X509* issuer, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  crypto::X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
-  if (ext == nullptr || X509_add_ext(cert, ext.get(), -1) != 1) {
-    return OpenSslError(absl::StrCat("adding extension ", OBJ_nid2sn(nid)));
-  }
-  return absl::OkStatus();
+  return internal::AddConfExtension(cert, issuer, nid, value);
 }
 
 bool ValidDnsName(std::string_view name) {
@@ -153,8 +117,10 @@ absl::StatusOr<std::string> BuildLeaf(const CertificateAuthority& ca, EVP_PKEY* 
   if (cert == nullptr || X509_set_version(cert.get(), X509_VERSION_3) != 1) {
     return OpenSslError("X509_new");
   }
-  if (absl::Status s = SetSerial(cert.get()); !s.ok()) return s;
-  if (absl::Status s = SetValidity(cert.get(), not_before, not_after); !s.ok()) return s;
+  if (absl::Status s = internal::SetRandomSerial(cert.get()).status(); !s.ok()) return s;
+  if (absl::Status s = internal::SetValidity(cert.get(), not_before, not_after); !s.ok()) {
+    return s;
+  }
   absl::StatusOr<crypto::X509NamePtr> subject = MakeName(options.common_name);
   if (!subject.ok()) return subject.status();
   if (X509_set_subject_name(cert.get(), subject->get()) != 1 ||
@@ -175,58 +141,54 @@ absl::StatusOr<std::string> BuildLeaf(const CertificateAuthority& ca, EVP_PKEY* 
     if (absl::Status s = AddExtension(cert.get(), ca.cert.get(), nid, value); !s.ok()) return s;
   }
   if (absl::Status s = AddSubjectAltNames(cert.get(), options); !s.ok()) return s;
-  if (X509_sign(cert.get(), ca.key.get(), EVP_sha256()) == 0) {
-    return OpenSslError("signing certificate");
-  }
+  if (absl::Status s = internal::SignCertificate(cert.get(), ca.key.get()); !s.ok()) return s;
   return CertificateToPem(cert.get());
 }
 
-absl::Time Asn1ToTime(const ASN1_TIME* t) {
-  struct tm tm {};
-  if (ASN1_TIME_to_tm(t, &tm) != 1) return absl::InfinitePast();
-  return absl::FromTimeT(timegm(&tm));
-}
+using internal::Asn1ToTime;
 
 }  // namespace
 
 absl::StatusOr<CertificateAuthority> CreateCertificateAuthority(const CaOptions& options,
                                                                 absl::Time now) {
+  absl::StatusOr<crypto::EvpPkeyPtr> key = crypto::GenerateP256Key();
+  if (!key.ok()) return key.status();
+  return CreateCertificateAuthorityForKey(key->get(), options, now);
+}
+
+absl::StatusOr<CertificateAuthority> CreateCertificateAuthorityForKey(EVP_PKEY* key,
+                                                                      const CaOptions& options,
+                                                                      absl::Time now) {
+  if (key == nullptr) return absl::InvalidArgumentError("CA key is required");
   if (options.validity <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("CA validity must be positive");
   }
-  absl::StatusOr<crypto::EvpPkeyPtr> key = crypto::GenerateP256Key();
-  if (!key.ok()) return key.status();
   crypto::X509Ptr cert(X509_new());
   if (cert == nullptr || X509_set_version(cert.get(), X509_VERSION_3) != 1) {
     return OpenSslError("X509_new");
   }
-  if (absl::Status s = SetSerial(cert.get()); !s.ok()) return s;
-  if (absl::Status s = SetValidity(cert.get(), now - kBackdate, now + options.validity); !s.ok()) {
+  if (absl::Status s = internal::SetRandomSerial(cert.get()).status(); !s.ok()) return s;
+  if (absl::Status s = internal::SetValidity(cert.get(), now - kBackdate, now + options.validity);
+      !s.ok()) {
     return s;
   }
   absl::StatusOr<crypto::X509NamePtr> name = MakeName(options.common_name);
   if (!name.ok()) return name.status();
   if (X509_set_subject_name(cert.get(), name->get()) != 1 ||
-      X509_set_issuer_name(cert.get(), name->get()) != 1 ||
-      X509_set_pubkey(cert.get(), key->get()) != 1) {
+      X509_set_issuer_name(cert.get(), name->get()) != 1 || X509_set_pubkey(cert.get(), key) != 1) {
     return OpenSslError("setting CA names and key");
   }
   for (const auto& [nid, value] : std::initializer_list<std::pair<int, const char*>>{
            {NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
            {NID_key_usage, "critical,keyCertSign,cRLSign"},
            {NID_subject_key_identifier, "hash"},
+           {NID_authority_key_identifier, "keyid:always"},
        }) {
     if (absl::Status s = AddExtension(cert.get(), cert.get(), nid, value); !s.ok()) return s;
   }
-  if (absl::Status s = AddExtension(cert.get(), cert.get(), NID_authority_key_identifier,
-                                    "keyid:always");
-      !s.ok()) {
-    return s;
-  }
-  if (X509_sign(cert.get(), key->get(), EVP_sha256()) == 0) {
-    return OpenSslError("self-signing CA certificate");
-  }
-  return CertificateAuthority{std::move(cert), *std::move(key)};
+  if (absl::Status s = internal::SignCertificate(cert.get(), key); !s.ok()) return s;
+  if (EVP_PKEY_up_ref(key) != 1) return OpenSslError("EVP_PKEY_up_ref");
+  return CertificateAuthority{std::move(cert), crypto::EvpPkeyPtr(key)};
 }
 
 absl::StatusOr<CertificateAuthority> LoadCertificateAuthority(std::string_view cert_pem,
@@ -257,8 +219,8 @@ absl::StatusOr<IssuedCertificate> IssueCertificate(const CertificateAuthority& c
 }
 
 absl::StatusOr<std::string> IssueCertificateForKey(const CertificateAuthority& ca,
-                                                   EVP_PKEY* public_key,
-                                                   const LeafOptions& options, absl::Time now) {
+                                                   EVP_PKEY* public_key, const LeafOptions& options,
+                                                   absl::Time now) {
   if (public_key == nullptr) return absl::InvalidArgumentError("public key is required");
   return BuildLeaf(ca, public_key, options, now);
 }
@@ -295,14 +257,14 @@ absl::StatusOr<CertificateInfo> DescribeCertificate(X509* cert) {
       OPENSSL_free(utf8);
     }
   }
-  crypto::GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  crypto::GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (names != nullptr) {
     for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
       const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
       if (gn->type == GEN_URI || gn->type == GEN_DNS) {
-        const ASN1_IA5STRING* s = gn->type == GEN_URI ? gn->d.uniformResourceIdentifier
-                                                      : gn->d.dNSName;
+        const ASN1_IA5STRING* s =
+            gn->type == GEN_URI ? gn->d.uniformResourceIdentifier : gn->d.dNSName;
         std::string value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
                           static_cast<size_t>(ASN1_STRING_length(s)));
         (gn->type == GEN_URI ? info.uri_sans : info.dns_sans).push_back(std::move(value));

@@ -1,6 +1,7 @@
-// A small X.509 certificate authority for service identity (mTLS between jit-access
-// services): an EC P-256 CA certificate (v3, CA:TRUE, pathlen:0) and leaf certificates with
-// URI/DNS/IP subject alternative names, valid for both TLS server and client auth.
+// A small X.509 certificate authority: CA certificates (v3, CA:TRUE, pathlen:0) and, for
+// service identity (mTLS between jit-access services), leaf certificates with URI/DNS/IP
+// subject alternative names, valid for both TLS server and client auth. People's client
+// certificates (client_cert.h) and CRLs (crl.h) are issued from the same CertificateAuthority.
 //
 // Time is passed in (`now`) so tests can mint certificates at any instant. All functions are
 // thread-compatible; a CertificateAuthority is immutable once built.
@@ -32,6 +33,13 @@ struct CaOptions {
 absl::StatusOr<CertificateAuthority> CreateCertificateAuthority(const CaOptions& options,
                                                                 absl::Time now);
 
+// A self-signed CA certificate for an existing private key (any kind crypto::CaSigner holds:
+// Ed25519, P-256, RSA), valid from now - 5 min; the result shares the key (reference-counted).
+// The x509-user CA is made this way from its stored key.
+absl::StatusOr<CertificateAuthority> CreateCertificateAuthorityForKey(EVP_PKEY* key,
+                                                                      const CaOptions& options,
+                                                                      absl::Time now);
+
 // Loads a CA from PEM. INVALID_ARGUMENT when the PEMs do not parse, the key does not match
 // the certificate, or the certificate is not a CA.
 absl::StatusOr<CertificateAuthority> LoadCertificateAuthority(std::string_view cert_pem,
@@ -60,8 +68,8 @@ absl::StatusOr<IssuedCertificate> IssueCertificate(const CertificateAuthority& c
 // Issues a certificate for a key the requester holds (a CSR's public key, phase 2's
 // JoinService).
 absl::StatusOr<std::string> IssueCertificateForKey(const CertificateAuthority& ca,
-                                                   EVP_PKEY* public_key,
-                                                   const LeafOptions& options, absl::Time now);
+                                                   EVP_PKEY* public_key, const LeafOptions& options,
+                                                   absl::Time now);
 
 // PEM <-> X509.
 absl::StatusOr<std::string> CertificateToPem(X509* cert);

@@ -52,8 +52,7 @@ TEST(X509CaTest, LeafCarriesSansAndVerifiesForClientAndServer) {
 TEST(X509CaTest, LeafDoesNotVerifyAgainstAnotherCaOrOutsideItsValidity) {
   ASSERT_OK_AND_ASSIGN(CertificateAuthority ca, CreateCertificateAuthority({}, kNow));
   ASSERT_OK_AND_ASSIGN(CertificateAuthority other, CreateCertificateAuthority({}, kNow));
-  ASSERT_OK_AND_ASSIGN(IssuedCertificate leaf,
-                       IssueCertificate(ca, ServiceLeaf("ca"), kNow));
+  ASSERT_OK_AND_ASSIGN(IssuedCertificate leaf, IssueCertificate(ca, ServiceLeaf("ca"), kNow));
   ASSERT_OK_AND_ASSIGN(crypto::X509Ptr cert, ParseCertificatePem(leaf.cert_pem));
   EXPECT_THAT(VerifyCertificate(cert.get(), other.cert.get(), kNow),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -65,9 +64,8 @@ TEST(X509CaTest, LeafDoesNotVerifyAgainstAnotherCaOrOutsideItsValidity) {
 
 TEST(X509CaTest, ClientOnlyLeafIsNotAServerCertificate) {
   ASSERT_OK_AND_ASSIGN(CertificateAuthority ca, CreateCertificateAuthority({}, kNow));
-  LeafOptions opts{.common_name = "alice",
-                   .uri_sans = {"spiffe://jit-access/user/alice"},
-                   .server_auth = false};
+  LeafOptions opts{
+      .common_name = "alice", .uri_sans = {"spiffe://jit-access/user/alice"}, .server_auth = false};
   ASSERT_OK_AND_ASSIGN(IssuedCertificate leaf, IssueCertificate(ca, opts, kNow));
   ASSERT_OK_AND_ASSIGN(crypto::X509Ptr cert, ParseCertificatePem(leaf.cert_pem));
   EXPECT_THAT(VerifyCertificate(cert.get(), ca.cert.get(), kNow, /*server_auth=*/false), IsOk());

@@ -30,13 +30,12 @@ TEST(FuzzCorpusTest, EveryCorpusInputRunsCleanly) {
     buffer << in.rdbuf();
     const std::string data = buffer.str();
     // A violated invariant aborts inside the target and fails the test.
-    EXPECT_EQ(LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(data.data()), data.size()), 0);
+    EXPECT_EQ(LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(data.data()), data.size()),
+              0);
   }
 }
 
-TEST(FuzzCorpusTest, EmptyInputRunsCleanly) {
-  EXPECT_EQ(LLVMFuzzerTestOneInput(nullptr, 0), 0);
-}
+TEST(FuzzCorpusTest, EmptyInputRunsCleanly) { EXPECT_EQ(LLVMFuzzerTestOneInput(nullptr, 0), 0); }
 
 }  // namespace
 
