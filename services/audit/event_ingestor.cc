@@ -1,0 +1,28 @@
+#include "services/audit/event_ingestor.h"
+
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "services/audit/event_validation.h"
+#include "spdlog/spdlog.h"
+
+namespace jit::audit {
+
+absl::StatusOr<jit::audit::v1::IngestEventsResponse> EventIngestor::Ingest(
+    const jit::audit::v1::IngestEventsRequest& request) {
+  ASSIGN_OR_RETURN(std::vector<AuditEvent> events, ValidateBatch(request.events(), clock_->Now()));
+  ASSIGN_OR_RETURN(AppendResult result, store_->Append(events));
+  if (checkpointer_ != nullptr && result.accepted > 0) {
+    absl::StatusOr<std::optional<StoredCheckpoint>> c = checkpointer_->AfterAppend(result.head);
+    if (!c.ok()) {
+      spdlog::warn("checkpoint after append failed (retried later): {}",
+                   LogSafe(c.status().ToString(), 256));
+    }
+  }
+  jit::audit::v1::IngestEventsResponse out;
+  out.set_accepted(result.accepted);
+  out.set_duplicates(result.duplicates);
+  out.set_last_sequence(result.head.sequence);
+  return out;
+}
+
+}  // namespace jit::audit

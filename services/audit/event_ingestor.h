@@ -1,0 +1,38 @@
+// IngestEvents: validates a batch (event_validation.h), appends it to the chain
+// (EventStore::Append: dedupe by id, all or nothing, durable) and then lets the
+// checkpointer sign the head when one is due.
+//
+// Errors: INVALID_ARGUMENT for a bad event or batch (nothing of it is stored); the store's
+// errors (UNAVAILABLE: retry; UNKNOWN: the batch may be stored, retrying is safe). A failed
+// checkpoint does not fail the ingest (the events are stored; it is logged and retried on
+// the next append or tick).
+// Thread-safe; borrows its collaborators.
+#ifndef JIT_SERVICES_AUDIT_EVENT_INGESTOR_H_
+#define JIT_SERVICES_AUDIT_EVENT_INGESTOR_H_
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "jit/audit/v1/audit.pb.h"
+#include "services/audit/checkpointer.h"
+#include "services/audit/storage/event_store.h"
+
+namespace jit::audit {
+
+class EventIngestor {
+ public:
+  // `checkpointer` may be null (no checkpoints).
+  EventIngestor(EventStore* store, Checkpointer* checkpointer, const Clock* clock)
+      : store_(store), checkpointer_(checkpointer), clock_(clock) {}
+
+  absl::StatusOr<jit::audit::v1::IngestEventsResponse> Ingest(
+      const jit::audit::v1::IngestEventsRequest& request);
+
+ private:
+  EventStore* const store_;
+  Checkpointer* const checkpointer_;
+  const Clock* const clock_;
+};
+
+}  // namespace jit::audit
+
+#endif  // JIT_SERVICES_AUDIT_EVENT_INGESTOR_H_

@@ -1,0 +1,354 @@
+#include "services/audit/storage/postgres_event_store.h"
+
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/db/pg_errors.h"
+#include "common/db/pg_transaction.h"
+#include "pqxx/pqxx"
+#include "services/audit/chain/canonical.h"
+#include "services/audit/chain/details_json.h"
+
+namespace jit::audit {
+namespace {
+
+const db::TransactionOptions kReadOnly{.read_only = true};
+
+// Columns every event read selects, in this order (RowToEvent).
+constexpr char kEventColumns[] =
+    "sequence, id::text, code, type, (extract(epoch FROM time) * 1000000)::bigint, service, "
+    "replica, actor, target, outcome, message, details::text, request_id, session_id, "
+    "remote_addr, (extract(epoch FROM ingest_time) * 1000000)::bigint, "
+    "encode(prev_hash, 'hex'), encode(hash, 'hex')";
+
+constexpr char kCheckpointColumns[] =
+    "sequence, encode(hash, 'hex'), (extract(epoch FROM signed_at) * 1000000)::bigint, key_id, "
+    "encode(public_key, 'hex'), encode(signature, 'hex')";
+
+void SetMicros(int64_t micros, google::protobuf::Timestamp* t) {
+  int64_t seconds = micros / 1'000'000;
+  int64_t rest = micros % 1'000'000;
+  if (rest < 0) {
+    rest += 1'000'000;
+    --seconds;
+  }
+  t->set_seconds(seconds);
+  t->set_nanos(static_cast<int32_t>(rest * 1000));
+}
+
+// A timestamptz literal that PostgreSQL reads exactly (UTC, microseconds).
+std::string TimestampText(int64_t micros) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", absl::FromUnixMicros(micros),
+                          absl::UTCTimeZone());
+}
+
+absl::StatusOr<AuditEvent> RowToEvent(const pqxx::row& row) {
+  AuditEvent e;
+  e.set_sequence(row[0].as<int64_t>());
+  e.set_id(row[1].as<std::string>());
+  e.set_code(row[2].as<std::string>());
+  e.set_type(row[3].as<std::string>());
+  SetMicros(row[4].as<int64_t>(), e.mutable_time());
+  e.set_service(row[5].as<std::string>());
+  e.set_replica(row[6].as<std::string>());
+  e.set_actor(row[7].as<std::string>());
+  e.set_target(row[8].as<std::string>());
+  e.set_outcome(static_cast<AuditEvent::Outcome>(row[9].as<int>()));
+  e.set_message(row[10].as<std::string>());
+  absl::StatusOr<google::protobuf::Struct> details =
+      chain::DetailsFromJson(row[11].as<std::string>());
+  if (!details.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("event ", e.sequence(), ": ", details.status().message()));
+  }
+  *e.mutable_details() = *std::move(details);
+  e.set_request_id(row[12].as<std::string>());
+  e.set_session_id(row[13].as<std::string>());
+  e.set_remote_addr(row[14].as<std::string>());
+  SetMicros(row[15].as<int64_t>(), e.mutable_ingest_time());
+  e.set_prev_hash(row[16].as<std::string>());
+  e.set_hash(row[17].as<std::string>());
+  return e;
+}
+
+absl::StatusOr<std::vector<AuditEvent>> RowsToEvents(const pqxx::result& rows) {
+  std::vector<AuditEvent> out;
+  out.reserve(rows.size());
+  for (const pqxx::row& row : rows) {
+    absl::StatusOr<AuditEvent> e = RowToEvent(row);
+    if (!e.ok()) return e.status();
+    out.push_back(*std::move(e));
+  }
+  return out;
+}
+
+StoredCheckpoint RowToCheckpoint(const pqxx::row& row) {
+  StoredCheckpoint c;
+  c.sequence = row[0].as<int64_t>();
+  c.hash = absl::HexStringToBytes(row[1].as<std::string>());
+  c.signed_at = absl::FromUnixMicros(row[2].as<int64_t>());
+  c.key_id = row[3].as<std::string>();
+  c.public_key = absl::HexStringToBytes(row[4].as<std::string>());
+  c.signature = absl::HexStringToBytes(row[5].as<std::string>());
+  return c;
+}
+
+// The smallest string greater than every string starting with `prefix` ("" when none is:
+// a prefix of only 0xff bytes has no upper bound).
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty()) {
+    unsigned char last = static_cast<unsigned char>(prefix.back());
+    if (last != 0xff) {
+      prefix.back() = static_cast<char>(last + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+// SearchEvents' statement and its parameters.
+class SearchSql {
+ public:
+  std::string Param(std::string value) {
+    params_.push_back(std::move(value));
+    return absl::StrCat("$", params_.size());
+  }
+  void Where(std::string condition) { conditions_.push_back(std::move(condition)); }
+
+  std::string Build(const SearchQuery& q) {
+    const char* dir = q.ascending ? "ASC" : "DESC";
+    return absl::StrCat("SELECT ", kEventColumns, " FROM audit.events",
+                        conditions_.empty() ? "" : " WHERE ", absl::StrJoin(conditions_, " AND "),
+                        " ORDER BY time ", dir, ", sequence ", dir, " LIMIT ", q.limit);
+  }
+  const std::vector<std::string>& params() const { return params_; }
+
+ private:
+  std::vector<std::string> params_;
+  std::vector<std::string> conditions_;
+};
+
+}  // namespace
+
+absl::StatusOr<AppendResult> PostgresEventStore::Append(const std::vector<AuditEvent>& events) {
+  AppendResult result;
+  absl::Status s = db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
+    result = AppendResult();
+    txn.exec("SET LOCAL synchronous_commit = on");
+    const pqxx::row head_row = txn.exec1(
+        "SELECT sequence, encode(hash, 'hex') FROM audit.chain_head WHERE id = 1 "
+        "FOR UPDATE");
+    ChainHead head{head_row[0].as<int64_t>(),
+                   absl::HexStringToBytes(head_row[1].as<std::string>())};
+
+    absl::flat_hash_set<std::string> seen;
+    if (!events.empty()) {
+      std::vector<std::string> ids;
+      ids.reserve(events.size());
+      for (const AuditEvent& e : events) ids.push_back(e.id());
+      // Validated UUIDs: no character needs quoting in an array literal.
+      const pqxx::result stored =
+          txn.exec_params("SELECT id::text FROM audit.events WHERE id = ANY($1::uuid[])",
+                          absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
+      for (const pqxx::row& row : stored) seen.insert(row[0].as<std::string>());
+    }
+
+    std::string scratch;
+    std::vector<const AuditEvent*> fresh;
+    fresh.reserve(events.size());
+    for (const AuditEvent& e : events) {
+      if (!seen.insert(e.id()).second) {
+        ++result.duplicates;
+        continue;
+      }
+      fresh.push_back(&e);
+    }
+    if (!fresh.empty()) {
+      pqxx::stream_to copy(txn, "audit.events",
+                           std::vector<std::string>{
+                               "sequence", "id", "code", "type", "time", "service", "replica",
+                               "actor", "target", "outcome", "message", "details", "request_id",
+                               "session_id", "remote_addr", "ingest_time", "prev_hash", "hash"});
+      AuditEvent linked;
+      for (const AuditEvent* e : fresh) {
+        linked = *e;
+        linked.set_sequence(head.sequence + 1);
+        linked.clear_hash();
+        linked.clear_prev_hash();
+        const std::string hash = chain::ChainHash(head.hash, linked, &scratch);
+        copy << std::make_tuple(linked.sequence(), linked.id(), linked.code(), linked.type(),
+                                TimestampText(chain::TimestampMicros(linked.time())),
+                                linked.service(), linked.replica(), linked.actor(), linked.target(),
+                                static_cast<int>(linked.outcome()), linked.message(),
+                                chain::DetailsToJson(linked.details()), linked.request_id(),
+                                linked.session_id(), linked.remote_addr(),
+                                TimestampText(chain::TimestampMicros(linked.ingest_time())),
+                                absl::StrCat("\\x", absl::BytesToHexString(head.hash)),
+                                absl::StrCat("\\x", absl::BytesToHexString(hash)));
+        head.sequence = linked.sequence();
+        head.hash = hash;
+        ++result.accepted;
+      }
+      copy.complete();
+      txn.exec_params(
+          "UPDATE audit.chain_head SET sequence = $1, hash = decode($2, 'hex') "
+          "WHERE id = 1",
+          head.sequence, absl::BytesToHexString(head.hash));
+    }
+    result.head = head;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+absl::StatusOr<ChainHead> PostgresEventStore::Head() {
+  ChainHead head;
+  absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
+    const pqxx::row row =
+        txn.exec1("SELECT sequence, encode(hash, 'hex') FROM audit.chain_head WHERE id = 1");
+    head.sequence = row[0].as<int64_t>();
+    head.hash = absl::HexStringToBytes(row[1].as<std::string>());
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return head;
+}
+
+absl::StatusOr<std::vector<AuditEvent>> PostgresEventStore::ReadAfter(int64_t after, int limit) {
+  absl::StatusOr<std::vector<AuditEvent>> out;
+  absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
+    out = RowsToEvents(txn.exec_params(
+        absl::StrCat("SELECT ", kEventColumns,
+                     " FROM audit.events WHERE sequence > $1 ORDER BY sequence LIMIT $2"),
+        after, limit));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<AuditEvent>> PostgresEventStore::Search(const SearchQuery& q) {
+  SearchSql sql;
+  if (q.start) {
+    sql.Where(absl::StrCat("time >= ", sql.Param(TimestampText(absl::ToUnixMicros(*q.start))),
+                           "::timestamptz"));
+  }
+  if (q.end) {
+    sql.Where(absl::StrCat("time < ", sql.Param(TimestampText(absl::ToUnixMicros(*q.end))),
+                           "::timestamptz"));
+  }
+  std::vector<std::string> type_terms;
+  for (const std::string& t : q.exact_types) {
+    type_terms.push_back(absl::StrCat("type = ", sql.Param(t)));
+  }
+  for (const std::string& p : q.type_prefixes) {
+    const std::string end = PrefixEnd(p);
+    std::string term = absl::StrCat("type >= ", sql.Param(p));
+    if (!end.empty()) absl::StrAppend(&term, " AND type < ", sql.Param(end));
+    type_terms.push_back(absl::StrCat("(", term, ")"));
+  }
+  if (!type_terms.empty()) {
+    sql.Where(absl::StrCat("(", absl::StrJoin(type_terms, " OR "), ")"));
+  }
+  if (!q.actor.empty()) sql.Where(absl::StrCat("actor = ", sql.Param(q.actor)));
+  if (!q.target.empty()) sql.Where(absl::StrCat("target = ", sql.Param(q.target)));
+  if (!q.request_id.empty()) {
+    sql.Where(absl::StrCat("request_id = ", sql.Param(q.request_id)));
+  }
+  if (q.outcome) {
+    sql.Where(absl::StrCat("outcome = ", sql.Param(absl::StrCat(static_cast<int>(*q.outcome))),
+                           "::smallint"));
+  }
+  if (q.after) {
+    sql.Where(absl::StrCat("(time, sequence) ", q.ascending ? ">" : "<", " (",
+                           sql.Param(TimestampText(q.after->time_micros)), "::timestamptz, ",
+                           sql.Param(absl::StrCat(q.after->sequence)), "::bigint)"));
+  }
+  const std::string statement = sql.Build(q);
+  absl::StatusOr<std::vector<AuditEvent>> out;
+  absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
+    out =
+        RowsToEvents(txn.exec_params(statement, pqxx::prepare::make_dynamic_params(sql.params())));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::Status PostgresEventStore::AddCheckpoint(const StoredCheckpoint& c) {
+  return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) {
+    txn.exec_params(
+        "INSERT INTO audit.checkpoints (sequence, hash, signed_at, key_id, public_key, "
+        "signature) VALUES ($1, decode($2, 'hex'), $3::timestamptz, $4, decode($5, 'hex'), "
+        "decode($6, 'hex')) ON CONFLICT (sequence) DO NOTHING",
+        c.sequence, absl::BytesToHexString(c.hash), TimestampText(absl::ToUnixMicros(c.signed_at)),
+        c.key_id, absl::BytesToHexString(c.public_key), absl::BytesToHexString(c.signature));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<StoredCheckpoint>> PostgresEventStore::LatestCheckpoint() {
+  std::optional<StoredCheckpoint> out;
+  absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
+    const pqxx::result rows = txn.exec(absl::StrCat(
+        "SELECT ", kCheckpointColumns, " FROM audit.checkpoints ORDER BY sequence DESC LIMIT 1"));
+    if (!rows.empty()) out = RowToCheckpoint(rows[0]);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<StoredCheckpoint>> PostgresEventStore::ListCheckpoints(int64_t before,
+                                                                                  int limit) {
+  std::vector<StoredCheckpoint> out;
+  absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
+    out.clear();
+    const pqxx::result rows =
+        txn.exec_params(absl::StrCat("SELECT ", kCheckpointColumns,
+                                     " FROM audit.checkpoints WHERE $1 = 0 OR sequence < $1 "
+                                     "ORDER BY sequence DESC LIMIT $2"),
+                        before, limit);
+    for (const pqxx::row& row : rows) out.push_back(RowToCheckpoint(row));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<StoredCheckpoint>> PostgresEventStore::CheckpointsBetween(int64_t from,
+                                                                                     int64_t to) {
+  std::vector<StoredCheckpoint> out;
+  absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
+    out.clear();
+    const pqxx::result rows = txn.exec_params(
+        absl::StrCat("SELECT ", kCheckpointColumns,
+                     " FROM audit.checkpoints WHERE sequence BETWEEN $1 AND $2 ORDER BY sequence"),
+        from, to);
+    for (const pqxx::row& row : rows) out.push_back(RowToCheckpoint(row));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+void PostgresHeadWatcher::WaitBeyond(int64_t sequence, absl::Duration max_wait) {
+  const absl::Time deadline = absl::Now() + max_wait;
+  while (true) {
+    absl::StatusOr<ChainHead> head = store_->Head();
+    if (head.ok() && head->sequence > sequence) return;
+    const absl::Time now = absl::Now();
+    if (now >= deadline) return;
+    absl::SleepFor(std::min(poll_interval_, deadline - now));
+  }
+}
+
+}  // namespace jit::audit
