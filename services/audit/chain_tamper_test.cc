@@ -57,7 +57,7 @@ class ChainTamperTest : public testing::AuditDatabaseTest {
     // 25 events in batches of 5: checkpoints at 10 and 20.
     for (int i = 0; i < 5; ++i) {
       clock_.Advance(absl::Seconds(1));
-      ASSERT_THAT(ingestor.Ingest(TestBatch(1 + 5 * i, 5)), IsOk());
+      ASSERT_THAT(ingestor.Ingest("auth", TestBatch(1 + 5 * i, 5)), IsOk());
     }
   }
   void TearDown() override {

@@ -37,7 +37,8 @@ class ChainVerifierTest : public ::testing::Test {
                          ChainVerifier::Create(&store_, &store_, {checkpointer_->public_key()}));
     EventIngestor ingestor(&store_, checkpointer_.get(), &clock_);
     // 25 events in batches of 5: checkpoints at 10 and 20.
-    for (int i = 0; i < 5; ++i) ASSERT_THAT(ingestor.Ingest(TestBatch(1 + 5 * i, 5)), IsOk());
+    for (int i = 0; i < 5; ++i)
+      ASSERT_THAT(ingestor.Ingest("auth", TestBatch(1 + 5 * i, 5)), IsOk());
   }
 
   VerifyChainResponse Verify(int64_t from = 0, int64_t to = 0) {

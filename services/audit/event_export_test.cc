@@ -25,7 +25,7 @@ using ::jit::testing::StatusIs;
 
 class EventExportTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_THAT(ingestor_.Ingest(TestBatch(1, 12)), IsOk()); }
+  void SetUp() override { ASSERT_THAT(ingestor_.Ingest("auth", TestBatch(1, 12)), IsOk()); }
 
   // Runs an export; returns every batch.
   std::vector<ExportEventsResponse> Run(const ExportEventsRequest& request) {
@@ -96,7 +96,7 @@ TEST_F(EventExportTest, FollowModeSendsEventsAppendedLater) {
                     [&] { return done.load(); }),
                 IsOk());
   });
-  ASSERT_THAT(ingestor_.Ingest(TestBatch(100, 3)), IsOk());  // wakes the waiting export
+  ASSERT_THAT(ingestor_.Ingest("auth", TestBatch(100, 3)), IsOk());  // wakes the waiting export
   exporter.join();
   EXPECT_EQ(received, (std::vector<int64_t>{13, 14, 15}));
 }

@@ -1,5 +1,6 @@
 #include "services/audit/event_ingestor.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "services/audit/event_validation.h"
@@ -8,8 +9,15 @@
 namespace jit::audit {
 
 absl::StatusOr<jit::audit::v1::IngestEventsResponse> EventIngestor::Ingest(
-    const jit::audit::v1::IngestEventsRequest& request) {
+    std::string_view caller_service, const jit::audit::v1::IngestEventsRequest& request) {
   ASSIGN_OR_RETURN(std::vector<AuditEvent> events, ValidateBatch(request.events(), clock_->Now()));
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].service() != caller_service) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("events[", i, "].service: \"", LogSafe(events[i].service(), 64),
+                       "\" but the caller is service \"", LogSafe(caller_service, 64), "\""));
+    }
+  }
   ASSIGN_OR_RETURN(AppendResult result, store_->Append(events));
   if (checkpointer_ != nullptr && result.accepted > 0) {
     absl::StatusOr<std::optional<StoredCheckpoint>> c = checkpointer_->AfterAppend(result.head);

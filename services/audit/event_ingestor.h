@@ -1,8 +1,10 @@
 // IngestEvents: validates a batch (event_validation.h), appends it to the chain
 // (EventStore::Append: dedupe by id, all or nothing, durable) and then lets the
-// checkpointer sign the head when one is due.
+// checkpointer sign the head when one is due. A service sends only its own events: every
+// event's `service` must be the calling service's name.
 //
-// Errors: INVALID_ARGUMENT for a bad event or batch (nothing of it is stored); the store's
+// Errors: INVALID_ARGUMENT for a bad event or batch, PERMISSION_DENIED for an event of
+// another service (nothing of the batch is stored either way); the store's
 // errors (UNAVAILABLE: retry; UNKNOWN: the batch may be stored, retrying is safe). A failed
 // checkpoint does not fail the ingest (the events are stored; it is logged and retried on
 // the next append or tick).
@@ -24,8 +26,9 @@ class EventIngestor {
   EventIngestor(EventStore* store, Checkpointer* checkpointer, const Clock* clock)
       : store_(store), checkpointer_(checkpointer), clock_(clock) {}
 
+  // `caller_service`: the authenticated service ("auth" for spiffe://jit-access/service/auth).
   absl::StatusOr<jit::audit::v1::IngestEventsResponse> Ingest(
-      const jit::audit::v1::IngestEventsRequest& request);
+      std::string_view caller_service, const jit::audit::v1::IngestEventsRequest& request);
 
  private:
   EventStore* const store_;

@@ -30,7 +30,7 @@ class EventSearchTest : public ::testing::Test {
       *request.add_events() = TestEvent(i, i % 5 == 0 ? "access_request.create" : "auth.login",
                                         i % 2 == 0 ? "user:alice" : "user:bob");
     }
-    ASSERT_THAT(ingestor.Ingest(request), IsOk());
+    ASSERT_THAT(ingestor.Ingest("auth", request), IsOk());
   }
 
   FakeClock clock_;
@@ -60,7 +60,7 @@ TEST_F(EventSearchTest, PagesStayStableWhileEventsArrive) {
   request.set_ascending(true);
   ASSERT_OK_AND_ASSIGN(auto first, search_.Search(request));
   EventIngestor ingestor(&store_, nullptr, &clock_);
-  ASSERT_THAT(ingestor.Ingest(TestBatch(1000, 10)), IsOk());  // later times: at the end
+  ASSERT_THAT(ingestor.Ingest("auth", TestBatch(1000, 10)), IsOk());  // later times: at the end
   request.set_page_token(first.next_page_token());
   ASSERT_OK_AND_ASSIGN(auto second, search_.Search(request));
   EXPECT_EQ(second.events(0).sequence(), 101);
