@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "services/audit/chain/canonical.h"
 #include "services/audit/checkpointer.h"
@@ -16,15 +17,7 @@ jit::audit::v1::Checkpoint CheckpointToProto(const StoredCheckpoint& c) {
   jit::audit::v1::Checkpoint out;
   out.set_sequence(c.sequence);
   out.set_hash(absl::BytesToHexString(c.hash));
-  const int64_t micros = absl::ToUnixMicros(c.signed_at);
-  int64_t seconds = micros / 1'000'000;
-  int64_t rest = micros % 1'000'000;
-  if (rest < 0) {
-    rest += 1'000'000;
-    --seconds;
-  }
-  out.mutable_signed_at()->set_seconds(seconds);
-  out.mutable_signed_at()->set_nanos(static_cast<int32_t>(rest * 1000));
+  SetProtoTimestamp(c.signed_at, out.mutable_signed_at());
   out.set_key_id(c.key_id);
   out.set_signature(c.signature);
   return out;

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto/base64.h"
 #include "common/crypto/digest.h"
+#include "common/proto_time.h"
 #include "common/secret_file.h"
 #include "common/status_macros.h"
 #include "services/audit/chain/canonical.h"
@@ -51,7 +52,7 @@ absl::StatusOr<StoredCheckpoint> Checkpointer::Sign(const ChainHead& head) {
   StoredCheckpoint c;
   c.sequence = head.sequence;
   c.hash = head.hash;
-  c.signed_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
+  c.signed_at = TruncateToMicros(clock_->Now());
   c.key_id = key_id_;
   c.public_key = signer_->public_key();
   ASSIGN_OR_RETURN(c.signature,

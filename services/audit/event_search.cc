@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "common/crypto/base64.h"
 #include "common/crypto/digest.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "services/audit/chain/canonical.h"
 #include "services/audit/event_validation.h"
@@ -66,10 +67,6 @@ absl::Status CheckText(absl::string_view field, const std::string& value, size_t
   return absl::OkStatus();
 }
 
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 }  // namespace
 
 absl::StatusOr<SearchEventsResponse> EventSearch::Search(const SearchEventsRequest& request) {
@@ -80,8 +77,8 @@ absl::StatusOr<SearchEventsResponse> EventSearch::Search(const SearchEventsReque
   SearchQuery q;
   q.limit = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   q.ascending = request.ascending();
-  if (request.has_start_time()) q.start = ToTime(request.start_time());
-  if (request.has_end_time()) q.end = ToTime(request.end_time());
+  if (request.has_start_time()) q.start = FromProtoTimestamp(request.start_time());
+  if (request.has_end_time()) q.end = FromProtoTimestamp(request.end_time());
   if (q.start && q.end && *q.start >= *q.end) {
     return absl::InvalidArgumentError("start_time: must be before end_time");
   }

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/proto_time.h"
 #include "services/audit/chain/canonical.h"
 #include "services/audit/chain/details_json.h"
 #include "services/audit/chain/event_codes.h"
@@ -133,9 +134,7 @@ absl::StatusOr<AuditEvent> CheckEvent(const AuditEvent& in, int index, absl::Tim
   out.set_id(absl::AsciiStrToLower(in.id()));
   out.mutable_time()->set_nanos(in.time().nanos() / 1000 * 1000);
   out.set_code(std::string(chain::CodeForType(in.type())));
-  const int64_t micros = absl::ToUnixMicros(ingest_time);
-  out.mutable_ingest_time()->set_seconds(micros / 1'000'000);
-  out.mutable_ingest_time()->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
+  SetProtoTimestamp(ingest_time, out.mutable_ingest_time());
   out.clear_sequence();
   out.clear_hash();
   out.clear_prev_hash();
@@ -204,7 +203,7 @@ absl::StatusOr<std::vector<AuditEvent>> ValidateBatch(
     return absl::InvalidArgumentError(absl::StrCat(
         "events: ", events.size(), " events, over the limit of ", kMaxBatchEvents, " per batch"));
   }
-  const absl::Time stamp = absl::FromUnixMicros(absl::ToUnixMicros(ingest_time));
+  const absl::Time stamp = TruncateToMicros(ingest_time);
   std::vector<AuditEvent> out;
   out.reserve(events.size());
   for (int i = 0; i < events.size(); ++i) {

@@ -11,6 +11,8 @@
 #include "absl/time/clock.h"
 #include "common/db/pg_errors.h"
 #include "common/db/pg_transaction.h"
+#include "common/db/pg_values.h"
+#include "common/proto_time.h"
 #include "pqxx/pqxx"
 #include "services/audit/chain/canonical.h"
 #include "services/audit/chain/details_json.h"
@@ -20,33 +22,25 @@ namespace {
 
 const db::TransactionOptions kReadOnly{.read_only = true};
 
-// Columns every event read selects, in this order (RowToEvent).
-constexpr char kEventColumns[] =
-    "sequence, id::text, code, type, (extract(epoch FROM time) * 1000000)::bigint, service, "
-    "replica, actor, target, outcome, message, details::text, request_id, session_id, "
-    "remote_addr, (extract(epoch FROM ingest_time) * 1000000)::bigint, "
-    "encode(prev_hash, 'hex'), encode(hash, 'hex')";
-
-constexpr char kCheckpointColumns[] =
-    "sequence, encode(hash, 'hex'), (extract(epoch FROM signed_at) * 1000000)::bigint, key_id, "
-    "encode(public_key, 'hex'), encode(signature, 'hex')";
-
-void SetMicros(int64_t micros, google::protobuf::Timestamp* t) {
-  int64_t seconds = micros / 1'000'000;
-  int64_t rest = micros % 1'000'000;
-  if (rest < 0) {
-    rest += 1'000'000;
-    --seconds;
-  }
-  t->set_seconds(seconds);
-  t->set_nanos(static_cast<int32_t>(rest * 1000));
+// Columns every event read selects, in this order (RowToEvent). The hashes are read as hex,
+// the form AuditEvent carries them in.
+const std::string& EventColumns() {
+  static const std::string* const columns = new std::string(absl::StrCat(
+      "sequence, id::text, code, type, ", db::MicrosOf("time"),
+      ", service, replica, actor, target, outcome, message, details::text, request_id, "
+      "session_id, remote_addr, ",
+      db::MicrosOf("ingest_time"), ", encode(prev_hash, 'hex'), encode(hash, 'hex')"));
+  return *columns;
 }
 
-// A timestamptz literal that PostgreSQL reads exactly (UTC, microseconds).
-std::string TimestampText(int64_t micros) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", absl::FromUnixMicros(micros),
-                          absl::UTCTimeZone());
+const std::string& CheckpointColumns() {
+  static const std::string* const columns = new std::string(absl::StrCat(
+      "sequence, hash, ", db::MicrosOf("signed_at"), ", key_id, public_key, signature"));
+  return *columns;
 }
+
+// A timestamptz parameter for whole microseconds since the epoch.
+std::string Micros(int64_t micros) { return db::Timestamptz(absl::FromUnixMicros(micros)); }
 
 absl::StatusOr<AuditEvent> RowToEvent(const pqxx::row& row) {
   AuditEvent e;
@@ -54,7 +48,7 @@ absl::StatusOr<AuditEvent> RowToEvent(const pqxx::row& row) {
   e.set_id(row[1].as<std::string>());
   e.set_code(row[2].as<std::string>());
   e.set_type(row[3].as<std::string>());
-  SetMicros(row[4].as<int64_t>(), e.mutable_time());
+  SetProtoTimestamp(db::TimeFromMicros(row[4]), e.mutable_time());
   e.set_service(row[5].as<std::string>());
   e.set_replica(row[6].as<std::string>());
   e.set_actor(row[7].as<std::string>());
@@ -71,7 +65,7 @@ absl::StatusOr<AuditEvent> RowToEvent(const pqxx::row& row) {
   e.set_request_id(row[12].as<std::string>());
   e.set_session_id(row[13].as<std::string>());
   e.set_remote_addr(row[14].as<std::string>());
-  SetMicros(row[15].as<int64_t>(), e.mutable_ingest_time());
+  SetProtoTimestamp(db::TimeFromMicros(row[15]), e.mutable_ingest_time());
   e.set_prev_hash(row[16].as<std::string>());
   e.set_hash(row[17].as<std::string>());
   return e;
@@ -91,11 +85,11 @@ absl::StatusOr<std::vector<AuditEvent>> RowsToEvents(const pqxx::result& rows) {
 StoredCheckpoint RowToCheckpoint(const pqxx::row& row) {
   StoredCheckpoint c;
   c.sequence = row[0].as<int64_t>();
-  c.hash = absl::HexStringToBytes(row[1].as<std::string>());
-  c.signed_at = absl::FromUnixMicros(row[2].as<int64_t>());
+  c.hash = db::BytesOf(row[1]);
+  c.signed_at = db::TimeFromMicros(row[2]);
   c.key_id = row[3].as<std::string>();
-  c.public_key = absl::HexStringToBytes(row[4].as<std::string>());
-  c.signature = absl::HexStringToBytes(row[5].as<std::string>());
+  c.public_key = db::BytesOf(row[4]);
+  c.signature = db::BytesOf(row[5]);
   return c;
 }
 
@@ -124,7 +118,7 @@ class SearchSql {
 
   std::string Build(const SearchQuery& q) {
     const char* dir = q.ascending ? "ASC" : "DESC";
-    return absl::StrCat("SELECT ", kEventColumns, " FROM audit.events",
+    return absl::StrCat("SELECT ", EventColumns(), " FROM audit.events",
                         conditions_.empty() ? "" : " WHERE ", absl::StrJoin(conditions_, " AND "),
                         " ORDER BY time ", dir, ", sequence ", dir, " LIMIT ", q.limit);
   }
@@ -142,11 +136,9 @@ absl::StatusOr<AppendResult> PostgresEventStore::Append(const std::vector<AuditE
   absl::Status s = db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     result = AppendResult();
     txn.exec("SET LOCAL synchronous_commit = on");
-    const pqxx::row head_row = txn.exec1(
-        "SELECT sequence, encode(hash, 'hex') FROM audit.chain_head WHERE id = 1 "
-        "FOR UPDATE");
-    ChainHead head{head_row[0].as<int64_t>(),
-                   absl::HexStringToBytes(head_row[1].as<std::string>())};
+    const pqxx::row head_row =
+        txn.exec1("SELECT sequence, hash FROM audit.chain_head WHERE id = 1 FOR UPDATE");
+    ChainHead head{head_row[0].as<int64_t>(), db::BytesOf(head_row[1])};
 
     absl::flat_hash_set<std::string> seen;
     if (!events.empty()) {
@@ -183,24 +175,21 @@ absl::StatusOr<AppendResult> PostgresEventStore::Append(const std::vector<AuditE
         linked.clear_hash();
         linked.clear_prev_hash();
         const std::string hash = chain::ChainHash(head.hash, linked, &scratch);
-        copy << std::make_tuple(linked.sequence(), linked.id(), linked.code(), linked.type(),
-                                TimestampText(chain::TimestampMicros(linked.time())),
-                                linked.service(), linked.replica(), linked.actor(), linked.target(),
-                                static_cast<int>(linked.outcome()), linked.message(),
-                                chain::DetailsToJson(linked.details()), linked.request_id(),
-                                linked.session_id(), linked.remote_addr(),
-                                TimestampText(chain::TimestampMicros(linked.ingest_time())),
-                                absl::StrCat("\\x", absl::BytesToHexString(head.hash)),
-                                absl::StrCat("\\x", absl::BytesToHexString(hash)));
+        copy << std::make_tuple(
+            linked.sequence(), linked.id(), linked.code(), linked.type(),
+            Micros(chain::TimestampMicros(linked.time())), linked.service(), linked.replica(),
+            linked.actor(), linked.target(), static_cast<int>(linked.outcome()), linked.message(),
+            chain::DetailsToJson(linked.details()), linked.request_id(), linked.session_id(),
+            linked.remote_addr(), Micros(chain::TimestampMicros(linked.ingest_time())),
+            absl::StrCat("\\x", absl::BytesToHexString(head.hash)),
+            absl::StrCat("\\x", absl::BytesToHexString(hash)));
         head.sequence = linked.sequence();
         head.hash = hash;
         ++result.accepted;
       }
       copy.complete();
-      txn.exec_params(
-          "UPDATE audit.chain_head SET sequence = $1, hash = decode($2, 'hex') "
-          "WHERE id = 1",
-          head.sequence, absl::BytesToHexString(head.hash));
+      txn.exec_params("UPDATE audit.chain_head SET sequence = $1, hash = $2 WHERE id = 1",
+                      head.sequence, db::Bytea(head.hash));
     }
     result.head = head;
     return absl::OkStatus();
@@ -212,10 +201,9 @@ absl::StatusOr<AppendResult> PostgresEventStore::Append(const std::vector<AuditE
 absl::StatusOr<ChainHead> PostgresEventStore::Head() {
   ChainHead head;
   absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
-    const pqxx::row row =
-        txn.exec1("SELECT sequence, encode(hash, 'hex') FROM audit.chain_head WHERE id = 1");
+    const pqxx::row row = txn.exec1("SELECT sequence, hash FROM audit.chain_head WHERE id = 1");
     head.sequence = row[0].as<int64_t>();
-    head.hash = absl::HexStringToBytes(row[1].as<std::string>());
+    head.hash = db::BytesOf(row[1]);
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
@@ -226,7 +214,7 @@ absl::StatusOr<std::vector<AuditEvent>> PostgresEventStore::ReadAfter(int64_t af
   absl::StatusOr<std::vector<AuditEvent>> out;
   absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
     out = RowsToEvents(txn.exec_params(
-        absl::StrCat("SELECT ", kEventColumns,
+        absl::StrCat("SELECT ", EventColumns(),
                      " FROM audit.events WHERE sequence > $1 ORDER BY sequence LIMIT $2"),
         after, limit));
     return absl::OkStatus();
@@ -238,12 +226,10 @@ absl::StatusOr<std::vector<AuditEvent>> PostgresEventStore::ReadAfter(int64_t af
 absl::StatusOr<std::vector<AuditEvent>> PostgresEventStore::Search(const SearchQuery& q) {
   SearchSql sql;
   if (q.start) {
-    sql.Where(absl::StrCat("time >= ", sql.Param(TimestampText(absl::ToUnixMicros(*q.start))),
-                           "::timestamptz"));
+    sql.Where(absl::StrCat("time >= ", sql.Param(db::Timestamptz(*q.start)), "::timestamptz"));
   }
   if (q.end) {
-    sql.Where(absl::StrCat("time < ", sql.Param(TimestampText(absl::ToUnixMicros(*q.end))),
-                           "::timestamptz"));
+    sql.Where(absl::StrCat("time < ", sql.Param(db::Timestamptz(*q.end)), "::timestamptz"));
   }
   std::vector<std::string> type_terms;
   for (const std::string& t : q.exact_types) {
@@ -269,7 +255,7 @@ absl::StatusOr<std::vector<AuditEvent>> PostgresEventStore::Search(const SearchQ
   }
   if (q.after) {
     sql.Where(absl::StrCat("(time, sequence) ", q.ascending ? ">" : "<", " (",
-                           sql.Param(TimestampText(q.after->time_micros)), "::timestamptz, ",
+                           sql.Param(Micros(q.after->time_micros)), "::timestamptz, ",
                            sql.Param(absl::StrCat(q.after->sequence)), "::bigint)"));
   }
   const std::string statement = sql.Build(q);
@@ -287,10 +273,10 @@ absl::Status PostgresEventStore::AddCheckpoint(const StoredCheckpoint& c) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) {
     txn.exec_params(
         "INSERT INTO audit.checkpoints (sequence, hash, signed_at, key_id, public_key, "
-        "signature) VALUES ($1, decode($2, 'hex'), $3::timestamptz, $4, decode($5, 'hex'), "
-        "decode($6, 'hex')) ON CONFLICT (sequence) DO NOTHING",
-        c.sequence, absl::BytesToHexString(c.hash), TimestampText(absl::ToUnixMicros(c.signed_at)),
-        c.key_id, absl::BytesToHexString(c.public_key), absl::BytesToHexString(c.signature));
+        "signature) VALUES ($1, $2, $3::timestamptz, $4, $5, $6) "
+        "ON CONFLICT (sequence) DO NOTHING",
+        c.sequence, db::Bytea(c.hash), db::Timestamptz(c.signed_at), c.key_id,
+        db::Bytea(c.public_key), db::Bytea(c.signature));
     return absl::OkStatus();
   });
 }
@@ -299,7 +285,7 @@ absl::StatusOr<std::optional<StoredCheckpoint>> PostgresEventStore::LatestCheckp
   std::optional<StoredCheckpoint> out;
   absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
     const pqxx::result rows = txn.exec(absl::StrCat(
-        "SELECT ", kCheckpointColumns, " FROM audit.checkpoints ORDER BY sequence DESC LIMIT 1"));
+        "SELECT ", CheckpointColumns(), " FROM audit.checkpoints ORDER BY sequence DESC LIMIT 1"));
     if (!rows.empty()) out = RowToCheckpoint(rows[0]);
     return absl::OkStatus();
   });
@@ -313,7 +299,7 @@ absl::StatusOr<std::vector<StoredCheckpoint>> PostgresEventStore::ListCheckpoint
   absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
     out.clear();
     const pqxx::result rows =
-        txn.exec_params(absl::StrCat("SELECT ", kCheckpointColumns,
+        txn.exec_params(absl::StrCat("SELECT ", CheckpointColumns(),
                                      " FROM audit.checkpoints WHERE $1 = 0 OR sequence < $1 "
                                      "ORDER BY sequence DESC LIMIT $2"),
                         before, limit);
@@ -330,7 +316,7 @@ absl::StatusOr<std::vector<StoredCheckpoint>> PostgresEventStore::CheckpointsBet
   absl::Status s = db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) {
     out.clear();
     const pqxx::result rows = txn.exec_params(
-        absl::StrCat("SELECT ", kCheckpointColumns,
+        absl::StrCat("SELECT ", CheckpointColumns(),
                      " FROM audit.checkpoints WHERE sequence BETWEEN $1 AND $2 ORDER BY sequence"),
         from, to);
     for (const pqxx::row& row : rows) out.push_back(RowToCheckpoint(row));
