@@ -57,37 +57,24 @@ absl::StatusOr<StoredCheckpoint> Checkpointer::Sign(const ChainHead& head) {
   c.public_key = signer_->public_key();
   ASSIGN_OR_RETURN(c.signature,
                    signer_->Sign(chain::CheckpointMessage(c.sequence, c.hash, c.signed_at)));
-  RETURN_IF_ERROR(checkpoints_->AddCheckpoint(c));
-  {
-    absl::MutexLock lock(&mu_);
-    latest_known_ = std::max(latest_known_, c.sequence);
-  }
+  return c;
+}
+
+void LogCheckpoint(const StoredCheckpoint& c) {
   spdlog::info("checkpoint sequence={} hash={} signed_at={} key_id={} signature={}", c.sequence,
                absl::BytesToHexString(c.hash), absl::FormatTime(c.signed_at), c.key_id,
                absl::BytesToHexString(c.signature));
-  return c;
 }
 
-absl::StatusOr<int64_t> Checkpointer::RefreshLatest() {
-  ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> latest, checkpoints_->LatestCheckpoint());
-  const int64_t seq = latest ? latest->sequence : 0;
-  absl::MutexLock lock(&mu_);
-  latest_known_ = std::max(latest_known_, seq);
-  return latest_known_;
-}
-
-absl::StatusOr<std::optional<StoredCheckpoint>> Checkpointer::AfterAppend(const ChainHead& head) {
-  int64_t known;
-  {
-    absl::MutexLock lock(&mu_);
-    known = latest_known_;
+std::optional<StoredCheckpoint> Checkpointer::SignIfDue(const ChainHead& head, int64_t latest) {
+  if (head.sequence - latest < policy_.every_events) return std::nullopt;
+  absl::StatusOr<StoredCheckpoint> c = Sign(head);
+  if (!c.ok()) {
+    spdlog::error("signing a checkpoint failed (retried on the next append): {}",
+                  c.status().ToString());
+    return std::nullopt;
   }
-  if (known >= 0 && head.sequence - known < policy_.every_events) return std::nullopt;
-  // Due by what this replica knows: another replica may have checkpointed meanwhile.
-  ASSIGN_OR_RETURN(known, RefreshLatest());
-  if (head.sequence - known < policy_.every_events) return std::nullopt;
-  ASSIGN_OR_RETURN(StoredCheckpoint c, Sign(head));
-  return c;
+  return *std::move(c);
 }
 
 absl::StatusOr<std::optional<StoredCheckpoint>> Checkpointer::Tick() {
@@ -99,6 +86,8 @@ absl::StatusOr<std::optional<StoredCheckpoint>> Checkpointer::Tick() {
     if (clock_->Now() - latest->signed_at < policy_.interval) return std::nullopt;
   }
   ASSIGN_OR_RETURN(StoredCheckpoint c, Sign(head));
+  RETURN_IF_ERROR(checkpoints_->AddCheckpoint(c));
+  LogCheckpoint(c);
   return c;
 }
 

@@ -1,8 +1,9 @@
 // Signs the chain's head now and then, so that a truncated tail is detectable
-// (docs/AUDIT.md, "Signed checkpoints"): after an append once `every_events` events have
-// been appended since the newest checkpoint, and on Tick() once `interval` has passed since
-// it and the head has moved. Several replicas may checkpoint; a second checkpoint of the
-// same sequence is dropped by the store.
+// (docs/AUDIT.md, "Signed checkpoints"): within an append once `every_events` events have
+// been appended since the newest checkpoint (ForAppend: the store asks under its lock and
+// stores the checkpoint in the append's transaction), and on Tick() once `interval` has
+// passed since the newest one and the head has moved. Several replicas may checkpoint; a
+// second checkpoint of the same sequence is dropped by the store.
 //
 // Errors: those of the stores (UNAVAILABLE, ...) and INTERNAL if signing fails. A failed
 // checkpoint loses nothing: the next append or tick tries again.
@@ -47,9 +48,13 @@ class Checkpointer {
                                                               const Clock* clock,
                                                               CheckpointPolicy policy);
 
-  // After an append that left the chain at `head`: a checkpoint of `head` once every_events
-  // have been appended since the newest one. The stored checkpoint, if one was made.
-  absl::StatusOr<std::optional<StoredCheckpoint>> AfterAppend(const ChainHead& head);
+  // For EventStore::Append: a signed checkpoint of `head` when every_events have been
+  // appended since `latest`. A signing failure is logged and gives nullopt (the next append
+  // or tick tries again).
+  std::optional<StoredCheckpoint> SignIfDue(const ChainHead& head, int64_t latest);
+  CheckpointFn ForAppend() {
+    return [this](const ChainHead& head, int64_t latest) { return SignIfDue(head, latest); };
+  }
 
   // A checkpoint of the current head if it moved past the newest checkpoint and `interval`
   // has passed since that one was signed (or there is none).
@@ -69,8 +74,6 @@ class Checkpointer {
         policy_(policy) {}
 
   absl::StatusOr<StoredCheckpoint> Sign(const ChainHead& head);
-  // The newest checkpoint's sequence, from the store (and remembered).
-  absl::StatusOr<int64_t> RefreshLatest();
 
   const std::unique_ptr<crypto::Ed25519Signer> signer_;
   const std::string key_id_;
@@ -78,11 +81,11 @@ class Checkpointer {
   CheckpointStore* const checkpoints_;
   const Clock* const clock_;
   const CheckpointPolicy policy_;
-
-  absl::Mutex mu_;
-  // The newest checkpoint's sequence this replica knows of (-1: not read yet).
-  int64_t latest_known_ ABSL_GUARDED_BY(mu_) = -1;
 };
+
+// The log line of a stored checkpoint (sequence, hash, time, key id, signature), so that
+// checkpoints are also kept where a database superuser cannot rewrite them.
+void LogCheckpoint(const StoredCheckpoint& checkpoint);
 
 }  // namespace jit::audit
 

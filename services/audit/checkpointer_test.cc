@@ -34,12 +34,13 @@ class CheckpointerTest : public ::testing::Test {
     ASSERT_THAT(c, IsOk());
     checkpointer_ = *std::move(c);
   }
-  ChainHead Append(int64_t first, int count) {
+  // Appends events first .. first+count-1 as the ingestor does (checkpoint when due).
+  AppendResult Append(int64_t first, int count) {
     auto events = ValidateBatch(TestBatch(first, count).events(), clock_.Now());
     EXPECT_THAT(events, IsOk());
-    auto r = store_.Append(*events);
+    auto r = store_.Append(*events, checkpointer_->ForAppend());
     EXPECT_THAT(r, IsOk());
-    return r->head;
+    return r.ok() ? *r : AppendResult();
   }
 
   FakeClock clock_;
@@ -47,45 +48,46 @@ class CheckpointerTest : public ::testing::Test {
   std::unique_ptr<Checkpointer> checkpointer_;
 };
 
-TEST_F(CheckpointerTest, SignsTheHeadOnceEnoughEventsWereAppended) {
-  ASSERT_OK_AND_ASSIGN(auto none, checkpointer_->AfterAppend(Append(1, 9)));
-  EXPECT_FALSE(none.has_value());
-  const ChainHead head = Append(10, 1);
-  ASSERT_OK_AND_ASSIGN(auto made, checkpointer_->AfterAppend(head));
-  ASSERT_TRUE(made.has_value());
-  EXPECT_EQ(made->sequence, 10);
-  EXPECT_EQ(made->hash, head.hash);
-  EXPECT_EQ(made->signed_at, clock_.Now());
+TEST_F(CheckpointerTest, AnAppendStoresACheckpointOnceEnoughEventsWereAppended) {
+  EXPECT_FALSE(Append(1, 9).checkpoint.has_value());
+  const AppendResult r = Append(10, 1);
+  ASSERT_TRUE(r.checkpoint.has_value());
+  EXPECT_EQ(r.checkpoint->sequence, 10);
+  EXPECT_EQ(r.checkpoint->hash, r.head.hash);
+  EXPECT_EQ(r.checkpoint->signed_at, clock_.Now());
   ASSERT_OK_AND_ASSIGN(auto stored, store_.LatestCheckpoint());
   EXPECT_EQ(stored->sequence, 10);
+  EXPECT_FALSE(Append(11, 9).checkpoint.has_value());
+  EXPECT_EQ(Append(20, 3).checkpoint->sequence, 22);
 }
 
 TEST_F(CheckpointerTest, TheSignatureCoversTheDocumentedBytes) {
-  const ChainHead head = Append(1, 10);
-  ASSERT_OK_AND_ASSIGN(auto made, checkpointer_->AfterAppend(head));
-  ASSERT_TRUE(made.has_value());
+  const ChainHead head = Append(1, 3).head;
+  const std::optional<StoredCheckpoint> made = checkpointer_->SignIfDue(head, 0);
+  EXPECT_FALSE(made.has_value());  // 3 events: not due
+  const ChainHead due = Append(4, 7).head;
+  const std::optional<StoredCheckpoint> c = checkpointer_->SignIfDue(due, 0);
+  ASSERT_TRUE(c.has_value());
   ASSERT_OK_AND_ASSIGN(std::string public_key, crypto::Ed25519PublicKeyFromSeed(kSeed));
-  EXPECT_EQ(made->public_key, public_key);
-  EXPECT_EQ(made->key_id, CheckpointKeyId(public_key));
-  EXPECT_EQ(made->key_id.size(), 16u);
+  EXPECT_EQ(c->public_key, public_key);
+  EXPECT_EQ(c->key_id, CheckpointKeyId(public_key));
+  EXPECT_EQ(c->key_id.size(), 16u);
   ASSERT_OK_AND_ASSIGN(auto verifier, crypto::Ed25519Verifier::Create(public_key));
-  EXPECT_THAT(
-      verifier->Verify(made->signature, chain::CheckpointMessage(10, head.hash, made->signed_at)),
-      IsOk());
-  EXPECT_THAT(
-      verifier->Verify(made->signature, chain::CheckpointMessage(11, head.hash, made->signed_at)),
-      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(verifier->Verify(c->signature, chain::CheckpointMessage(10, due.hash, c->signed_at)),
+              IsOk());
+  EXPECT_THAT(verifier->Verify(c->signature, chain::CheckpointMessage(11, due.hash, c->signed_at)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(CheckpointerTest, AnotherReplicasCheckpointCountsToo) {
-  Append(1, 10);
+  auto events = ValidateBatch(TestBatch(1, 10).events(), clock_.Now());
+  ASSERT_THAT(store_.Append(*events), IsOk());
   StoredCheckpoint theirs;
   theirs.sequence = 10;
   theirs.hash = std::string(32, 'h');
   theirs.signed_at = clock_.Now();
   ASSERT_THAT(store_.AddCheckpoint(theirs), IsOk());
-  ASSERT_OK_AND_ASSIGN(auto none, checkpointer_->AfterAppend(Append(11, 5)));
-  EXPECT_FALSE(none.has_value());  // only 5 since the other replica's at 10
+  EXPECT_FALSE(Append(11, 5).checkpoint.has_value());  // only 5 since theirs at 10
 }
 
 TEST_F(CheckpointerTest, TickSignsAMovedHeadAfterTheInterval) {

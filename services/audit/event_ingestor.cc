@@ -18,14 +18,10 @@ absl::StatusOr<jit::audit::v1::IngestEventsResponse> EventIngestor::Ingest(
                        "\" but the caller is service \"", LogSafe(caller_service, 64), "\""));
     }
   }
-  ASSIGN_OR_RETURN(AppendResult result, store_->Append(events));
-  if (checkpointer_ != nullptr && result.accepted > 0) {
-    absl::StatusOr<std::optional<StoredCheckpoint>> c = checkpointer_->AfterAppend(result.head);
-    if (!c.ok()) {
-      spdlog::warn("checkpoint after append failed (retried later): {}",
-                   LogSafe(c.status().ToString(), 256));
-    }
-  }
+  ASSIGN_OR_RETURN(AppendResult result,
+                   store_->Append(events, checkpointer_ != nullptr ? checkpointer_->ForAppend()
+                                                                   : CheckpointFn()));
+  if (result.checkpoint) LogCheckpoint(*result.checkpoint);
   jit::audit::v1::IngestEventsResponse out;
   out.set_accepted(result.accepted);
   out.set_duplicates(result.duplicates);

@@ -1,13 +1,13 @@
-// IngestEvents: validates a batch (event_validation.h), appends it to the chain
-// (EventStore::Append: dedupe by id, all or nothing, durable) and then lets the
-// checkpointer sign the head when one is due. A service sends only its own events: every
+// IngestEvents: validates a batch (event_validation.h) and appends it to the chain
+// (EventStore::Append: dedupe by id, all or nothing, durable), with a signed checkpoint of
+// the new head in the same transaction when one is due. A service sends only its own events: every
 // event's `service` must be the calling service's name.
 //
 // Errors: INVALID_ARGUMENT for a bad event or batch, PERMISSION_DENIED for an event of
 // another service (nothing of the batch is stored either way); the store's
-// errors (UNAVAILABLE: retry; UNKNOWN: the batch may be stored, retrying is safe). A failed
-// checkpoint does not fail the ingest (the events are stored; it is logged and retried on
-// the next append or tick).
+// errors (UNAVAILABLE: retry; UNKNOWN: the batch may be stored, retrying is safe). A
+// checkpoint that cannot be signed does not fail the ingest (it is logged and retried on the
+// next append or tick).
 // Thread-safe; borrows its collaborators.
 #ifndef JIT_SERVICES_AUDIT_EVENT_INGESTOR_H_
 #define JIT_SERVICES_AUDIT_EVENT_INGESTOR_H_

@@ -103,8 +103,12 @@ int64_t TimestampMicros(const google::protobuf::Timestamp& t) {
 }
 
 void AppendCanonicalEvent(const AuditEvent& e, std::string* out) {
+  AppendCanonicalEvent(e, e.sequence(), out);
+}
+
+void AppendCanonicalEvent(const AuditEvent& e, int64_t sequence, std::string* out) {
   PutString(kEventEncodingTag, out);
-  PutI64(e.sequence(), out);
+  PutI64(sequence, out);
   PutString(e.id(), out);
   PutString(e.code(), out);
   PutString(e.type(), out);
@@ -129,10 +133,15 @@ std::string CanonicalEvent(const AuditEvent& event) {
 }
 
 std::string ChainHash(std::string_view prev_hash, const AuditEvent& event, std::string* scratch) {
+  return ChainHash(prev_hash, event, event.sequence(), scratch);
+}
+
+std::string ChainHash(std::string_view prev_hash, const AuditEvent& event, int64_t sequence,
+                      std::string* scratch) {
   std::string local;
   std::string& buffer = scratch != nullptr ? *scratch : local;
   buffer.assign(prev_hash);
-  AppendCanonicalEvent(event, &buffer);
+  AppendCanonicalEvent(event, sequence, &buffer);
   return crypto::Sha256String(buffer);
 }
 

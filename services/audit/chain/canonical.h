@@ -34,6 +34,10 @@ const std::string& GenesisHash();
 
 // Appends the canonical encoding of `event` to `*out`.
 void AppendCanonicalEvent(const jit::common::v1::AuditEvent& event, std::string* out);
+// The same with `sequence` in place of event.sequence() (appending links an event without
+// copying it).
+void AppendCanonicalEvent(const jit::common::v1::AuditEvent& event, int64_t sequence,
+                          std::string* out);
 
 // The canonical encoding of `event` alone.
 std::string CanonicalEvent(const jit::common::v1::AuditEvent& event);
@@ -42,6 +46,9 @@ std::string CanonicalEvent(const jit::common::v1::AuditEvent& event);
 // calls to avoid allocations on long chains (may be null).
 std::string ChainHash(std::string_view prev_hash, const jit::common::v1::AuditEvent& event,
                       std::string* scratch = nullptr);
+// The same with `sequence` in place of event.sequence().
+std::string ChainHash(std::string_view prev_hash, const jit::common::v1::AuditEvent& event,
+                      int64_t sequence, std::string* scratch);
 
 // The bytes a checkpoint signs: tag, sequence, the 32-byte hash, the signing time.
 std::string CheckpointMessage(int64_t sequence, std::string_view hash, absl::Time signed_at);

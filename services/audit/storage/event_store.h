@@ -12,6 +12,7 @@
 #define JIT_SERVICES_AUDIT_STORAGE_EVENT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,12 +31,30 @@ struct ChainHead {
   std::string hash;  // 32 bytes
 };
 
+// A signed checkpoint as stored (docs/AUDIT.md, "Signed checkpoints").
+struct StoredCheckpoint {
+  int64_t sequence = 0;
+  std::string hash;  // 32 bytes
+  absl::Time signed_at;
+  std::string key_id;
+  std::string public_key;  // 32 bytes
+  std::string signature;   // 64 bytes
+};
+
 struct AppendResult {
   int accepted = 0;
   int duplicates = 0;
   // The head after the append (also when everything was a duplicate).
   ChainHead head;
+  // The checkpoint stored with the append, if one was due.
+  std::optional<StoredCheckpoint> checkpoint;
 };
+
+// Called by Append inside its transaction, with the new head and the sequence of the newest
+// stored checkpoint (0: none): a checkpoint of the head to store with the events, or
+// nullopt when none is due. Must not fail the append (it reports its own errors).
+using CheckpointFn =
+    std::function<std::optional<StoredCheckpoint>(const ChainHead& head, int64_t latest)>;
 
 // A position in SearchEvents' order: (time, sequence).
 struct SearchPosition {
@@ -67,8 +86,13 @@ class EventStore {
   // already stored or appeared earlier in `events` (counted as duplicates). Each appended
   // event gets sequence, prev_hash and hash; the caller has validated and normalised them
   // (lowercase ids, whole-microsecond times, code and ingest_time set). All or nothing;
-  // durable (synchronously committed) before it returns OK.
-  virtual absl::StatusOr<AppendResult> Append(const std::vector<AuditEvent>& events) = 0;
+  // durable (synchronously committed) before it returns OK. `checkpoint` (may be empty) may
+  // add a checkpoint of the new head in the same transaction.
+  virtual absl::StatusOr<AppendResult> Append(const std::vector<AuditEvent>& events,
+                                              const CheckpointFn& checkpoint) = 0;
+  absl::StatusOr<AppendResult> Append(const std::vector<AuditEvent>& events) {
+    return Append(events, CheckpointFn());
+  }
 
   virtual absl::StatusOr<ChainHead> Head() = 0;
 
@@ -78,16 +102,6 @@ class EventStore {
 
   // Events matching `query`, at most query.limit, in (time, sequence) order.
   virtual absl::StatusOr<std::vector<AuditEvent>> Search(const SearchQuery& query) = 0;
-};
-
-// A signed checkpoint as stored (docs/AUDIT.md, "Signed checkpoints").
-struct StoredCheckpoint {
-  int64_t sequence = 0;
-  std::string hash;  // 32 bytes
-  absl::Time signed_at;
-  std::string key_id;
-  std::string public_key;  // 32 bytes
-  std::string signature;   // 64 bytes
 };
 
 class CheckpointStore {

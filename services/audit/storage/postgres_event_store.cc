@@ -1,5 +1,6 @@
 #include "services/audit/storage/postgres_event_store.h"
 
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -131,20 +132,96 @@ class SearchSql {
 
 }  // namespace
 
-absl::StatusOr<AppendResult> PostgresEventStore::Append(const std::vector<AuditEvent>& events) {
-  AppendResult result;
+// A caller of Append waiting for its batch to be stored.
+struct PostgresEventStore::Waiter {
+  const std::vector<AuditEvent>* events;
+  const CheckpointFn* checkpoint;
+  absl::StatusOr<AppendResult> result;
+  bool done = false;
+};
+
+absl::StatusOr<AppendResult> PostgresEventStore::Append(const std::vector<AuditEvent>& events,
+                                                        const CheckpointFn& checkpoint) {
+  Waiter me{&events, &checkpoint, AppendResult(), false};
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (leading_) {
+      auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return me.done || !leading_; };
+      mu_.Await(absl::Condition(&ready));
+      continue;
+    }
+    // Lead: store what is queued (this batch first if it waited longest), in one
+    // transaction, then hand each waiter its result.
+    leading_ = true;
+    std::vector<Waiter*> group;
+    size_t events_in_group = 0;
+    {
+      mu_.Unlock();
+      if (leader_hook_) leader_hook_();
+      mu_.Lock();
+    }
+    while (!queue_.empty() &&
+           (group.empty() || events_in_group + queue_.front()->events->size() <= kMaxGroupEvents)) {
+      group.push_back(queue_.front());
+      events_in_group += queue_.front()->events->size();
+      queue_.pop_front();
+    }
+    mu_.Unlock();
+    std::vector<const std::vector<AuditEvent>*> batches;
+    for (Waiter* w : group) batches.push_back(w->events);
+    absl::StatusOr<std::vector<AppendResult>> together =
+        AppendGroup(batches, *group.front()->checkpoint);
+    std::vector<absl::StatusOr<AppendResult>> results;
+    if (together.ok()) {
+      for (AppendResult& r : *together) results.push_back(std::move(r));
+    } else if (group.size() == 1) {
+      results.push_back(together.status());
+    } else {
+      // One batch's failure (a row PostgreSQL refuses) must not fail the others: each alone.
+      for (Waiter* w : group) {
+        absl::StatusOr<std::vector<AppendResult>> alone = AppendGroup({w->events}, *w->checkpoint);
+        results.push_back(alone.ok() ? absl::StatusOr<AppendResult>((*alone)[0])
+                                     : absl::StatusOr<AppendResult>(alone.status()));
+      }
+    }
+    mu_.Lock();
+    for (size_t i = 0; i < group.size(); ++i) {
+      group[i]->result = std::move(results[i]);
+      group[i]->done = true;
+    }
+    leading_ = false;
+  }
+  return std::move(me.result);
+}
+
+absl::StatusOr<std::vector<AppendResult>> PostgresEventStore::AppendGroup(
+    const std::vector<const std::vector<AuditEvent>*>& batches, const CheckpointFn& checkpoint) {
+  absl::StatusOr<std::vector<AppendResult>> r =
+      AppendTogether(batches, checkpoint, /*lookup_ids=*/false);
+  if (absl::IsAlreadyExists(r.status())) {
+    r = AppendTogether(batches, checkpoint, /*lookup_ids=*/true);
+  }
+  return r;
+}
+
+absl::StatusOr<std::vector<AppendResult>> PostgresEventStore::AppendTogether(
+    const std::vector<const std::vector<AuditEvent>*>& batches, const CheckpointFn& checkpoint,
+    bool lookup_ids) {
+  std::vector<AppendResult> results;
   absl::Status s = db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
-    result = AppendResult();
+    results.assign(batches.size(), AppendResult());
     txn.exec("SET LOCAL synchronous_commit = on");
     const pqxx::row head_row =
         txn.exec1("SELECT sequence, hash FROM audit.chain_head WHERE id = 1 FOR UPDATE");
     ChainHead head{head_row[0].as<int64_t>(), db::BytesOf(head_row[1])};
 
     absl::flat_hash_set<std::string> seen;
-    if (!events.empty()) {
-      std::vector<std::string> ids;
-      ids.reserve(events.size());
-      for (const AuditEvent& e : events) ids.push_back(e.id());
+    std::vector<std::string> ids;
+    for (const auto* batch : batches) {
+      for (const AuditEvent& e : *batch) ids.push_back(e.id());
+    }
+    if (lookup_ids && !ids.empty()) {
       // Validated UUIDs: no character needs quoting in an array literal.
       const pqxx::result stored =
           txn.exec_params("SELECT id::text FROM audit.events WHERE id = ANY($1::uuid[])",
@@ -153,49 +230,64 @@ absl::StatusOr<AppendResult> PostgresEventStore::Append(const std::vector<AuditE
     }
 
     std::string scratch;
-    std::vector<const AuditEvent*> fresh;
-    fresh.reserve(events.size());
-    for (const AuditEvent& e : events) {
-      if (!seen.insert(e.id()).second) {
-        ++result.duplicates;
-        continue;
+    std::optional<pqxx::stream_to> copy;
+    for (size_t b = 0; b < batches.size(); ++b) {
+      for (const AuditEvent& e : *batches[b]) {
+        if (!seen.insert(e.id()).second) {
+          ++results[b].duplicates;
+          continue;
+        }
+        if (!copy) {
+          copy.emplace(txn, "audit.events",
+                       std::vector<std::string>{"sequence", "id", "code", "type", "time", "service",
+                                                "replica", "actor", "target", "outcome", "message",
+                                                "details", "request_id", "session_id",
+                                                "remote_addr", "ingest_time", "prev_hash", "hash"});
+        }
+        const int64_t sequence = head.sequence + 1;
+        std::string hash = chain::ChainHash(head.hash, e, sequence, &scratch);
+        *copy << std::make_tuple(sequence, e.id(), e.code(), e.type(),
+                                 Micros(chain::TimestampMicros(e.time())), e.service(), e.replica(),
+                                 e.actor(), e.target(), static_cast<int>(e.outcome()), e.message(),
+                                 chain::DetailsToJson(e.details()), e.request_id(), e.session_id(),
+                                 e.remote_addr(), Micros(chain::TimestampMicros(e.ingest_time())),
+                                 absl::StrCat("\\x", absl::BytesToHexString(head.hash)),
+                                 absl::StrCat("\\x", absl::BytesToHexString(hash)));
+        head.sequence = sequence;
+        head.hash = std::move(hash);
+        ++results[b].accepted;
       }
-      fresh.push_back(&e);
     }
-    if (!fresh.empty()) {
-      pqxx::stream_to copy(txn, "audit.events",
-                           std::vector<std::string>{
-                               "sequence", "id", "code", "type", "time", "service", "replica",
-                               "actor", "target", "outcome", "message", "details", "request_id",
-                               "session_id", "remote_addr", "ingest_time", "prev_hash", "hash"});
-      AuditEvent linked;
-      for (const AuditEvent* e : fresh) {
-        linked = *e;
-        linked.set_sequence(head.sequence + 1);
-        linked.clear_hash();
-        linked.clear_prev_hash();
-        const std::string hash = chain::ChainHash(head.hash, linked, &scratch);
-        copy << std::make_tuple(
-            linked.sequence(), linked.id(), linked.code(), linked.type(),
-            Micros(chain::TimestampMicros(linked.time())), linked.service(), linked.replica(),
-            linked.actor(), linked.target(), static_cast<int>(linked.outcome()), linked.message(),
-            chain::DetailsToJson(linked.details()), linked.request_id(), linked.session_id(),
-            linked.remote_addr(), Micros(chain::TimestampMicros(linked.ingest_time())),
-            absl::StrCat("\\x", absl::BytesToHexString(head.hash)),
-            absl::StrCat("\\x", absl::BytesToHexString(hash)));
-        head.sequence = linked.sequence();
-        head.hash = hash;
-        ++result.accepted;
-      }
-      copy.complete();
+    std::optional<StoredCheckpoint> signed_checkpoint;
+    if (copy) {
+      copy->complete();
       txn.exec_params("UPDATE audit.chain_head SET sequence = $1, hash = $2 WHERE id = 1",
                       head.sequence, db::Bytea(head.hash));
+      if (checkpoint) {
+        const int64_t latest =
+            txn.exec1("SELECT coalesce(max(sequence), 0) FROM audit.checkpoints")[0].as<int64_t>();
+        signed_checkpoint = checkpoint(head, latest);
+        if (signed_checkpoint) InsertCheckpoint(txn, *signed_checkpoint);
+      }
     }
-    result.head = head;
+    for (AppendResult& r : results) {
+      r.head = head;
+      r.checkpoint = signed_checkpoint;
+    }
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
-  return result;
+  return results;
+}
+
+void PostgresEventStore::SetLeaderHookForTest(std::function<void()> hook) {
+  absl::MutexLock lock(&mu_);
+  leader_hook_ = std::move(hook);
+}
+
+size_t PostgresEventStore::QueuedForTest() {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
 }
 
 absl::StatusOr<ChainHead> PostgresEventStore::Head() {
@@ -271,14 +363,18 @@ absl::StatusOr<std::vector<AuditEvent>> PostgresEventStore::Search(const SearchQ
 
 absl::Status PostgresEventStore::AddCheckpoint(const StoredCheckpoint& c) {
   return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) {
-    txn.exec_params(
-        "INSERT INTO audit.checkpoints (sequence, hash, signed_at, key_id, public_key, "
-        "signature) VALUES ($1, $2, $3::timestamptz, $4, $5, $6) "
-        "ON CONFLICT (sequence) DO NOTHING",
-        c.sequence, db::Bytea(c.hash), db::Timestamptz(c.signed_at), c.key_id,
-        db::Bytea(c.public_key), db::Bytea(c.signature));
+    InsertCheckpoint(txn, c);
     return absl::OkStatus();
   });
+}
+
+void PostgresEventStore::InsertCheckpoint(pqxx::transaction_base& txn, const StoredCheckpoint& c) {
+  txn.exec_params(
+      "INSERT INTO audit.checkpoints (sequence, hash, signed_at, key_id, public_key, "
+      "signature) VALUES ($1, $2, $3::timestamptz, $4, $5, $6) "
+      "ON CONFLICT (sequence) DO NOTHING",
+      c.sequence, db::Bytea(c.hash), db::Timestamptz(c.signed_at), c.key_id,
+      db::Bytea(c.public_key), db::Bytea(c.signature));
 }
 
 absl::StatusOr<std::optional<StoredCheckpoint>> PostgresEventStore::LatestCheckpoint() {

@@ -10,6 +10,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -188,6 +190,43 @@ TEST_F(PostgresEventStoreTest, TwoReplicasAppendingAtOnceNeverForkTheChain) {
   const std::vector<AuditEvent> events = All();
   EXPECT_EQ(events.size(), 2u * kBatches * kPerBatch);
   ExpectValidChain(events);
+}
+
+TEST_F(PostgresEventStoreTest, ConcurrentCallersShareOneTransactionAndKeepTheirOwnResults) {
+  ASSERT_THAT(store_->Append(Normalised(TestBatch(1, 2))), IsOk());
+  // The first caller leads; it waits in the hook until three more batches queue behind it.
+  absl::Notification entered, release;
+  std::atomic<bool> first{true};
+  store_->SetLeaderHookForTest([&] {
+    if (first.exchange(false)) {
+      entered.Notify();
+      release.WaitForNotification();
+    }
+  });
+  std::vector<AuditEvent> bad = Normalised(TestBatch(20, 3));
+  bad[1].set_message(std::string("nul\0", 4));  // PostgreSQL refuses this row
+  absl::StatusOr<AppendResult> ra, rb, rc, rd;
+  std::thread a([&] { ra = store_->Append(Normalised(TestBatch(10, 3))); });
+  entered.WaitForNotification();  // a leads and waits with its own batch queued
+  std::thread b([&] { rb = store_->Append(bad); });
+  std::thread c([&] { rc = store_->Append(Normalised(TestBatch(30, 3))); });
+  std::thread d([&] { rd = store_->Append(Normalised(TestBatch(1, 3))); });  // 1, 2 stored
+  // Waiting for the other threads to queue: a hook-driven order, the sleep only polls.
+  while (store_->QueuedForTest() != 4) absl::SleepFor(absl::Milliseconds(1));
+  release.Notify();
+  for (std::thread* t : {&a, &b, &c, &d}) t->join();
+  ASSERT_THAT(ra, IsOk());
+  EXPECT_EQ(ra->accepted, 3);
+  EXPECT_THAT(rb, StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(rc, IsOk());
+  EXPECT_EQ(rc->accepted, 3);
+  ASSERT_THAT(rd, IsOk());
+  EXPECT_EQ(rd->accepted, 1);
+  EXPECT_EQ(rd->duplicates, 2);
+  const std::vector<AuditEvent> events = All();
+  EXPECT_EQ(events.size(), 2u + 3 + 3 + 1);
+  ExpectValidChain(events);
+  for (const AuditEvent& e : events) EXPECT_NE(e.message(), "event 21");  // b stored nothing
 }
 
 TEST_F(PostgresEventStoreTest, SearchFiltersOrdersAndContinuesAfterAPosition) {

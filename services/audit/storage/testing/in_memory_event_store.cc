@@ -37,7 +37,8 @@ bool Matches(const SearchQuery& q, const AuditEvent& e) {
 
 absl::Status InMemoryEventStore::DownStatus() const { return down_; }
 
-absl::StatusOr<AppendResult> InMemoryEventStore::Append(const std::vector<AuditEvent>& events) {
+absl::StatusOr<AppendResult> InMemoryEventStore::Append(const std::vector<AuditEvent>& events,
+                                                        const CheckpointFn& checkpoint) {
   absl::MutexLock lock(&mu_);
   ++appends_;
   if (!down_.ok()) return down_;
@@ -67,6 +68,11 @@ absl::StatusOr<AppendResult> InMemoryEventStore::Append(const std::vector<AuditE
     ++result.accepted;
   }
   result.head = head_;
+  if (checkpoint && result.accepted > 0) {
+    const int64_t latest = checkpoints_.empty() ? 0 : checkpoints_.rbegin()->first;
+    result.checkpoint = checkpoint(head_, latest);
+    if (result.checkpoint) checkpoints_.emplace(result.checkpoint->sequence, *result.checkpoint);
+  }
   return result;
 }
 

@@ -17,7 +17,9 @@ namespace jit::audit::testing {
 
 class InMemoryEventStore final : public EventStore, public CheckpointStore, public HeadWatcher {
  public:
-  absl::StatusOr<AppendResult> Append(const std::vector<AuditEvent>& events) override;
+  using EventStore::Append;
+  absl::StatusOr<AppendResult> Append(const std::vector<AuditEvent>& events,
+                                      const CheckpointFn& checkpoint) override;
   absl::StatusOr<ChainHead> Head() override;
   absl::StatusOr<std::vector<AuditEvent>> ReadAfter(int64_t after, int limit) override;
   absl::StatusOr<std::vector<AuditEvent>> Search(const SearchQuery& query) override;
