@@ -175,6 +175,61 @@ absl::Status OutboxRelay::RefreshGauges() {
   });
 }
 
+void OutboxRelay::RunOnce() {
+  const absl::Time now = clock_->Now();
+  bool gauges, cleanup;
+  {
+    absl::MutexLock lock(&mu_);
+    if (now < next_attempt_) return;  // backing off
+    gauges = now >= next_gauges_;
+    if (gauges) next_gauges_ = now + options_.gauge_interval;
+    cleanup = now >= next_cleanup_;
+    if (cleanup) next_cleanup_ = now + options_.cleanup_interval;
+  }
+  while (true) {
+    const absl::StatusOr<int> outcome = DeliverOnce();
+    const absl::Duration delay = NextDelay(outcome);
+    if (!outcome.ok()) {
+      spdlog::warn("audit outbox {}: delivery failed, next try in {}: {}", options_.schema,
+                   absl::FormatDuration(delay), LogSafe(outcome.status().ToString(), 256));
+      absl::MutexLock lock(&mu_);
+      next_attempt_ = clock_->Now() + delay;
+      break;
+    }
+    if (delay > absl::ZeroDuration()) break;  // drained: wait for the next run
+  }
+  if (gauges) {
+    if (absl::Status s = RefreshGauges(); !s.ok()) {
+      spdlog::warn("audit outbox {}: gauges: {}", options_.schema, LogSafe(s.ToString(), 256));
+    }
+  }
+  if (cleanup) {
+    absl::StatusOr<int64_t> deleted = DeleteDelivered();
+    if (!deleted.ok()) {
+      spdlog::warn("audit outbox {}: deleting delivered rows: {}", options_.schema,
+                   LogSafe(deleted.status().ToString(), 256));
+    } else if (*deleted > 0) {
+      spdlog::info("audit outbox {}: deleted {} delivered rows", options_.schema, *deleted);
+    }
+  }
+}
+
+absl::Status OutboxRelay::Start() {
+  if (task_ != nullptr) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<PeriodicTask>> task = PeriodicTask::Start(
+      {.name = absl::StrCat("audit-outbox-", options_.schema), .interval = options_.idle_interval},
+      [this] { RunOnce(); });
+  if (!task.ok()) return task.status();
+  task_ = *std::move(task);
+  return absl::OkStatus();
+}
+
+void OutboxRelay::Stop() {
+  if (task_ != nullptr) task_->Stop();
+}
+
+OutboxRelay::~OutboxRelay() { Stop(); }
+
 void OutboxRelay::SetJitterForTest(std::function<double()> jitter) {
   absl::MutexLock lock(&mu_);
   jitter_ = std::move(jitter);

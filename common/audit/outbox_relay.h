@@ -10,11 +10,12 @@
 // (an acknowledgement lost before the commit means the batch is sent again; the sink
 // deduplicates by event id), so storage is exactly once.
 //
-// NextDelay paces the caller's loop: at once after a full batch, `idle_interval` after a
-// short or empty one, and after failures a full-jitter exponential back-off from
-// min_backoff doubling to max_backoff, so replicas do not hammer a sink that is down.
-// DeleteDelivered removes delivered rows older than `retention`. RefreshGauges samples the
-// outbox depth and the age of its oldest undelivered event.
+// Start() runs the relay in the background on a common PeriodicTask every `idle_interval`:
+// each run (RunOnce) delivers batch after batch until the outbox is drained or a delivery
+// fails; after a failure no delivery is tried before a full-jitter exponential back-off
+// (NextDelay: min_backoff doubling to max_backoff) has passed, so replicas do not hammer a
+// sink that is down. Runs also sample the gauges (every `gauge_interval`) and delete
+// delivered rows older than `retention` (every `cleanup_interval`).
 //
 // Metrics (prefix jit_<schema>_, e.g. jit_auth_): audit_outbox_depth,
 // audit_outbox_oldest_undelivered_seconds, audit_outbox_delivered_total and
@@ -39,6 +40,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/db/pg_pool.h"
+#include "common/periodic_task.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -59,6 +61,8 @@ struct OutboxRelayOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // Delivered rows older than this are deleted. > 0.
   absl::Duration retention = absl::Hours(24);
+  absl::Duration gauge_interval = absl::Seconds(5);
+  absl::Duration cleanup_interval = absl::Minutes(1);
 };
 
 class OutboxRelay {
@@ -83,6 +87,14 @@ class OutboxRelay {
   // Samples the depth and the oldest undelivered event's age into the gauges.
   absl::Status RefreshGauges();
 
+  // One background run (see above); errors are logged and counted, never returned.
+  void RunOnce();
+  // Starts RunOnce on a PeriodicTask; Stop (or the destructor) ends it. INTERNAL if the
+  // thread cannot start.
+  absl::Status Start();
+  void Stop();
+  ~OutboxRelay();
+
   // For tests: the random source of the back-off jitter (a value in [0, 1)).
   void SetJitterForTest(std::function<double()> jitter);
 
@@ -103,6 +115,11 @@ class OutboxRelay {
 
   absl::Mutex mu_;
   int consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time next_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time next_gauges_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time next_cleanup_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Last member: stopped first when the relay is destroyed.
+  std::unique_ptr<PeriodicTask> task_;
   std::function<double()> jitter_ ABSL_GUARDED_BY(mu_);
   absl::BitGen bitgen_ ABSL_GUARDED_BY(mu_);
 };

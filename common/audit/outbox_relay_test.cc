@@ -191,6 +191,27 @@ TEST_F(OutboxRelayTest, PacesItselfWithAJitteredBackOff) {
   EXPECT_EQ(absl::ToInt64Milliseconds(relay_->NextDelay(down)), 199);
 }
 
+TEST_F(OutboxRelayTest, ARunDrainsTheOutboxAndBacksOffWhileTheSinkIsDown) {
+  relay_->SetJitterForTest([] { return 0.999999; });
+  Write(1, 7);
+  relay_->RunOnce();  // batches of 3: 3, 3, 1
+  EXPECT_EQ(Undelivered(), 0);
+  EXPECT_EQ(sink_.ingest_events.requests().size(), 3u);
+  EXPECT_EQ(MetricValue(registry_, "jit_svc_audit_outbox_depth"), 0);
+
+  Write(8, 9);
+  sink_.ingest_events.Answer(absl::UnavailableError("audit down"));
+  relay_->RunOnce();  // fails once, backs off 200 ms
+  EXPECT_EQ(sink_.ingest_events.requests().size(), 4u);
+  sink_.ingest_events.Answer(v1::IngestEventsResponse());
+  relay_->RunOnce();  // still backing off: no call
+  EXPECT_EQ(sink_.ingest_events.requests().size(), 4u);
+  clock_.Advance(absl::Milliseconds(200));
+  relay_->RunOnce();
+  EXPECT_EQ(sink_.ingest_events.requests().size(), 5u);
+  EXPECT_EQ(Undelivered(), 0);
+}
+
 TEST_F(OutboxRelayTest, RefusesBadOptions) {
   EXPECT_THAT(OutboxRelay::Create(pool_.get(), &sink_, &clock_, &registry_,
                                   {.schema = kSchema, .batch_size = 1001}),
