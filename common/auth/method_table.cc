@@ -139,6 +139,8 @@ const MethodAuthorizationTable& JitMethodTable() {
         {u + "SearchEvents", Users()},
         {u + "VerifyChain", Users()},
         {u + "ExportEvents", Users()},
+        {u + "GetCheckpointKeys", Public()},  // checkpoint public keys, like CA keys
+        {u + "ListCheckpoints", Users()},
         // health (load balancers, kubelet)
         {h + "Check", Public()},
         {h + "Watch", Public()},

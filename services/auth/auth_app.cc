@@ -24,7 +24,6 @@
 #include "services/auth/oidc/sealed_state.h"
 #include "services/auth/oidc_connectors_config.h"
 #include "services/auth/password_hasher.h"
-#include "services/auth/policy_permission_checker.h"
 #include "services/auth/postgres_login_attempt_store.h"
 #include "services/auth/postgres_oidc_used_state_store.h"
 #include "services/auth/postgres_session_store.h"
@@ -39,6 +38,7 @@
 #include "services/auth/user_administration.h"
 #include "services/auth/user_store_credentials.h"
 #include "services/policy/client/grpc_policy_client.h"
+#include "services/policy/client/policy_permission_checker.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, key_encryption_key_file, "",
@@ -87,7 +87,7 @@ struct AuthAppParts {
   const AuthApp::Config config;
   client::PeerClient policy_peer;
   policy::GrpcPolicyClient policy;
-  PolicyPermissionChecker permissions;
+  policy::PolicyPermissionChecker permissions;
   AuthMetrics metrics;
   ConcurrencyLimiter hash_limiter;
   std::unique_ptr<KeyEncryptionKey> kek;

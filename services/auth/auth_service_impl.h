@@ -11,10 +11,10 @@
 #include "common/server/unary_handler.h"
 #include "jit/auth/v1/auth.grpc.pb.h"
 #include "services/auth/login_manager.h"
-#include "services/auth/permission_checker.h"
 #include "services/auth/session_manager.h"
 #include "services/auth/signing_key_ring.h"
 #include "services/auth/user_administration.h"
+#include "services/policy/client/permission_checker.h"
 
 namespace jit::auth {
 
@@ -24,7 +24,7 @@ struct AuthServiceParts {
   SessionManager* sessions = nullptr;
   UserAdministration* users = nullptr;
   SigningKeyRing* keys = nullptr;
-  PermissionChecker* permissions = nullptr;
+  policy::PermissionChecker* permissions = nullptr;
 };
 
 // Thread-safe; borrows the parts.

@@ -12,7 +12,7 @@ using jit::common::v1::Identity;
 
 absl::StatusOr<std::unique_ptr<SessionManager>> SessionManager::Create(
     SessionOptions options, SessionStore* sessions, SigningKeyRing* keys,
-    PermissionChecker* permissions, const Clock* clock) {
+    policy::PermissionChecker* permissions, const Clock* clock) {
   if (options.max_ttl > absl::Hours(24)) {
     return absl::InvalidArgumentError(
         "max_session_ttl: at most 24h (every service refuses longer-lived tokens)");

@@ -19,9 +19,9 @@
 #include "common/clock.h"
 #include "jit/auth/v1/auth.pb.h"
 #include "jit/common/v1/identity.pb.h"
-#include "services/auth/permission_checker.h"
 #include "services/auth/session_store.h"
 #include "services/auth/signing_key_ring.h"
+#include "services/policy/client/permission_checker.h"
 
 namespace jit::auth {
 
@@ -36,11 +36,9 @@ struct SessionOptions {
 class SessionManager {
  public:
   // INVALID_ARGUMENT (naming the flag) for ttl bounds out of order or max_ttl above 24h.
-  static absl::StatusOr<std::unique_ptr<SessionManager>> Create(SessionOptions options,
-                                                                SessionStore* sessions,
-                                                                SigningKeyRing* keys,
-                                                                PermissionChecker* permissions,
-                                                                const Clock* clock);
+  static absl::StatusOr<std::unique_ptr<SessionManager>> Create(
+      SessionOptions options, SessionStore* sessions, SigningKeyRing* keys,
+      policy::PermissionChecker* permissions, const Clock* clock);
 
   // The lifetime for a requested TTL: 0 = default, capped at max_ttl. INVALID_ARGUMENT for
   // a negative TTL or one under min_ttl.
@@ -67,7 +65,7 @@ class SessionManager {
 
  private:
   SessionManager(SessionOptions options, SessionStore* sessions, SigningKeyRing* keys,
-                 PermissionChecker* permissions, const Clock* clock)
+                 policy::PermissionChecker* permissions, const Clock* clock)
       : options_(options),
         sessions_(sessions),
         keys_(keys),
@@ -77,7 +75,7 @@ class SessionManager {
   const SessionOptions options_;
   SessionStore* const sessions_;
   SigningKeyRing* const keys_;
-  PermissionChecker* const permissions_;
+  policy::PermissionChecker* const permissions_;
   const Clock* const clock_;
 };
 

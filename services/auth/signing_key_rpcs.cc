@@ -14,8 +14,8 @@ absl::StatusOr<jit::auth::v1::GetJwksResponse> GetJwks(SigningKeyRing& ring) {
 }
 
 absl::StatusOr<jit::auth::v1::RotateSigningKeyResponse> RotateSigningKey(
-    const jit::common::v1::Identity& caller, PermissionChecker& permissions, SigningKeyRing& ring,
-    const audit::AuditActor& actor) {
+    const jit::common::v1::Identity& caller, policy::PermissionChecker& permissions,
+    SigningKeyRing& ring, const audit::AuditActor& actor) {
   if (caller.kind() != jit::common::v1::Identity::KIND_USER) {
     return absl::PermissionDeniedError("signing keys are rotated by people");
   }

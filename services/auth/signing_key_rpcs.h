@@ -11,8 +11,8 @@
 #include "common/audit/audit_outbox.h"
 #include "jit/auth/v1/auth.pb.h"
 #include "jit/common/v1/identity.pb.h"
-#include "services/auth/permission_checker.h"
 #include "services/auth/signing_key_ring.h"
+#include "services/policy/client/permission_checker.h"
 
 namespace jit::auth {
 
@@ -21,8 +21,8 @@ absl::StatusOr<jit::auth::v1::GetJwksResponse> GetJwks(SigningKeyRing& ring);
 
 // PERMISSION_DENIED unless policy allows; the new kid signs after the publish delay.
 absl::StatusOr<jit::auth::v1::RotateSigningKeyResponse> RotateSigningKey(
-    const jit::common::v1::Identity& caller, PermissionChecker& permissions, SigningKeyRing& ring,
-    const audit::AuditActor& actor);
+    const jit::common::v1::Identity& caller, policy::PermissionChecker& permissions,
+    SigningKeyRing& ring, const audit::AuditActor& actor);
 
 }  // namespace jit::auth
 

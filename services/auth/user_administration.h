@@ -31,9 +31,9 @@
 #include "services/auth/concurrency_limiter.h"
 #include "services/auth/lockout.h"
 #include "services/auth/password_hasher.h"
-#include "services/auth/permission_checker.h"
 #include "services/auth/totp.h"
 #include "services/auth/user_store.h"
+#include "services/policy/client/permission_checker.h"
 
 namespace jit::auth {
 
@@ -48,7 +48,7 @@ struct UserAdministrationDependencies {
   LoginThrottle* throttle = nullptr;      // lockout for current-password checks
   const PasswordHasher* hasher = nullptr;
   TotpVerifier* totp = nullptr;
-  PermissionChecker* permissions = nullptr;
+  policy::PermissionChecker* permissions = nullptr;
   ConcurrencyLimiter* hash_limiter = nullptr;
   // Failed current-password checks and the lockouts they start (the changes themselves are
   // written by the user store in their own transactions).

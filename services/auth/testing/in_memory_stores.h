@@ -14,10 +14,10 @@
 #include "absl/synchronization/mutex.h"
 #include "common/audit/audit_event.h"
 #include "common/audit/testing/in_memory_audit_outbox.h"
-#include "services/auth/permission_checker.h"
 #include "services/auth/session_store.h"
 #include "services/auth/signing_key_store.h"
 #include "services/auth/user_store.h"
+#include "services/policy/client/permission_checker.h"
 
 namespace jit::auth::testing {
 
@@ -130,8 +130,8 @@ class InMemorySigningKeyStore final : public SigningKeyStore {
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// A PermissionChecker granting "<resource>:<verb>" pairs per user name.
-class FakePermissionChecker final : public PermissionChecker {
+// A policy::PermissionChecker granting "<resource>:<verb>" pairs per user name.
+class FakePermissionChecker final : public policy::PermissionChecker {
  public:
   void Allow(const std::string& user, const std::string& resource, const std::string& verb);
   // Every check answers `status` (e.g. UNAVAILABLE) until reset with OkStatus().

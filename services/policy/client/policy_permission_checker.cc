@@ -1,4 +1,4 @@
-#include "services/auth/policy_permission_checker.h"
+#include "services/policy/client/policy_permission_checker.h"
 
 #include <string>
 
@@ -6,7 +6,7 @@
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
 
-namespace jit::auth {
+namespace jit::policy {
 
 absl::Status PolicyPermissionChecker::Check(const jit::common::v1::Identity& caller,
                                             std::string_view resource, std::string_view verb) {
@@ -31,4 +31,4 @@ absl::Status PolicyPermissionChecker::Check(const jit::common::v1::Identity& cal
   return absl::OkStatus();
 }
 
-}  // namespace jit::auth
+}  // namespace jit::policy

@@ -2,15 +2,15 @@
 // end someone else's session). The decision belongs to the policy service
 // (PolicyService.CheckPermission over the caller's roles); the logic asks through this
 // interface. Fails closed: anything but an explicit allow refuses.
-#ifndef JIT_SERVICES_AUTH_PERMISSION_CHECKER_H_
-#define JIT_SERVICES_AUTH_PERMISSION_CHECKER_H_
+#ifndef JIT_SERVICES_POLICY_CLIENT_PERMISSION_CHECKER_H_
+#define JIT_SERVICES_POLICY_CLIENT_PERMISSION_CHECKER_H_
 
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "jit/common/v1/identity.pb.h"
 
-namespace jit::auth {
+namespace jit::policy {
 
 // Thread-safe.
 class PermissionChecker {
@@ -22,6 +22,6 @@ class PermissionChecker {
                              std::string_view verb) = 0;
 };
 
-}  // namespace jit::auth
+}  // namespace jit::policy
 
-#endif  // JIT_SERVICES_AUTH_PERMISSION_CHECKER_H_
+#endif  // JIT_SERVICES_POLICY_CLIENT_PERMISSION_CHECKER_H_

@@ -1,14 +1,14 @@
 // PolicyPermissionChecker over the policy client's fake: how each answer of policy maps
 // (never to an allow unless policy said allowed). How a down or slow policy service becomes
 // UNAVAILABLE on the wire is services/policy/client/grpc_policy_client_test.
-#include "services/auth/policy_permission_checker.h"
+#include "services/policy/client/policy_permission_checker.h"
 
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/policy/client/testing/fake_policy_client.h"
 
-namespace jit::auth {
+namespace jit::policy {
 namespace {
 
 using ::jit::policy::testing::FakePolicyClient;
@@ -77,4 +77,4 @@ TEST_F(PolicyPermissionCheckerTest, PolicyUnavailableIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace jit::auth
+}  // namespace jit::policy

@@ -5,26 +5,26 @@
 // explanation>"; policy down, too slow or unreachable -> UNAVAILABLE; any other answer
 // (policy refusing our identity, an unknown resource or verb, UNIMPLEMENTED) -> INTERNAL,
 // logged: a deployment fault, never an allow.
-#ifndef JIT_SERVICES_AUTH_POLICY_PERMISSION_CHECKER_H_
-#define JIT_SERVICES_AUTH_POLICY_PERMISSION_CHECKER_H_
+#ifndef JIT_SERVICES_POLICY_CLIENT_POLICY_PERMISSION_CHECKER_H_
+#define JIT_SERVICES_POLICY_CLIENT_POLICY_PERMISSION_CHECKER_H_
 
-#include "services/auth/permission_checker.h"
+#include "services/policy/client/permission_checker.h"
 #include "services/policy/client/policy_client.h"
 
-namespace jit::auth {
+namespace jit::policy {
 
 // Thread-safe; borrows the client.
 class PolicyPermissionChecker final : public PermissionChecker {
  public:
-  explicit PolicyPermissionChecker(policy::PolicyClient* policy) : policy_(policy) {}
+  explicit PolicyPermissionChecker(PolicyClient* policy) : policy_(policy) {}
 
   absl::Status Check(const jit::common::v1::Identity& caller, std::string_view resource,
                      std::string_view verb) override;
 
  private:
-  policy::PolicyClient* const policy_;
+  PolicyClient* const policy_;
 };
 
-}  // namespace jit::auth
+}  // namespace jit::policy
 
-#endif  // JIT_SERVICES_AUTH_POLICY_PERMISSION_CHECKER_H_
+#endif  // JIT_SERVICES_POLICY_CLIENT_POLICY_PERMISSION_CHECKER_H_
