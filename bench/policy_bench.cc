@@ -66,6 +66,7 @@ struct Fixture {
 
     auto* user = request.mutable_user();
     user->set_name("alice");
+    user->mutable_expire_time()->set_seconds(4'102'444'800);  // 2100
     user->add_roles("storage-dev");
     user->add_roles("storage-oncall");
     user->add_roles("web-dev");
@@ -97,8 +98,9 @@ bool NaiveValueMatches(const std::string& expression, const std::string& value) 
   return RE2::PartialMatch(value, re);
 }
 
-bool NaiveLabelsMatch(const google::protobuf::Map<std::string, jit::common::v1::StringList>& selector,
-                      const google::protobuf::Map<std::string, std::string>& labels) {
+bool NaiveLabelsMatch(
+    const google::protobuf::Map<std::string, jit::common::v1::StringList>& selector,
+    const google::protobuf::Map<std::string, std::string>& labels) {
   if (selector.empty()) return false;
   auto star = selector.find("*");
   if (star != selector.end() && star->second.values_size() == 1 && star->second.values(0) == "*") {
@@ -245,10 +247,17 @@ class RecordingReporter : public benchmark::ConsoleReporter {
       if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
       double ns = run.GetAdjustedCPUTime();
       switch (run.time_unit) {
-        case benchmark::kMicrosecond: ns *= 1e3; break;
-        case benchmark::kMillisecond: ns *= 1e6; break;
-        case benchmark::kSecond: ns *= 1e9; break;
-        default: break;
+        case benchmark::kMicrosecond:
+          ns *= 1e3;
+          break;
+        case benchmark::kMillisecond:
+          ns *= 1e6;
+          break;
+        case benchmark::kSecond:
+          ns *= 1e9;
+          break;
+        default:
+          break;
       }
       ns_per_op[run.benchmark_name()] = ns;
     }
@@ -288,10 +297,16 @@ int main(int argc, char** argv) {
   const double arena = us("BM_CheckAccess_200Roles_ArenaReply");
   const double re2 = us("BM_Reference_BareRe2Match");
   printf("\n%s\n", smoke ? "SMOKE run (figures are indicative only)" : "");
-  printf("REF naive_check_access measured=%.3fus (same semantics from Role protos, RE2 compiled per use)\n", naive);
-  printf("REF bare_re2_match measured=%.3fus (one RE2::PartialMatch of ^storage-[a-z]+-[0-9]+$)\n", re2);
-  printf("INFO check_access_200_roles_arena_reply measured=%.3fus (reply on a per-call Arena "
-         "with a stack block; not a goal)\n", arena);
+  printf(
+      "REF naive_check_access measured=%.3fus (same semantics from Role protos, RE2 compiled per "
+      "use)\n",
+      naive);
+  printf("REF bare_re2_match measured=%.3fus (one RE2::PartialMatch of ^storage-[a-z]+-[0-9]+$)\n",
+         re2);
+  printf(
+      "INFO check_access_200_roles_arena_reply measured=%.3fus (reply on a per-call Arena "
+      "with a stack block; not a goal)\n",
+      arena);
   struct Goal {
     const char* name;
     const char* benchmark;

@@ -13,10 +13,10 @@ namespace {
 namespace pb = ::jit::policy::v1;
 using ::jit::common::v1::Role;
 
-const char* const kTeams[] = {"payments", "search",  "storage", "web",     "mobile",
+const char* const kTeams[] = {"payments", "search",  "storage", "web",      "mobile",
                               "data",     "ml",      "infra",   "security", "billing",
-                              "identity", "growth",  "ads",     "maps",    "video",
-                              "chat",     "support", "risk",    "edge",    "platform"};
+                              "identity", "growth",  "ads",     "maps",     "video",
+                              "chat",     "support", "risk",    "edge",     "platform"};
 
 // Ten roles per team, written as documents so the bench also loads them the real way.
 std::string TeamRoles(const std::string& team) {
@@ -133,8 +133,9 @@ pb::CheckAccessRequest RealisticCheckAccess() {
   pb::CheckAccessRequest request;
   auto* id = request.mutable_identity();
   id->set_name("alice");
-  for (const char* r : {"storage-dev", "storage-kube", "storage-apps", "storage-audit",
-                        "web-dev", "web-apps", "search-contractor", "storage-prod-ro"}) {
+  id->mutable_expire_time()->set_seconds(4'102'444'800);  // 2100: identities carry an end
+  for (const char* r : {"storage-dev", "storage-kube", "storage-apps", "storage-audit", "web-dev",
+                        "web-apps", "search-contractor", "storage-prod-ro"}) {
     id->add_roles(r);
   }
   (*id->mutable_traits())["logins"].add_values("alice");

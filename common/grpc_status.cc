@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/text/quote.h"
 #include "spdlog/spdlog.h"
 
 namespace jit {
@@ -21,13 +22,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status, std::string_view method) {
     spdlog::error("rpc {} failed: {}", method, status.ToString());
     return grpc::Status(code, "internal error");
   }
-  return grpc::Status(code, std::string(status.message()));
+  const std::string_view message(status.message().data(), status.message().size());
+  return grpc::Status(code, TruncateText(message, kMaxStatusMessageBytes));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 }  // namespace jit

@@ -2,7 +2,11 @@
 //
 // ToGrpcStatus keeps the code and message of errors meant for the caller. INTERNAL, UNKNOWN
 // and DATA_LOSS carry implementation detail (SQL, file paths, OpenSSL errors): the caller
-// gets a short generic message and the detail goes to the log instead.
+// gets a short generic message and the detail goes to the log instead. A message longer
+// than kMaxStatusMessageBytes is cut (with its length): it travels in a trailer
+// (grpc-message, percent-encoded, up to 3x longer), and an error that quotes a hostile
+// request whole must not outgrow the caller's metadata limit. Code that quotes input uses
+// common/text/quote.h first; this is the last bound.
 #ifndef JIT_COMMON_GRPC_STATUS_H_
 #define JIT_COMMON_GRPC_STATUS_H_
 
@@ -12,6 +16,8 @@
 #include "grpcpp/support/status.h"
 
 namespace jit {
+
+inline constexpr size_t kMaxStatusMessageBytes = 1024;
 
 // Converts for returning from a gRPC handler. `method` (e.g. "/jit.ca.v1.CaService/X")
 // only labels the log line written for hidden internal errors.

@@ -35,6 +35,14 @@ TEST(GrpcStatusTest, InternalDetailIsHiddenFromCaller) {
   EXPECT_EQ(s.error_message(), "internal error");
 }
 
+TEST(GrpcStatusTest, LongMessageIsCutWithItsLength) {
+  const std::string name(100'000, 'r');
+  grpc::Status s = ToGrpcStatus(absl::NotFoundError("role \"" + name + "\" not found"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_LE(s.error_message().size(), kMaxStatusMessageBytes + 32);
+  EXPECT_THAT(s.error_message(), ::testing::EndsWith("... (100017 bytes)"));
+}
+
 TEST(GrpcStatusTest, EveryCodeRoundTrips) {
   for (int c = 1; c <= 16; ++c) {
     const auto code = static_cast<absl::StatusCode>(c);

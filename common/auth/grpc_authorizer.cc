@@ -28,8 +28,10 @@ grpc::Status AuthorizingMetadataProcessor::Process(const InputMetadata& auth_met
                                                    grpc::AuthContext* context,
                                                    OutputMetadata* consumed_auth_metadata,
                                                    OutputMetadata* response_metadata) {
+  const absl::Time start = clock_->Now();
   const auto path = auth_metadata.find(":path");
   if (path == auth_metadata.end()) {
+    if (on_refusal_) on_refusal_("", grpc::StatusCode::PERMISSION_DENIED, clock_->Now() - start);
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "no method name");
   }
   const std::string_view method = View(path->second);
@@ -41,10 +43,15 @@ grpc::Status AuthorizingMetadataProcessor::Process(const InputMetadata& auth_met
   absl::StatusOr<Identity> identity =
       authorizer_->Authorize(method, credentials, /*record_token_result=*/true);
   if (!identity.ok()) {
-    spdlog::info("rpc refused method={} code={} reason={}", LogSafe(method),
-                 absl::StatusCodeToString(identity.status().code()),
-                 LogSafe(std::string(identity.status().message())));
-    return ToGrpcStatus(identity.status(), method);
+    grpc::Status refusal = ToGrpcStatus(identity.status(), method);
+    if (on_refusal_) on_refusal_(method, refusal.error_code(), clock_->Now() - start);
+    if (std::optional<uint64_t> suppressed = refusal_log_.Admit()) {
+      ++logged_refusals_;
+      spdlog::info("rpc refused method={} code={} reason={}{}", LogSafe(method),
+                   absl::StatusCodeToString(identity.status().code()),
+                   LogSafe(std::string(identity.status().message())), SuppressedNote(*suppressed));
+    }
+    return refusal;
   }
   return grpc::Status::OK;
 }

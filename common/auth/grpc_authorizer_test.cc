@@ -6,7 +6,11 @@
 #include <atomic>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "common/auth/call_authorizer.h"
 #include "common/auth/jwks_cache.h"
 #include "common/auth/method_table.h"
@@ -129,8 +133,8 @@ class GrpcAuthorizerTest : public ::testing::Test {
     key_ = *MakeTestSessionKey("k1", "jit-access", "jit-test");
     source_.SetKeys({key_.jwk});
     keys_ = *JwksCache::Create(&source_, &clock_, {});
-    tokens_ = *TokenVerifier::Create({.issuer = "jit-access", .audience = "jit-test"},
-                                     keys_.get(), &revocation_, &clock_);
+    tokens_ = *TokenVerifier::Create({.issuer = "jit-access", .audience = "jit-test"}, keys_.get(),
+                                     &revocation_, &clock_);
     peers_ = *PeerCertificateVerifier::Create(Read(*dir_ + "/internal-ca.pem"), &clock_);
     authorizer_ = *CallAuthorizer::Create(&table_, tokens_.get(), peers_.get());
     auth_service_ = std::make_unique<TestAuthService>(authorizer_.get());
@@ -138,11 +142,16 @@ class GrpcAuthorizerTest : public ::testing::Test {
 
     grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
     ssl.pem_root_certs = Read(*dir_ + "/internal-ca.pem");
-    ssl.pem_key_cert_pairs.push_back(
-        {Read(*dir_ + "/auth.key"), Read(*dir_ + "/auth.pem")});
+    ssl.pem_key_cert_pairs.push_back({Read(*dir_ + "/auth.key"), Read(*dir_ + "/auth.pem")});
     std::shared_ptr<grpc::ServerCredentials> creds = grpc::SslServerCredentials(ssl);
-    creds->SetAuthMetadataProcessor(
-        std::make_shared<AuthorizingMetadataProcessor>(authorizer_.get()));
+    processor_ = std::make_shared<AuthorizingMetadataProcessor>(
+        authorizer_.get(),
+        [this](std::string_view method, grpc::StatusCode code, absl::Duration) {
+          absl::MutexLock lock(&refusals_mu_);
+          refusals_.emplace_back(std::string(method), code);
+        },
+        &clock_);
+    creds->SetAuthMetadataProcessor(processor_);
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", creds, &port_);
     builder.RegisterService(auth_service_.get());
@@ -209,6 +218,9 @@ class GrpcAuthorizerTest : public ::testing::Test {
   std::unique_ptr<TestRequestsService> requests_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::shared_ptr<AuthorizingMetadataProcessor> processor_;
+  absl::Mutex refusals_mu_;
+  std::vector<std::pair<std::string, grpc::StatusCode>> refusals_ ABSL_GUARDED_BY(refusals_mu_);
 };
 
 std::string* GrpcAuthorizerTest::dir_ = nullptr;
@@ -352,6 +364,23 @@ TEST_F(GrpcAuthorizerTest, MethodMissingFromTheTableIsPermissionDeniedBeforeTheH
   grpc::Status s = stub->Logout(&ctx, {}, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(auth_service_->calls.load(), 0);
+}
+
+TEST_F(GrpcAuthorizerTest, RefusalsAreReportedAndTheirLogIsRateLimited) {
+  const int burst = AuthorizingMetadataProcessor::kRefusalLogLines;
+  for (int i = 0; i < burst + 30; ++i) {
+    EXPECT_EQ(WhoAmI(Channel(""), "").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    absl::MutexLock lock(&refusals_mu_);
+    ASSERT_EQ(refusals_.size(), static_cast<size_t>(burst + 30));
+    EXPECT_EQ(refusals_[0].first, "/jit.auth.v1.AuthService/WhoAmI");
+    EXPECT_EQ(refusals_[0].second, grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(processor_->logged_refusals(), burst);  // the rest were counted, not logged
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(WhoAmI(Channel(""), "").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(processor_->logged_refusals(), burst + 1);
 }
 
 TEST_F(GrpcAuthorizerTest, HandlerSideAuthorizationWithoutCredentialsFails) {

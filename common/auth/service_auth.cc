@@ -35,6 +35,7 @@ absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(const ServiceAu
   }
   auto auth = std::unique_ptr<ServiceAuth>(new ServiceAuth());
   auth->options_ = options;
+  auth->clock_ = clock;
   auth->sources_ = std::move(sources);
   ASSIGN_OR_RETURN(auth->jwks_, JwksCache::Create(auth->sources_.jwks.get(), clock, {}));
   ASSIGN_OR_RETURN(auth->revocations_,
@@ -61,8 +62,10 @@ absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(const ServiceAu
 
 ServiceAuth::~ServiceAuth() { refresher_.reset(); }
 
-std::shared_ptr<grpc::AuthMetadataProcessor> ServiceAuth::MetadataProcessor() const {
-  return std::make_shared<AuthorizingMetadataProcessor>(authorizer_.get());
+std::shared_ptr<grpc::AuthMetadataProcessor> ServiceAuth::MetadataProcessor(
+    GateRefusalRecorder on_refusal) const {
+  return std::make_shared<AuthorizingMetadataProcessor>(authorizer_.get(), std::move(on_refusal),
+                                                        clock_);
 }
 
 absl::Status ServiceAuth::StartBackgroundRefresh() {

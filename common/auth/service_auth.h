@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/auth/call_authorizer.h"
+#include "common/auth/grpc_authorizer.h"
 #include "common/auth/jwks_cache.h"
 #include "common/auth/method_table.h"
 #include "common/auth/peer_certificate_verifier.h"
@@ -76,8 +77,10 @@ class ServiceAuth {
   const CallAuthorizer& authorizer() const { return *authorizer_; }
   TokenVerifier& token_verifier() { return *token_verifier_; }
 
-  // The per-call gate to install on the server credentials.
-  std::shared_ptr<grpc::AuthMetadataProcessor> MetadataProcessor() const;
+  // The per-call gate to install on the server credentials; refusals are reported to
+  // `on_refusal` (may be empty), e.g. the server's RPC metrics.
+  std::shared_ptr<grpc::AuthMetadataProcessor> MetadataProcessor(
+      GateRefusalRecorder on_refusal = nullptr) const;
 
   // Loads the revocation list once (a failure is logged, not fatal: auth may start later),
   // then refreshes it every revocation_refresh_interval on a PeriodicTask (idempotent;
@@ -88,6 +91,7 @@ class ServiceAuth {
   ServiceAuth() = default;
 
   ServiceAuthOptions options_;
+  const Clock* clock_ = nullptr;
   TokenSources sources_;
   std::unique_ptr<JwksCache> jwks_;
   std::unique_ptr<RevocationList> revocations_;

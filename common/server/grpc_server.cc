@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/server/undecodable_requests.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -16,8 +17,7 @@ namespace jit::server {
 std::vector<std::string> MethodNamesOf(const std::string& service_full_name) {
   std::vector<std::string> names;
   const google::protobuf::ServiceDescriptor* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          service_full_name);
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_full_name);
   if (service == nullptr) return names;
   for (int i = 0; i < service->method_count(); ++i) {
     names.push_back(absl::StrCat("/", service_full_name, "/", service->method(i)->name()));
@@ -60,9 +60,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   }
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> all;
+  // First: it corrects the status of an undecodable request before metrics count it.
+  all.push_back(MakeUndecodableRequestInterceptorFactory());
   if (metrics != nullptr) all.push_back(metrics->MakeInterceptorFactory());
   for (auto& i : interceptors) all.push_back(std::move(i));
-  if (!all.empty()) builder.experimental().SetInterceptorCreators(std::move(all));
+  builder.experimental().SetInterceptorCreators(std::move(all));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

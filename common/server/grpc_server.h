@@ -1,6 +1,7 @@
 // The gRPC server every jit-access service runs: TLS (mTLS for services), the standard
-// grpc.health.v1 health service, server reflection, RPC metrics, and graceful shutdown
-// with a drain deadline.
+// grpc.health.v1 health service, server reflection, RPC metrics, INVALID_ARGUMENT for
+// undecodable requests (undecodable_requests.h), and graceful shutdown with a drain
+// deadline.
 //
 //   ASSIGN_OR_RETURN(auto server, GrpcServer::Start(options,
 //                    {RegisteredService::Of<jit::auth::v1::AuthService>(&impl)}, &metrics));

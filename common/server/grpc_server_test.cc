@@ -9,6 +9,7 @@
 #include "common/server/metrics.h"
 #include "common/server/tls.h"
 #include "common/status_matchers.h"
+#include "common/testing/raw_call.h"
 #include "common/testing/reflection_client.h"
 #include "common/testing/test_pki_files.h"
 #include "gmock/gmock.h"
@@ -116,6 +117,23 @@ TEST_F(GrpcServerTest, UnimplementedMethodIsCountedByMethodAndCode) {
                               "method=\"/jit.policy.v1.PolicyService/ListRoles\"} 1"));
   EXPECT_THAT(text, HasSubstr("jit_test_grpc_server_handling_seconds_count{"
                               "method=\"/jit.policy.v1.PolicyService/ListRoles\"} 1"));
+}
+
+TEST_F(GrpcServerTest, UndecodableRequestIsInvalidArgumentAndCountedSo) {
+  auto channel = ClientChannel();
+  const std::string method = "/jit.policy.v1.PolicyService/GetRole";
+  for (const std::string& bytes :
+       {std::string("\xff\xff\xff\xff"),                              // not a protobuf
+        jit::testing::EncodeStringField(1, "\xff\xfe bad utf-8")}) {  // name: not UTF-8
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status status = jit::testing::RawUnaryCall(*channel, method, bytes, &ctx);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("request could not be decoded"));
+  }
+  EXPECT_THAT(ScrapeText(),
+              HasSubstr("jit_test_grpc_server_handled_total{code=\"INVALID_ARGUMENT\","
+                        "method=\"/jit.policy.v1.PolicyService/GetRole\"} 2"));
 }
 
 TEST_F(GrpcServerTest, PlaintextClientIsRefused) {

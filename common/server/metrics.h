@@ -27,7 +27,13 @@
 
 namespace jit::server {
 
-// Serves a registry at http://<address>/metrics. Owns the HTTP listener.
+// Threads serving scrapes, and how long one may wait for a request's bytes: an idle or
+// slow connection holds one worker for at most kMetricsReadTimeout, never the exposer.
+inline constexpr int kMetricsThreads = 8;
+inline constexpr absl::Duration kMetricsReadTimeout = absl::Seconds(2);
+
+// Serves a registry at http://<address>/metrics with kMetricsThreads workers. Owns the HTTP
+// listener.
 class MetricsExposer {
  public:
   // `address` is "host:port" (port 0 picks a free one). UNAVAILABLE if it cannot bind.
@@ -47,15 +53,13 @@ class MetricsExposer {
 class GrpcServerMetrics {
  public:
   // `service` becomes the metric prefix jit_<service>_; it must be a lowercase identifier.
-  GrpcServerMetrics(std::string_view service, prometheus::Registry& registry,
-                    const Clock& clock);
+  GrpcServerMetrics(std::string_view service, prometheus::Registry& registry, const Clock& clock);
 
   // Methods whose names are used as label values; others are counted as "unknown".
   void AddKnownMethods(const std::vector<std::string>& full_method_names);
 
   // Creates the interceptor factory to install on the ServerBuilder.
-  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-  MakeInterceptorFactory();
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeInterceptorFactory();
 
   // Records one RPC (also used directly by tests).
   void RecordStarted(std::string_view method);

@@ -1,9 +1,15 @@
 #include "common/server/metrics.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/status_matchers.h"
@@ -55,8 +61,12 @@ TEST_F(MetricsTest, UnknownMethodsShareOneLabelValue) {
   auto exposer = MetricsExposer::Create("127.0.0.1:0", registry_);
   ASSERT_THAT(exposer, IsOk());
   const std::string text = Scrape((*exposer)->port());
-  EXPECT_THAT(text, HasSubstr(R"(jit_svc_grpc_server_handled_total{code="OK",method="/jit.x.v1.X/Known"} 1)"));
-  EXPECT_THAT(text, HasSubstr(R"(jit_svc_grpc_server_handled_total{code="UNIMPLEMENTED",method="unknown"} 2)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(R"(jit_svc_grpc_server_handled_total{code="OK",method="/jit.x.v1.X/Known"} 1)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(R"(jit_svc_grpc_server_handled_total{code="UNIMPLEMENTED",method="unknown"} 2)"));
   EXPECT_THAT(text, Not(HasSubstr("user-chosen")));
 }
 
@@ -81,12 +91,34 @@ TEST_F(MetricsTest, ExposedTextPassesPromtool) {
   EXPECT_EQ(rc, 0) << "promtool said:\n" << out << "\non:\n" << text;
 }
 
+TEST_F(MetricsTest, ScrapeSucceedsWhileIdleConnectionsAreHeldOpen) {
+  GrpcServerMetrics metrics("svc", *registry_, clock_);
+  metrics.RecordStarted("/jit.x.v1.X/Known");
+  auto exposer = MetricsExposer::Create("127.0.0.1:0", registry_);
+  ASSERT_THAT(exposer, IsOk());
+  // Connections that never send a request (a port scanner, a stuck client).
+  std::vector<int> idle;
+  for (int i = 0; i < kMetricsThreads / 2; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((*exposer)->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    idle.push_back(fd);
+  }
+  // With one worker this waited for the idle connection's read timeout (30 s), past the
+  // scrape's own 10 s limit.
+  EXPECT_THAT(Scrape((*exposer)->port()), HasSubstr("jit_svc_grpc_server_started_total"));
+  for (int fd : idle) close(fd);
+}
+
 TEST_F(MetricsTest, BusyPortIsUnavailableNamingTheFlag) {
   auto first = MetricsExposer::Create("127.0.0.1:0", registry_);
   ASSERT_THAT(first, IsOk());
-  EXPECT_THAT(
-      MetricsExposer::Create("127.0.0.1:" + std::to_string((*first)->port()), registry_),
-      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("metrics_addr")));
+  EXPECT_THAT(MetricsExposer::Create("127.0.0.1:" + std::to_string((*first)->port()), registry_),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("metrics_addr")));
 }
 
 TEST(GrpcCodeNameTest, NamesCanonicalCodes) {

@@ -13,6 +13,7 @@
 #include "common/config/flags.h"
 #include "common/db/conninfo.h"
 #include "common/secret_file.h"
+#include "common/server/library_logs.h"
 #include "common/server/metrics.h"
 #include "common/server/process_settings.h"
 #include "common/server/signals.h"
@@ -182,6 +183,7 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
     if (absl::Status s = definition.configure(); !s.ok()) config::ExitWithConfigError(s);
   }
   if (absl::Status s = InitLogging(config->log); !s.ok()) config::ExitWithConfigError(s);
+  RouteLibraryLogs();
 
   absl::StatusOr<TlsMaterial> tls = LoadTlsMaterial(config->tls);
   if (!tls.ok()) config::ExitWithConfigError(tls.status());
@@ -239,11 +241,19 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   absl::StatusOr<std::unique_ptr<ServiceApp>> app = definition.build(runtime);
   if (!app.ok()) return FailStart(definition.name, app.status());
 
-  GrpcServerOptions options{.service_name = definition.name,
-                            .listen_address = config->listen_addr,
-                            .tls = *tls,
-                            .max_threads = config->max_threads,
-                            .auth_processor = (*service_auth)->MetadataProcessor()};
+  GrpcServerOptions options{
+      .service_name = definition.name,
+      .listen_address = config->listen_addr,
+      .tls = *tls,
+      .max_threads = config->max_threads,
+      .auth_processor =
+          (*service_auth)
+              ->MetadataProcessor([&metrics](std::string_view method, grpc::StatusCode code,
+                                             absl::Duration latency) {
+                // Refused at the gate: no interceptor sees the call.
+                metrics.RecordStarted(method);
+                metrics.RecordHandled(method, code, latency);
+              })};
   absl::StatusOr<std::unique_ptr<GrpcServer>> server =
       GrpcServer::Start(options, (*app)->Services(), &metrics, (*app)->Interceptors());
   if (!server.ok()) return FailStart(definition.name, server.status());

@@ -4,6 +4,7 @@
 #include "common/crypto/random.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
+#include "common/text/text_fields.h"
 #include "services/auth/service_name.h"
 
 namespace jit::auth {
@@ -89,6 +90,7 @@ absl::Status SessionManager::Logout(const Identity& caller, std::string_view ses
   const std::string target_id = own ? caller.session_id() : std::string(session_id);
   if (!own) {
     if (target_id.size() > 128) return absl::InvalidArgumentError("session_id: too long");
+    RETURN_IF_ERROR(ValidateText(target_id, "session_id"));
     RETURN_IF_ERROR(permissions_->Check(caller, "user", "revoke"));
   }
   const absl::Time now = clock_->Now();

@@ -180,6 +180,15 @@ TEST_F(SessionManagerTest, LogoutOfAnotherSessionNeedsPolicy) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST_F(SessionManagerTest, SessionIdWithANulByteIsInvalidArgument) {
+  ASSERT_OK_AND_ASSIGN(auto mine,
+                       manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}));
+  ASSERT_OK_AND_ASSIGN(auto caller, Verify(mine.token()));
+  permissions_.Allow("alice", "user", "revoke");
+  EXPECT_THAT(manager_->Logout(*caller, std::string("abc\0def", 7), {.actor = "user:alice"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "session_id: contains a NUL byte"));
+}
+
 TEST_F(SessionManagerTest, PolicyDownFailsClosed) {
   ASSERT_OK_AND_ASSIGN(auto victim,
                        manager_->Start(Alice(), kGeneration, absl::ZeroDuration(), {}, {}));

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text/quote.h"
 #include "services/policy/decision_util.h"
 #include "services/policy/decisions.h"
 #include "services/policy/duration.h"
@@ -46,9 +47,9 @@ absl::StatusOr<ComputeCertParamsResponse> ComputeCertParams(const RoleSnapshot& 
                                                             absl::Time now) {
   const auto& identity = request.identity();
   if (identity.name().empty()) return absl::InvalidArgumentError("identity.name is required");
-  if (internal::IdentityExpired(identity, now)) {
+  if (const char* unusable = internal::IdentityUnusable(identity, now)) {
     return absl::PermissionDeniedError(
-        absl::StrCat("the identity of \"", identity.name(), "\" has expired"));
+        absl::StrCat("the identity of ", QuoteBounded(identity.name()), " ", unusable));
   }
   const auto& names = request.roles_size() > 0 ? request.roles() : identity.roles();
   ResolvedRoles resolved;
@@ -60,8 +61,8 @@ absl::StatusOr<ComputeCertParamsResponse> ComputeCertParams(const RoleSnapshot& 
   }
   if (roles.empty()) {
     return absl::PermissionDeniedError(
-        absl::StrCat("none of the roles of \"", identity.name(), "\" exists (",
-                     names.empty() ? "no roles" : absl::StrJoin(names, ", "), ")"));
+        absl::StrCat("none of the roles of ", QuoteBounded(identity.name()), " exists (",
+                     names.empty() ? "no roles" : internal::QuotedList(resolved.unknown), ")"));
   }
   const Traits& traits = identity.traits();
   ComputeCertParamsResponse response;

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text/quote.h"
 #include "services/policy/decision_util.h"
 #include "services/policy/decisions.h"
 #include "services/policy/duration.h"
@@ -62,25 +63,37 @@ absl::Status ValidateResource(const Resource& r) {
   }
 }
 
-// Appends "node \"web-1\" as login \"root\"" (kind, name, principal) to `out`.
+// Appends "node \"web-1\" as login \"root\"" (kind, name, principal) to `out`; each
+// value the caller sent is quoted bounded (common/text/quote.h).
 void AppendResource(const Resource& r, std::string* out) {
   const KindSpec& spec = SpecFor(r.kind());
-  if (r.name().empty()) {
-    absl::StrAppend(out, spec.kind_name);
-  } else {
-    absl::StrAppend(out, spec.kind_name, " \"", r.name(), "\"");
+  out->append(spec.kind_name);
+  if (!r.name().empty()) {
+    out->append(" ");
+    AppendQuoteBounded(out, r.name());
   }
   switch (r.kind()) {
     case Resource::KIND_NODE:
-      absl::StrAppend(out, " as login \"", r.login(), "\"");
+      out->append(" as login ");
+      AppendQuoteBounded(out, r.login());
       break;
     case Resource::KIND_DB:
-      absl::StrAppend(out, " as db_user \"", r.db_user(), "\"");
-      if (!r.db_name().empty()) absl::StrAppend(out, " on db_name \"", r.db_name(), "\"");
+      out->append(" as db_user ");
+      AppendQuoteBounded(out, r.db_user());
+      if (!r.db_name().empty()) {
+        out->append(" on db_name ");
+        AppendQuoteBounded(out, r.db_name());
+      }
       break;
     case Resource::KIND_KUBE:
-      if (!r.kube_group().empty()) absl::StrAppend(out, " as group \"", r.kube_group(), "\"");
-      if (!r.kube_user().empty()) absl::StrAppend(out, " as user \"", r.kube_user(), "\"");
+      if (!r.kube_group().empty()) {
+        out->append(" as group ");
+        AppendQuoteBounded(out, r.kube_group());
+      }
+      if (!r.kube_user().empty()) {
+        out->append(" as user ");
+        AppendQuoteBounded(out, r.kube_user());
+      }
       break;
     default:
       break;
@@ -109,23 +122,25 @@ DenyHit MatchDeny(const CompiledConditions& deny, const KindSpec& spec, const Re
   switch (r.kind()) {
     case Resource::KIND_NODE:
       if (deny.logins.Contains(r.login(), traits)) {
-        return {"logins", absl::StrCat("login \"", r.login(), "\" is denied")};
+        return {"logins", absl::StrCat("login ", QuoteBounded(r.login()), " is denied")};
       }
       break;
     case Resource::KIND_DB:
       if (deny.db_users.Contains(r.db_user(), traits)) {
-        return {"db_users", absl::StrCat("db_user \"", r.db_user(), "\" is denied")};
+        return {"db_users", absl::StrCat("db_user ", QuoteBounded(r.db_user()), " is denied")};
       }
       if (!r.db_name().empty() && deny.db_names.Contains(r.db_name(), traits)) {
-        return {"db_names", absl::StrCat("db_name \"", r.db_name(), "\" is denied")};
+        return {"db_names", absl::StrCat("db_name ", QuoteBounded(r.db_name()), " is denied")};
       }
       break;
     case Resource::KIND_KUBE:
       if (!r.kube_group().empty() && deny.kubernetes_groups.Contains(r.kube_group(), traits)) {
-        return {"kubernetes_groups", absl::StrCat("group \"", r.kube_group(), "\" is denied")};
+        return {"kubernetes_groups",
+                absl::StrCat("group ", QuoteBounded(r.kube_group()), " is denied")};
       }
       if (!r.kube_user().empty() && deny.kubernetes_users.Contains(r.kube_user(), traits)) {
-        return {"kubernetes_users", absl::StrCat("user \"", r.kube_user(), "\" is denied")};
+        return {"kubernetes_users",
+                absl::StrCat("user ", QuoteBounded(r.kube_user()), " is denied")};
       }
       break;
     default:
@@ -191,18 +206,20 @@ const char* FirstAllowMismatch(const CompiledConditions& allow, const KindSpec& 
 // Detail of the principal matcher for explanations.
 std::string PrincipalDetail(absl::string_view field, const Resource& r, bool matched) {
   const char* verb = matched ? "allows" : "does not allow";
-  if (field == "logins") return absl::StrCat("allow.logins ", verb, " \"", r.login(), "\"");
-  if (field == "db_users") return absl::StrCat("allow.db_users ", verb, " \"", r.db_user(), "\"");
-  if (field == "db_names") return absl::StrCat("allow.db_names ", verb, " \"", r.db_name(), "\"");
+  if (field == "logins") return absl::StrCat("allow.logins ", verb, " ", QuoteBounded(r.login()));
+  if (field == "db_users")
+    return absl::StrCat("allow.db_users ", verb, " ", QuoteBounded(r.db_user()));
+  if (field == "db_names")
+    return absl::StrCat("allow.db_names ", verb, " ", QuoteBounded(r.db_name()));
   if (field == "kubernetes_users") {
-    return absl::StrCat("allow.kubernetes_users ", verb, " \"", r.kube_user(), "\"");
+    return absl::StrCat("allow.kubernetes_users ", verb, " ", QuoteBounded(r.kube_user()));
   }
   if (field == "kubernetes_groups") {
     if (r.kube_group().empty() && r.kube_user().empty()) {
       return matched ? "grants Kubernetes groups/users"
                      : "grants no Kubernetes group or user that the identity's roles do not deny";
     }
-    return absl::StrCat("allow.kubernetes_groups ", verb, " \"", r.kube_group(), "\"");
+    return absl::StrCat("allow.kubernetes_groups ", verb, " ", QuoteBounded(r.kube_group()));
   }
   return "";
 }
@@ -211,15 +228,26 @@ std::string PrincipalDetail(absl::string_view field, const Resource& r, bool mat
 void AppendPrincipal(const Resource& r, std::string* out) {
   switch (r.kind()) {
     case Resource::KIND_NODE:
-      absl::StrAppend(out, "; login \"", r.login(), "\"");
+      out->append("; login ");
+      AppendQuoteBounded(out, r.login());
       break;
     case Resource::KIND_DB:
-      absl::StrAppend(out, "; db_user \"", r.db_user(), "\"");
-      if (!r.db_name().empty()) absl::StrAppend(out, ", db_name \"", r.db_name(), "\"");
+      out->append("; db_user ");
+      AppendQuoteBounded(out, r.db_user());
+      if (!r.db_name().empty()) {
+        out->append(", db_name ");
+        AppendQuoteBounded(out, r.db_name());
+      }
       break;
     case Resource::KIND_KUBE:
-      if (!r.kube_group().empty()) absl::StrAppend(out, "; group \"", r.kube_group(), "\"");
-      if (!r.kube_user().empty()) absl::StrAppend(out, "; user \"", r.kube_user(), "\"");
+      if (!r.kube_group().empty()) {
+        out->append("; group ");
+        AppendQuoteBounded(out, r.kube_group());
+      }
+      if (!r.kube_user().empty()) {
+        out->append("; user ");
+        AppendQuoteBounded(out, r.kube_user());
+      }
       break;
     default:
       break;
@@ -246,8 +274,9 @@ absl::Status CheckAccess(const RoleSnapshot& snapshot, const CheckAccessRequest&
   out->Clear();
   CheckAccessResponse& response = *out;
   Explanation* e = response.mutable_explanation();
-  if (internal::IdentityExpired(identity, now)) {
-    e->set_summary(absl::StrCat("denied: the identity of \"", identity.name(), "\" has expired"));
+  if (const char* unusable = internal::IdentityUnusable(identity, now)) {
+    e->set_summary(
+        absl::StrCat("denied: the identity of ", QuoteBounded(identity.name()), " ", unusable));
     return absl::OkStatus();
   }
   ResolvedRoles roles;

@@ -3,16 +3,17 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/text/quote.h"
 #include "services/policy/decision_util.h"
 #include "services/policy/decisions.h"
 
 namespace jit::policy {
 namespace {
 
-using ::jit::policy::v1::CheckPermissionRequest;
-using ::jit::policy::v1::CheckPermissionResponse;
 using internal::AddMatch;
 using internal::ResolvedRoles;
+using ::jit::policy::v1::CheckPermissionRequest;
+using ::jit::policy::v1::CheckPermissionResponse;
 
 // The first rule of `rules` covering the bits whose `where` holds, or nullptr.
 const CompiledRule* FindRule(const std::vector<CompiledRule>& rules, uint32_t resource,
@@ -26,9 +27,9 @@ const CompiledRule* FindRule(const std::vector<CompiledRule>& rules, uint32_t re
 }
 
 std::string RuleDetail(const CompiledRule& rule, absl::string_view side) {
-  return absl::StrCat("spec.", side, ".rules[", rule.index, "]",
-                      rule.where.has_value() ? absl::StrCat(" where \"", rule.where->source(), "\"")
-                                             : "");
+  return absl::StrCat(
+      "spec.", side, ".rules[", rule.index, "]",
+      rule.where.has_value() ? absl::StrCat(" where \"", rule.where->source(), "\"") : "");
 }
 
 }  // namespace
@@ -38,23 +39,24 @@ absl::StatusOr<CheckPermissionResponse> CheckPermission(const RoleSnapshot& snap
                                                         absl::Time now) {
   const uint32_t resource = request.resource() == "*" ? 0 : AdminResourceBit(request.resource());
   if (resource == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown resource \"", request.resource(),
-        "\" (role, user, access_request, grant, cert_authority, audit_event)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown resource ", QuoteBounded(request.resource()),
+                     " (role, user, access_request, grant, cert_authority, audit_event)"));
   }
   const uint32_t verb = request.verb() == "*" ? 0 : AdminVerbBit(request.verb());
   if (verb == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown verb \"", request.verb(),
-        "\" (list, read, create, update, delete, review, revoke, rotate, export)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown verb ", QuoteBounded(request.verb()),
+                     " (list, read, create, update, delete, review, revoke, rotate, export)"));
   }
   const auto& identity = request.identity();
   CheckPermissionResponse response;
   auto* e = response.mutable_explanation();
   const std::string action =
-      absl::StrCat("\"", request.verb(), "\" on \"", request.resource(), "\"");
-  if (internal::IdentityExpired(identity, now)) {
-    e->set_summary(absl::StrCat("denied: the identity of \"", identity.name(), "\" has expired"));
+      absl::StrCat(QuoteBounded(request.verb()), " on ", QuoteBounded(request.resource()));
+  if (const char* unusable = internal::IdentityUnusable(identity, now)) {
+    e->set_summary(
+        absl::StrCat("denied: the identity of ", QuoteBounded(identity.name()), " ", unusable));
     return response;
   }
   ResolvedRoles roles;
@@ -83,8 +85,9 @@ absl::StatusOr<CheckPermissionResponse> CheckPermission(const RoleSnapshot& snap
       return response;
     }
   }
-  e->set_summary(absl::StrCat("denied: no role of \"", identity.name(), "\" has a rule allowing ",
-                              action, internal::NoteUnknownRoles(roles, e)));
+  e->set_summary(absl::StrCat("denied: no role of ", QuoteBounded(identity.name()),
+                              " has a rule allowing ", action,
+                              internal::NoteUnknownRoles(roles, e)));
   return response;
 }
 

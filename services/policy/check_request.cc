@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
+#include "common/text/quote.h"
 #include "services/policy/decision_util.h"
 #include "services/policy/decisions.h"
 #include "services/policy/duration.h"
@@ -15,14 +16,14 @@
 namespace jit::policy {
 namespace {
 
+using internal::AddMatch;
+using internal::NoteUnknownRoles;
+using internal::ResolvedRoles;
 using ::jit::common::v1::RoleThresholds;
 using ::jit::common::v1::ThresholdSpec;
 using ::jit::policy::v1::CheckRequestRequest;
 using ::jit::policy::v1::CheckRequestResponse;
 using ::jit::policy::v1::Explanation;
-using internal::AddMatch;
-using internal::NoteUnknownRoles;
-using internal::ResolvedRoles;
 
 constexpr size_t kMaxReasonLength = 4096;
 constexpr int kMaxRequestedRoles = 64;
@@ -44,7 +45,7 @@ absl::Status ValidateRequest(const CheckRequestRequest& request) {
     for (int j = 0; j < i; ++j) {
       if (roles[j] == roles[i]) {
         return absl::InvalidArgumentError(
-            absl::StrCat("requested_roles lists \"", roles[i], "\" twice"));
+            absl::StrCat("requested_roles lists ", QuoteBounded(roles[i]), " twice"));
       }
     }
   }
@@ -56,7 +57,8 @@ absl::Status ValidateRequest(const CheckRequestRequest& request) {
 }
 
 bool IsBlank(absl::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
 // Thresholds for one requested role, collected from the roles allowing it.
@@ -120,8 +122,9 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
   const auto& user = request.user();
   CheckRequestResponse response;
   Explanation* e = response.mutable_explanation();
-  if (internal::IdentityExpired(user, now)) {
-    e->set_summary(absl::StrCat("denied: the identity of \"", user.name(), "\" has expired"));
+  if (const char* unusable = internal::IdentityUnusable(user, now)) {
+    e->set_summary(
+        absl::StrCat("denied: the identity of ", QuoteBounded(user.name()), " ", unusable));
     return response;
   }
   ResolvedRoles base;
@@ -143,7 +146,7 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
     const CompiledRole* target = snapshot.Find(requested);
     if (target == nullptr) {
       AddMatch(e, requested, "allow", "request.roles", false, "requested role does not exist");
-      denials.push_back(absl::StrCat("role \"", requested, "\" does not exist"));
+      denials.push_back(absl::StrCat("role ", QuoteBounded(requested), " does not exist"));
       continue;
     }
     targets.push_back(target);
@@ -158,11 +161,11 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
     }
     if (denied_by != nullptr) {
       const std::string detail =
-          absl::StrCat("\"", requested, "\" matches \"", *deny_expression, "\"");
+          absl::StrCat(QuoteBounded(requested), " matches \"", *deny_expression, "\"");
       AddMatch(e, denied_by->name(), "deny", "request.roles", true, detail);
-      denials.push_back(absl::StrCat("role \"", denied_by->name(),
-                                     "\" denies requesting \"", requested,
-                                     "\" (deny.request.roles: ", detail, ")"));
+      denials.push_back(absl::StrCat("role \"", denied_by->name(), "\" denies requesting ",
+                                     QuoteBounded(requested), " (deny.request.roles: ", detail,
+                                     ")"));
       continue;
     }
     allowing.clear();
@@ -176,15 +179,15 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
     if (allowing.empty()) {
       AddMatch(e, requested, "allow", "request.roles", false,
                "no base role lists it in allow.request.roles");
-      denials.push_back(absl::StrCat("no role of \"", user.name(), "\" allows requesting \"",
-                                     requested, "\""));
+      denials.push_back(absl::StrCat("no role of ", QuoteBounded(user.name()),
+                                     " allows requesting ", QuoteBounded(requested)));
       continue;
     }
     const std::string detail =
-        absl::StrCat("\"", requested, "\" matches \"", *first_expression, "\"");
+        absl::StrCat(QuoteBounded(requested), " matches \"", *first_expression, "\"");
     AddMatch(e, allowing.front()->name(), "allow", "request.roles", true, detail);
     absl::StrAppend(&allowances, allowances.empty() ? "" : "; ", "role \"",
-                    allowing.front()->name(), "\" allows requesting \"", requested, "\"");
+                    allowing.front()->name(), "\" allows requesting ", QuoteBounded(requested));
 
     absl::Duration longest = absl::ZeroDuration();
     const CompiledRole* longest_role = nullptr;
@@ -259,8 +262,8 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
     AddMatch(e, limit_role != nullptr ? limit_role->name() : "", "allow", limit_field, true,
              duration_note);
   } else {
-    duration_note = absl::StrCat("access for up to ", FormatRoleDuration(granted), " (",
-                                 limit_note, ")");
+    duration_note =
+        absl::StrCat("access for up to ", FormatRoleDuration(granted), " (", limit_note, ")");
   }
   ToProtoDuration(granted, response.mutable_max_duration());
 

@@ -7,19 +7,20 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text/quote.h"
 #include "services/policy/decision_util.h"
 #include "services/policy/decisions.h"
 
 namespace jit::policy {
 namespace {
 
+using internal::AddMatch;
+using internal::NoteUnknownRoles;
+using internal::ResolvedRoles;
 using ::jit::common::v1::RoleThresholds;
 using ::jit::policy::v1::CheckReviewRequest;
 using ::jit::policy::v1::CheckReviewResponse;
 using ::jit::policy::v1::Explanation;
-using internal::AddMatch;
-using internal::NoteUnknownRoles;
-using internal::ResolvedRoles;
 
 absl::Status ValidateReview(const CheckReviewRequest& request) {
   if (request.reviewer().name().empty()) {
@@ -48,8 +49,7 @@ const std::string* ReviewMatch(const CompiledConditions& conditions, absl::strin
 }  // namespace
 
 absl::StatusOr<CheckReviewResponse> CheckReview(const RoleSnapshot& snapshot,
-                                                const CheckReviewRequest& request,
-                                                absl::Time now) {
+                                                const CheckReviewRequest& request, absl::Time now) {
   if (absl::Status s = ValidateReview(request); !s.ok()) return s;
   const auto& reviewer = request.reviewer();
   const auto& access_request = request.request();
@@ -58,14 +58,15 @@ absl::StatusOr<CheckReviewResponse> CheckReview(const RoleSnapshot& snapshot,
 
   if (absl::EqualsIgnoreCase(reviewer.name(), access_request.user())) {
     AddMatch(e, "", "deny", "self_review", true,
-             absl::StrCat("\"", reviewer.name(), "\" is the requester"));
-    e->set_summary(absl::StrCat("denied: \"", reviewer.name(),
-                                "\" cannot review their own request (self-review is never "
+             absl::StrCat(QuoteBounded(reviewer.name()), " is the requester"));
+    e->set_summary(absl::StrCat("denied: ", QuoteBounded(reviewer.name()),
+                                " cannot review their own request (self-review is never "
                                 "allowed)"));
     return response;
   }
-  if (internal::IdentityExpired(reviewer, now)) {
-    e->set_summary(absl::StrCat("denied: the identity of \"", reviewer.name(), "\" has expired"));
+  if (const char* unusable = internal::IdentityUnusable(reviewer, now)) {
+    e->set_summary(
+        absl::StrCat("denied: the identity of ", QuoteBounded(reviewer.name()), " ", unusable));
     return response;
   }
 
@@ -95,13 +96,13 @@ absl::StatusOr<CheckReviewResponse> CheckReview(const RoleSnapshot& snapshot,
     }
     if (denied_by != nullptr) {
       const std::string detail = absl::StrCat(
-          "\"", requested, "\" matches \"", *expression, "\"",
+          QuoteBounded(requested), " matches \"", *expression, "\"",
           denied_by->deny().review_where.has_value()
               ? absl::StrCat(" and where \"", denied_by->deny().review_where->source(), "\" holds")
               : "");
       AddMatch(e, denied_by->name(), "deny", "review_requests", true, detail);
-      denials.push_back(absl::StrCat("role \"", denied_by->name(), "\" denies reviewing \"",
-                                     requested, "\" (", detail, ")"));
+      denials.push_back(absl::StrCat("role \"", denied_by->name(), "\" denies reviewing ",
+                                     QuoteBounded(requested), " (", detail, ")"));
       continue;
     }
     const CompiledRole* allowed_by = nullptr;
@@ -115,18 +116,18 @@ absl::StatusOr<CheckReviewResponse> CheckReview(const RoleSnapshot& snapshot,
     if (allowed_by == nullptr) {
       AddMatch(e, requested, "allow", "review_requests", false,
                "no reviewer role's allow.review_requests matches (roles and where)");
-      denials.push_back(absl::StrCat("no role of \"", reviewer.name(), "\" allows reviewing \"",
-                                     requested, "\""));
+      denials.push_back(absl::StrCat("no role of ", QuoteBounded(reviewer.name()),
+                                     " allows reviewing ", QuoteBounded(requested)));
       continue;
     }
     const std::string detail = absl::StrCat(
-        "\"", requested, "\" matches \"", *expression, "\"",
+        QuoteBounded(requested), " matches \"", *expression, "\"",
         allowed_by->allow().review_where.has_value()
             ? absl::StrCat(" and where \"", allowed_by->allow().review_where->source(), "\" holds")
             : "");
     AddMatch(e, allowed_by->name(), "allow", "review_requests", true, detail);
-    allowances.push_back(absl::StrCat("role \"", allowed_by->name(), "\" allows reviewing \"",
-                                      requested, "\""));
+    allowances.push_back(absl::StrCat("role \"", allowed_by->name(), "\" allows reviewing ",
+                                      QuoteBounded(requested)));
   }
   const std::string unknown_note = NoteUnknownRoles(roles, e);
   if (!denials.empty()) {
@@ -147,7 +148,8 @@ absl::StatusOr<CheckReviewResponse> CheckReview(const RoleSnapshot& snapshot,
         if (filter == nullptr) {
           // A filter no current role carries (the role changed since the request was
           // made): compile it now. One that no longer compiles counts nothing.
-          absl::StatusOr<Predicate> p = Predicate::Compile(threshold.filter(), PredicateScope::kReview);
+          absl::StatusOr<Predicate> p =
+              Predicate::Compile(threshold.filter(), PredicateScope::kReview);
           if (p.ok()) compiled = *std::move(p);
           filter = compiled.has_value() ? &*compiled : nullptr;
         }
@@ -160,11 +162,11 @@ absl::StatusOr<CheckReviewResponse> CheckReview(const RoleSnapshot& snapshot,
     }
   }
   response.set_allowed(true);
-  e->set_summary(absl::StrCat(
-      "allowed: ", absl::StrJoin(allowances, "; "),
-      counted.empty() ? "; the review counts towards no threshold"
-                      : absl::StrCat("; counts towards ", absl::StrJoin(counted, ", ")),
-      unknown_note));
+  e->set_summary(absl::StrCat("allowed: ", absl::StrJoin(allowances, "; "),
+                              counted.empty()
+                                  ? "; the review counts towards no threshold"
+                                  : absl::StrCat("; counts towards ", absl::StrJoin(counted, ", ")),
+                              unknown_note));
   return response;
 }
 

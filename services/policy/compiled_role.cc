@@ -6,6 +6,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text/quote.h"
+#include "common/text/text_fields.h"
 #include "services/policy/duration.h"
 #include "services/policy/field_error.h"
 
@@ -23,7 +25,10 @@ constexpr size_t kMaxListLength = 1024;
 constexpr size_t kMaxTextLength = 1024;
 constexpr uint32_t kMaxThresholdCount = 100;
 
-std::string Quoted(absl::string_view s) { return absl::StrCat("[\"", s, "\"]"); }
+// A map key in a field path: `["env"]`, the key quoted bounded (it may come from a request).
+std::string Quoted(absl::string_view s) {
+  return absl::StrCat("[", QuoteBounded(std::string_view(s.data(), s.size())), "]");
+}
 
 absl::Status CheckListLength(int size, absl::string_view path) {
   if (static_cast<size_t>(size) > kMaxListLength) {
@@ -52,7 +57,8 @@ absl::Status CompileRequest(const AccessRequestConditions& in, bool is_allow,
                             absl::string_view path, CompiledConditions* out) {
   {
     const std::string roles_path = absl::StrCat(path, ".roles");
-    absl::StatusOr<CompiledNameMatchers> roles = CompiledNameMatchers::Create(in.roles(), roles_path);
+    absl::StatusOr<CompiledNameMatchers> roles =
+        CompiledNameMatchers::Create(in.roles(), roles_path);
     if (!roles.ok()) return roles.status();
     out->request_roles = *std::move(roles);
   }
@@ -92,7 +98,8 @@ absl::Status CompileRequest(const AccessRequestConditions& in, bool is_allow,
                         absl::StrCat("at most ", kMaxThresholdCount));
     }
     if (t.deny() > kMaxThresholdCount) {
-      return FieldError(absl::StrCat(t_path, ".deny"), absl::StrCat("at most ", kMaxThresholdCount));
+      return FieldError(absl::StrCat(t_path, ".deny"),
+                        absl::StrCat("at most ", kMaxThresholdCount));
     }
     compiled.approve = t.approve() == 0 ? 1 : t.approve();
     compiled.deny = t.deny() == 0 ? 1 : t.deny();
@@ -104,9 +111,9 @@ absl::Status CompileRequest(const AccessRequestConditions& in, bool is_allow,
     out->thresholds.push_back(std::move(compiled));
   }
   {
-    absl::StatusOr<CompiledValueList> reviewers = CompiledValueList::Create(
-        in.suggested_reviewers(), /*allow_wildcard=*/false,
-        absl::StrCat(path, ".suggested_reviewers"));
+    absl::StatusOr<CompiledValueList> reviewers =
+        CompiledValueList::Create(in.suggested_reviewers(), /*allow_wildcard=*/false,
+                                  absl::StrCat(path, ".suggested_reviewers"));
     if (!reviewers.ok()) return reviewers.status();
     out->suggested_reviewers = *std::move(reviewers);
   }
@@ -172,7 +179,8 @@ absl::Status CompileConditions(const RoleConditions& in, bool is_allow, absl::st
     *field.target = *std::move(compiled);
   }
   if (in.has_request()) {
-    if (absl::Status s = CompileRequest(in.request(), is_allow, absl::StrCat(path, ".request"), out);
+    if (absl::Status s =
+            CompileRequest(in.request(), is_allow, absl::StrCat(path, ".request"), out);
         !s.ok()) {
       return s;
     }
@@ -353,8 +361,7 @@ absl::StatusOr<CompiledNameMatchers> CompiledNameMatchers::Create(
   return out;
 }
 
-const std::string* CompiledNameMatchers::Match(absl::string_view name,
-                                               const Traits& traits) const {
+const std::string* CompiledNameMatchers::Match(absl::string_view name, const Traits& traits) const {
   for (const ValueMatcher& m : matchers_) {
     if (m.Matches(name)) return &m.expression();
   }
@@ -481,15 +488,27 @@ bool CompiledLabelSelector::Matches(const LabelView& labels, const Traits& trait
 std::string CompiledLabelSelector::Explain(const LabelView& labels, const Traits& traits) const {
   if (match_all_) return matched_description_;
   if (keys_.empty()) return "no selector (matches nothing)";
+  // The resource's label values come from the caller: quoted bounded. The role's own
+  // values are bounded by ValidateRole; at most kMaxExplainedValues of them are listed.
+  constexpr size_t kMaxExplainedValues = 8;
   std::string matched = "matched ";
   for (const Key& key : keys_) {
     const std::string* value = labels.Find(key.key);
-    const std::string want = absl::StrCat("[", absl::StrJoin(key.sources, ", "), "]");
+    std::string want = "[";
+    for (size_t i = 0; i < key.sources.size() && i < kMaxExplainedValues; ++i) {
+      absl::StrAppend(&want, i == 0 ? "" : ", ", key.sources[i]);
+    }
+    if (key.sources.size() > kMaxExplainedValues) {
+      absl::StrAppend(&want, ", and ", key.sources.size() - kMaxExplainedValues, " more");
+    }
+    want += "]";
     if (value == nullptr) return absl::StrCat("no label \"", key.key, "\" (want ", want, ")");
     if (!KeyMatches(key, *value, traits)) {
-      return absl::StrCat(key.key, "=", *value, " does not match ", want);
+      return absl::StrCat(key.key, "=", TruncateText(*value, kMaxQuotedBytes), " does not match ",
+                          want);
     }
-    absl::StrAppend(&matched, &key == &keys_.front() ? "" : ", ", key.key, "=", *value);
+    absl::StrAppend(&matched, &key == &keys_.front() ? "" : ", ", key.key, "=",
+                    TruncateText(*value, kMaxQuotedBytes));
   }
   return matched;
 }
@@ -547,7 +566,7 @@ std::vector<std::string> RecordProtocolNames(uint32_t bits) {
 // ---- CompiledRole ------------------------------------------------------------------------
 
 bool IsValidRoleName(absl::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
+  if (name.empty() || name.size() > kMaxRoleNameBytes) return false;
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
                     c == '.' || c == '@';
@@ -557,28 +576,42 @@ bool IsValidRoleName(absl::string_view name) {
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledRole>> CompiledRole::Create(const Role& role) {
+  // Every text field first: valid UTF-8 without NUL (PostgreSQL's text refuses NUL; YAML
+  // writes one as "\0").
+  {
+    std::string bad_field;
+    if (absl::Status s = ValidateMessageText(role, "", &bad_field); !s.ok()) {
+      return FieldError(bad_field, s.message().substr(bad_field.size() + 2));
+    }
+  }
   if (role.kind() != "role") {
     return FieldError("kind", role.kind().empty()
                                   ? "missing (must be \"role\")"
                                   : absl::StrCat("\"", role.kind(), "\" is not \"role\""));
   }
   if (role.version() != "v5" && role.version() != "v6" && role.version() != "v7") {
-    return FieldError("version",
-                      role.version().empty()
-                          ? "missing (must be v5, v6 or v7)"
-                          : absl::StrCat("unknown version \"", role.version(),
-                                         "\" (supported: v5, v6, v7)"));
+    return FieldError("version", role.version().empty()
+                                     ? "missing (must be v5, v6 or v7)"
+                                     : absl::StrCat("unknown version \"", role.version(),
+                                                    "\" (supported: v5, v6, v7)"));
   }
   const std::string& name = role.metadata().name();
   if (name.empty()) return FieldError("metadata.name", "empty role name");
   if (!IsValidRoleName(name)) {
     return FieldError("metadata.name",
-                      absl::StrCat("invalid role name \"", name.substr(0, 300),
-                                   "\": use 1 to 253 of a-z, 0-9, '-', '_', '.', '@'"));
+                      absl::StrCat("invalid role name ", QuoteBounded(name),
+                                   ": use 1 to 253 of a-z, 0-9, '-', '_', '.', '@'"));
   }
   if (role.metadata().description().size() > kMaxTextLength) {
     return FieldError("metadata.description",
                       absl::StrCat("longer than ", kMaxTextLength, " bytes"));
+  }
+  if (const size_t bytes = role.ByteSizeLong(); bytes > kMaxRoleEncodedBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("role is ", bytes, " bytes encoded, more than ",
+                                                   kMaxRoleEncodedBytes >> 10, " KiB"));
+  }
+  if (absl::Status s = CheckListLength(role.metadata().labels_size(), "metadata.labels"); !s.ok()) {
+    return s;
   }
   for (const auto& [key, value] : role.metadata().labels()) {
     if (key.empty()) return FieldError("metadata.labels", "empty label key");
@@ -592,8 +625,8 @@ absl::StatusOr<std::shared_ptr<const CompiledRole>> CompiledRole::Create(const R
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = CompileConditions(role.spec().deny(), /*is_allow=*/false, "spec.deny",
-                                         &compiled->deny_);
+  if (absl::Status s =
+          CompileConditions(role.spec().deny(), /*is_allow=*/false, "spec.deny", &compiled->deny_);
       !s.ok()) {
     return s;
   }

@@ -174,7 +174,7 @@ std::vector<std::string> RecordProtocolNames(uint32_t bits);
 
 struct CompiledThreshold {
   std::string name;
-  std::string filter;                // as written; empty matches every review
+  std::string filter;                 // as written; empty matches every review
   std::optional<Predicate> compiled;  // set when filter is non-empty
   uint32_t approve = 1;
   uint32_t deny = 1;
@@ -212,7 +212,7 @@ struct CompiledConditions {
 };
 
 struct CompiledOptions {
-  absl::Duration max_session_ttl = absl::ZeroDuration();      // zero: not set
+  absl::Duration max_session_ttl = absl::ZeroDuration();  // zero: not set
   bool require_mfa = false;
   uint32_t record_session = 0;                                // RecordProtocol bits
   absl::Duration client_idle_timeout = absl::ZeroDuration();  // zero: not set
@@ -241,6 +241,11 @@ class CompiledRole {
 
 // OK if the role compiles; else the INVALID_ARGUMENT that CompiledRole::Create returns.
 absl::Status ValidateRole(const jit::common::v1::Role& role);
+
+inline constexpr size_t kMaxRoleNameBytes = 253;
+// The largest role, as its protobuf encoding (a role document's own limits are in
+// role_parser.h). Lists and maps hold at most 1024 entries, metadata.labels included.
+inline constexpr size_t kMaxRoleEncodedBytes = 256 << 10;
 
 // True for a valid role name: 1 to 253 characters of [a-z0-9] and '-', '_', '.', '@'.
 bool IsValidRoleName(absl::string_view name);

@@ -3,7 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "common/status_matchers.h"
+#include "absl/strings/str_cat.h"
+#include "common//status_matchers.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -59,7 +60,8 @@ TEST(LabelSelectorTest, WildcardKeyAndValueMatchesUnlabelledResources) {
 }
 
 TEST(LabelSelectorTest, KeysAreAndedValuesAreOred) {
-  CompiledLabelSelector s = MustSelector(Selector({{"env", {"prod", "staging"}}, {"team", {"db"}}}));
+  CompiledLabelSelector s =
+      MustSelector(Selector({{"env", {"prod", "staging"}}, {"team", {"db"}}}));
   EXPECT_TRUE(s.Matches(Labels({{"env", "staging"}, {"team", "db"}}), {}));
   EXPECT_FALSE(s.Matches(Labels({{"env", "staging"}, {"team", "web"}}), {}));
   EXPECT_FALSE(s.Matches(Labels({{"env", "staging"}}), {}));
@@ -100,8 +102,7 @@ TEST(LabelSelectorTest, TemplateYieldingNothingNeverWidens) {
 TEST(LabelSelectorTest, ExplainNamesTheMissingKey) {
   CompiledLabelSelector s = MustSelector(Selector({{"env", {"prod"}}}));
   EXPECT_THAT(s.Explain(Labels({}), {}), HasSubstr("no label \"env\""));
-  EXPECT_THAT(s.Explain(Labels({{"env", "dev"}}), {}),
-              HasSubstr("env=dev does not match [prod]"));
+  EXPECT_THAT(s.Explain(Labels({{"env", "dev"}}), {}), HasSubstr("env=dev does not match [prod]"));
   EXPECT_THAT(s.Explain(Labels({{"env", "prod"}}), {}), HasSubstr("matched env=prod"));
 }
 
@@ -141,24 +142,34 @@ TEST(ValueListTest, WildcardOnlyWhereAllowed) {
 }
 
 TEST(CompiledRoleTest, CompilesAFullRole) {
-  ASSERT_OK_AND_ASSIGN(auto role, CompiledRole::Create(RoleFromText(R"pb(
-    kind: "role" version: "v7" metadata { name: "dba" }
-    spec {
-      allow {
-        db_labels { key: "env" value { values: "prod" } }
-        db_users: "{{internal.db_users}}"
-        request {
-          roles: "db-*"
-          thresholds { name: "two" filter: "contains(reviewer.roles, \"dba\")" approve: 2 }
-          max_duration { seconds: 14400 }
-          reason { mode: MODE_REQUIRED prompt: "ticket" }
-        }
-        review_requests { roles: "^db-.*$" where: "true" }
-        rules { resources: "access_request" verbs: "list" verbs: "read" }
-      }
-      deny { logins: "*" }
-      options { max_session_ttl { seconds: 3600 } require_mfa: true record_session: "db" }
-    })pb")));
+  ASSERT_OK_AND_ASSIGN(
+      auto role, CompiledRole::Create(RoleFromText(R"pb(
+        kind: "role"
+        version: "v7"
+        metadata { name: "dba" }
+        spec {
+          allow {
+            db_labels {
+              key: "env"
+              value { values: "prod" }
+            }
+            db_users: "{{internal.db_users}}"
+            request {
+              roles: "db-*"
+              thresholds { name: "two" filter: "contains(reviewer.roles, \"dba\")" approve: 2 }
+              max_duration { seconds: 14400 }
+              reason { mode: MODE_REQUIRED prompt: "ticket" }
+            }
+            review_requests { roles: "^db-.*$" where: "true" }
+            rules { resources: "access_request" verbs: "list" verbs: "read" }
+          }
+          deny { logins: "*" }
+          options {
+            max_session_ttl { seconds: 3600 }
+            require_mfa: true
+            record_session: "db"
+          }
+        })pb")));
   EXPECT_EQ(role->name(), "dba");
   ASSERT_EQ(role->allow().thresholds.size(), 1u);
   EXPECT_EQ(role->allow().thresholds[0].approve, 2u);
@@ -175,7 +186,9 @@ TEST(CompiledRoleTest, CompilesAFullRole) {
 
 TEST(CompiledRoleTest, ValidationErrorsCarryTheFieldPath) {
   absl::Status status = ValidateRole(RoleFromText(R"pb(
-    kind: "role" version: "v7" metadata { name: "x" }
+    kind: "role"
+    version: "v7"
+    metadata { name: "x" }
     spec { allow { rules { resources: "role" verbs: "fly" } } })pb"));
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
                                HasSubstr("spec.allow.rules[0].verbs[0]: unknown verb \"fly\"")));
@@ -183,29 +196,88 @@ TEST(CompiledRoleTest, ValidationErrorsCarryTheFieldPath) {
 }
 
 TEST(CompiledRoleTest, ProtoValidationMatchesDocumentValidation) {
-  EXPECT_THAT(ValidateRole(RoleFromText(R"pb(kind: "role" version: "v8" metadata { name: "x" })pb")),
+  EXPECT_THAT(ValidateRole(RoleFromText(R"pb(kind: "role"
+                                             version: "v8"
+                                             metadata { name: "x" })pb")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown version \"v8\"")));
   EXPECT_THAT(ValidateRole(RoleFromText(R"pb(kind: "role" version: "v7")pb")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty role name")));
   EXPECT_THAT(
-      ValidateRole(RoleFromText(R"pb(kind: "role" version: "v7" metadata { name: "x" }
+      ValidateRole(RoleFromText(R"pb(kind: "role"
+                                     version: "v7"
+                                     metadata { name: "x" }
                                      spec { options { max_session_ttl { seconds: -1 } } })pb")),
       StatusIs(absl::StatusCode::kInvalidArgument,
                HasSubstr("spec.options.max_session_ttl: duration must not be negative")));
+  EXPECT_THAT(ValidateRole(RoleFromText(R"pb(kind: "role"
+                                             version: "v7"
+                                             metadata { name: "x" }
+                                             spec { options { record_session: "ftp" } })pb")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown protocol \"ftp\"")));
+  EXPECT_THAT(ValidateRole(RoleFromText(R"pb(kind: "role"
+                                             version: "v7"
+                                             metadata { name: "x" }
+                                             spec {
+                                               allow {
+                                                 request {
+                                                   thresholds { name: "a" }
+                                                   thresholds { name: "a" }
+                                                 }
+                                               }
+                                             })pb")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duplicate threshold name")));
   EXPECT_THAT(
-      ValidateRole(RoleFromText(R"pb(kind: "role" version: "v7" metadata { name: "x" }
-                                     spec { options { record_session: "ftp" } })pb")),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown protocol \"ftp\"")));
-  EXPECT_THAT(
-      ValidateRole(RoleFromText(R"pb(kind: "role" version: "v7" metadata { name: "x" }
-                                     spec { allow { request { thresholds { name: "a" }
-                                                              thresholds { name: "a" } } } })pb")),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duplicate threshold name")));
-  EXPECT_THAT(
-      ValidateRole(RoleFromText(R"pb(kind: "role" version: "v7" metadata { name: "x" }
-                                     spec { allow { rules { resources: "role" verbs: "read"
-                                                            where: "contains(reviewer.roles, \"a\")" } } })pb")),
+      ValidateRole(RoleFromText(R"pb(kind: "role"
+                                     version: "v7"
+                                     metadata { name: "x" }
+                                     spec {
+                                       allow {
+                                         rules {
+                                           resources: "role"
+                                           verbs: "read"
+                                           where: "contains(reviewer.roles, \"a\")"
+                                         }
+                                       }
+                                     })pb")),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown variable reviewer.roles")));
+}
+
+TEST(CompiledRoleTest, NulAndInvalidUtf8AreRefusedNamingTheField) {
+  Role role = RoleFromText(R"pb(kind: "role"
+                                version: "v7"
+                                metadata { name: "x" })pb");
+  role.mutable_metadata()->set_description(std::string("before\0after", 12));
+  absl::Status status = ValidateRole(role);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               "metadata.description: contains a NUL byte"));
+  EXPECT_THAT(FieldPathOf(status), Optional(std::string("metadata.description")));
+
+  role.mutable_metadata()->clear_description();
+  (*role.mutable_metadata()->mutable_labels())["team"] = std::string("d\0b", 3);
+  EXPECT_THAT(ValidateRole(role), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           "metadata.labels[\"team\"]: contains a NUL byte"));
+
+  role.mutable_metadata()->clear_labels();
+  role.mutable_spec()->mutable_allow()->add_logins("\xFF\xFE");
+  EXPECT_THAT(ValidateRole(role), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           "spec.allow.logins[0]: is not valid UTF-8"));
+}
+
+TEST(CompiledRoleTest, LabelsAndSizeAreBoundedAlsoForProtoRoles) {
+  Role role = RoleFromText(R"pb(kind: "role"
+                                version: "v7"
+                                metadata { name: "x" })pb");
+  for (int i = 0; i < 100'000; ++i) {
+    (*role.mutable_metadata()->mutable_labels())[absl::StrCat("k", i)] = "v";
+  }
+  EXPECT_THAT(ValidateRole(role),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("more than 256 KiB")));
+  role.mutable_metadata()->clear_labels();
+  for (int i = 0; i < 1025; ++i) {
+    (*role.mutable_metadata()->mutable_labels())[absl::StrCat("k", i)] = "v";
+  }
+  EXPECT_THAT(ValidateRole(role), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           "metadata.labels: more than 1024 entries"));
 }
 
 TEST(CompiledRoleTest, RoleNames) {

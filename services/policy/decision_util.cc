@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text/quote.h"
 #include "services/policy/decisions.h"
 
 namespace jit::policy::internal {
@@ -61,28 +62,37 @@ bool DeniedByAnyRole(absl::Span<const CompiledRole* const> roles,
   return false;
 }
 
-bool IdentityExpired(const jit::common::v1::Identity& identity, absl::Time now) {
-  if (!identity.has_expire_time()) return false;
+const char* IdentityUnusable(const jit::common::v1::Identity& identity, absl::Time now) {
+  if (!identity.has_expire_time()) return "carries no expire_time";
   const absl::Time expire = absl::FromUnixSeconds(identity.expire_time().seconds()) +
                             absl::Nanoseconds(identity.expire_time().nanos());
-  return expire <= now;
+  return expire <= now ? "has expired" : nullptr;
 }
 
 void AddMatch(jit::policy::v1::Explanation* explanation, absl::string_view role,
               absl::string_view side, absl::string_view field, bool matched,
               absl::string_view detail) {
   jit::policy::v1::RuleMatch* m = explanation->add_matches();
-  m->set_role(std::string(role));
+  // `role` may be a name the caller sent (a requested role that does not exist); details
+  // quote bounded already, and are capped here too.
+  const std::string_view role_view(role.data(), role.size());
+  const std::string_view detail_view(detail.data(), detail.size());
+  m->set_role(std::string(Utf8Prefix(role_view, kMaxRoleNameBytes)));
   m->set_side(std::string(side));
   m->set_field(std::string(field));
   m->set_matched(matched);
-  m->set_detail(std::string(detail));
+  m->set_detail(detail.size() <= kMaxMatchDetailBytes
+                    ? std::string(detail)
+                    : TruncateText(detail_view, kMaxMatchDetailBytes));
 }
 
 std::string NoteUnknownRoles(const ResolvedRoles& roles,
                              jit::policy::v1::Explanation* explanation) {
   if (roles.unknown.empty()) return "";
-  for (absl::string_view name : roles.unknown) {
+  // The names come from the caller: at most kMaxListedNames of them, each quoted bounded.
+  const auto listed =
+      absl::MakeConstSpan(roles.unknown).first(std::min(roles.unknown.size(), kMaxListedNames));
+  for (absl::string_view name : listed) {
     AddMatch(explanation, name, "allow", "role", false, "role does not exist; grants nothing");
   }
   return absl::StrCat("; ", roles.unknown.size() == 1 ? "role " : "roles ",
@@ -92,9 +102,15 @@ std::string NoteUnknownRoles(const ResolvedRoles& roles,
 }
 
 std::string QuotedList(absl::Span<const absl::string_view> items) {
-  return absl::StrJoin(items, ", ", [](std::string* out, absl::string_view s) {
-    absl::StrAppend(out, "\"", s, "\"");
-  });
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < kMaxListedNames; ++i) {
+    if (i > 0) out += ", ";
+    AppendQuoteBounded(&out, std::string_view(items[i].data(), items[i].size()));
+  }
+  if (items.size() > kMaxListedNames) {
+    absl::StrAppend(&out, " and ", items.size() - kMaxListedNames, " more");
+  }
+  return out;
 }
 
 void SortUnique(std::vector<std::string>* values) {

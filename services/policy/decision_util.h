@@ -44,9 +44,17 @@ bool DeniedByAnyRole(absl::Span<const CompiledRole* const> roles,
                      CompiledValueList CompiledConditions::*field, absl::string_view value,
                      const Traits& traits);
 
-// True if the identity carries an expire_time that is not after `now`.
-bool IdentityExpired(const jit::common::v1::Identity& identity, absl::Time now);
+// Why the identity may not be used at `now`: "has expired" when its expire_time is not after
+// `now`, "carries no expire_time" when it has none (an identity without an end would be
+// valid forever: refused, fail closed); nullptr when it is usable. Callers write
+// "the identity of \"<name>\" <reason>".
+const char* IdentityUnusable(const jit::common::v1::Identity& identity, absl::Time now);
 
+// Longest RuleMatch.detail kept (longer ones are cut with their length).
+inline constexpr size_t kMaxMatchDetailBytes = 1024;
+
+// Adds a RuleMatch; a role name longer than any role's is cut, and so is a detail longer
+// than kMaxMatchDetailBytes.
 void AddMatch(jit::policy::v1::Explanation* explanation, absl::string_view role,
               absl::string_view side, absl::string_view field, bool matched,
               absl::string_view detail);
@@ -55,7 +63,11 @@ void AddMatch(jit::policy::v1::Explanation* explanation, absl::string_view role,
 // ("; role \"ghost\" does not exist and grants nothing"), or "" if all roles are known.
 std::string NoteUnknownRoles(const ResolvedRoles& roles, jit::policy::v1::Explanation* explanation);
 
-// "a", "b" -> "\"a\", \"b\"".
+// How many caller-supplied names an explanation lists (the rest are counted).
+inline constexpr size_t kMaxListedNames = 8;
+
+// "a", "b" -> "\"a\", \"b\"": each quoted bounded (common/text/quote.h), at most
+// kMaxListedNames, then " and <n> more".
 std::string QuotedList(absl::Span<const absl::string_view> items);
 
 // Sorts and removes duplicates.

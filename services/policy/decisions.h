@@ -11,7 +11,9 @@
 //    role sets one), require_mfa if any role requires it, the union of record_session
 //    (the strictest), shortest client_idle_timeout, shortest request_ttl
 //    (kDefaultRequestTtl when no role sets one).
-//  - An identity whose expire_time has passed (`now`) is denied everything.
+//  - An identity whose expire_time has passed (`now`) is denied everything, and so is one
+//    without an expire_time (nothing valid lasts forever; a caller that forgot to set it
+//    gets a denial that says so, never an allow).
 //  - Malformed input (a missing resource kind, login, user name, requested role ...) is
 //    INVALID_ARGUMENT; a refused request is an OK status with allowed = false and an
 //    explanation naming the roles and rules that decided.
@@ -68,7 +70,7 @@ absl::StatusOr<jit::policy::v1::CheckReviewResponse> CheckReview(
 
 // What a certificate may contain: allowed principals of all roles minus denied ones
 // (sorted, deduplicated), and the merged options. PERMISSION_DENIED if the identity has
-// expired or none of the roles exists.
+// expired or carries no expire_time, or none of the roles exists.
 absl::StatusOr<jit::policy::v1::ComputeCertParamsResponse> ComputeCertParams(
     const RoleSnapshot& snapshot, const jit::policy::v1::ComputeCertParamsRequest& request,
     absl::Time now);

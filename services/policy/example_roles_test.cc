@@ -14,6 +14,10 @@
 namespace jit::policy {
 namespace {
 
+// Identities carry an expire_time (one without is refused); this one is far ahead of every
+// test clock.
+constexpr int64_t kFarFuture = 4'102'444'800;  // 2100-01-01
+
 namespace pb = ::jit::policy::v1;
 using ::jit::common::v1::Identity;
 using ::testing::UnorderedElementsAre;
@@ -24,6 +28,7 @@ Identity Person(const std::string& name, std::vector<std::string> roles) {
   Identity id;
   id.set_kind(Identity::KIND_USER);
   id.set_name(name);
+  id.mutable_expire_time()->set_seconds(kFarFuture);
   for (auto& r : roles) id.add_roles(r);
   (*id.mutable_traits())["logins"].add_values(name);
   return id;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -13,6 +14,10 @@
 
 namespace jit::policy {
 namespace {
+
+// Identities carry an expire_time (one without is refused); this one is far ahead of every
+// test clock.
+constexpr int64_t kFarFuture = 4'102'444'800;  // 2100-01-01
 
 namespace pb = ::jit::policy::v1;
 using ::jit::testing::StatusIs;
@@ -52,6 +57,7 @@ class PolicyEngineTest : public ::testing::Test {
     EXPECT_TRUE(snapshot.ok()) << snapshot.status();
     holder_.Set(*snapshot);
     access_.mutable_identity()->set_name("alice");
+    access_.mutable_identity()->mutable_expire_time()->set_seconds(kFarFuture);
     access_.mutable_identity()->add_roles("dev");
     access_.mutable_resource()->set_kind(pb::Resource::KIND_NODE);
     (*access_.mutable_resource()->mutable_labels())["env"] = "staging";
@@ -131,6 +137,7 @@ TEST_F(PolicyEngineTest, HookDenyOfARequestClearsItsTerms) {
   PolicyEngine engine(&holder_, &clock_, &hook);
   pb::CheckRequestRequest request;
   request.mutable_user()->set_name("alice");
+  request.mutable_user()->mutable_expire_time()->set_seconds(kFarFuture);
   request.mutable_user()->add_roles("dev");
   request.add_requested_roles("prod-ro");
   ASSERT_OK_AND_ASSIGN(pb::CheckRequestResponse response, engine.CheckRequest(request));
@@ -145,6 +152,7 @@ TEST_F(PolicyEngineTest, HookAppliesToReviewsAndPermissions) {
   PolicyEngine engine(&holder_, &clock_, &hook);
   pb::CheckReviewRequest review;
   review.mutable_reviewer()->set_name("bob");
+  review.mutable_reviewer()->mutable_expire_time()->set_seconds(kFarFuture);
   review.mutable_reviewer()->add_roles("prod-ro");
   review.mutable_request()->set_user("alice");
   review.mutable_request()->add_roles("prod-ro");
@@ -154,6 +162,7 @@ TEST_F(PolicyEngineTest, HookAppliesToReviewsAndPermissions) {
 
   pb::CheckPermissionRequest permission;
   permission.mutable_identity()->set_name("alice");
+  permission.mutable_identity()->mutable_expire_time()->set_seconds(kFarFuture);
   permission.mutable_identity()->add_roles("dev");
   permission.set_resource("access_request");
   permission.set_verb("list");
@@ -166,8 +175,8 @@ TEST_F(PolicyEngineTest, HookAppliesToReviewsAndPermissions) {
 
 TEST_F(PolicyEngineTest, ExpiredIdentityIsDeniedByTheClock) {
   PolicyEngine engine(&holder_, &clock_);
-  access_.mutable_identity()->mutable_expire_time()->set_seconds(
-      absl::ToUnixSeconds(clock_.Now()) + 60);
+  access_.mutable_identity()->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(clock_.Now()) +
+                                                                 60);
   ASSERT_OK_AND_ASSIGN(pb::CheckAccessResponse before, engine.CheckAccess(access_));
   EXPECT_TRUE(before.allowed());
   clock_.Advance(absl::Minutes(2));
@@ -191,6 +200,46 @@ TEST_F(PolicyEngineTest, MalformedInputIsInvalidArgument) {
   access_.mutable_resource()->clear_login();
   EXPECT_THAT(engine.CheckAccess(access_),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("resource.login")));
+}
+
+}  // namespace
+}  // namespace jit::policy
+
+namespace jit::policy {
+namespace {
+
+// What the caller sent comes back quoted bounded: the first 128 bytes and the length, never
+// the whole value (a 3 MB label value was quoted twice, a 6 MB reply).
+TEST_F(PolicyEngineTest, HugeInputIsQuotedBoundedInExplanations) {
+  PolicyEngine engine(&holder_, &clock_);
+  const std::string huge(3 << 20, 'v');
+  (*access_.mutable_resource()->mutable_labels())["env"] = huge;
+  access_.mutable_resource()->set_login(huge);
+  access_.mutable_resource()->set_name(huge);
+  access_.mutable_identity()->set_name(huge);
+  ASSERT_OK_AND_ASSIGN(pb::CheckAccessResponse response, engine.CheckAccess(access_));
+  EXPECT_FALSE(response.allowed());
+  EXPECT_LT(response.ByteSizeLong(), 4096u) << response.explanation().summary().substr(0, 512);
+  EXPECT_THAT(response.explanation().summary(), HasSubstr("(3145728 bytes)"));
+
+  // Unknown roles by the thousand: a few named, the rest counted.
+  pb::ComputeCertParamsRequest params;
+  *params.mutable_identity() = access_.identity();
+  params.mutable_identity()->clear_roles();
+  for (int i = 0; i < 10'000; ++i) {
+    params.mutable_identity()->add_roles(absl::StrCat(std::string(1000, 'g'), i));
+  }
+  absl::StatusOr<pb::ComputeCertParamsResponse> cert = engine.ComputeCertParams(params);
+  EXPECT_THAT(cert, StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("and 9992 more")));
+  EXPECT_LT(cert.status().message().size(), 4096u);
+
+  pb::CheckPermissionRequest permission;
+  *permission.mutable_identity() = access_.identity();
+  permission.set_resource("role");
+  permission.set_verb(huge);
+  absl::StatusOr<pb::CheckPermissionResponse> verdict = engine.CheckPermission(permission);
+  EXPECT_THAT(verdict, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown verb")));
+  EXPECT_LT(verdict.status().message().size(), 1024u);
 }
 
 }  // namespace

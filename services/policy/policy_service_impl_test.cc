@@ -21,6 +21,10 @@
 namespace jit::policy {
 namespace {
 
+// Identities carry an expire_time (one without is refused); this one is far ahead of every
+// test clock.
+constexpr int64_t kFarFuture = 4'102'444'800;  // 2100-01-01
+
 namespace pb = ::jit::policy::v1;
 using ::jit::common::v1::Identity;
 using ::jit::common::v1::Role;
@@ -58,6 +62,7 @@ absl::StatusOr<Identity> TestCaller(const grpc::ServerContext& context, std::str
   Identity id;
   id.set_kind(Identity::KIND_USER);
   id.set_name(std::string(user->second.data(), user->second.size()));
+  id.mutable_expire_time()->set_seconds(kFarFuture);
   if (auto roles = metadata.find("x-test-roles"); roles != metadata.end()) {
     for (absl::string_view r :
          absl::StrSplit(absl::string_view(roles->second.data(), roles->second.size()), ',')) {
@@ -114,6 +119,7 @@ class PolicyServiceImplTest : public ::testing::Test {
   pb::CheckAccessRequest Access(const std::string& login) {
     pb::CheckAccessRequest request;
     request.mutable_identity()->set_name("alice");
+    request.mutable_identity()->mutable_expire_time()->set_seconds(kFarFuture);
     request.mutable_identity()->add_roles("dev");
     request.mutable_resource()->set_kind(pb::Resource::KIND_NODE);
     (*request.mutable_resource()->mutable_labels())["env"] = "staging";
@@ -223,6 +229,7 @@ TEST_F(PolicyServiceImplTest, EveryDecisionRpcIsServed) {
   grpc::ClientContext c1, c2, c3, c4;
   pb::CheckRequestRequest request;
   request.mutable_user()->set_name("alice");
+  request.mutable_user()->mutable_expire_time()->set_seconds(kFarFuture);
   request.mutable_user()->add_roles("dev");
   request.add_requested_roles("role-admin");
   pb::CheckRequestResponse request_reply;
@@ -231,6 +238,7 @@ TEST_F(PolicyServiceImplTest, EveryDecisionRpcIsServed) {
 
   pb::CheckReviewRequest review;
   review.mutable_reviewer()->set_name("bob");
+  review.mutable_reviewer()->mutable_expire_time()->set_seconds(kFarFuture);
   review.mutable_reviewer()->add_roles("dev");
   review.mutable_request()->set_user("alice");
   review.mutable_request()->add_roles("role-admin");
@@ -240,6 +248,7 @@ TEST_F(PolicyServiceImplTest, EveryDecisionRpcIsServed) {
 
   pb::ComputeCertParamsRequest params;
   params.mutable_identity()->set_name("alice");
+  params.mutable_identity()->mutable_expire_time()->set_seconds(kFarFuture);
   params.mutable_identity()->add_roles("dev");
   pb::ComputeCertParamsResponse params_reply;
   ASSERT_TRUE(stub_->ComputeCertParams(&c3, params, &params_reply).ok());
@@ -247,6 +256,7 @@ TEST_F(PolicyServiceImplTest, EveryDecisionRpcIsServed) {
 
   pb::CheckPermissionRequest permission;
   permission.mutable_identity()->set_name("ada");
+  permission.mutable_identity()->mutable_expire_time()->set_seconds(kFarFuture);
   permission.mutable_identity()->add_roles("role-admin");
   permission.set_resource("role");
   permission.set_verb("delete");

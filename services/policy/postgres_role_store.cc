@@ -11,6 +11,7 @@
 #include "common/db/pg_values.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
+#include "common/text/quote.h"
 #include "google/protobuf/util/json_util.h"
 #include "pqxx/pqxx"
 #include "services/policy/service_name.h"
@@ -102,7 +103,9 @@ absl::StatusOr<Role> PostgresRoleStore::Get(absl::string_view name) const {
         pqxx::result r = txn.exec_params(
             absl::StrCat("SELECT ", RoleColumns(), " FROM policy.roles WHERE name = $1"),
             std::string(name));
-        if (r.empty()) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
+        if (r.empty())
+          return absl::NotFoundError(absl::StrCat(
+              "role ", QuoteBounded(std::string_view(name.data(), name.size())), " not found"));
         ASSIGN_OR_RETURN(role, RoleFromRow(r[0]));
         return absl::OkStatus();
       }));
@@ -248,7 +251,9 @@ absl::Status PostgresRoleStore::Delete(absl::string_view name,
       return absl::OkStatus();
     }
     const int64_t current = CurrentRevision(txn, key);
-    if (current == 0) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
+    if (current == 0)
+      return absl::NotFoundError(absl::StrCat(
+          "role ", QuoteBounded(std::string_view(name.data(), name.size())), " not found"));
     return RevisionMismatch(name, current, expected_revision.value_or(0));
   });
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/text/quote.h"
 #include "services/policy/role_parser.h"
 
 namespace jit::policy {
@@ -18,7 +19,7 @@ absl::Status CheckCaller(const Identity& caller) {
   if (caller.name().empty()) return absl::UnauthenticatedError("no authenticated caller");
   if (caller.kind() != Identity::KIND_USER) {
     return absl::PermissionDeniedError(
-        absl::StrCat("\"", caller.name(), "\" is not a person; roles are managed by people"));
+        absl::StrCat(QuoteBounded(caller.name()), " is not a person; roles are managed by people"));
   }
   return absl::OkStatus();
 }
@@ -50,7 +51,7 @@ absl::Status RoleAdministration::Authorize(const Identity& caller, absl::string_
   ASSIGN_OR_RETURN(bool allowed, Allowed(caller, verb, &why));
   if (!allowed) {
     return absl::PermissionDeniedError(
-        absl::StrCat("\"", caller.name(), "\" may not ", verb, " roles: ", why));
+        absl::StrCat(QuoteBounded(caller.name()), " may not ", verb, " roles: ", why));
   }
   return absl::OkStatus();
 }
@@ -76,7 +77,7 @@ absl::StatusOr<Role> RoleAdministration::UpsertRole(const Identity& caller,
   if (may_create && may_update) return catalog_->UpsertRole(request, Actor(caller, actor));
   if (!may_create && !may_update) {
     return absl::PermissionDeniedError(
-        absl::StrCat("\"", caller.name(), "\" may not create or update roles: ", why_create));
+        absl::StrCat(QuoteBounded(caller.name()), " may not create or update roles: ", why_create));
   }
   // One of the two: find out which the write would be, and pin it to that.
   pb::UpsertRoleRequest pinned;
@@ -92,16 +93,16 @@ absl::StatusOr<Role> RoleAdministration::UpsertRole(const Identity& caller,
   absl::StatusOr<Role> current = catalog_->GetRole(get);
   if (absl::IsNotFound(current.status())) {
     if (!may_create) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("\"", caller.name(), "\" may not create roles (role \"", get.name(),
-                       "\" does not exist): ", why_create));
+      return absl::PermissionDeniedError(absl::StrCat(QuoteBounded(caller.name()),
+                                                      " may not create roles (role \"", get.name(),
+                                                      "\" does not exist): ", why_create));
     }
     pinned.set_expected_revision(0);
   } else if (current.ok()) {
     if (!may_update) {
-      return absl::PermissionDeniedError(absl::StrCat("\"", caller.name(),
-                                                      "\" may not update roles (role \"",
-                                                      get.name(), "\" exists): ", why_update));
+      return absl::PermissionDeniedError(absl::StrCat(QuoteBounded(caller.name()),
+                                                      " may not update roles (role \"", get.name(),
+                                                      "\" exists): ", why_update));
     }
     pinned.set_expected_revision(current->metadata().revision());
   } else {

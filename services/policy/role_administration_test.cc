@@ -16,6 +16,10 @@
 namespace jit::policy {
 namespace {
 
+// Identities carry an expire_time (one without is refused); this one is far ahead of every
+// test clock.
+constexpr int64_t kFarFuture = 4'102'444'800;  // 2100-01-01
+
 namespace pb = ::jit::policy::v1;
 using ::jit::common::v1::Identity;
 using ::jit::common::v1::Role;
@@ -68,6 +72,7 @@ Identity User(const std::string& name, std::vector<std::string> roles) {
   Identity id;
   id.set_kind(Identity::KIND_USER);
   id.set_name(name);
+  id.mutable_expire_time()->set_seconds(kFarFuture);
   for (auto& r : roles) id.add_roles(r);
   return id;
 }

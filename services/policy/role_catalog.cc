@@ -11,6 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "common/text/quote.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -94,8 +96,24 @@ absl::StatusOr<Role> RoleCatalog::UpsertRole(const pb::UpsertRoleRequest& reques
   return stored;
 }
 
+namespace {
+
+// The name of GetRole/DeleteRole: required, and no longer than any role name can be (a
+// stored role whose name is otherwise invalid, e.g. edited by hand, stays reachable).
+absl::Status CheckRoleNameArgument(const std::string& name) {
+  if (name.empty()) return absl::InvalidArgumentError("name is required");
+  if (name.size() > kMaxRoleNameBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("name: ", QuoteBounded(name), " is longer than ",
+                                                   kMaxRoleNameBytes,
+                                                   " bytes (no role has such a name)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Role> RoleCatalog::GetRole(const pb::GetRoleRequest& request) const {
-  if (request.name().empty()) return absl::InvalidArgumentError("name is required");
+  RETURN_IF_ERROR(CheckRoleNameArgument(request.name()));
   return store_->Get(request.name());
 }
 
@@ -120,7 +138,7 @@ absl::StatusOr<pb::ListRolesResponse> RoleCatalog::ListRoles(
 
 absl::StatusOr<pb::DeleteRoleResponse> RoleCatalog::DeleteRole(const pb::DeleteRoleRequest& request,
                                                                const audit::AuditActor& actor) {
-  if (request.name().empty()) return absl::InvalidArgumentError("name is required");
+  RETURN_IF_ERROR(CheckRoleNameArgument(request.name()));
   std::optional<int64_t> expected;
   if (request.has_expected_revision()) expected = request.expected_revision();
   absl::StatusOr<AuditEvent> event =

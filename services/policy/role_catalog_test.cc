@@ -13,6 +13,10 @@
 namespace jit::policy {
 namespace {
 
+// Identities carry an expire_time (one without is refused); this one is far ahead of every
+// test clock.
+constexpr int64_t kFarFuture = 4'102'444'800;  // 2100-01-01
+
 namespace pb = ::jit::policy::v1;
 using ::jit::common::v1::Role;
 
@@ -168,6 +172,18 @@ TEST_F(RoleCatalogTest, GetAndDelete) {
   EXPECT_THAT(catalog_.DeleteRole(del, kTester), StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST_F(RoleCatalogTest, NameLongerThanAnyRoleIsInvalidAndNotEchoedWhole) {
+  pb::GetRoleRequest get;
+  get.set_name(std::string(100'000, 'r'));
+  absl::StatusOr<Role> role = catalog_.GetRole(get);
+  EXPECT_THAT(role, StatusIs(absl::StatusCode::kInvalidArgument,
+                             HasSubstr("...\" (100000 bytes) is longer than 253 bytes")));
+  EXPECT_LT(role.status().message().size(), 512u);
+  pb::DeleteRoleRequest del;
+  del.set_name(get.name());
+  EXPECT_THAT(catalog_.DeleteRole(del), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(RoleCatalogTest, ListPagesByName) {
   for (const char* name : {"e", "a", "d", "c", "b"}) {
     ASSERT_OK(catalog_.UpsertRole(UpsertDoc(Doc(name)), {.actor = "user:a"}));
@@ -277,6 +293,7 @@ TEST_F(RoleCatalogTest, StoredRoleThatNoLongerCompilesDeniesItsHolders) {
 
   pb::CheckAccessRequest request;
   request.mutable_identity()->set_name("carol");
+  request.mutable_identity()->mutable_expire_time()->set_seconds(kFarFuture);
   request.mutable_identity()->add_roles("dev");
   request.mutable_identity()->add_roles("contractor");
   request.mutable_resource()->set_kind(pb::Resource::KIND_NODE);

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text/quote.h"
 #include "services/policy/compiled_role.h"
 #include "services/policy/duration.h"
 #include "services/policy/field_error.h"
@@ -32,9 +33,6 @@ using jit::common::v1::RoleOptions;
 using jit::common::v1::Rule;
 using jit::common::v1::StringList;
 
-// Bounds the work on documents built from aliases ("billion laughs").
-constexpr int kMaxVisitedNodes = 200'000;
-
 // A parse failure, carried out of the recursive walk by value.
 struct ParseFailure {
   absl::Status status;
@@ -42,11 +40,16 @@ struct ParseFailure {
 
 const char* TypeName(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a scalar";
-    case YAML::NodeType::Null: return "null";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Null:
+      return "null";
+    default:
+      return "nothing";
   }
 }
 
@@ -55,16 +58,19 @@ class RoleDocumentWalker {
  public:
   absl::Status Walk(const YAML::Node& root, Role* role) {
     if (!root.IsMap()) return Error(root, "", "a role document must be a mapping");
-    return WalkFields(root, "", {
-        {"kind", [&](const YAML::Node& n, const std::string& p) {
-           return String(n, p, role->mutable_kind()); }},
-        {"version", [&](const YAML::Node& n, const std::string& p) {
-           return String(n, p, role->mutable_version()); }},
-        {"metadata", [&](const YAML::Node& n, const std::string& p) {
-           return Metadata(n, p, role); }},
-        {"spec", [&](const YAML::Node& n, const std::string& p) {
-           return Spec(n, p, role); }},
-    });
+    return WalkFields(
+        root, "",
+        {
+            {"kind", [&](const YAML::Node& n,
+                         const std::string& p) { return String(n, p, role->mutable_kind()); }},
+            {"version",
+             [&](const YAML::Node& n, const std::string& p) {
+               return String(n, p, role->mutable_version());
+             }},
+            {"metadata",
+             [&](const YAML::Node& n, const std::string& p) { return Metadata(n, p, role); }},
+            {"spec", [&](const YAML::Node& n, const std::string& p) { return Spec(n, p, role); }},
+        });
   }
 
   // The line (1-based) recorded for `path` or its closest recorded parent.
@@ -101,12 +107,12 @@ class RoleDocumentWalker {
         "line ", Line(node), ": ", path.empty() ? "" : absl::StrCat(path, ": "), problem));
   }
   static absl::Status ErrorAtLine(int line, absl::string_view path, absl::string_view problem) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "line ", line, ": ", path.empty() ? "" : absl::StrCat(path, ": "), problem));
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", line, ": ", path.empty() ? "" : absl::StrCat(path, ": "), problem));
   }
 
   absl::Status Visit(const YAML::Node& node, const std::string& path, int line) {
-    if (++visited_ > kMaxVisitedNodes) {
+    if (++visited_ > kMaxRoleDocumentVisits) {
       return ErrorAtLine(line, path, "document too large or too deeply aliased");
     }
     lines_.emplace(path, line);
@@ -127,7 +133,7 @@ class RoleDocumentWalker {
       const std::string field_path = Join(path, name);
       const int line = Line(key);
       if (!seen.insert(name).second) {
-        return ErrorAtLine(line, field_path, absl::StrCat("duplicate field \"", name, "\""));
+        return ErrorAtLine(line, field_path, absl::StrCat("duplicate field ", QuoteBounded(name)));
       }
       const Field* field = nullptr;
       for (const Field& f : fields) {
@@ -137,8 +143,8 @@ class RoleDocumentWalker {
         std::vector<std::string> known;
         for (const Field& f : fields) known.push_back(f.name);
         return ErrorAtLine(line, field_path,
-                           absl::StrCat("unknown field \"", name, "\" (known: ",
-                                        absl::StrJoin(known, ", "), ")"));
+                           absl::StrCat("unknown field ", QuoteBounded(name),
+                                        " (known: ", absl::StrJoin(known, ", "), ")"));
       }
       if (absl::Status s = Visit(it->second, field_path, line); !s.ok()) return s;
       if (it->second.IsNull()) continue;  // "not set"
@@ -198,25 +204,24 @@ class RoleDocumentWalker {
         return absl::OkStatus();
       }
     }
-    return Error(node, path,
-                 absl::StrCat("expected a boolean (true or false), got ",
-                              node.IsScalar() ? absl::StrCat("\"", node.Scalar(), "\"")
-                                              : std::string(TypeName(node))));
+    return Error(
+        node, path,
+        absl::StrCat("expected a boolean (true or false), got ",
+                     node.IsScalar() ? QuoteBounded(node.Scalar()) : std::string(TypeName(node))));
   }
 
   absl::Status Uint(const YAML::Node& node, const std::string& path, uint32_t* out) {
     if (node.IsScalar() && node.Tag() != "!") {
       const std::string& v = node.Scalar();
-      if (!v.empty() && v.size() <= 9 &&
-          v.find_first_not_of("0123456789") == std::string::npos) {
+      if (!v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos) {
         *out = static_cast<uint32_t>(std::stoul(v));
         return absl::OkStatus();
       }
     }
-    return Error(node, path,
-                 absl::StrCat("expected a non-negative integer, got ",
-                              node.IsScalar() ? absl::StrCat("\"", node.Scalar(), "\"")
-                                              : std::string(TypeName(node))));
+    return Error(
+        node, path,
+        absl::StrCat("expected a non-negative integer, got ",
+                     node.IsScalar() ? QuoteBounded(node.Scalar()) : std::string(TypeName(node))));
   }
 
   absl::Status Duration(const YAML::Node& node, const std::string& path,
@@ -237,10 +242,11 @@ class RoleDocumentWalker {
     for (auto it = node.begin(); it != node.end(); ++it) {
       const YAML::Node key = it->first;  // a copy: `it->` yields a temporary
       if (!key.IsScalar()) return Error(key, path, "label keys must be strings");
-      const std::string key_path = absl::StrCat(path, "[\"", key.Scalar(), "\"]");
+      const std::string key_path = absl::StrCat(path, "[", QuoteBounded(key.Scalar()), "]");
       if (absl::Status s = Visit(it->second, key_path, Line(key)); !s.ok()) return s;
       if (out->contains(key.Scalar())) {
-        return Error(key, key_path, absl::StrCat("duplicate label key \"", key.Scalar(), "\""));
+        return Error(key, key_path,
+                     absl::StrCat("duplicate label key ", QuoteBounded(key.Scalar())));
       }
       if (it->second.IsNull()) {
         return Error(key, key_path, "label key has no values");
@@ -254,104 +260,133 @@ class RoleDocumentWalker {
   absl::Status Metadata(const YAML::Node& node, const std::string& path, Role* role) {
     if (absl::Status s = ExpectMap(node, path); !s.ok()) return s;
     auto* md = role->mutable_metadata();
-    return WalkFields(node, path, {
-        {"name", [&](const YAML::Node& n, const std::string& p) {
-           return String(n, p, md->mutable_name()); }},
-        {"description", [&](const YAML::Node& n, const std::string& p) {
-           return String(n, p, md->mutable_description()); }},
-        {"labels", [&](const YAML::Node& n, const std::string& p) -> absl::Status {
-           if (absl::Status s = ExpectMap(n, p); !s.ok()) return s;
-           for (auto it = n.begin(); it != n.end(); ++it) {
-             if (!it->first.IsScalar()) return Error(it->first, p, "label keys must be strings");
-             const std::string key_path = absl::StrCat(p, "[\"", it->first.Scalar(), "\"]");
-             if (md->labels().contains(it->first.Scalar())) {
-               return Error(it->first, key_path, "duplicate label key");
-             }
-             std::string value;
-             if (absl::Status s = String(it->second, key_path, &value); !s.ok()) return s;
-             (*md->mutable_labels())[it->first.Scalar()] = value;
-           }
-           return absl::OkStatus();
-         }},
-    });
+    return WalkFields(
+        node, path,
+        {
+            {"name", [&](const YAML::Node& n,
+                         const std::string& p) { return String(n, p, md->mutable_name()); }},
+            {"description",
+             [&](const YAML::Node& n, const std::string& p) {
+               return String(n, p, md->mutable_description());
+             }},
+            {"labels",
+             [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+               if (absl::Status s = ExpectMap(n, p); !s.ok()) return s;
+               for (auto it = n.begin(); it != n.end(); ++it) {
+                 if (!it->first.IsScalar())
+                   return Error(it->first, p, "label keys must be strings");
+                 const std::string key_path =
+                     absl::StrCat(p, "[", QuoteBounded(it->first.Scalar()), "]");
+                 if (md->labels().contains(it->first.Scalar())) {
+                   return Error(it->first, key_path, "duplicate label key");
+                 }
+                 std::string value;
+                 if (absl::Status s = String(it->second, key_path, &value); !s.ok()) return s;
+                 (*md->mutable_labels())[it->first.Scalar()] = value;
+               }
+               return absl::OkStatus();
+             }},
+        });
   }
 
   absl::Status Spec(const YAML::Node& node, const std::string& path, Role* role) {
     if (absl::Status s = ExpectMap(node, path); !s.ok()) return s;
     auto* spec = role->mutable_spec();
-    return WalkFields(node, path, {
-        {"allow", [&](const YAML::Node& n, const std::string& p) {
-           return Conditions(n, p, spec->mutable_allow()); }},
-        {"deny", [&](const YAML::Node& n, const std::string& p) {
-           return Conditions(n, p, spec->mutable_deny()); }},
-        {"options", [&](const YAML::Node& n, const std::string& p) {
-           return Options(n, p, spec->mutable_options()); }},
-    });
+    return WalkFields(
+        node, path,
+        {
+            {"allow",
+             [&](const YAML::Node& n, const std::string& p) {
+               return Conditions(n, p, spec->mutable_allow());
+             }},
+            {"deny", [&](const YAML::Node& n,
+                         const std::string& p) { return Conditions(n, p, spec->mutable_deny()); }},
+            {"options",
+             [&](const YAML::Node& n, const std::string& p) {
+               return Options(n, p, spec->mutable_options());
+             }},
+        });
   }
 
   absl::Status Conditions(const YAML::Node& node, const std::string& path, RoleConditions* c) {
     if (absl::Status s = ExpectMap(node, path); !s.ok()) return s;
     auto list = [this](google::protobuf::RepeatedPtrField<std::string>* out) {
-      return [this, out](const YAML::Node& n, const std::string& p) {
-        return StringList(n, p, out);
-      };
+      return
+          [this, out](const YAML::Node& n, const std::string& p) { return StringList(n, p, out); };
     };
     auto labels = [this](google::protobuf::Map<std::string, jit::common::v1::StringList>* out) {
       return [this, out](const YAML::Node& n, const std::string& p) { return LabelMap(n, p, out); };
     };
-    return WalkFields(node, path, {
-        {"logins", list(c->mutable_logins())},
-        {"node_labels", labels(c->mutable_node_labels())},
-        {"kubernetes_labels", labels(c->mutable_kubernetes_labels())},
-        {"kubernetes_groups", list(c->mutable_kubernetes_groups())},
-        {"kubernetes_users", list(c->mutable_kubernetes_users())},
-        {"db_labels", labels(c->mutable_db_labels())},
-        {"db_names", list(c->mutable_db_names())},
-        {"db_users", list(c->mutable_db_users())},
-        {"app_labels", labels(c->mutable_app_labels())},
-        {"request", [&](const YAML::Node& n, const std::string& p) {
-           return Request(n, p, c->mutable_request()); }},
-        {"review_requests", [&](const YAML::Node& n, const std::string& p) {
-           return ReviewRequests(n, p, c->mutable_review_requests()); }},
-        {"rules", [&](const YAML::Node& n, const std::string& p) {
-           return Rules(n, p, c->mutable_rules()); }},
-    });
+    return WalkFields(
+        node, path,
+        {
+            {"logins", list(c->mutable_logins())},
+            {"node_labels", labels(c->mutable_node_labels())},
+            {"kubernetes_labels", labels(c->mutable_kubernetes_labels())},
+            {"kubernetes_groups", list(c->mutable_kubernetes_groups())},
+            {"kubernetes_users", list(c->mutable_kubernetes_users())},
+            {"db_labels", labels(c->mutable_db_labels())},
+            {"db_names", list(c->mutable_db_names())},
+            {"db_users", list(c->mutable_db_users())},
+            {"app_labels", labels(c->mutable_app_labels())},
+            {"request", [&](const YAML::Node& n,
+                            const std::string& p) { return Request(n, p, c->mutable_request()); }},
+            {"review_requests",
+             [&](const YAML::Node& n, const std::string& p) {
+               return ReviewRequests(n, p, c->mutable_review_requests());
+             }},
+            {"rules", [&](const YAML::Node& n,
+                          const std::string& p) { return Rules(n, p, c->mutable_rules()); }},
+        });
   }
 
   absl::Status Request(const YAML::Node& node, const std::string& path,
                        AccessRequestConditions* r) {
     if (absl::Status s = ExpectMap(node, path); !s.ok()) return s;
-    return WalkFields(node, path, {
-        {"roles", [&](const YAML::Node& n, const std::string& p) {
-           return StringList(n, p, r->mutable_roles()); }},
-        {"thresholds", [&](const YAML::Node& n, const std::string& p) {
-           return Thresholds(n, p, r); }},
-        {"suggested_reviewers", [&](const YAML::Node& n, const std::string& p) {
-           return StringList(n, p, r->mutable_suggested_reviewers()); }},
-        {"max_duration", [&](const YAML::Node& n, const std::string& p) {
-           return Duration(n, p, r->mutable_max_duration()); }},
-        {"reason", [&](const YAML::Node& n, const std::string& p) -> absl::Status {
-           if (absl::Status s = ExpectMap(n, p); !s.ok()) return s;
-           auto* reason = r->mutable_reason();
-           return WalkFields(n, p, {
-               {"mode", [&](const YAML::Node& m, const std::string& mp) -> absl::Status {
-                  std::string mode;
-                  if (absl::Status s = String(m, mp, &mode); !s.ok()) return s;
-                  if (mode == "required") {
-                    reason->set_mode(RequestReasonRule::MODE_REQUIRED);
-                  } else if (mode == "optional") {
-                    reason->set_mode(RequestReasonRule::MODE_OPTIONAL);
-                  } else {
-                    return Error(m, mp, absl::StrCat("unknown mode \"", mode,
-                                                     "\" (required or optional)"));
-                  }
-                  return absl::OkStatus();
-                }},
-               {"prompt", [&](const YAML::Node& m, const std::string& mp) {
-                  return String(m, mp, reason->mutable_prompt()); }},
-           });
-         }},
-    });
+    return WalkFields(
+        node, path,
+        {
+            {"roles", [&](const YAML::Node& n,
+                          const std::string& p) { return StringList(n, p, r->mutable_roles()); }},
+            {"thresholds",
+             [&](const YAML::Node& n, const std::string& p) { return Thresholds(n, p, r); }},
+            {"suggested_reviewers",
+             [&](const YAML::Node& n, const std::string& p) {
+               return StringList(n, p, r->mutable_suggested_reviewers());
+             }},
+            {"max_duration",
+             [&](const YAML::Node& n, const std::string& p) {
+               return Duration(n, p, r->mutable_max_duration());
+             }},
+            {"reason",
+             [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+               if (absl::Status s = ExpectMap(n, p); !s.ok()) return s;
+               auto* reason = r->mutable_reason();
+               return WalkFields(
+                   n, p,
+                   {
+                       {"mode",
+                        [&](const YAML::Node& m, const std::string& mp) -> absl::Status {
+                          std::string mode;
+                          if (absl::Status s = String(m, mp, &mode); !s.ok()) return s;
+                          if (mode == "required") {
+                            reason->set_mode(RequestReasonRule::MODE_REQUIRED);
+                          } else if (mode == "optional") {
+                            reason->set_mode(RequestReasonRule::MODE_OPTIONAL);
+                          } else {
+                            return Error(m, mp,
+                                         absl::StrCat("unknown mode ", QuoteBounded(mode),
+                                                      " (required or optional)"));
+                          }
+                          return absl::OkStatus();
+                        }},
+                       {"prompt",
+                        [&](const YAML::Node& m, const std::string& mp) {
+                          return String(m, mp, reason->mutable_prompt());
+                        }},
+                   });
+             }},
+        });
   }
 
   absl::Status Thresholds(const YAML::Node& node, const std::string& path,
@@ -365,24 +400,28 @@ class RoleDocumentWalker {
       if (absl::Status s = Visit(item, item_path, Line(item)); !s.ok()) return s;
       if (absl::Status s = ExpectMap(item, item_path); !s.ok()) return s;
       AccessReviewThreshold* t = r->add_thresholds();
-      absl::Status s = WalkFields(item, item_path, {
-          {"name", [&](const YAML::Node& n, const std::string& p) {
-             return String(n, p, t->mutable_name()); }},
-          {"filter", [&](const YAML::Node& n, const std::string& p) {
-             return String(n, p, t->mutable_filter()); }},
-          {"approve", [&](const YAML::Node& n, const std::string& p) -> absl::Status {
-             uint32_t v = 0;
-             if (absl::Status s = Uint(n, p, &v); !s.ok()) return s;
-             t->set_approve(v);
-             return absl::OkStatus();
-           }},
-          {"deny", [&](const YAML::Node& n, const std::string& p) -> absl::Status {
-             uint32_t v = 0;
-             if (absl::Status s = Uint(n, p, &v); !s.ok()) return s;
-             t->set_deny(v);
-             return absl::OkStatus();
-           }},
-      });
+      absl::Status s = WalkFields(
+          item, item_path,
+          {
+              {"name", [&](const YAML::Node& n,
+                           const std::string& p) { return String(n, p, t->mutable_name()); }},
+              {"filter", [&](const YAML::Node& n,
+                             const std::string& p) { return String(n, p, t->mutable_filter()); }},
+              {"approve",
+               [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+                 uint32_t v = 0;
+                 if (absl::Status s = Uint(n, p, &v); !s.ok()) return s;
+                 t->set_approve(v);
+                 return absl::OkStatus();
+               }},
+              {"deny",
+               [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+                 uint32_t v = 0;
+                 if (absl::Status s = Uint(n, p, &v); !s.ok()) return s;
+                 t->set_deny(v);
+                 return absl::OkStatus();
+               }},
+          });
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -391,12 +430,14 @@ class RoleDocumentWalker {
   absl::Status ReviewRequests(const YAML::Node& node, const std::string& path,
                               ReviewRequestConditions* r) {
     if (absl::Status s = ExpectMap(node, path); !s.ok()) return s;
-    return WalkFields(node, path, {
-        {"roles", [&](const YAML::Node& n, const std::string& p) {
-           return StringList(n, p, r->mutable_roles()); }},
-        {"where", [&](const YAML::Node& n, const std::string& p) {
-           return String(n, p, r->mutable_where()); }},
-    });
+    return WalkFields(
+        node, path,
+        {
+            {"roles", [&](const YAML::Node& n,
+                          const std::string& p) { return StringList(n, p, r->mutable_roles()); }},
+            {"where", [&](const YAML::Node& n,
+                          const std::string& p) { return String(n, p, r->mutable_where()); }},
+        });
   }
 
   absl::Status Rules(const YAML::Node& node, const std::string& path,
@@ -410,14 +451,20 @@ class RoleDocumentWalker {
       if (absl::Status s = Visit(item, item_path, Line(item)); !s.ok()) return s;
       if (absl::Status s = ExpectMap(item, item_path); !s.ok()) return s;
       Rule* rule = rules->Add();
-      absl::Status s = WalkFields(item, item_path, {
-          {"resources", [&](const YAML::Node& n, const std::string& p) {
-             return StringList(n, p, rule->mutable_resources()); }},
-          {"verbs", [&](const YAML::Node& n, const std::string& p) {
-             return StringList(n, p, rule->mutable_verbs()); }},
-          {"where", [&](const YAML::Node& n, const std::string& p) {
-             return String(n, p, rule->mutable_where()); }},
-      });
+      absl::Status s = WalkFields(
+          item, item_path,
+          {
+              {"resources",
+               [&](const YAML::Node& n, const std::string& p) {
+                 return StringList(n, p, rule->mutable_resources());
+               }},
+              {"verbs",
+               [&](const YAML::Node& n, const std::string& p) {
+                 return StringList(n, p, rule->mutable_verbs());
+               }},
+              {"where", [&](const YAML::Node& n,
+                            const std::string& p) { return String(n, p, rule->mutable_where()); }},
+          });
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -433,7 +480,7 @@ class RoleDocumentWalker {
     for (auto it = node.begin(); it != node.end(); ++it) {
       if (!it->first.IsScalar()) return Error(it->first, path, "keys must be protocol names");
       const std::string& key = it->first.Scalar();
-      const std::string key_path = absl::StrCat(path, "[\"", key, "\"]");
+      const std::string key_path = absl::StrCat(path, "[", QuoteBounded(key), "]");
       if (absl::Status s = Visit(it->second, key_path, Line(it->first)); !s.ok()) return s;
       if (!seen.insert(key).second) return Error(it->first, key_path, "duplicate key");
       const YAML::Node value = it->second;  // a copy: `it->` yields a temporary
@@ -445,8 +492,7 @@ class RoleDocumentWalker {
                  (value.Scalar() == "best_effort" || value.Scalar() == "strict")) {
         record = true;
       } else {
-        return Error(value, key_path,
-                     "expected true, false, best_effort or strict");
+        return Error(value, key_path, "expected true, false, best_effort or strict");
       }
       if (key == "default") {
         default_on = record;
@@ -455,8 +501,8 @@ class RoleDocumentWalker {
       const uint32_t bit = RecordProtocolBit(key);
       if (bit == 0) {
         return Error(it->first, key_path,
-                     absl::StrCat("unknown protocol \"", key,
-                                  "\" (default, ssh, kubernetes, db, app, desktop)"));
+                     absl::StrCat("unknown protocol ", QuoteBounded(key),
+                                  " (default, ssh, kubernetes, db, app, desktop)"));
       }
       (record ? on : off) |= bit;
     }
@@ -472,29 +518,39 @@ class RoleDocumentWalker {
     std::optional<bool> require_mfa;
     std::optional<bool> require_session_mfa;
     int session_mfa_line = 0;
-    absl::Status s = WalkFields(node, path, {
-        {"max_session_ttl", [&](const YAML::Node& n, const std::string& p) {
-           return Duration(n, p, o->mutable_max_session_ttl()); }},
-        {"client_idle_timeout", [&](const YAML::Node& n, const std::string& p) {
-           return Duration(n, p, o->mutable_client_idle_timeout()); }},
-        {"request_ttl", [&](const YAML::Node& n, const std::string& p) {
-           return Duration(n, p, o->mutable_request_ttl()); }},
-        {"require_mfa", [&](const YAML::Node& n, const std::string& p) -> absl::Status {
-           bool v = false;
-           if (absl::Status s = Bool(n, p, &v); !s.ok()) return s;
-           require_mfa = v;
-           return absl::OkStatus();
-         }},
-        {"require_session_mfa", [&](const YAML::Node& n, const std::string& p) -> absl::Status {
-           bool v = false;
-           if (absl::Status s = Bool(n, p, &v); !s.ok()) return s;
-           require_session_mfa = v;
-           session_mfa_line = Line(n);
-           return absl::OkStatus();
-         }},
-        {"record_session", [&](const YAML::Node& n, const std::string& p) {
-           return RecordSession(n, p, o); }},
-    });
+    absl::Status s = WalkFields(
+        node, path,
+        {
+            {"max_session_ttl",
+             [&](const YAML::Node& n, const std::string& p) {
+               return Duration(n, p, o->mutable_max_session_ttl());
+             }},
+            {"client_idle_timeout",
+             [&](const YAML::Node& n, const std::string& p) {
+               return Duration(n, p, o->mutable_client_idle_timeout());
+             }},
+            {"request_ttl",
+             [&](const YAML::Node& n, const std::string& p) {
+               return Duration(n, p, o->mutable_request_ttl());
+             }},
+            {"require_mfa",
+             [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+               bool v = false;
+               if (absl::Status s = Bool(n, p, &v); !s.ok()) return s;
+               require_mfa = v;
+               return absl::OkStatus();
+             }},
+            {"require_session_mfa",
+             [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+               bool v = false;
+               if (absl::Status s = Bool(n, p, &v); !s.ok()) return s;
+               require_session_mfa = v;
+               session_mfa_line = Line(n);
+               return absl::OkStatus();
+             }},
+            {"record_session",
+             [&](const YAML::Node& n, const std::string& p) { return RecordSession(n, p, o); }},
+        });
     if (!s.ok()) return s;
     if (require_mfa.has_value() && require_session_mfa.has_value() &&
         *require_mfa != *require_session_mfa) {
@@ -524,53 +580,85 @@ absl::StatusOr<Role> RoleFromNode(const YAML::Node& node) {
   return role;
 }
 
-// Watches the documents yaml-cpp reports. yaml-cpp 0.7's LoadAll never returns on some
-// malformed input (e.g. a stray "," where the root node should be): the parser reports an
-// empty document without consuming the token, forever. A first pass with this handler
-// notices a document that starts where the previous one did and stops.
-class ProgressCheckingHandler final : public YAML::EventHandler {
+// The streaming first pass over the events yaml-cpp reports, before any node is built:
+// counts the nodes of each document and its nesting (throwing DocumentLimit past a limit, so
+// the parse stops there), and notices yaml-cpp 0.7's LoadAll never returning on some
+// malformed input (e.g. a stray "," where the root node should be: the parser reports an
+// empty document without consuming the token, forever) - a document that starts where the
+// previous one did.
+struct DocumentLimit {
+  int line;
+  std::string problem;
+};
+
+class FirstPassHandler final : public YAML::EventHandler {
  public:
   void OnDocumentStart(const YAML::Mark& mark) override {
     stuck_ = documents_ > 0 && mark.pos == last_start_;
     stuck_line_ = mark.line + 1;
     last_start_ = mark.pos;
     ++documents_;
+    nodes_ = 0;
+    depth_ = 0;
   }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Open(mark);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Open(mark);
+  }
+  void OnMapEnd() override { --depth_; }
 
   bool stuck() const { return stuck_; }
   int stuck_line() const { return stuck_line_; }
   int documents() const { return documents_; }
 
  private:
+  void Node(const YAML::Mark& mark) {
+    if (++nodes_ > kMaxRoleDocumentNodes) {
+      throw DocumentLimit{mark.line + 1,
+                          absl::StrCat("document has more than ", kMaxRoleDocumentNodes, " nodes")};
+    }
+  }
+  void Open(const YAML::Mark& mark) {
+    Node(mark);
+    if (++depth_ > kMaxRoleDocumentDepth) {
+      throw DocumentLimit{mark.line + 1, absl::StrCat("document nests deeper than ",
+                                                      kMaxRoleDocumentDepth, " levels")};
+    }
+  }
+
   int documents_ = 0;
   int last_start_ = -1;
   bool stuck_ = false;
   int stuck_line_ = 0;
+  int nodes_ = 0;
+  int depth_ = 0;
 };
 
 constexpr int kMaxDocuments = 10'000;
 
-absl::StatusOr<std::vector<YAML::Node>> LoadDocuments(absl::string_view document) {
-  if (document.size() > kMaxRoleDocumentSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "role document larger than ", kMaxRoleDocumentSize, " bytes"));
+absl::StatusOr<std::vector<YAML::Node>> LoadDocuments(absl::string_view document,
+                                                      size_t max_bytes) {
+  if (document.size() > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("role document of ", document.size(),
+                                                   " bytes is larger than ", max_bytes, " bytes"));
   }
   const std::string text(document);
   try {
     std::istringstream stream(text);
     YAML::Parser parser(stream);
-    ProgressCheckingHandler handler;
+    FirstPassHandler handler;
     while (parser.HandleNextDocument(handler)) {
       if (handler.stuck()) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -578,24 +666,23 @@ absl::StatusOr<std::vector<YAML::Node>> LoadDocuments(absl::string_view document
             ": malformed YAML/JSON: unexpected content where a document should start"));
       }
       if (handler.documents() > kMaxDocuments) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("more than ", kMaxDocuments, " documents"));
+        return absl::InvalidArgumentError(absl::StrCat("more than ", kMaxDocuments, " documents"));
       }
     }
     return YAML::LoadAll(text);
+  } catch (const DocumentLimit& limit) {
+    return absl::InvalidArgumentError(absl::StrCat("line ", limit.line, ": ", limit.problem));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "line ", e.mark.line + 1, ", column ", e.mark.column + 1,
-        ": malformed YAML/JSON: ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat("line ", e.mark.line + 1, ", column ",
+                                                   e.mark.column + 1,
+                                                   ": malformed YAML/JSON: ", e.msg));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("malformed YAML/JSON: ", e.what()));
   }
 }
 
-}  // namespace
-
-absl::StatusOr<std::vector<Role>> ParseRoleDocuments(absl::string_view document) {
-  absl::StatusOr<std::vector<YAML::Node>> nodes = LoadDocuments(document);
+absl::StatusOr<std::vector<Role>> ParseDocuments(absl::string_view document, size_t max_bytes) {
+  absl::StatusOr<std::vector<YAML::Node>> nodes = LoadDocuments(document, max_bytes);
   if (!nodes.ok()) return nodes.status();
   std::vector<Role> roles;
   try {
@@ -606,21 +693,27 @@ absl::StatusOr<std::vector<Role>> ParseRoleDocuments(absl::string_view document)
       roles.push_back(*std::move(role));
     }
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "line ", e.mark.line + 1, ": malformed role document: ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", e.mark.line + 1, ": malformed role document: ", e.msg));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("malformed role document: ", e.what()));
   }
   return roles;
 }
 
+}  // namespace
+
+absl::StatusOr<std::vector<Role>> ParseRoleDocuments(absl::string_view document) {
+  return ParseDocuments(document, kMaxRoleFileSize);
+}
+
 absl::StatusOr<Role> ParseRoleDocument(absl::string_view document) {
-  absl::StatusOr<std::vector<Role>> roles = ParseRoleDocuments(document);
+  absl::StatusOr<std::vector<Role>> roles = ParseDocuments(document, kMaxRoleDocumentSize);
   if (!roles.ok()) return roles.status();
   if (roles->empty()) return absl::InvalidArgumentError("empty role document");
   if (roles->size() > 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected one role document, found ", roles->size(), " (separated by ---)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected one role document, found ", roles->size(), " (separated by ---)"));
   }
   return std::move(roles->front());
 }

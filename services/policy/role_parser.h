@@ -37,15 +37,27 @@
 
 namespace jit::policy {
 
-inline constexpr size_t kMaxRoleDocumentSize = 1 << 20;
+// Limits that apply before and while parsing, so that a hostile document costs a bounded
+// amount of time and memory (yaml-cpp builds a node graph of about a kilobyte per node; a
+// 1 MB document of half a million list items took seconds and hundreds of MB before any
+// limit applied). They are checked by a streaming first pass, before any node is built:
+//  - one role document (UpsertRole's role_document) is at most kMaxRoleDocumentSize bytes;
+//    a file of several (--roles_dir) at most kMaxRoleFileSize;
+//  - a document has at most kMaxRoleDocumentNodes nodes (scalars, lists, maps, aliases) and
+//    nests at most kMaxRoleDocumentDepth deep;
+//  - following aliases visits at most kMaxRoleDocumentVisits nodes per document.
+inline constexpr size_t kMaxRoleDocumentSize = 256 << 10;
+inline constexpr size_t kMaxRoleFileSize = 4 << 20;
+inline constexpr int kMaxRoleDocumentNodes = 20'000;
+inline constexpr int kMaxRoleDocumentDepth = 32;
+inline constexpr int kMaxRoleDocumentVisits = 50'000;
 
 // Exactly one role; an empty input or several documents is INVALID_ARGUMENT.
 absl::StatusOr<jit::common::v1::Role> ParseRoleDocument(absl::string_view document);
 
 // Zero or more roles separated by "---" (a file of a --roles_dir). Errors name the line
 // in the whole input.
-absl::StatusOr<std::vector<jit::common::v1::Role>> ParseRoleDocuments(
-    absl::string_view document);
+absl::StatusOr<std::vector<jit::common::v1::Role>> ParseRoleDocuments(absl::string_view document);
 
 }  // namespace jit::policy
 

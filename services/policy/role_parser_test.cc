@@ -4,6 +4,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -61,6 +62,31 @@ TEST(RoleParserTest, ScenarioRolesLoad) {
   EXPECT_EQ(approver.spec().allow().review_requests().where(), "!equals(request.reason, \"\")");
 }
 
+TEST(RoleParserTest, ErrorsQuoteTheDocumentBounded) {
+  const std::string big(50'000, 'k');
+  // A duplicate label key (explicit "? key" form: yaml-cpp caps implicit keys at 1 KiB).
+  absl::StatusOr<Role> role =
+      ParseRoleDocument("kind: role\nversion: v7\nmetadata:\n  name: r\n  labels:\n    ? " + big +
+                        "\n    : a\n    ? " + big + "\n    : b\n");
+  EXPECT_THAT(role, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("...\" (50000 bytes)")));
+  EXPECT_LT(role.status().message().size(), 1024u);
+  // A value of the wrong type, quoted in the error.
+  role = ParseRoleDocument(
+      "kind: role\nversion: v7\nmetadata: {name: r}\n"
+      "spec: {options: {require_mfa: " +
+      big + "}}\n");
+  EXPECT_THAT(role, StatusIs(absl::StatusCode::kInvalidArgument,
+                             HasSubstr("expected a boolean (true or false), got \"kkk")));
+  EXPECT_LT(role.status().message().size(), 1024u);
+}
+
+TEST(RoleParserTest, NulWrittenAsAnEscapeIsRefusedWithItsLine) {
+  EXPECT_THAT(ParseRoleDocument("kind: role\nversion: v7\nmetadata:\n  name: r\n"
+                                "  description: \"tab\\tnul\\0\"\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "line 5: metadata.description: contains a NUL byte"));
+}
+
 TEST(RoleParserTest, JsonWithTheSameStructure) {
   ASSERT_OK_AND_ASSIGN(Role role, ParseRoleDocument(R"json({
     "kind": "role", "version": "v7",
@@ -86,15 +112,18 @@ TEST(RoleParserTest, JsonWithTheSameStructure) {
 }
 
 TEST(RoleParserTest, SingleStringWhereAListIsExpected) {
-  ASSERT_OK_AND_ASSIGN(Role role, ParseRoleDocument(
-      "kind: role\nversion: v6\nmetadata: {name: a}\nspec:\n  allow:\n    logins: ubuntu\n"));
+  ASSERT_OK_AND_ASSIGN(
+      Role role,
+      ParseRoleDocument(
+          "kind: role\nversion: v6\nmetadata: {name: a}\nspec:\n  allow:\n    logins: ubuntu\n"));
   EXPECT_THAT(role.spec().allow().logins(), ElementsAre("ubuntu"));
 }
 
 TEST(RoleParserTest, RecordSessionMapForm) {
-  ASSERT_OK_AND_ASSIGN(Role role, ParseRoleDocument(
-      "kind: role\nversion: v7\nmetadata: {name: a}\nspec:\n  options:\n"
-      "    record_session: {default: best_effort, db: false, desktop: true}\n"));
+  ASSERT_OK_AND_ASSIGN(
+      Role role,
+      ParseRoleDocument("kind: role\nversion: v7\nmetadata: {name: a}\nspec:\n  options:\n"
+                        "    record_session: {default: best_effort, db: false, desktop: true}\n"));
   EXPECT_THAT(role.spec().options().record_session(),
               ElementsAre("ssh", "kubernetes", "app", "desktop"));
 }
@@ -149,9 +178,9 @@ TEST(RoleParserTest, EmptyAndInvalidName) {
   EXPECT_THAT(ParseRoleDocument("kind: role\nversion: v7\nmetadata:\n  name: \"\"\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("line 4: metadata.name: empty role name")));
-  EXPECT_THAT(ParseRoleDocument("kind: role\nversion: v7\nmetadata: {description: x}\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("metadata.name: empty role name")));
+  EXPECT_THAT(
+      ParseRoleDocument("kind: role\nversion: v7\nmetadata: {description: x}\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("metadata.name: empty role name")));
   EXPECT_THAT(ParseRoleDocument("kind: role\nversion: v7\nmetadata:\n  name: Has Space\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("line 4: metadata.name: invalid role name \"Has Space\"")));
@@ -227,9 +256,9 @@ TEST(RoleParserTest, StrayCommaDoesNotHangTheParser) {
 }
 
 TEST(RoleParserTest, NotAMappingRejected) {
-  EXPECT_THAT(ParseRoleDocument("- a\n- b\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("a role document must be a mapping")));
+  EXPECT_THAT(
+      ParseRoleDocument("- a\n- b\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("a role document must be a mapping")));
 }
 
 TEST(RoleParserTest, EmptyAndMultipleDocuments) {
@@ -262,18 +291,53 @@ TEST(RoleParserTest, DenyRequestThresholdsRejected) {
                        HasSubstr("line 8: spec.deny.request.thresholds: not allowed under deny")));
 }
 
-TEST(RoleParserTest, NodeBudgetBoundsTheWalk) {
+TEST(RoleParserTest, NodeLimitStopsTheParseBeforeNodesAreBuilt) {
+  // 200k list items in 400 KB: too many nodes (a file of several roles may be this large).
   std::string doc = "kind: role\nversion: v7\nmetadata: {name: a}\nspec:\n  allow:\n    logins: [a";
-  for (int i = 0; i < 210'000; ++i) doc += ",a";
+  for (int i = 0; i < 200'000; ++i) doc += ",a";
   doc += "]\n";
+  EXPECT_THAT(ParseRoleDocuments(doc),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("line 6: document has more than 20000 nodes")));
+  // As one role (UpsertRole's role_document) it is over the size limit first.
+  EXPECT_THAT(ParseRoleDocument(doc), StatusIs(absl::StatusCode::kInvalidArgument,
+                                               HasSubstr("bytes is larger than 262144 bytes")));
+}
+
+TEST(RoleParserTest, DepthLimitStopsDeepNesting) {
+  std::string doc = "kind: role\nversion: v7\nmetadata: {name: a, description: ";
+  doc += std::string(100, '[') + std::string(100, ']') + "}\n";
+  EXPECT_THAT(ParseRoleDocument(doc), StatusIs(absl::StatusCode::kInvalidArgument,
+                                               HasSubstr("document nests deeper than 32 levels")));
+}
+
+TEST(RoleParserTest, AliasExpansionIsBounded) {
+  // One list of 1000 values, referred to by 100 label keys: 1100 nodes in the text, 100k
+  // once aliases are followed.
+  std::string doc =
+      "kind: role\nversion: v7\nmetadata: {name: a}\nspec:\n  allow:\n"
+      "    logins: &big [v0";
+  for (int i = 1; i < 1000; ++i) doc += absl::StrCat(", v", i);
+  doc += "]\n    node_labels:\n";
+  for (int i = 0; i < 100; ++i) doc += absl::StrCat("      k", i, ": *big\n");
   EXPECT_THAT(ParseRoleDocument(doc),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("document too large")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("document too large or too deeply aliased")));
+}
+
+TEST(RoleParserTest, MetadataLabelsAreBoundedLikeEveryOtherMap) {
+  std::string doc = "kind: role\nversion: v7\nmetadata:\n  name: a\n  labels:\n";
+  for (int i = 0; i < 1025; ++i) doc += absl::StrCat("    k", i, ": v\n");
+  EXPECT_THAT(ParseRoleDocument(doc),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("metadata.labels: more than 1024 entries")));
 }
 
 TEST(RoleParserTest, AliasesAreFollowed) {
-  ASSERT_OK_AND_ASSIGN(Role role, ParseRoleDocument(
-      "kind: role\nversion: v7\nmetadata: {name: a}\nspec:\n  allow:\n"
-      "    logins: &shared [ubuntu]\n    kubernetes_users: *shared\n"));
+  ASSERT_OK_AND_ASSIGN(
+      Role role,
+      ParseRoleDocument("kind: role\nversion: v7\nmetadata: {name: a}\nspec:\n  allow:\n"
+                        "    logins: &shared [ubuntu]\n    kubernetes_users: *shared\n"));
   EXPECT_THAT(role.spec().allow().kubernetes_users(), ElementsAre("ubuntu"));
 }
 

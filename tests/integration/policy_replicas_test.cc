@@ -147,6 +147,8 @@ class PolicyReplicasTest : public db::testing::PostgresTest {
     pb::CheckAccessRequest request;
     request.mutable_identity()->set_kind(common::v1::Identity::KIND_USER);
     request.mutable_identity()->set_name("alice");
+    request.mutable_identity()->mutable_expire_time()->set_seconds(
+        absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
     request.mutable_identity()->add_roles(role);
     request.mutable_resource()->set_kind(pb::Resource::KIND_NODE);
     (*request.mutable_resource()->mutable_labels())["env"] = "prod";
@@ -268,6 +270,8 @@ TEST_F(PolicyReplicasTest, RoleRpcsAreForPeopleWhoseRolesGrantThemDecisionsForSe
   // Decisions are for services: requests asks CheckRequest; a person may not.
   pb::CheckRequestRequest request;
   request.mutable_user()->set_name("dave");
+  request.mutable_user()->mutable_expire_time()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
   request.mutable_user()->add_roles("dev");
   request.add_requested_roles("developer-read-only-jit");
   request.set_reason("INC-1");

@@ -31,6 +31,7 @@ void RunDecisions(const jit::policy::RoleSnapshot& snapshot,
   const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
   jit::common::v1::Identity identity;
   identity.set_name("fuzz");
+  identity.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(now + absl::Hours(1)));
   for (const auto& role : roles) identity.add_roles(role.metadata().name());
   (*identity.mutable_traits())["logins"].add_values("alice");
   (*identity.mutable_traits())["email"].add_values("alice@example.com");

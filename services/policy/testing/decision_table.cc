@@ -45,8 +45,8 @@ nlohmann::json YamlToJson(const YAML::Node& node) {
       if (s == "true") return true;
       if (s == "false") return false;
       if (s == "null" || s == "~") return nullptr;
-      if (!s.empty() && s.find_first_not_of("0123456789-") == std::string::npos &&
-          s.size() < 18 && s != "-") {
+      if (!s.empty() && s.find_first_not_of("0123456789-") == std::string::npos && s.size() < 18 &&
+          s != "-") {
         return std::stoll(s);
       }
       return s;
@@ -70,9 +70,8 @@ nlohmann::json YamlToJson(const YAML::Node& node) {
 
 bool IsDurationKey(absl::string_view key) {
   return key == "requested_duration" || key == "requestedDuration" || key == "max_duration" ||
-         key == "maxDuration" || key == "request_ttl" || key == "requestTtl" ||
-         key == "max_ttl" || key == "maxTtl" || key == "client_idle_timeout" ||
-         key == "clientIdleTimeout";
+         key == "maxDuration" || key == "request_ttl" || key == "requestTtl" || key == "max_ttl" ||
+         key == "maxTtl" || key == "client_idle_timeout" || key == "clientIdleTimeout";
 }
 
 // Expands the table shorthands into proto3 JSON.
@@ -117,22 +116,32 @@ absl::Status Normalize(nlohmann::json& j, absl::string_view parent_key) {
 
 std::unique_ptr<Message> NewRequest(DecisionKind kind) {
   switch (kind) {
-    case DecisionKind::kCheckAccess: return std::make_unique<pb::CheckAccessRequest>();
-    case DecisionKind::kCheckRequest: return std::make_unique<pb::CheckRequestRequest>();
-    case DecisionKind::kCheckReview: return std::make_unique<pb::CheckReviewRequest>();
-    case DecisionKind::kComputeCertParams: return std::make_unique<pb::ComputeCertParamsRequest>();
-    case DecisionKind::kCheckPermission: return std::make_unique<pb::CheckPermissionRequest>();
+    case DecisionKind::kCheckAccess:
+      return std::make_unique<pb::CheckAccessRequest>();
+    case DecisionKind::kCheckRequest:
+      return std::make_unique<pb::CheckRequestRequest>();
+    case DecisionKind::kCheckReview:
+      return std::make_unique<pb::CheckReviewRequest>();
+    case DecisionKind::kComputeCertParams:
+      return std::make_unique<pb::ComputeCertParamsRequest>();
+    case DecisionKind::kCheckPermission:
+      return std::make_unique<pb::CheckPermissionRequest>();
   }
   return nullptr;
 }
 
 std::unique_ptr<Message> NewResponse(DecisionKind kind) {
   switch (kind) {
-    case DecisionKind::kCheckAccess: return std::make_unique<pb::CheckAccessResponse>();
-    case DecisionKind::kCheckRequest: return std::make_unique<pb::CheckRequestResponse>();
-    case DecisionKind::kCheckReview: return std::make_unique<pb::CheckReviewResponse>();
-    case DecisionKind::kComputeCertParams: return std::make_unique<pb::ComputeCertParamsResponse>();
-    case DecisionKind::kCheckPermission: return std::make_unique<pb::CheckPermissionResponse>();
+    case DecisionKind::kCheckAccess:
+      return std::make_unique<pb::CheckAccessResponse>();
+    case DecisionKind::kCheckRequest:
+      return std::make_unique<pb::CheckRequestResponse>();
+    case DecisionKind::kCheckReview:
+      return std::make_unique<pb::CheckReviewResponse>();
+    case DecisionKind::kComputeCertParams:
+      return std::make_unique<pb::ComputeCertParamsResponse>();
+    case DecisionKind::kCheckPermission:
+      return std::make_unique<pb::CheckPermissionResponse>();
   }
   return nullptr;
 }
@@ -169,21 +178,50 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return buffer.str();
 }
 
+// The identities of a request (identity, user, reviewer) are valid for an hour after the
+// case's `now` unless the case says otherwise: an expire_time of its own, or "none" for an
+// identity without one.
+void DefaultExpireTimes(absl::Time now, nlohmann::json& request) {
+  for (const char* key : {"identity", "user", "reviewer"}) {
+    auto it = request.find(key);
+    if (it == request.end() || !it->is_object()) continue;
+    auto expire = it->find("expire_time");
+    if (expire == it->end()) {
+      (*it)["expire_time"] =
+          absl::FormatTime(absl::RFC3339_full, now + absl::Hours(1), absl::UTCTimeZone());
+    } else if (expire->is_string() && expire->get<std::string>() == "none") {
+      it->erase(expire);
+    }
+  }
+}
+
 absl::StatusOr<DecisionCase> ParseCase(const YAML::Node& node, const std::string& table) {
   DecisionCase c;
   c.table = table;
   c.line = node.Mark().line + 1;
   if (!node.IsMap()) return TableError(table, c.line, "a case must be a mapping");
-  static const absl::flat_hash_set<std::string> kKnown = {
-      "name", "description", "tags", "now", "hook", "expect", "explanation_contains",
-      "explanation_excludes", "explanation_matches", "error", "check_access", "check_request",
-      "check_review", "compute_cert_params", "check_permission"};
+  static const absl::flat_hash_set<std::string> kKnown = {"name",
+                                                          "description",
+                                                          "tags",
+                                                          "now",
+                                                          "hook",
+                                                          "expect",
+                                                          "explanation_contains",
+                                                          "explanation_excludes",
+                                                          "explanation_matches",
+                                                          "error",
+                                                          "check_access",
+                                                          "check_request",
+                                                          "check_review",
+                                                          "compute_cert_params",
+                                                          "check_permission"};
   int kinds = 0;
   YAML::Node request_node;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string& key = it->first.Scalar();
     if (!kKnown.contains(key)) {
-      return TableError(table, it->first.Mark().line + 1, absl::StrCat("unknown case key \"", key, "\""));
+      return TableError(table, it->first.Mark().line + 1,
+                        absl::StrCat("unknown case key \"", key, "\""));
     }
     static const std::pair<const char*, DecisionKind> kKinds[] = {
         {"check_access", DecisionKind::kCheckAccess},
@@ -201,31 +239,34 @@ absl::StatusOr<DecisionCase> ParseCase(const YAML::Node& node, const std::string
   }
   c.name = node["name"] ? node["name"].Scalar() : "";
   if (!ValidCaseName(c.name)) {
-    return TableError(table, c.line, absl::StrCat("case name \"", c.name,
-                                                  "\" must be non-empty [A-Za-z0-9_]"));
+    return TableError(table, c.line,
+                      absl::StrCat("case name \"", c.name, "\" must be non-empty [A-Za-z0-9_]"));
   }
   const std::string where = absl::StrCat("case ", c.name);
   if (kinds != 1) {
-    return TableError(table, c.line, absl::StrCat(where, ": needs exactly one of check_access, "
-                                                  "check_request, check_review, "
-                                                  "compute_cert_params, check_permission"));
+    return TableError(table, c.line,
+                      absl::StrCat(where,
+                                   ": needs exactly one of check_access, "
+                                   "check_request, check_review, "
+                                   "compute_cert_params, check_permission"));
   }
-  nlohmann::json request_json = YamlToJson(request_node);
-  if (absl::Status s = Normalize(request_json, ""); !s.ok()) {
-    return TableError(table, c.line, absl::StrCat(where, ": ", s.message()));
-  }
-  std::unique_ptr<Message> request = NewRequest(c.kind);
-  if (absl::Status s = JsonToMessage(request_json, request.get()); !s.ok()) {
-    return TableError(table, c.line, absl::StrCat(where, ": request: ", s.message()));
-  }
-  c.request = std::move(request);
-  if (node["tags"]) c.tags = StringOrList(node["tags"]);
   if (node["now"]) {
     std::string err;
     if (!absl::ParseTime(absl::RFC3339_full, node["now"].Scalar(), &c.now, &err)) {
       return TableError(table, c.line, absl::StrCat(where, ": now: ", err));
     }
   }
+  nlohmann::json request_json = YamlToJson(request_node);
+  if (absl::Status s = Normalize(request_json, ""); !s.ok()) {
+    return TableError(table, c.line, absl::StrCat(where, ": ", s.message()));
+  }
+  DefaultExpireTimes(c.now, request_json);
+  std::unique_ptr<Message> request = NewRequest(c.kind);
+  if (absl::Status s = JsonToMessage(request_json, request.get()); !s.ok()) {
+    return TableError(table, c.line, absl::StrCat(where, ": request: ", s.message()));
+  }
+  c.request = std::move(request);
+  if (node["tags"]) c.tags = StringOrList(node["tags"]);
   if (const YAML::Node hook = node["hook"]) {
     if (hook["error"]) {
       const std::string name = hook["error"].Scalar();
@@ -237,7 +278,8 @@ absl::StatusOr<DecisionCase> ParseCase(const YAML::Node& node, const std::string
       } else if (name == "INVALID_ARGUMENT") {
         code = absl::StatusCode::kInvalidArgument;
       } else {
-        return TableError(table, c.line, absl::StrCat(where, ": unknown hook error \"", name, "\""));
+        return TableError(table, c.line,
+                          absl::StrCat(where, ": unknown hook error \"", name, "\""));
       }
       c.hook = absl::StatusOr<HookVerdict>(absl::Status(code, "fake hook error"));
     } else {
@@ -258,7 +300,8 @@ absl::StatusOr<DecisionCase> ParseCase(const YAML::Node& node, const std::string
       if (code_name == name) c.error_code = code;
     }
     if (!c.error_code.has_value()) {
-      return TableError(table, c.line, absl::StrCat(where, ": unknown error code \"", code_name, "\""));
+      return TableError(table, c.line,
+                        absl::StrCat(where, ": unknown error code \"", code_name, "\""));
     }
     if (error["contains"]) c.error_contains = error["contains"].Scalar();
   }
@@ -272,13 +315,16 @@ absl::StatusOr<DecisionCase> ParseCase(const YAML::Node& node, const std::string
       return TableError(table, c.line, absl::StrCat(where, ": expect: ", s.message()));
     }
   }
-  if (node["explanation_contains"]) c.explanation_contains = StringOrList(node["explanation_contains"]);
-  if (node["explanation_excludes"]) c.explanation_excludes = StringOrList(node["explanation_excludes"]);
+  if (node["explanation_contains"])
+    c.explanation_contains = StringOrList(node["explanation_contains"]);
+  if (node["explanation_excludes"])
+    c.explanation_excludes = StringOrList(node["explanation_excludes"]);
   if (const YAML::Node matches = node["explanation_matches"]) {
     for (const YAML::Node& m : matches) c.explanation_matches.push_back(YamlToJson(m));
   }
   if (c.error_code.has_value() && (!c.expect.empty() || !c.explanation_contains.empty())) {
-    return TableError(table, c.line, absl::StrCat(where, ": an error case has no response to expect"));
+    return TableError(table, c.line,
+                      absl::StrCat(where, ": an error case has no response to expect"));
   }
   if (!c.error_code.has_value() && c.expect.empty()) {
     return TableError(table, c.line, absl::StrCat(where, ": needs expect or error"));
@@ -310,8 +356,8 @@ void ComparePartial(const Message& expected, const Message& actual, const nlohma
     std::string report;
     differencer.ReportDifferencesToString(&report);
     if (!differencer.CompareWithFields(expected, actual, {field}, {field})) {
-      failures->push_back(absl::StrCat(path, field->name(), " differs (expected vs actual):\n",
-                                       report));
+      failures->push_back(
+          absl::StrCat(path, field->name(), " differs (expected vs actual):\n", report));
     }
   }
 }
@@ -319,7 +365,8 @@ void ComparePartial(const Message& expected, const Message& actual, const nlohma
 const pb::Explanation* ExplanationOf(const Message& response) {
   const FieldDescriptor* field = response.GetDescriptor()->FindFieldByName("explanation");
   if (field == nullptr) return nullptr;
-  return static_cast<const pb::Explanation*>(&response.GetReflection()->GetMessage(response, field));
+  return static_cast<const pb::Explanation*>(
+      &response.GetReflection()->GetMessage(response, field));
 }
 
 bool RuleMatchMatches(const pb::RuleMatch& m, const nlohmann::json& want) {
@@ -332,8 +379,8 @@ bool RuleMatchMatches(const pb::RuleMatch& m, const nlohmann::json& want) {
   if (auto v = str("side"); v && *v != m.side()) return false;
   if (auto v = str("field"); v && *v != m.field()) return false;
   if (auto v = str("detail_contains"); v && !absl::StrContains(m.detail(), *v)) return false;
-  if (auto it = want.find("matched"); it != want.end() && it->is_boolean() &&
-                                       it->get<bool>() != m.matched()) {
+  if (auto it = want.find("matched");
+      it != want.end() && it->is_boolean() && it->get<bool>() != m.matched()) {
     return false;
   }
   return true;
@@ -347,11 +394,16 @@ void PrintTo(const DecisionCase& c, std::ostream* os) {
 
 const char* DecisionKindName(DecisionKind kind) {
   switch (kind) {
-    case DecisionKind::kCheckAccess: return "check_access";
-    case DecisionKind::kCheckRequest: return "check_request";
-    case DecisionKind::kCheckReview: return "check_review";
-    case DecisionKind::kComputeCertParams: return "compute_cert_params";
-    case DecisionKind::kCheckPermission: return "check_permission";
+    case DecisionKind::kCheckAccess:
+      return "check_access";
+    case DecisionKind::kCheckRequest:
+      return "check_request";
+    case DecisionKind::kCheckReview:
+      return "check_review";
+    case DecisionKind::kComputeCertParams:
+      return "compute_cert_params";
+    case DecisionKind::kCheckPermission:
+      return "check_permission";
   }
   return "?";
 }
@@ -439,7 +491,8 @@ absl::StatusOr<std::vector<DecisionTable>> LoadDecisionTables(const std::string&
 
 DecisionOutcome RunCaseAgainstLogic(const DecisionCase& c, const RoleSnapshot& snapshot) {
   // The engine reads through a holder; give it a non-owning view of `snapshot`.
-  RoleSnapshotHolder holder(std::shared_ptr<const RoleSnapshot>(&snapshot, [](const RoleSnapshot*) {}));
+  RoleSnapshotHolder holder(
+      std::shared_ptr<const RoleSnapshot>(&snapshot, [](const RoleSnapshot*) {}));
   FakeClock clock(c.now);
   std::optional<FakeDecisionHook> hook;
   if (c.hook.has_value()) hook.emplace(*c.hook);
@@ -457,8 +510,8 @@ DecisionOutcome RunCaseAgainstLogic(const DecisionCase& c, const RoleSnapshot& s
     case DecisionKind::kCheckReview:
       return wrap(engine.CheckReview(static_cast<const pb::CheckReviewRequest&>(*c.request)));
     case DecisionKind::kComputeCertParams:
-      return wrap(engine.ComputeCertParams(
-          static_cast<const pb::ComputeCertParamsRequest&>(*c.request)));
+      return wrap(
+          engine.ComputeCertParams(static_cast<const pb::ComputeCertParamsRequest&>(*c.request)));
     case DecisionKind::kCheckPermission:
       return wrap(
           engine.CheckPermission(static_cast<const pb::CheckPermissionRequest&>(*c.request)));
@@ -512,7 +565,8 @@ std::vector<std::string> CheckOutcome(const DecisionCase& c, const DecisionOutco
   for (const nlohmann::json& want : c.explanation_matches) {
     bool found = false;
     if (explanation != nullptr) {
-      for (const pb::RuleMatch& m : explanation->matches()) found = found || RuleMatchMatches(m, want);
+      for (const pb::RuleMatch& m : explanation->matches())
+        found = found || RuleMatchMatches(m, want);
     }
     if (!found) {
       failures.push_back(absl::StrCat("no explanation match like ", want.dump(), " in:\n",

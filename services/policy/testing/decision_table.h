@@ -25,6 +25,8 @@
 //       explanation_matches: [{role: dev, side: allow, field: node_labels}]
 //                                                # each must match some RuleMatch
 //       error: {code: INVALID_ARGUMENT, contains: "resource.login"}   # expect a Status
+// Identities (identity, user, reviewer) get expire_time = now + 1h unless the case sets one;
+// `expire_time: none` leaves it unset.
 // Shorthands in requests: traits maps take plain lists (`logins: [a]` for
 // `logins: {values: [a]}`); resource kind takes node/db/kube/app; durations take "30m",
 // "1h30m" as well as "1800s".
@@ -50,8 +52,13 @@ namespace jit::policy::testing {
 
 inline const absl::Time kDefaultNow = absl::FromUnixSeconds(1'700'000'000);
 
-enum class DecisionKind { kCheckAccess, kCheckRequest, kCheckReview, kComputeCertParams,
-                          kCheckPermission };
+enum class DecisionKind {
+  kCheckAccess,
+  kCheckRequest,
+  kCheckReview,
+  kComputeCertParams,
+  kCheckPermission
+};
 
 // "check_access", ...
 const char* DecisionKindName(DecisionKind kind);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
+#include "common/text/quote.h"
 
 namespace jit::policy::testing {
 
@@ -29,7 +30,9 @@ Role Stamped(Role role, int64_t revision, absl::Time now, absl::string_view upda
 absl::StatusOr<Role> InMemoryRoleStore::Get(absl::string_view name) const {
   absl::MutexLock lock(&mu_);
   auto it = roles_.find(name);
-  if (it == roles_.end()) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
+  if (it == roles_.end())
+    return absl::NotFoundError(absl::StrCat(
+        "role ", QuoteBounded(std::string_view(name.data(), name.size())), " not found"));
   return it->second;
 }
 
@@ -105,7 +108,9 @@ absl::Status InMemoryRoleStore::Delete(absl::string_view name,
                                        const AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   auto it = roles_.find(name);
-  if (it == roles_.end()) return absl::NotFoundError(absl::StrCat("role \"", name, "\" not found"));
+  if (it == roles_.end())
+    return absl::NotFoundError(absl::StrCat(
+        "role ", QuoteBounded(std::string_view(name.data(), name.size())), " not found"));
   if (expected_revision.has_value() && *expected_revision != it->second.metadata().revision()) {
     return RevisionMismatch(name, it->second.metadata().revision(), *expected_revision);
   }
