@@ -26,7 +26,7 @@
 #include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
 #include "services/auth/key_encryption.h"
-#include "services/auth/oidc/fake_oidc_provider.h"
+#include "services/auth/oidc/testing/fake_oidc_provider.h"
 #include "services/auth/totp.h"
 #include "tests/integration/testkit/auth_server.h"
 #include "tests/integration/testkit/credentials.h"

@@ -1,6 +1,6 @@
 // PostgresSessionStore against a real PostgreSQL: sessions, revocation cursors and the
 // revocation feed's complete / incremental answers.
-#include "services/auth/postgres_session_store.h"
+#include "services/auth/storage/postgres_session_store.h"
 
 #include <algorithm>
 #include <atomic>
@@ -14,8 +14,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
-#include "services/auth/postgres_rows.h"
-#include "services/auth/postgres_user_store.h"
+#include "services/auth/storage/postgres_rows.h"
+#include "services/auth/storage/postgres_user_store.h"
 #include "services/auth/testing/auth_database.h"
 
 namespace jit::auth {

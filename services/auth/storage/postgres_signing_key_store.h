@@ -1,7 +1,7 @@
 // SigningKeyStore over the auth schema's signing_keys table. Private keys (Ed25519 seeds)
 // are sealed under the key-encryption key, bound to their kid.
-#ifndef JIT_SERVICES_AUTH_POSTGRES_SIGNING_KEY_STORE_H_
-#define JIT_SERVICES_AUTH_POSTGRES_SIGNING_KEY_STORE_H_
+#ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_SIGNING_KEY_STORE_H_
+#define JIT_SERVICES_AUTH_STORAGE_POSTGRES_SIGNING_KEY_STORE_H_
 
 #include "common/db/pg_pool.h"
 #include "services/auth/key_encryption.h"
@@ -32,4 +32,4 @@ class PostgresSigningKeyStore final : public SigningKeyStore {
 
 }  // namespace jit::auth
 
-#endif  // JIT_SERVICES_AUTH_POSTGRES_SIGNING_KEY_STORE_H_
+#endif  // JIT_SERVICES_AUTH_STORAGE_POSTGRES_SIGNING_KEY_STORE_H_

@@ -3,8 +3,8 @@
 // common/db/pg_values.h, audit events through common/audit/postgres_audit_outbox.h).
 // Internal to services/auth; every function may throw libpqxx exceptions (the stores catch
 // them through db::RunInTransaction / db::CatchPgErrors).
-#ifndef JIT_SERVICES_AUTH_POSTGRES_ROWS_H_
-#define JIT_SERVICES_AUTH_POSTGRES_ROWS_H_
+#ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_ROWS_H_
+#define JIT_SERVICES_AUTH_STORAGE_POSTGRES_ROWS_H_
 
 #include <cstdint>
 #include <string>
@@ -33,4 +33,4 @@ int64_t RevokeUserSessions(pqxx::transaction_base& txn, std::string_view user,
 
 }  // namespace jit::auth::pg
 
-#endif  // JIT_SERVICES_AUTH_POSTGRES_ROWS_H_
+#endif  // JIT_SERVICES_AUTH_STORAGE_POSTGRES_ROWS_H_

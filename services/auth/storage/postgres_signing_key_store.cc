@@ -1,4 +1,4 @@
-#include "services/auth/postgres_signing_key_store.h"
+#include "services/auth/storage/postgres_signing_key_store.h"
 
 #include <string>
 
@@ -8,8 +8,8 @@
 #include "common/db/pg_values.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
-#include "services/auth/postgres_rows.h"
 #include "services/auth/service_name.h"
+#include "services/auth/storage/postgres_rows.h"
 
 namespace jit::auth {
 namespace {

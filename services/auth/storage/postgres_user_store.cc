@@ -1,4 +1,4 @@
-#include "services/auth/postgres_user_store.h"
+#include "services/auth/storage/postgres_user_store.h"
 
 #include <string>
 #include <utility>
@@ -11,8 +11,8 @@
 #include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
-#include "services/auth/postgres_rows.h"
 #include "services/auth/service_name.h"
+#include "services/auth/storage/postgres_rows.h"
 
 namespace jit::auth {
 namespace {

@@ -1,7 +1,7 @@
 // OidcUsedStateStore (oidc/state_store.h) over auth.oidc_used_states: the login ids of OIDC
 // states that completed a login, shared by every replica.
-#ifndef JIT_SERVICES_AUTH_POSTGRES_OIDC_USED_STATE_STORE_H_
-#define JIT_SERVICES_AUTH_POSTGRES_OIDC_USED_STATE_STORE_H_
+#ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_OIDC_USED_STATE_STORE_H_
+#define JIT_SERVICES_AUTH_STORAGE_POSTGRES_OIDC_USED_STATE_STORE_H_
 
 #include <cstdint>
 #include <string_view>
@@ -27,4 +27,4 @@ class PostgresOidcUsedStateStore final : public oidc::OidcUsedStateStore {
 
 }  // namespace jit::auth
 
-#endif  // JIT_SERVICES_AUTH_POSTGRES_OIDC_USED_STATE_STORE_H_
+#endif  // JIT_SERVICES_AUTH_STORAGE_POSTGRES_OIDC_USED_STATE_STORE_H_

@@ -1,10 +1,10 @@
-#include "services/auth/oidc/state_store.h"
+#include "services/auth/oidc/testing/in_memory_oidc_used_state_store.h"
 
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace jit::auth::oidc {
+namespace jit::auth::oidc::testing {
 namespace {
 
 using ::jit::testing::IsOk;
@@ -39,4 +39,4 @@ TEST(InMemoryOidcUsedStateStoreTest, DeleteExpiredForgetsOnlyIdsExpiredBefore) {
 }
 
 }  // namespace
-}  // namespace jit::auth::oidc
+}  // namespace jit::auth::oidc::testing

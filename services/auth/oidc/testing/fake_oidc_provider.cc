@@ -1,4 +1,4 @@
-#include "services/auth/oidc/fake_oidc_provider.h"
+#include "services/auth/oidc/testing/fake_oidc_provider.h"
 
 #include <map>
 
@@ -79,26 +79,24 @@ struct FakeOidcProvider::Impl {
 };
 
 void FakeOidcProvider::Impl::Routes() {
-  server.Get("/.well-known/openid-configuration",
-             [this](const httplib::Request&, httplib::Response& res) {
-               absl::MutexLock lock(&mu);
-               const std::string iss = misbehaviour.discovery_issuer.empty()
-                                           ? issuer
-                                           : misbehaviour.discovery_issuer;
-               nlohmann::json doc = {
-                   {"issuer", iss},
-                   {"authorization_endpoint", issuer + "/authorize"},
-                   {"token_endpoint", issuer + "/token"},
-                   {"jwks_uri", issuer + "/jwks"},
-                   {"response_types_supported", {"code"}},
-                   {"subject_types_supported", {"public"}},
-                   {"id_token_signing_alg_values_supported", {"RS256", "ES256"}},
-                   {"code_challenge_methods_supported", {"S256"}},
-                   {"token_endpoint_auth_methods_supported",
-                    {"client_secret_basic", "client_secret_post"}},
-               };
-               res.set_content(doc.dump(), "application/json");
-             });
+  server.Get("/.well-known/openid-configuration", [this](const httplib::Request&,
+                                                         httplib::Response& res) {
+    absl::MutexLock lock(&mu);
+    const std::string iss =
+        misbehaviour.discovery_issuer.empty() ? issuer : misbehaviour.discovery_issuer;
+    nlohmann::json doc = {
+        {"issuer", iss},
+        {"authorization_endpoint", issuer + "/authorize"},
+        {"token_endpoint", issuer + "/token"},
+        {"jwks_uri", issuer + "/jwks"},
+        {"response_types_supported", {"code"}},
+        {"subject_types_supported", {"public"}},
+        {"id_token_signing_alg_values_supported", {"RS256", "ES256"}},
+        {"code_challenge_methods_supported", {"S256"}},
+        {"token_endpoint_auth_methods_supported", {"client_secret_basic", "client_secret_post"}},
+    };
+    res.set_content(doc.dump(), "application/json");
+  });
   server.Get("/jwks", [this](const httplib::Request&, httplib::Response& res) {
     absl::MutexLock lock(&mu);
     ++jwks_fetches;
@@ -207,9 +205,8 @@ std::string FakeOidcProvider::Impl::IdToken(const IssuedCode& code) {
         crypto::Base64UrlEncode(payload);
     return input + "." + crypto::Base64UrlEncode(*crypto::HmacSha256(key.public_key_bytes, input));
   }
-  nlohmann::json header = {{"alg", std::string(jwt::JwsAlgorithmName(key.alg))},
-                           {"kid", key.kid},
-                           {"typ", "JWT"}};
+  nlohmann::json header = {
+      {"alg", std::string(jwt::JwsAlgorithmName(key.alg))}, {"kid", key.kid}, {"typ", "JWT"}};
   std::string token = *jwt::SignCompactJwsWithHeader(header, payload, *key.signer);
   if (m.tamper_signature) {
     // Flip bits in the middle of the signature (keeps base64url canonical).

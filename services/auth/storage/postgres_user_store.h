@@ -1,7 +1,7 @@
 // UserStore over the auth schema (tables users, totp_enrollments, sessions, audit_outbox).
 // TOTP secrets are sealed under the key-encryption key, bound to the user name.
-#ifndef JIT_SERVICES_AUTH_POSTGRES_USER_STORE_H_
-#define JIT_SERVICES_AUTH_POSTGRES_USER_STORE_H_
+#ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_USER_STORE_H_
+#define JIT_SERVICES_AUTH_STORAGE_POSTGRES_USER_STORE_H_
 
 #include "common/db/pg_pool.h"
 #include "services/auth/key_encryption.h"
@@ -42,4 +42,4 @@ class PostgresUserStore final : public UserStore {
 
 }  // namespace jit::auth
 
-#endif  // JIT_SERVICES_AUTH_POSTGRES_USER_STORE_H_
+#endif  // JIT_SERVICES_AUTH_STORAGE_POSTGRES_USER_STORE_H_

@@ -1,10 +1,10 @@
-#include "services/auth/postgres_oidc_used_state_store.h"
+#include "services/auth/storage/postgres_oidc_used_state_store.h"
 
 #include "common/db/pg_transaction.h"
 #include "common/db/pg_values.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
-#include "services/auth/postgres_rows.h"
+#include "services/auth/storage/postgres_rows.h"
 
 namespace jit::auth {
 

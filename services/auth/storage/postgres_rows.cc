@@ -1,4 +1,4 @@
-#include "services/auth/postgres_rows.h"
+#include "services/auth/storage/postgres_rows.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/db/pg_values.h"

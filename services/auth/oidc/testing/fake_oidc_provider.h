@@ -2,8 +2,8 @@
 // JWKS, an authorize endpoint that redirects with a code, and a token endpoint that checks
 // the client credentials, the redirect URI and the PKCE verifier, then returns a signed ID
 // token carrying the nonce. Misbehaviours can be switched on to exercise the client's checks.
-#ifndef JIT_SERVICES_AUTH_OIDC_FAKE_OIDC_PROVIDER_H_
-#define JIT_SERVICES_AUTH_OIDC_FAKE_OIDC_PROVIDER_H_
+#ifndef JIT_SERVICES_AUTH_OIDC_TESTING_FAKE_OIDC_PROVIDER_H_
+#define JIT_SERVICES_AUTH_OIDC_TESTING_FAKE_OIDC_PROVIDER_H_
 
 #include <memory>
 #include <string>
@@ -36,7 +36,7 @@ class FakeOidcProvider {
     bool tamper_signature = false;
     bool alg_none = false;
     bool hs256_with_public_key = false;
-    bool pkce_mismatch = false;  // remember another challenge than the one sent
+    bool pkce_mismatch = false;    // remember another challenge than the one sent
     std::string id_token_issuer;   // "" = the real issuer
     std::string discovery_issuer;  // "" = the real issuer
   };
@@ -64,4 +64,4 @@ class FakeOidcProvider {
 
 }  // namespace jit::auth::oidc::testing
 
-#endif  // JIT_SERVICES_AUTH_OIDC_FAKE_OIDC_PROVIDER_H_
+#endif  // JIT_SERVICES_AUTH_OIDC_TESTING_FAKE_OIDC_PROVIDER_H_

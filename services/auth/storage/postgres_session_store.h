@@ -1,7 +1,7 @@
 // SessionStore over the auth schema (sessions, revocation_counter, audit_outbox; Create reads
 // the user's session_generation in auth.users FOR SHARE).
-#ifndef JIT_SERVICES_AUTH_POSTGRES_SESSION_STORE_H_
-#define JIT_SERVICES_AUTH_POSTGRES_SESSION_STORE_H_
+#ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_SESSION_STORE_H_
+#define JIT_SERVICES_AUTH_STORAGE_POSTGRES_SESSION_STORE_H_
 
 #include "common/db/pg_pool.h"
 #include "services/auth/session_store.h"
@@ -28,4 +28,4 @@ class PostgresSessionStore final : public SessionStore {
 
 }  // namespace jit::auth
 
-#endif  // JIT_SERVICES_AUTH_POSTGRES_SESSION_STORE_H_
+#endif  // JIT_SERVICES_AUTH_STORAGE_POSTGRES_SESSION_STORE_H_

@@ -1,4 +1,4 @@
-#include "services/auth/postgres_totp_step_store.h"
+#include "services/auth/storage/postgres_totp_step_store.h"
 
 #include <string>
 

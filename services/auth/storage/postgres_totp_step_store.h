@@ -1,7 +1,7 @@
 // TotpStepStore (totp.h) over auth.totp_steps: a conditional upsert makes Advance atomic
 // across replicas, so one code is accepted once.
-#ifndef JIT_SERVICES_AUTH_POSTGRES_TOTP_STEP_STORE_H_
-#define JIT_SERVICES_AUTH_POSTGRES_TOTP_STEP_STORE_H_
+#ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_TOTP_STEP_STORE_H_
+#define JIT_SERVICES_AUTH_STORAGE_POSTGRES_TOTP_STEP_STORE_H_
 
 #include "common/db/pg_pool.h"
 #include "services/auth/totp.h"
@@ -20,4 +20,4 @@ class PostgresTotpStepStore final : public TotpStepStore {
 
 }  // namespace jit::auth
 
-#endif  // JIT_SERVICES_AUTH_POSTGRES_TOTP_STEP_STORE_H_
+#endif  // JIT_SERVICES_AUTH_STORAGE_POSTGRES_TOTP_STEP_STORE_H_

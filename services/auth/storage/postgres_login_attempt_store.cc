@@ -1,4 +1,4 @@
-#include "services/auth/postgres_login_attempt_store.h"
+#include "services/auth/storage/postgres_login_attempt_store.h"
 
 #include <string>
 
@@ -7,7 +7,7 @@
 #include "common/db/pg_values.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
-#include "services/auth/postgres_rows.h"
+#include "services/auth/storage/postgres_rows.h"
 
 namespace jit::auth {
 

@@ -1,6 +1,6 @@
-#include "services/auth/oidc/state_store.h"
+#include "services/auth/oidc/testing/in_memory_oidc_used_state_store.h"
 
-namespace jit::auth::oidc {
+namespace jit::auth::oidc::testing {
 
 absl::Status InMemoryOidcUsedStateStore::MarkUsed(std::string_view login_id,
                                                   absl::Time expire_time) {
@@ -27,4 +27,4 @@ size_t InMemoryOidcUsedStateStore::size() const {
   return used_.size();
 }
 
-}  // namespace jit::auth::oidc
+}  // namespace jit::auth::oidc::testing

@@ -1,12 +1,12 @@
 // PostgresUserStore against a real PostgreSQL (tests/run.sh provides JIT_TEST_PG_URL).
-#include "services/auth/postgres_user_store.h"
+#include "services/auth/storage/postgres_user_store.h"
 
 #include "common/proto_time.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/auth/postgres_rows.h"
-#include "services/auth/postgres_session_store.h"
+#include "services/auth/storage/postgres_rows.h"
+#include "services/auth/storage/postgres_session_store.h"
 #include "services/auth/testing/auth_database.h"
 
 namespace jit::auth {

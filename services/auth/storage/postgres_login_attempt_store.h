@@ -1,6 +1,6 @@
 // LoginAttemptStore (lockout.h) over auth.login_failures: one row per submitted user name.
-#ifndef JIT_SERVICES_AUTH_POSTGRES_LOGIN_ATTEMPT_STORE_H_
-#define JIT_SERVICES_AUTH_POSTGRES_LOGIN_ATTEMPT_STORE_H_
+#ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_LOGIN_ATTEMPT_STORE_H_
+#define JIT_SERVICES_AUTH_STORAGE_POSTGRES_LOGIN_ATTEMPT_STORE_H_
 
 #include "common/db/pg_pool.h"
 #include "services/auth/lockout.h"
@@ -32,4 +32,4 @@ class PostgresLoginAttemptStore final : public LoginAttemptStore {
 
 }  // namespace jit::auth
 
-#endif  // JIT_SERVICES_AUTH_POSTGRES_LOGIN_ATTEMPT_STORE_H_
+#endif  // JIT_SERVICES_AUTH_STORAGE_POSTGRES_LOGIN_ATTEMPT_STORE_H_

@@ -1,6 +1,6 @@
 // PostgresSigningKeyStore against a real PostgreSQL: publication and activation windows,
 // first-start races, retirement, and the seed sealed at rest.
-#include "services/auth/postgres_signing_key_store.h"
+#include "services/auth/storage/postgres_signing_key_store.h"
 
 #include <atomic>
 #include <thread>
