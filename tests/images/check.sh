@@ -34,6 +34,7 @@ database="jit_image_test_$$"
 cleanup() {
   podman_cmd rm -f -t 0 "$container" >/dev/null 2>&1
   podman_cmd rmi -f "$image" >/dev/null 2>&1
+  podman_cmd image prune -f >/dev/null 2>&1  # the build stage's untagged image (our root only)
   if [[ -n "${pg_url:-}" ]]; then psql "$pg_url" -qAtX -c "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1; fi
   [[ $own_pg == 0 ]] || tests/lib/pg.sh stop "$work/pg" >/dev/null 2>&1
   rm -rf "$work"
