@@ -7,7 +7,7 @@
 //                  --bin-dir <dir with jit-auth, jit-ca, ...> --exemptions <file>
 //                  [--promtool <promtool>]
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -367,6 +367,23 @@ check("each config value set to the binary's default renders as JIT_<FLAG> and p
       if (data[k] !== v) p.push(`${svc}: ${k} rendered as ${JSON.stringify(data[k])}, want ${JSON.stringify(v)}`);
     }
   }
+  return p;
+});
+
+// NOTES.txt (helm renders it only at install, which needs a cluster): rendered here as a
+// template of a copy of the chart.
+check("NOTES.txt renders: how to reach the services, create the first admin, export the CA keys", () => {
+  const copy = join(work, "notes-chart");
+  cpSync(chart, copy, { recursive: true });
+  copyFileSync(join(copy, "templates", "NOTES.txt"), join(copy, "templates", "notes-as-template.txt"));
+  const r = helm("template", "jit", copy, "--namespace", "jit", "-f", minimalValues,
+    "--show-only", "templates/notes-as-template.txt", "--debug");
+  const p = [];
+  for (const want of ["jit-jit-access-auth.jit.svc:7101", "jit-jit-access-audit.jit.svc:7105",
+    "first admin", "auth.bootstrapUsers.existingSecret", "GetCaPublicKeys", "TrustedUserCAKeys", "ssl_ca_file"]) {
+    if (!r.out.includes(want)) p.push(`NOTES.txt lacks "${want}"`);
+  }
+  if (/<no value>|%!/.test(r.out)) p.push("NOTES.txt renders a missing value");
   return p;
 });
 
