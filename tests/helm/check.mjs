@@ -5,9 +5,9 @@
 //
 //   node check.mjs --helm <helm> --modules <dir with node_modules> --chart <chart dir>
 //                  --bin-dir <dir with jit-auth, jit-ca, ...> --exemptions <file>
-//                  [--promtool <promtool>]
+//                  [--promtool <promtool>] [--bootstrap <jit-bootstrap>]
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -334,6 +334,7 @@ for (const svc of SERVICES) {
   });
 }
 
+let withDefaults = null;
 // Every config key set to the binary's own default renders into the ConfigMap unchanged and
 // passes the schema (proves the schema's types accept what the flag parser prints).
 check("each config value set to the binary's default renders as JIT_<FLAG> and passes the schema", () => {
@@ -361,10 +362,59 @@ check("each config value set to the binary's default renders as JIT_<FLAG> and p
   } catch (e) {
     return [e.message];
   }
+  withDefaults = objects;
   for (const svc of SERVICES) {
     const data = find(objects, "ConfigMap", nameOf(svc))?.data ?? {};
     for (const [k, v] of Object.entries(expected[svc])) {
       if (data[k] !== v) p.push(`${svc}: ${k} rendered as ${JSON.stringify(data[k])}, want ${JSON.stringify(v)}`);
+    }
+  }
+  return p;
+});
+
+// The real binaries accept the configuration the chart renders: each runs with its
+// ConfigMap as environment (the files the pod would mount laid out under a temporary
+// directory) and gets past every flag check and file read to connecting to PostgreSQL,
+// which fails (exit 1, "database:") since the chart's host does not exist here.
+check("each binary accepts its rendered configuration and files (it gets as far as PostgreSQL)", () => {
+  if (!withDefaults) return ["the render with every config value did not run"];
+  if (!args.bootstrap) return ["--bootstrap (jit-bootstrap) not given"];
+  const files = join(work, "mounts");
+  const pki = join(work, "pki");
+  const b = spawnSync(args.bootstrap, [`--dir=${pki}`, "--users="], { encoding: "utf8" });
+  if (b.status !== 0) return [`jit-bootstrap: ${b.stderr}`];
+  const p = [];
+  for (const svc of SERVICES) {
+    const dep = find(withDefaults, "Deployment", nameOf(svc));
+    const data = find(withDefaults, "ConfigMap", nameOf(svc))?.data ?? {};
+    const root = join(files, svc);
+    // What the pod's volumes hold, by mount path.
+    const content = {
+      tls: { "tls.crt": readFileSync(join(pki, `${svc}.pem`)), "tls.key": readFileSync(join(pki, `${svc}.key`)),
+        "ca.crt": readFileSync(join(pki, "internal-ca.pem")) },
+      "db-password": { password: "not-used\n" },
+      "postgresql-ca": { "ca.crt": readFileSync(join(pki, "internal-ca.pem")) },
+      kek: { kek: Buffer.alloc(32, 7).toString("base64") + "\n" },
+      tmp: {},
+    };
+    const c = dep.spec.template.spec.containers[0];
+    for (const m of c.volumeMounts) {
+      const items = content[m.name];
+      if (!items) {
+        p.push(`${svc}: no test content for volume ${m.name}`);
+        continue;
+      }
+      mkdirSync(join(root, m.mountPath), { recursive: true });
+      for (const [name, bytes] of Object.entries(items)) {
+        writeFileSync(join(root, m.mountPath, name), bytes, { mode: 0o600 });
+      }
+    }
+    const env = { PATH: process.env.PATH };
+    for (const [k, v] of Object.entries(data)) env[k] = v.replaceAll("/etc/jit/", `${root}/etc/jit/`);
+    const r = spawnSync(join(args["bin-dir"], `jit-${svc}`), [], { encoding: "utf8", env, timeout: 30000 });
+    const out = `${r.stdout}${r.stderr}`.trim();
+    if (r.status !== 1 || !/database: /.test(out)) {
+      p.push(`jit-${svc} exited ${r.status} before reaching PostgreSQL: ${out.split("\n").slice(-2).join(" | ")}`);
     }
   }
   return p;

@@ -5,7 +5,8 @@
 # Prints one line per check, "PASS <name>" or "FAIL <name>: <why>"; exits 1 if any failed.
 #
 #   tests/helm/check.sh                  # builds the five service binaries with Bazel first
-#   JIT_BIN_DIR=<dir> tests/helm/check.sh   # or takes jit-auth, jit-ca, ... from <dir>
+#   JIT_BIN_DIR=<dir> tests/helm/check.sh   # or takes jit-auth, jit-ca, ..., jit-bootstrap
+#                                            # from <dir>
 #
 # Tools are cached outside the clone in $JIT_TOOLS_CACHE (default ~/.cache/jit-access/tools).
 # When npm cannot be reached and nothing is cached, the tool check FAILs (never a silent pass).
@@ -76,6 +77,7 @@ bin_dir="${JIT_BIN_DIR:-}"
 if [[ -z "$bin_dir" ]]; then
   targets=()
   for s in auth ca requests policy audit; do targets+=("//services/$s:jit-$s"); done
+  targets+=(//tools/jit-bootstrap)
   disk_cache="${JIT_BAZEL_DISK_CACHE:-$HOME/.cache/jit-access/bazel-disk}"
   if ! bazel build --disk_cache="$disk_cache" "${targets[@]}" >/tmp/jit-helm-build.$$.log 2>&1; then
     echo "FAIL helm flag checks: bazel build of the service binaries failed"
@@ -88,9 +90,11 @@ if [[ -z "$bin_dir" ]]; then
   trap 'rm -rf "$bin_dir"' EXIT
   bazel_bin="$(bazel info bazel-bin 2>/dev/null)"
   for s in auth ca requests policy audit; do ln -s "$bazel_bin/services/$s/jit-$s" "$bin_dir/jit-$s"; done
+  ln -s "$bazel_bin/tools/jit-bootstrap/jit-bootstrap" "$bin_dir/jit-bootstrap"
 fi
 
-promtool_args=()
-if command -v promtool >/dev/null; then promtool_args=(--promtool "$(command -v promtool)"); fi
+optional_args=()
+if command -v promtool >/dev/null; then optional_args+=(--promtool "$(command -v promtool)"); fi
+if [[ -x "$bin_dir/jit-bootstrap" ]]; then optional_args+=(--bootstrap "$bin_dir/jit-bootstrap"); fi
 node tests/helm/check.mjs --helm "$helm" --modules "$modules" --chart helm/jit-access \
-  --bin-dir "$bin_dir" --exemptions tests/helm/flag_exemptions.txt "${promtool_args[@]}"
+  --bin-dir "$bin_dir" --exemptions tests/helm/flag_exemptions.txt "${optional_args[@]}"
