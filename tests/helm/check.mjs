@@ -103,6 +103,8 @@ const badValues = [
   [["-f", minimalValues, "--set", "postgresql.serverCaSecret="], "postgresql.serverCaSecret is required with postgresql.sslmode=verify-full"],
   [["-f", minimalValues, "--set", "ca.keyEncryptionKey.existingSecret="], "ca.keyEncryptionKey.existingSecret is required"],
   [["-f", minimalValues, "--set", "certManager.enabled=true"], "certManager.issuerRef.name is required"],
+  [["-f", minimalValues, "--set", "audit.checkpointKey.existingSecret="], "audit.checkpointKey.existingSecret is required"],
+  [["-f", minimalValues, "--set", "audit.config.checkpoint_trusted_public_keys[0]=not-a-key"], "audit.config.checkpoint_trusted_public_keys.0: Does not match pattern"],
   [["-f", minimalValues, "--set", "audit.hpa.enabled=true,audit.hpa.minReplicas=5,audit.hpa.maxReplicas=2"], "audit.hpa.minReplicas (5) is above maxReplicas (2)"],
   [["-f", minimalValues, "--set", "networkPolicy.enabled=yes"], "networkPolicy.enabled: Invalid type. Expected: boolean"],
 ];
@@ -395,6 +397,8 @@ check("each binary accepts its rendered configuration and files (it gets as far 
       "db-password": { password: "not-used\n" },
       "postgresql-ca": { "ca.crt": readFileSync(join(pki, "internal-ca.pem")) },
       kek: { kek: Buffer.alloc(32, 7).toString("base64") + "\n" },
+      "checkpoint-key": { key: Buffer.alloc(32, 9).toString("base64") + "\n" },
+      export: {},
       tmp: {},
     };
     const c = dep.spec.template.spec.containers[0];

@@ -88,6 +88,10 @@ chart sets itself (addresses, files it mounts), then config and <service>.config
 {{- if $v.bootstrapUsers.existingSecret -}}{{- $_ := set $env "JIT_BOOTSTRAP_USERS_FILE" "/etc/jit/bootstrap/users.yaml" -}}{{- end -}}
 {{- if $v.oidcConnectors.existingSecret -}}{{- $_ := set $env "JIT_OIDC_CONNECTORS_FILE" "/etc/jit/oidc/connectors.yaml" -}}{{- end -}}
 {{- end -}}
+{{- if eq $svc "audit" -}}
+{{- $_ := set $env "JIT_CHECKPOINT_KEY_FILE" "/etc/jit/checkpoint/key" -}}
+{{- if $v.export.enabled -}}{{- $_ := set $env "JIT_EXPORT_DIR" "/var/lib/jit/export" -}}{{- end -}}
+{{- end -}}
 {{- if eq $svc "policy" -}}
 {{- if or $v.roles $v.rolesConfigMap -}}{{- $_ := set $env "JIT_ROLES_DIR" "/etc/jit/roles" -}}{{- end -}}
 {{- if $v.decisionHook.caSecret -}}{{- $_ := set $env "JIT_DECISION_HOOK_CA_FILE" "/etc/jit/decision-hook-ca/ca.crt" -}}{{- end -}}
