@@ -378,26 +378,34 @@ check("each config value set to the binary's default renders as JIT_<FLAG> and p
 // ConfigMap as environment (the files the pod would mount laid out under a temporary
 // directory) and gets past every flag check and file read to connecting to PostgreSQL,
 // which fails (exit 1, "database:") since the chart's host does not exist here.
-check("each binary accepts its rendered configuration and files (it gets as far as PostgreSQL)", () => {
-  if (!withDefaults) return ["the render with every config value did not run"];
-  if (!args.bootstrap) return ["--bootstrap (jit-bootstrap) not given"];
-  const files = join(work, "mounts");
+function acceptanceProblems(objects, label) {
+  const files = join(work, "mounts", label);
   const pki = join(work, "pki");
-  const b = spawnSync(args.bootstrap, [`--dir=${pki}`, "--users="], { encoding: "utf8" });
-  if (b.status !== 0) return [`jit-bootstrap: ${b.stderr}`];
   const p = [];
   for (const svc of SERVICES) {
-    const dep = find(withDefaults, "Deployment", nameOf(svc));
-    const data = find(withDefaults, "ConfigMap", nameOf(svc))?.data ?? {};
+    const dep = find(objects, "Deployment", nameOf(svc));
+    const data = find(objects, "ConfigMap", nameOf(svc))?.data ?? {};
     const root = join(files, svc);
-    // What the pod's volumes hold, by mount path.
+    const ca = readFileSync(join(pki, "internal-ca.pem"));
+    // What the pod's volumes hold, by volume name.
     const content = {
-      tls: { "tls.crt": readFileSync(join(pki, `${svc}.pem`)), "tls.key": readFileSync(join(pki, `${svc}.key`)),
-        "ca.crt": readFileSync(join(pki, "internal-ca.pem")) },
+      tls: { "tls.crt": readFileSync(join(pki, `${svc}.pem`)), "tls.key": readFileSync(join(pki, `${svc}.key`)), "ca.crt": ca },
       "db-password": { password: "not-used\n" },
-      "postgresql-ca": { "ca.crt": readFileSync(join(pki, "internal-ca.pem")) },
+      "postgresql-ca": { "ca.crt": ca },
       kek: { kek: Buffer.alloc(32, 7).toString("base64") + "\n" },
       "checkpoint-key": { key: Buffer.alloc(32, 9).toString("base64") + "\n" },
+      "bootstrap-users": {
+        "users.yaml": "users:\n  - {name: admin, roles: [admin], password_file: admin.password}\n",
+        "admin.password": "correct horse battery staple\n",
+      },
+      "oidc-connectors": {
+        "connectors.yaml": "connectors:\n  - name: corp\n    issuer: https://login.example.com\n    client_id: jit-access\n" +
+          "    client_secret_file: corp.secret\n    redirect_url: https://jit.example.com/oidc/callback\n",
+        "corp.secret": "s3cret\n",
+      },
+      roles: { "dev.yaml": readFileSync("deploy/local/examples/roles/dev.yaml") },
+      "decision-hook-ca": { "ca.crt": ca },
+      "decision-hook-token": { token: "t0ken\n" },
       export: {},
       tmp: {},
     };
@@ -414,14 +422,25 @@ check("each binary accepts its rendered configuration and files (it gets as far 
       }
     }
     const env = { PATH: process.env.PATH };
-    for (const [k, v] of Object.entries(data)) env[k] = v.replaceAll("/etc/jit/", `${root}/etc/jit/`);
+    for (const [k, v] of Object.entries(data)) env[k] = v.replaceAll("/etc/jit/", `${root}/etc/jit/`).replaceAll("/var/lib/jit/", `${root}/var/lib/jit/`);
     const r = spawnSync(join(args["bin-dir"], `jit-${svc}`), [], { encoding: "utf8", env, timeout: 30000 });
     const out = `${r.stdout}${r.stderr}`.trim();
     if (r.status !== 1 || !/database: /.test(out)) {
-      p.push(`jit-${svc} exited ${r.status} before reaching PostgreSQL: ${out.split("\n").slice(-2).join(" | ")}`);
+      p.push(`${label}: jit-${svc} exited ${r.status} before reaching PostgreSQL: ${out.split("\n").slice(-2).join(" | ")}`);
     }
   }
   return p;
+}
+// The real binaries accept the configuration the chart renders: each runs with its
+// ConfigMap as environment (the files the pod would mount laid out under a temporary
+// directory) and gets past every flag check and file read to connecting to PostgreSQL,
+// which fails (exit 1, "database:") since the chart's host does not exist here.
+check("each binary accepts its rendered configuration and files, default and HA (it gets as far as PostgreSQL)", () => {
+  if (!withDefaults) return ["the render with every config value did not run"];
+  if (!args.bootstrap) return ["--bootstrap (jit-bootstrap) not given"];
+  const b = spawnSync(args.bootstrap, [`--dir=${join(work, "pki")}`, "--users="], { encoding: "utf8" });
+  if (b.status !== 0) return [`jit-bootstrap: ${b.stderr}`];
+  return acceptanceProblems(withDefaults, "defaults").concat(acceptanceProblems(ha, "ha"));
 });
 
 // NOTES.txt (helm renders it only at install, which needs a cluster): rendered here as a
