@@ -106,6 +106,7 @@ const badValues = [
   [["-f", minimalValues, "--set", "audit.checkpointKey.existingSecret="], "audit.checkpointKey.existingSecret is required"],
   [["-f", minimalValues, "--set", "audit.config.checkpoint_trusted_public_keys[0]=not-a-key"], "audit.config.checkpoint_trusted_public_keys.0: Does not match pattern"],
   [["-f", minimalValues, "--set", "audit.hpa.enabled=true,audit.hpa.minReplicas=5,audit.hpa.maxReplicas=2"], "audit.hpa.minReplicas (5) is above maxReplicas (2)"],
+  [["-f", minimalValues, "--set", "policy.config.decision_hook_url=http://opa:8181/v1/data/jit"], "policy.config.decision_hook_url: Does not match pattern"],
   [["-f", minimalValues, "--set", "networkPolicy.enabled=yes"], "networkPolicy.enabled: Invalid type. Expected: boolean"],
 ];
 check("bad values are refused with a message naming the value", () => {
