@@ -13,6 +13,7 @@
 #include "common/config/flags.h"
 #include "common/db/conninfo.h"
 #include "common/secret_file.h"
+#include "common/server/health_server.h"
 #include "common/server/library_logs.h"
 #include "common/server/metrics.h"
 #include "common/server/process_settings.h"
@@ -24,6 +25,9 @@ ABSL_FLAG(std::string, listen_addr, "",
           "gRPC listen address host:port (default 127.0.0.1:<service port>)");
 ABSL_FLAG(std::string, metrics_addr, "",
           "Prometheus /metrics listen address host:port (default 127.0.0.1:<metrics port>)");
+ABSL_FLAG(std::string, health_addr, "",
+          "Plaintext listen address host:port answering only grpc.health.v1 (for Kubernetes "
+          "gRPC probes); empty = off");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain of this service (required)");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of this service (required)");
 ABSL_FLAG(std::string, tls_ca_file, "",
@@ -115,6 +119,7 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
   if (c.listen_addr.empty()) c.listen_addr = absl::StrCat("127.0.0.1:", ports.grpc);
   c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
   if (c.metrics_addr.empty()) c.metrics_addr = absl::StrCat("127.0.0.1:", ports.metrics);
+  c.health_addr = absl::GetFlag(FLAGS_health_addr);
   c.tls = {.cert_file = absl::GetFlag(FLAGS_tls_cert_file),
            .key_file = absl::GetFlag(FLAGS_tls_key_file),
            .ca_file = absl::GetFlag(FLAGS_tls_ca_file)};
@@ -139,6 +144,7 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
 
   RETURN_IF_ERROR(ValidateHostPort("listen_addr", c.listen_addr));
   RETURN_IF_ERROR(ValidateHostPort("metrics_addr", c.metrics_addr));
+  if (!c.health_addr.empty()) RETURN_IF_ERROR(ValidateHostPort("health_addr", c.health_addr));
   for (const auto& [flag, value] :
        {std::pair<absl::string_view, const std::string&>{"tls_cert_file", c.tls.cert_file},
         {"tls_key_file", c.tls.key_file},
@@ -259,11 +265,22 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   if (!server.ok()) return FailStart(definition.name, server.status());
   spdlog::info("serving jit.{}.v1 on {} (port {}), metrics on {}", definition.name,
                config->listen_addr, (*server)->port(), config->metrics_addr);
+  std::unique_ptr<HealthServer> health;
+  if (!config->health_addr.empty()) {
+    absl::StatusOr<std::unique_ptr<HealthServer>> started =
+        HealthServer::Start(config->health_addr);
+    if (!started.ok()) return FailStart(definition.name, started.status());
+    health = *std::move(started);
+    health->SetServing(true);
+    spdlog::info("health (plaintext, grpc.health.v1 only) on {}", config->health_addr);
+  }
 
   const int sig = WaitForTerminationSignal();
   spdlog::info("signal {} received; draining for up to {}", sig,
                absl::FormatDuration(config->drain_timeout));
+  if (health != nullptr) health->SetServing(false);  // readiness fails while draining
   (*server)->Shutdown(config->drain_timeout);
+  health.reset();
   server->reset();
   app->reset();
   service_auth->reset();

@@ -52,6 +52,7 @@ struct ServiceConfig {
   std::string name;
   std::string listen_addr;
   std::string metrics_addr;
+  std::string health_addr;  // "" = no plaintext health port
   TlsFiles tls;
   std::string db_url;
   std::string db_password_file;

@@ -10,13 +10,16 @@
 #include "common/db/testing/test_database.h"
 #include "common/server/tls.h"
 #include "common/status_matchers.h"
+#include "common/testing/raw_call.h"
 #include "common/testing/reflection_client.h"
 #include "common/testing/runfiles.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/test_pki_files.h"
 #include "common/version.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "pqxx/pqxx"
@@ -302,6 +305,32 @@ TEST_F(ServiceStartupTest, EveryServiceServesHealthAndPromtoolCleanMetrics) {
     EXPECT_OK(p->Stop());
     EXPECT_THAT(p->Output(), HasSubstr("draining"));
   }
+}
+
+// --health_addr: the plaintext port Kubernetes' gRPC probes use answers health, nothing else.
+TEST_F(ServiceStartupTest, HealthAddrAnswersPlaintextHealthOnly) {
+  ServiceOptions options = ItestOptions(db().conninfo());
+  const int health_port = PickUnusedPort();
+  options.flags.push_back(absl::StrCat("--health_addr=127.0.0.1:", health_port));
+  ASSERT_OK_AND_ASSIGN(auto p, ServiceProcess::StartServing(options));
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", health_port),
+                                     grpc::InsecureChannelCredentials());
+
+  grpc::ClientContext check_ctx;
+  check_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(grpc::health::v1::Health::NewStub(channel)
+                  ->Check(&check_ctx, grpc::health::v1::HealthCheckRequest(), &response)
+                  .ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  grpc::ClientContext api_ctx;
+  api_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  EXPECT_EQ(
+      jit::testing::RawUnaryCall(*channel, "/jit.policy.v1.PolicyService/ListRoles", "", &api_ctx)
+          .error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_OK(p->Stop());
 }
 
 TEST_F(ServiceStartupTest, ServerReflectionListsTheApiToAuthenticatedCallersOnly) {
