@@ -49,7 +49,11 @@ ABSL_FLAG(std::string, auth_addr, "localhost:7101", "auth service host:port");
 ABSL_FLAG(std::string, ca_addr, "localhost:7102", "ca service host:port");
 ABSL_FLAG(std::string, requests_addr, "localhost:7103", "requests service host:port");
 ABSL_FLAG(std::string, policy_addr, "localhost:7104", "policy service host:port");
-ABSL_FLAG(std::string, audit_addr, "localhost:7105", "audit service host:port");
+ABSL_FLAG(std::string, audit_addr, "localhost:7105",
+          "audit service host:port; empty = no outbox relay (events wait in the outbox)");
+ABSL_FLAG(bool, migrate_only, false,
+          "Apply this service's schema migrations, then exit 0 without serving (e.g. as the "
+          "schema's owner, before the service runs as a role with fewer rights)");
 ABSL_FLAG(std::string, token_issuer, "jit-access", "Issuer (iss) of accepted session tokens");
 ABSL_FLAG(std::string, token_audience, "jit-access",
           "Audience (aud) accepted session tokens must name");
@@ -139,6 +143,7 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
              .requests = absl::GetFlag(FLAGS_requests_addr),
              .policy = absl::GetFlag(FLAGS_policy_addr),
              .audit = absl::GetFlag(FLAGS_audit_addr)};
+  c.migrate_only = absl::GetFlag(FLAGS_migrate_only);
   c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
   c.token_audience = absl::GetFlag(FLAGS_token_audience);
 
@@ -168,7 +173,8 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
   RETURN_IF_ERROR(ValidateHostPort("ca_addr", c.peers.ca));
   RETURN_IF_ERROR(ValidateHostPort("requests_addr", c.peers.requests));
   RETURN_IF_ERROR(ValidateHostPort("policy_addr", c.peers.policy));
-  RETURN_IF_ERROR(ValidateHostPort("audit_addr", c.peers.audit));
+  // Empty: no audit sink; the outbox relay is off and events wait in the outbox.
+  if (!c.peers.audit.empty()) RETURN_IF_ERROR(ValidateHostPort("audit_addr", c.peers.audit));
   if (c.token_issuer.empty()) return absl::InvalidArgumentError("token_issuer: must be set");
   if (c.token_audience.empty()) {
     return absl::InvalidArgumentError("token_audience: must be set");
@@ -207,6 +213,10 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
       !s.ok()) {
     return FailStart(definition.name,
                      absl::Status(s.code(), absl::StrCat("migrations: ", s.message())));
+  }
+  if (config->migrate_only) {
+    spdlog::info("migrations applied; --migrate_only: exiting");
+    return 0;
   }
 
   auto registry = std::make_shared<prometheus::Registry>();

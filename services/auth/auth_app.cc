@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/audit/postgres_audit_outbox.h"
+#include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
 #include "common/http/http_client.h"
 #include "common/status_macros.h"
@@ -112,6 +113,7 @@ struct AuthAppParts {
   std::unique_ptr<UserAdministration> administration;
   std::unique_ptr<AuthServiceImpl> service;
   std::unique_ptr<Maintenance> maintenance;
+  std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
 
 }  // namespace internal
@@ -268,6 +270,7 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(server::ServiceRuntime&
                                                                   .keys = p->keys.get(),
                                                                   .permissions = &p->permissions});
   ASSIGN_OR_RETURN(p->maintenance, StartMaintenance(*p));
+  ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "auth"));
   return absl::WrapUnique(new AuthApp(std::move(p)));
 }
 

@@ -60,14 +60,21 @@ std::vector<std::string> NonEmptyLines(const std::string& text) {
   return lines;
 }
 
-// `service` against the database at `db_url`; jit-auth also gets the key-encryption key it
-// refuses to start without.
+// `service` against the database at `db_url`; jit-auth also gets the key-encryption key and
+// jit-audit the checkpoint key they refuse to start without.
 ServiceOptions OptionsFor(const std::string& service, const std::string& db_url) {
   ServiceOptions options = {.service = service, .db_url = db_url};
   if (service == "auth") {
     absl::StatusOr<std::string> kek = jit::testkit::WriteKeyEncryptionKeyFile(TestTempPath("kek"));
     EXPECT_THAT(kek, IsOk());
     options.flags.push_back("--key_encryption_key_file=" + kek.value_or(""));
+  }
+  if (service == "audit") {
+    // The checkpoint signing seed has the same form: the base64 of 32 random bytes, 0600.
+    absl::StatusOr<std::string> seed =
+        jit::testkit::WriteKeyEncryptionKeyFile(TestTempPath("checkpoint.key"));
+    EXPECT_THAT(seed, IsOk());
+    options.flags.push_back("--checkpoint_key_file=" + seed.value_or(""));
   }
   return options;
 }
@@ -199,6 +206,9 @@ TEST(ServiceFlagsTest, BadServiceFlagExitsTwoBeforeTheDatabase) {
            {"policy", "--role_poll_interval=1h", "role_poll_interval"},
            {"policy", "--decision_hook_url=http://example.com/opa", "decision_hook"},
            {"policy", "--decision_hook_token_file=" + missing, "decision_hook_url"},
+           {"audit", "--checkpoint_key_file=" + missing, "checkpoint_key_file"},
+           {"audit", "--checkpoint_interval=0s", "checkpoint_interval"},
+           {"audit", "--export_file_max_age=2h", "export_dir"},
        }) {
     ServiceOptions options = OptionsFor(c.service, db_url);
     options.flags.push_back(c.flag);
@@ -230,6 +240,8 @@ TEST(ServiceFlagsTest, EveryBinaryAnswersHelpAndVersion) {
   binaries[0].flags.push_back("--session_ttl (default 8h)");
   binaries[3].flags.push_back("--roles_dir (default \"\")");  // policy
   binaries[3].flags.push_back("--role_poll_interval (default 500ms)");
+  binaries[4].flags.push_back("--checkpoint_key_file (default \"\")");  // audit
+  binaries[4].flags.push_back("--export_dir (default \"\")");
   binaries.push_back({"jit-bootstrap",
                       jit::testing::RunfilePath("tools/jit-bootstrap/jit-bootstrap"),
                       {"--dir (default \"\")", "--force (default false)"}});
