@@ -12,7 +12,7 @@ packages=(
   libgrpc++-dev libabsl-dev libssl-dev libpqxx-dev libpq-dev prometheus-cpp-dev
   libyaml-cpp-dev libre2-dev libsodium-dev libargon2-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libsimdjson-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   # Run and test: PostgreSQL, sshd/ssh, promtool, fuzzing, TLS tooling
   postgresql-15 postgresql-client-15 openssh-server openssh-client prometheus
   clang libclang-rt-14-dev openssl curl ca-certificates procps util-linux
