@@ -36,7 +36,7 @@ deploy/lib/ensure_deps.sh
 say "building (bazel, -c opt)"
 disk_cache="${JIT_BAZEL_DISK_CACHE:-$HOME/.cache/jit-access/bazel-disk}"
 mkdir -p "$disk_cache"
-targets=(//tools/health_probe:jit-health-probe //tools/jit-bootstrap)
+targets=(//tools/health_probe:jit-health-probe //tools/jit-bootstrap //tools/jit)
 for s in "${services[@]}"; do targets+=("//services/$s:jit-$s"); done
 # A failed build ends here, showing its errors: never deploy the previous binaries.
 build_log="$(mktemp)"
@@ -57,6 +57,7 @@ for s in "${services[@]}"; do
   install -m 0755 "$bazel_bin/services/$s/jit-$s" "$state/bin/jit-$s"
 done
 install -m 0755 "$bazel_bin/tools/health_probe/jit-health-probe" "$state/bin/"
+install -m 0755 "$bazel_bin/tools/jit/jit" "$state/bin/"
 install -m 0755 "$bazel_bin/tools/jit-bootstrap/jit-bootstrap" "$state/bin/"
 
 # 3. TLS material (kept across runs; jit-bootstrap reuses what exists): an internal CA,
@@ -105,10 +106,10 @@ mkdir -p "$auth_dir" && chmod 0700 "$auth_dir"
 if [[ ! -s "$auth_dir/kek" ]]; then
   (umask 077 && head -c 32 /dev/urandom | base64 >"$auth_dir/kek")
 fi
-declare -A example_roles=([alice]=dev [bob]=dba [admin]=admin)
+declare -A example_roles=([alice]=dev [bob]=dba [carol]=dev [admin]=admin)
 {
   echo "users:"
-  for u in alice bob admin; do
+  for u in alice bob carol admin; do
     if [[ ! -s "$auth_dir/$u.password" ]]; then
       (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$auth_dir/$u.password")
     fi
@@ -225,6 +226,7 @@ cat <<MSG
   TLS         CA $state/pki/internal-ca.pem; admin client cert $state/pki/user-admin.pem / user-admin.key
   Users       alice (role dev), password in $auth_dir/alice.password
               bob (role dba), password in $auth_dir/bob.password
+              carol (role dev), password in $auth_dir/carol.password
               admin (role admin), password in $auth_dir/admin.password
 
 Next:
@@ -233,4 +235,8 @@ Next:
         --tls_ca_file=$state/pki/internal-ca.pem
   - metrics:          curl -s http://127.0.0.1:9101/metrics
   - stop everything:  deploy/local/down.sh
+  - the jit CLI (defaults fit this constellation):
+        $state/bin/jit login --user alice --password-stdin <$auth_dir/alice.password
+        $state/bin/jit request create --roles developer-read-only-jit --reason "Investigating dashboard latency" --duration 30m
+        $state/bin/jit status
 MSG
