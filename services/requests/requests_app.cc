@@ -4,6 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/memory/memory.h"
+#include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
 #include "common/proto_time.h"
 #include "common/server/unary_handler.h"
@@ -86,6 +87,7 @@ struct RequestsAppParts {
   RequestLifecycle lifecycle;
   RequestsServiceImpl service;
   ExpirySweeper sweeper;
+  std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
 
 }  // namespace internal
@@ -123,6 +125,7 @@ absl::StatusOr<std::unique_ptr<RequestsApp>> RequestsApp::Create(server::Service
   RETURN_IF_ERROR(Validate(config));
   auto parts = std::make_unique<internal::RequestsAppParts>(runtime, config);
   RETURN_IF_ERROR(parts->sweeper.Start());
+  ASSIGN_OR_RETURN(parts->audit_relay, audit::ServiceOutboxRelay::Start(runtime, kRequestsSchema));
   return absl::WrapUnique(new RequestsApp(std::move(parts)));
 }
 

@@ -3,7 +3,8 @@
 //   PostgresRequestStore, GrpcPolicyClient (peer "policy" at --policy_addr) and
 //   PolicyPermissionChecker -> RequestLifecycle (request_lifecycle.h) <- RequestsServiceImpl,
 //   the gRPC adapter; ExpirySweeper runs in every replica; RequestsMetrics observes the
-//   lifecycle and the sweeper's samples.
+//   lifecycle and the sweeper's samples; the kit's ServiceOutboxRelay ships
+//   requests.audit_outbox to the audit service (--audit_addr).
 //
 // RunServiceApp (common/server/service_main.h) drives it: ConfigFromFlags and Validate right
 // after flag parsing, before any connection (a bad value exits 2 naming the flag), then
