@@ -24,7 +24,7 @@ AccessRequest WithoutHistory(AccessRequest r) {
 
 absl::StatusOr<RequestStore::Created> InMemoryRequestStore::Create(
     const AccessRequest& request, const std::string& content_hash,
-    const AccessRequestTransition& transition, const AuditEvent& event) {
+    const AccessRequestTransition& transition, const std::vector<AuditEvent>& events) {
   absl::MutexLock lock(&mu_);
   if (!request.request_key().empty()) {
     auto it = keys_.find({request.user(), request.request_key()});
@@ -47,7 +47,7 @@ absl::StatusOr<RequestStore::Created> InMemoryRequestStore::Create(
   if (!request.request_key().empty()) {
     keys_[{request.user(), request.request_key()}] = {request.id(), content_hash};
   }
-  events_.push_back(event);
+  for (const AuditEvent& e : events) events_.push_back(e);
   return Created{.request = stored, .created = true};
 }
 
@@ -107,6 +107,7 @@ absl::StatusOr<std::vector<AccessRequest>> InMemoryRequestStore::List(const List
     }
     if (!query.user.empty() && r.user() != query.user) continue;
     if (!query.exclude_user.empty() && r.user() == query.exclude_user) continue;
+    if (query.break_glass_awaiting && !AwaitsPostReview(r)) continue;
     const absl::Time t = FromProtoTimestamp(r.create_time());
     if (query.created_after.has_value() && t <= *query.created_after) continue;
     if (query.cursor_time.has_value() &&
@@ -183,6 +184,10 @@ absl::StatusOr<RequestCounts> InMemoryRequestStore::Counts(absl::Time now) {
     if (r.state() == jit::common::v1::ACCESS_REQUEST_STATE_APPROVED &&
         FromProtoTimestamp(r.access_expire_time()) > now) {
       ++counts.active_grants;
+    }
+    if (AwaitsPostReview(r)) {
+      ++counts.break_glass_unreviewed;
+      if (FromProtoTimestamp(r.post_review_due_time()) <= now) ++counts.break_glass_overdue;
     }
   }
   return counts;

@@ -19,7 +19,7 @@ class InMemoryRequestStore final : public RequestStore {
  public:
   absl::StatusOr<Created> Create(const AccessRequest& request, const std::string& content_hash,
                                  const AccessRequestTransition& transition,
-                                 const AuditEvent& event) override;
+                                 const std::vector<AuditEvent>& events) override;
   absl::StatusOr<AccessRequest> Get(std::string_view id) override;
   absl::StatusOr<AccessRequest> Update(std::string_view id, Decide decide) override;
   absl::StatusOr<std::vector<AccessRequest>> List(const ListQuery& query) override;

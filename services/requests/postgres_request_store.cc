@@ -90,11 +90,13 @@ void WriteChange(pqxx::transaction_base& txn, const std::string& id, RequestChan
   txn.exec_params(
       "UPDATE requests.requests SET state = $2::smallint, "
       "due_time = NULLIF($3, '')::timestamptz, "
-      "access_expire_time = NULLIF($4, '')::timestamptz, revision = $5, body = $6 "
+      "access_expire_time = NULLIF($4, '')::timestamptz, revision = $5, body = $6, "
+      "break_glass_awaiting = $7, post_review_due = NULLIF($8, '')::timestamptz "
       "WHERE id = $1::uuid",
       id, static_cast<int>(request.state()), DueColumn(request),
       OptionalTime(request.access_expire_time(), request.has_access_expire_time()), revision,
-      db::Bytea(request.SerializeAsString()));
+      db::Bytea(request.SerializeAsString()), AwaitsPostReview(request),
+      OptionalTime(request.post_review_due_time(), request.has_post_review_due_time()));
   if (change.review.has_value()) {
     const AccessReview& review = *change.review;
     txn.exec_params(
@@ -136,7 +138,7 @@ class Sql {
 
 absl::StatusOr<RequestStore::Created> PostgresRequestStore::Create(
     const AccessRequest& request, const std::string& content_hash,
-    const AccessRequestTransition& transition, const AuditEvent& event) {
+    const AccessRequestTransition& transition, const std::vector<AuditEvent>& events) {
   Created out;
   RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
     const int64_t revision = NextRevision(txn);
@@ -146,15 +148,19 @@ absl::StatusOr<RequestStore::Created> PostgresRequestStore::Create(
     const bool keyed = !request.request_key().empty();
     pqxx::result inserted = txn.exec_params(
         "INSERT INTO requests.requests (id, user_name, state, create_time, due_time, "
-        "access_expire_time, revision, request_key, content_hash, body) "
+        "access_expire_time, revision, request_key, content_hash, body, break_glass_awaiting, "
+        "post_review_due) "
         "VALUES ($1::uuid, $2, $3::smallint, $4::timestamptz, NULLIF($5, '')::timestamptz, "
-        "NULL, $6, NULLIF($7, ''), NULLIF($8, ''), $9) "
+        "NULLIF($6, '')::timestamptz, $7, NULLIF($8, ''), NULLIF($9, ''), $10, $11, "
+        "NULLIF($12, '')::timestamptz) "
         "ON CONFLICT (user_name, request_key) WHERE request_key IS NOT NULL DO NOTHING "
         "RETURNING revision",
         stored.id(), stored.user(), static_cast<int>(stored.state()),
-        db::Timestamptz(FromProtoTimestamp(stored.create_time())), DueColumn(stored), revision,
+        db::Timestamptz(FromProtoTimestamp(stored.create_time())), DueColumn(stored),
+        OptionalTime(stored.access_expire_time(), stored.has_access_expire_time()), revision,
         stored.request_key(), keyed ? content_hash : std::string(),
-        db::Bytea(stored.SerializeAsString()));
+        db::Bytea(stored.SerializeAsString()), AwaitsPostReview(stored),
+        OptionalTime(stored.post_review_due_time(), stored.has_post_review_due_time()));
     if (inserted.empty()) {
       // The key was used before (perhaps by a create committed a moment ago).
       pqxx::result existing = txn.exec_params(
@@ -175,7 +181,7 @@ absl::StatusOr<RequestStore::Created> PostgresRequestStore::Create(
     AccessRequestTransition t = transition;
     t.set_revision(revision);
     InsertTransition(txn, stored.id(), t);
-    audit::InsertOutboxEvent(txn, kRequestsSchema, event);
+    for (const AuditEvent& event : events) audit::InsertOutboxEvent(txn, kRequestsSchema, event);
     *stored.add_history() = t;
     out.request = std::move(stored);
     out.created = true;
@@ -244,6 +250,7 @@ absl::StatusOr<std::vector<AccessRequest>> PostgresRequestStore::List(const List
     sql.Where(absl::StrCat("create_time > ", sql.Param(db::Timestamptz(*query.created_after)),
                            "::timestamptz"));
   }
+  if (query.break_glass_awaiting) sql.Where("break_glass_awaiting");
   if (query.cursor_time.has_value()) {
     sql.Where(absl::StrCat("(create_time, id) < (", sql.Param(db::Timestamptz(*query.cursor_time)),
                            "::timestamptz, ", sql.Param(query.cursor_id), "::uuid)"));
@@ -333,6 +340,12 @@ absl::StatusOr<RequestCounts> PostgresRequestStore::Counts(absl::Time now) {
                                   "access_expire_time > $1::timestamptz",
                                   db::Timestamptz(now))[0]
                                .as<int64_t>();
+    pqxx::row bg = txn.exec_params1(
+        "SELECT count(*), count(*) FILTER (WHERE post_review_due <= $1::timestamptz) "
+        "FROM requests.requests WHERE break_glass_awaiting",
+        db::Timestamptz(now));
+    counts.break_glass_unreviewed = bg[0].as<int64_t>();
+    counts.break_glass_overdue = bg[1].as<int64_t>();
     return absl::OkStatus();
   }));
   return counts;

@@ -289,6 +289,40 @@ TEST_F(PostgresRequestStoreTest, CancelRacingApproveEndsInOneTransition) {
   }
 }
 
+TEST_F(PostgresRequestStoreTest, BreakGlassIsStoredGrantedAndListedUntilReviewed) {
+  policy_.check_request.Handle([](const policy::v1::CheckRequestRequest& rq) {
+    policy::v1::CheckRequestResponse r;
+    r.set_allowed(true);
+    r.set_break_glass(rq.break_glass());
+    r.mutable_max_duration()->set_seconds(1800);
+    return absl::StatusOr<policy::v1::CheckRequestResponse>(r);
+  });
+  v1::CreateRequestRequest rq;
+  rq.add_roles("prod");
+  rq.set_reason("INC-9");
+  rq.set_break_glass(true);
+  ASSERT_OK_AND_ASSIGN(AccessRequest r,
+                       lifecycle_->Create(User("alice", "dev"), {.actor = "user:alice"}, rq));
+  EXPECT_EQ(Query("SELECT string_agg(type, ',' ORDER BY sequence) FROM requests.audit_outbox"),
+            "access_request.create,access_request.break_glass");
+  ASSERT_OK_AND_ASSIGN(std::vector<AccessRequest> grants,
+                       store_->ListGrants({.now = clock_.Now(), .user = "alice"}));
+  EXPECT_THAT(grants, SizeIs(1));
+  ListQuery awaiting;
+  awaiting.break_glass_awaiting = true;
+  ASSERT_OK_AND_ASSIGN(std::vector<AccessRequest> listed, store_->List(awaiting));
+  EXPECT_THAT(listed, SizeIs(1));
+  clock_.Advance(absl::Hours(25));
+  ASSERT_OK_AND_ASSIGN(RequestCounts counts, store_->Counts(clock_.Now()));
+  EXPECT_EQ(counts.break_glass_unreviewed, 1);
+  EXPECT_EQ(counts.break_glass_overdue, 1);
+  ASSERT_THAT(Approve("bob", r.id()), IsOk());
+  ASSERT_OK_AND_ASSIGN(listed, store_->List(awaiting));
+  EXPECT_THAT(listed, SizeIs(0));
+  ASSERT_OK_AND_ASSIGN(counts, store_->Counts(clock_.Now()));
+  EXPECT_EQ(counts.break_glass_unreviewed, 0);
+}
+
 TEST_F(PostgresRequestStoreTest, CountsPendingAndActiveGrants) {
   ASSERT_THAT(Create("alice"), IsOk());
   ASSERT_OK_AND_ASSIGN(AccessRequest r, Create("carol"));

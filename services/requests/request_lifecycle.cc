@@ -177,6 +177,9 @@ absl::Status ValidateCreate(const v1::CreateRequestRequest& rq) {
   if (rq.has_start_time() && !ValidProtoTimestamp(rq.start_time())) {
     return absl::InvalidArgumentError("start_time: not a valid timestamp");
   }
+  if (rq.has_start_time() && rq.break_glass()) {
+    return absl::InvalidArgumentError("start_time: a break-glass grant starts at once");
+  }
   return absl::OkStatus();
 }
 
@@ -401,6 +404,7 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Create(const Identity& caller,
   *check.mutable_requested_roles() = rq.roles();
   check.set_reason(rq.reason());
   if (rq.has_requested_duration()) *check.mutable_requested_duration() = rq.requested_duration();
+  check.set_break_glass(rq.break_glass());
   ASSIGN_OR_RETURN(policy::v1::CheckRequestResponse decision, policy_->CheckRequest(check));
   if (!decision.allowed()) {
     if (decision.reason_required() && IsBlank(rq.reason())) {
@@ -410,6 +414,11 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Create(const Identity& caller,
           "; ", decision.explanation().summary()));
     }
     return absl::PermissionDeniedError(decision.explanation().summary());
+  }
+  if (rq.break_glass() && !decision.break_glass()) {
+    // Fails closed: an allow that is not a break-glass allow grants nothing at once.
+    return absl::PermissionDeniedError(
+        absl::StrCat("break-glass not allowed: ", decision.explanation().summary()));
   }
   const absl::Duration max_duration = FromProto(decision.max_duration());
   if (max_duration <= absl::ZeroDuration()) {
@@ -431,16 +440,29 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Create(const Identity& caller,
   *request.mutable_requested_duration() =
       rq.has_requested_duration() ? rq.requested_duration() : decision.max_duration();
   ToProto(max_duration, request.mutable_max_duration());
-  request.set_state(ACCESS_REQUEST_STATE_PENDING);
   SetProtoTimestamp(now, request.mutable_create_time());
   SetProtoTimestamp(now, request.mutable_update_time());
-  absl::Time pending_expire = now + ttl;
-  if (rq.has_start_time()) {
-    *request.mutable_requested_start_time() = rq.start_time();
-    // A request whose whole window has passed can no longer be of use.
-    pending_expire = std::min(pending_expire, FromProtoTimestamp(rq.start_time()) + max_duration);
+  if (rq.break_glass()) {
+    request.set_state(ACCESS_REQUEST_STATE_APPROVED);
+    *request.mutable_granted_roles() = rq.roles();
+    SetProtoTimestamp(now, request.mutable_access_start_time());
+    SetProtoTimestamp(TruncateToMicros(now + max_duration), request.mutable_access_expire_time());
+    request.set_resolved_by(caller.name());
+    request.set_resolve_reason("break-glass");
+    request.set_break_glass(true);
+    request.set_post_review(jit::common::v1::BREAK_GLASS_REVIEW_AWAITING);
+    SetProtoTimestamp(TruncateToMicros(now + options_.break_glass_review_window),
+                      request.mutable_post_review_due_time());
+  } else {
+    request.set_state(ACCESS_REQUEST_STATE_PENDING);
+    absl::Time pending_expire = now + ttl;
+    if (rq.has_start_time()) {
+      *request.mutable_requested_start_time() = rq.start_time();
+      // A request whose whole window has passed can no longer be of use.
+      pending_expire = std::min(pending_expire, FromProtoTimestamp(rq.start_time()) + max_duration);
+    }
+    SetProtoTimestamp(TruncateToMicros(pending_expire), request.mutable_pending_expire_time());
   }
-  SetProtoTimestamp(TruncateToMicros(pending_expire), request.mutable_pending_expire_time());
   *request.mutable_thresholds() = decision.thresholds();
   std::set<std::string> seen;
   for (const auto* list : {&rq.suggested_reviewers(), &decision.suggested_reviewers()}) {
@@ -454,14 +476,32 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Create(const Identity& caller,
 
   ASSIGN_OR_RETURN(std::string id, audit::NewUuidV7(now));
   request.set_id(id);
+  std::vector<AuditEvent> events;
   ASSIGN_OR_RETURN(AuditEvent event,
                    Event("access_request.create", now, actor, request, "access request created"));
+  events.push_back(std::move(event));
+  if (rq.break_glass()) {
+    // The alert: who broke glass on what, until when, and when the review is due.
+    auto rfc3339 = [](const google::protobuf::Timestamp& t) {
+      return absl::FormatTime(absl::RFC3339_sec, FromProtoTimestamp(t), absl::UTCTimeZone());
+    };
+    ASSIGN_OR_RETURN(
+        AuditEvent alert,
+        Event("access_request.break_glass", now, actor, request,
+              "break-glass: access granted without approval; an after-the-fact review is due",
+              {{"severity", "alert"},
+               {"access_expire_time", rfc3339(request.access_expire_time())},
+               {"post_review_due_time", rfc3339(request.post_review_due_time())}}));
+    events.push_back(std::move(alert));
+  }
   ASSIGN_OR_RETURN(
       RequestStore::Created created,
-      store_->Create(request, rq.request_key().empty() ? "" : ContentHash(rq),
-                     Transition(jit::common::v1::ACCESS_REQUEST_STATE_UNSPECIFIED,
-                                ACCESS_REQUEST_STATE_PENDING, caller.name(), now, rq.reason()),
-                     event));
+      store_->Create(
+          request, rq.request_key().empty() ? "" : ContentHash(rq),
+          Transition(jit::common::v1::ACCESS_REQUEST_STATE_UNSPECIFIED, request.state(),
+                     caller.name(), now,
+                     rq.break_glass() ? absl::StrCat("break-glass: ", rq.reason()) : rq.reason()),
+          events));
   if (created.created && observer_ != nullptr) observer_->Created(created.request);
   return created.request;
 }
@@ -520,6 +560,7 @@ absl::StatusOr<v1::ListRequestsResponse> RequestLifecycle::List(const Identity& 
     query.created_after = FromProtoTimestamp(rq.created_after());
   }
   query.user = rq.user();
+  query.break_glass_awaiting = rq.break_glass_awaiting_review();
   v1::ListRequestsResponse response;
 
   if (rq.reviewable_by_me()) {
@@ -605,6 +646,7 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Review(const Identity& caller,
           absl::StrCat("roles: ", QuoteBounded(role), " was not requested"));
     }
   }
+  if (current->break_glass()) return PostReview(caller, actor, rq, *current);
   if (current->state() != ACCESS_REQUEST_STATE_PENDING) {
     return absl::FailedPreconditionError(absl::StrCat("request ", rq.id(), " is ",
                                                       StateName(current->state()),
@@ -702,6 +744,65 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Review(const Identity& caller,
   }
   if (!stored.ok()) return Named(stored.status(), rq.id());
   Notify(from, *stored, now);
+  return stored;
+}
+
+absl::StatusOr<AccessRequest> RequestLifecycle::PostReview(const Identity& caller,
+                                                           const audit::AuditActor& actor,
+                                                           const v1::ReviewRequestRequest& rq,
+                                                           const AccessRequest& current) {
+  if (rq.roles_size() > 0) {
+    return absl::InvalidArgumentError(
+        "roles: a break-glass review confirms or flags the whole request");
+  }
+  auto reviewed_already = [&](const AccessRequest& r) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("break-glass request ", rq.id(), " was reviewed already (",
+                     jit::common::v1::BreakGlassReview_Name(r.post_review()), ")"));
+  };
+  if (!AwaitsPostReview(current)) return reviewed_already(current);
+  ASSIGN_OR_RETURN(policy::v1::CheckReviewResponse decision, CheckReview(caller, current));
+  const bool confirm = rq.verdict() == AccessReview::VERDICT_APPROVE;
+  AccessReview review;
+  review.set_reviewer(caller.name());
+  *review.mutable_reviewer_roles() = caller.roles();
+  review.set_verdict(rq.verdict());
+  review.set_reason(rq.reason());
+  for (const RoleThresholds& rt : decision.matching_thresholds()) {
+    for (const auto& t : rt.thresholds()) {
+      review.add_threshold_names(absl::StrCat(rt.role(), "/", t.name()));
+    }
+  }
+  const absl::Time now = clock_->Now();
+  SetProtoTimestamp(now, review.mutable_create_time());
+  absl::StatusOr<AccessRequest> stored =
+      store_->Update(rq.id(), [&](const AccessRequest& locked) -> absl::StatusOr<RequestChange> {
+        if (!AwaitsPostReview(locked)) return reviewed_already(locked);
+        if (rq.has_expected_revision() && rq.expected_revision() != locked.revision()) {
+          return absl::AbortedError(absl::StrCat("request ", rq.id(), " is at revision ",
+                                                 locked.revision(), ", not ",
+                                                 rq.expected_revision()));
+        }
+        RequestChange change;
+        change.write = true;
+        change.request = locked;
+        change.request.clear_history();
+        *change.request.add_reviews() = review;
+        change.review = review;
+        change.request.set_post_review(confirm ? jit::common::v1::BREAK_GLASS_REVIEW_CONFIRMED
+                                               : jit::common::v1::BREAK_GLASS_REVIEW_FLAGGED);
+        SetProtoTimestamp(now, change.request.mutable_update_time());
+        ASSIGN_OR_RETURN(AuditEvent event,
+                         Event("access_request.review", now, actor, change.request,
+                               confirm ? "break-glass confirmed after the fact"
+                                       : "break-glass flagged after the fact",
+                               {{"verdict", confirm ? "approve" : "deny"},
+                                {"reviewer", caller.name()},
+                                {"post_review", confirm ? "confirmed" : "flagged"}}));
+        change.events.push_back(std::move(event));
+        return change;
+      });
+  if (!stored.ok()) return Named(stored.status(), rq.id());
   return stored;
 }
 

@@ -9,6 +9,12 @@
 //   The pending request expires at create + policy's request_ttl. With request_key the same
 //   key and content give back the first request; other content is ALREADY_EXISTS.
 //   dry_run checks everything and stores nothing (the answer has no id).
+// - Break-glass (create with break_glass): policy must allow it for every role (a role
+//   option with its own max duration); the request is APPROVED at once, its window opening
+//   now, an access_request.break_glass alert event is written with it, and it awaits an
+//   after-the-fact review (post_review AWAITING, due after break_glass_review_window): a
+//   review by an allowed reviewer confirms (approve) or flags (deny) it, whatever its
+//   state by then. ListRequests(break_glass_awaiting_review) shows the unreviewed ones.
 // - Review: never by the requester (PERMISSION_DENIED); CheckReview must allow it and says
 //   which thresholds it counts towards; one review per reviewer (ALREADY_EXISTS); a decided
 //   request is FAILED_PRECONDITION. Decision (Resolve): any denial threshold met denies;
@@ -63,6 +69,8 @@ struct RequestLifecycleOptions {
   absl::Duration max_start_delay = absl::Hours(24 * 30);
   // Rows ListRequests(reviewable_by_me) examines per call before returning a short page.
   int max_reviewable_scan = 1000;
+  // How long reviewers have to confirm or flag a break-glass request.
+  absl::Duration break_glass_review_window = absl::Hours(24);
 };
 
 // Told about decisions (metrics); may be null. Thread-safe.
@@ -131,6 +139,10 @@ class RequestLifecycle {
                                                               const AccessRequest& request);
   // Requester, reviewer rights, or `verb` on `resource`.
   absl::Status MayRead(const Identity& caller, const AccessRequest& request);
+  // The after-the-fact review of a break-glass request: confirms or flags it.
+  absl::StatusOr<AccessRequest> PostReview(const Identity& caller, const audit::AuditActor& actor,
+                                           const v1::ReviewRequestRequest& rq,
+                                           const AccessRequest& current);
   void Notify(AccessRequestState from, const AccessRequest& request, absl::Time now);
 
   RequestStore* const store_;

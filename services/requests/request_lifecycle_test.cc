@@ -69,9 +69,19 @@ class RequestLifecycleTest : public ::testing::Test {
         r.mutable_explanation()->set_summary("denied: role \"dev\" requires a reason");
         return r;
       }
+      if (rq.break_glass()) {
+        for (const std::string& role : rq.requested_roles()) {
+          if (role != "prod") {
+            r.mutable_explanation()->set_summary(
+                absl::StrCat("denied: no role of \"alice\" allows break-glass for \"", role, "\""));
+            return r;
+          }
+        }
+      }
       r.set_allowed(true);
+      r.set_break_glass(rq.break_glass());
       r.mutable_explanation()->set_summary("allowed: role \"dev\" allows requesting it");
-      absl::Duration max = absl::Hours(4);
+      absl::Duration max = rq.break_glass() ? absl::Minutes(30) : absl::Hours(4);
       if (rq.has_requested_duration()) {
         max = std::min(max, absl::Seconds(rq.requested_duration().seconds()));
       }
@@ -488,6 +498,90 @@ TEST_F(RequestLifecycleTest, ListShowsOwnRequestsUnlessAdminAndReviewableByMe) {
   EXPECT_TRUE(reviewable.next_page_token().empty());
   ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse none, lifecycle_.List(eve_, rq));
   EXPECT_EQ(none.requests_size(), 0);
+}
+
+TEST_F(RequestLifecycleTest, BreakGlassGrantsAtOnceWithAnAlertAndAwaitsReview) {
+  v1::CreateRequestRequest rq = Ask({"prod"}, "INC-7 database down");
+  rq.set_break_glass(true);
+  ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(rq));
+  EXPECT_EQ(r.state(), ACCESS_REQUEST_STATE_APPROVED);
+  EXPECT_TRUE(r.break_glass());
+  EXPECT_EQ(r.post_review(), jit::common::v1::BREAK_GLASS_REVIEW_AWAITING);
+  EXPECT_EQ(FromProtoTimestamp(r.access_start_time()), clock_.Now());
+  EXPECT_EQ(FromProtoTimestamp(r.access_expire_time()), clock_.Now() + absl::Minutes(30));
+  EXPECT_EQ(FromProtoTimestamp(r.post_review_due_time()), clock_.Now() + absl::Hours(24));
+  EXPECT_THAT(r.granted_roles(), ElementsAre("prod"));
+  EXPECT_EQ(r.history(0).to_state(), ACCESS_REQUEST_STATE_APPROVED);
+  EXPECT_THAT(EventTypes(), ElementsAre("access_request.create", "access_request.break_glass"));
+  EXPECT_EQ(store_.events().back().details().fields().at("severity").string_value(), "alert");
+  v1::ListActiveGrantsRequest list;
+  list.set_user("alice");
+  ASSERT_OK_AND_ASSIGN(v1::ListActiveGrantsResponse grants, lifecycle_.ListActiveGrants(list));
+  ASSERT_EQ(grants.grants_size(), 1);
+  EXPECT_TRUE(grants.grants(0).active());
+  EXPECT_TRUE(policy_.check_request.requests().back().break_glass());
+}
+
+TEST_F(RequestLifecycleTest, NobodyBreaksGlassOnARoleThatDoesNotAllowIt) {
+  v1::CreateRequestRequest rq = Ask({"dba"});
+  rq.set_break_glass(true);
+  EXPECT_THAT(Create(rq), StatusIs(absl::StatusCode::kPermissionDenied,
+                                   HasSubstr("allows break-glass for \"dba\"")));
+  EXPECT_TRUE(store_.events().empty());
+}
+
+TEST_F(RequestLifecycleTest, BreakGlassFailsClosedWhenPolicyAllowsOnlyANormalRequest) {
+  policy_.check_request.Handle([](const policy::v1::CheckRequestRequest&) {
+    policy::v1::CheckRequestResponse r;
+    r.set_allowed(true);  // but not break_glass
+    *r.mutable_max_duration() = Dur(absl::Hours(1));
+    return absl::StatusOr<policy::v1::CheckRequestResponse>(r);
+  });
+  v1::CreateRequestRequest rq = Ask({"prod"});
+  rq.set_break_glass(true);
+  EXPECT_THAT(Create(rq), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(RequestLifecycleTest, AReviewerConfirmsOrFlagsABreakGlassOnce) {
+  v1::CreateRequestRequest rq = Ask({"prod"});
+  rq.set_break_glass(true);
+  ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(rq));
+  v1::ListRequestsRequest awaiting;
+  awaiting.set_break_glass_awaiting_review(true);
+  awaiting.set_reviewable_by_me(true);
+  ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse listed, lifecycle_.List(bob_, awaiting));
+  ASSERT_EQ(listed.requests_size(), 1);
+  Identity alice_reviewer = User("alice", {"dev", "reviewer"});
+  EXPECT_THAT(Review(alice_reviewer, r.id(), AccessReview::VERDICT_APPROVE),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Review(eve_, r.id(), AccessReview::VERDICT_APPROVE),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK_AND_ASSIGN(AccessRequest flagged, Review(bob_, r.id(), AccessReview::VERDICT_DENY));
+  EXPECT_EQ(flagged.post_review(), jit::common::v1::BREAK_GLASS_REVIEW_FLAGGED);
+  EXPECT_EQ(flagged.state(), ACCESS_REQUEST_STATE_APPROVED);  // revoking is a separate act
+  EXPECT_THAT(Review(dave_, r.id(), AccessReview::VERDICT_APPROVE),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("reviewed already")));
+  ASSERT_OK_AND_ASSIGN(listed, lifecycle_.List(bob_, awaiting));
+  EXPECT_EQ(listed.requests_size(), 0);
+  EXPECT_EQ(EventTypes().back(), "access_request.review");
+}
+
+TEST_F(RequestLifecycleTest, ABreakGlassStillAwaitsReviewAfterItsWindow) {
+  v1::CreateRequestRequest rq = Ask({"prod"});
+  rq.set_break_glass(true);
+  ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(rq));
+  clock_.Advance(absl::Hours(1));
+  ASSERT_THAT(lifecycle_.ExpireDue(10), ::jit::testing::IsOkAndHolds(1));
+  ASSERT_OK_AND_ASSIGN(RequestCounts counts, store_.Counts(clock_.Now()));
+  EXPECT_EQ(counts.break_glass_unreviewed, 1);
+  EXPECT_EQ(counts.break_glass_overdue, 0);
+  clock_.Advance(absl::Hours(24));
+  ASSERT_OK_AND_ASSIGN(counts, store_.Counts(clock_.Now()));
+  EXPECT_EQ(counts.break_glass_overdue, 1);
+  ASSERT_OK_AND_ASSIGN(AccessRequest confirmed,
+                       Review(bob_, r.id(), AccessReview::VERDICT_APPROVE));
+  EXPECT_EQ(confirmed.state(), ACCESS_REQUEST_STATE_EXPIRED);
+  EXPECT_EQ(confirmed.post_review(), jit::common::v1::BREAK_GLASS_REVIEW_CONFIRMED);
 }
 
 TEST_F(RequestLifecycleTest, ResolveNeedsEveryCandidateRoleMet) {

@@ -15,4 +15,9 @@ std::optional<absl::Time> DueTime(const AccessRequest& request) {
   }
 }
 
+bool AwaitsPostReview(const AccessRequest& request) {
+  return request.break_glass() &&
+         request.post_review() == jit::common::v1::BREAK_GLASS_REVIEW_AWAITING;
+}
+
 }  // namespace jit::requests

@@ -60,6 +60,7 @@ struct ListQuery {
   std::string user;                        // empty = any
   std::string exclude_user;                // empty = none (for "I can review")
   std::optional<absl::Time> created_after;
+  bool break_glass_awaiting = false;      // only break-glass requests awaiting review
   std::optional<absl::Time> cursor_time;  // with cursor_id: rows strictly before it
   std::string cursor_id;
   int limit = 100;
@@ -78,6 +79,8 @@ struct GrantQuery {
 struct RequestCounts {
   int64_t pending = 0;
   int64_t active_grants = 0;
+  int64_t break_glass_unreviewed = 0;
+  int64_t break_glass_overdue = 0;  // unreviewed past post_review_due_time
 };
 
 class RequestStore {
@@ -88,12 +91,13 @@ class RequestStore {
     AccessRequest request;
     bool created = false;  // false: an earlier request with the same key and content
   };
-  // `request` must carry id, user, state PENDING and request_key (or none); `content_hash`
-  // identifies its content for the idempotency check ("" when there is no key).
+  // `request` must carry id, user, state (PENDING, or APPROVED for break-glass) and
+  // request_key (or none); `content_hash` identifies its content for the idempotency check
+  // ("" when there is no key); `events` go to the outbox with it.
   virtual absl::StatusOr<Created> Create(const AccessRequest& request,
                                          const std::string& content_hash,
                                          const AccessRequestTransition& transition,
-                                         const AuditEvent& event) = 0;
+                                         const std::vector<AuditEvent>& events) = 0;
 
   // The request with its history.
   virtual absl::StatusOr<AccessRequest> Get(std::string_view id) = 0;
@@ -122,6 +126,9 @@ class RequestStore {
 
 // When the sweeper must act on `request` (nullopt for a terminal one).
 std::optional<absl::Time> DueTime(const AccessRequest& request);
+
+// Whether `request` is a break-glass request awaiting its after-the-fact review.
+bool AwaitsPostReview(const AccessRequest& request);
 
 }  // namespace jit::requests
 

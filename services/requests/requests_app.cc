@@ -4,6 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/memory/memory.h"
+#include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
 #include "common/proto_time.h"
 #include "common/server/unary_handler.h"
@@ -20,6 +21,9 @@ ABSL_FLAG(absl::Duration, max_start_delay, absl::Hours(24 * 30),
           "How far ahead a request's start_time may lie (1m..366d)");
 ABSL_FLAG(absl::Duration, start_skew, absl::Minutes(1),
           "How far in the past a request's start_time may lie: client clock skew (0..1h)");
+ABSL_FLAG(absl::Duration, break_glass_review_window, absl::Hours(24),
+          "Time reviewers have to confirm or flag a break-glass request (1m..30d); an "
+          "unreviewed one past it counts in jit_requests_break_glass_overdue");
 ABSL_FLAG(int, expiry_batch, 100, "Requests the expiry sweeper expires per transaction");
 ABSL_FLAG(absl::Duration, expiry_max_idle, absl::Seconds(30),
           "Longest sleep of the expiry sweeper (it also wakes at the next due time)");
@@ -35,7 +39,8 @@ class AppObserver final : public LifecycleObserver {
 
   void Created(const AccessRequest& request) override {
     metrics_->Created(request);
-    if (sweeper_ != nullptr) sweeper_->NoteDue(FromProtoTimestamp(request.pending_expire_time()));
+    const std::optional<absl::Time> due = DueTime(request);
+    if (sweeper_ != nullptr && due.has_value()) sweeper_->NoteDue(*due);
   }
   void Transitioned(AccessRequestState from, const AccessRequest& request,
                     absl::Time now) override {
@@ -61,7 +66,9 @@ struct RequestsAppParts {
         metrics(runtime.registry),
         observer(&metrics),
         lifecycle(&store, &policy, &permissions, &runtime.clock,
-                  {.start_skew = config.start_skew, .max_start_delay = config.max_start_delay},
+                  {.start_skew = config.start_skew,
+                   .max_start_delay = config.max_start_delay,
+                   .break_glass_review_window = config.break_glass_review_window},
                   &observer),
         service(&lifecycle, server::AuthorizedCaller(runtime.authorizer)),
         sweeper(&lifecycle, &store, &runtime.clock,
@@ -80,6 +87,7 @@ struct RequestsAppParts {
   RequestLifecycle lifecycle;
   RequestsServiceImpl service;
   ExpirySweeper sweeper;
+  std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
 
 }  // namespace internal
@@ -87,6 +95,7 @@ struct RequestsAppParts {
 RequestsApp::Config RequestsApp::ConfigFromFlags() {
   return {.max_start_delay = absl::GetFlag(FLAGS_max_start_delay),
           .start_skew = absl::GetFlag(FLAGS_start_skew),
+          .break_glass_review_window = absl::GetFlag(FLAGS_break_glass_review_window),
           .expiry_batch = absl::GetFlag(FLAGS_expiry_batch),
           .expiry_max_idle = absl::GetFlag(FLAGS_expiry_max_idle)};
 }
@@ -97,6 +106,10 @@ absl::Status RequestsApp::Validate(const Config& config) {
   }
   if (config.start_skew < absl::ZeroDuration() || config.start_skew > absl::Hours(1)) {
     return absl::InvalidArgumentError("start_skew: must be between 0 and 1h");
+  }
+  if (config.break_glass_review_window < absl::Minutes(1) ||
+      config.break_glass_review_window > absl::Hours(24 * 30)) {
+    return absl::InvalidArgumentError("break_glass_review_window: must be between 1m and 30d");
   }
   if (config.expiry_batch < 1 || config.expiry_batch > 10000) {
     return absl::InvalidArgumentError("expiry_batch: must be between 1 and 10000");
@@ -112,6 +125,7 @@ absl::StatusOr<std::unique_ptr<RequestsApp>> RequestsApp::Create(server::Service
   RETURN_IF_ERROR(Validate(config));
   auto parts = std::make_unique<internal::RequestsAppParts>(runtime, config);
   RETURN_IF_ERROR(parts->sweeper.Start());
+  ASSIGN_OR_RETURN(parts->audit_relay, audit::ServiceOutboxRelay::Start(runtime, kRequestsSchema));
   return absl::WrapUnique(new RequestsApp(std::move(parts)));
 }
 

@@ -3,7 +3,8 @@
 //   PostgresRequestStore, GrpcPolicyClient (peer "policy" at --policy_addr) and
 //   PolicyPermissionChecker -> RequestLifecycle (request_lifecycle.h) <- RequestsServiceImpl,
 //   the gRPC adapter; ExpirySweeper runs in every replica; RequestsMetrics observes the
-//   lifecycle and the sweeper's samples.
+//   lifecycle and the sweeper's samples; the kit's ServiceOutboxRelay ships
+//   requests.audit_outbox to the audit service (--audit_addr).
 //
 // RunServiceApp (common/server/service_main.h) drives it: ConfigFromFlags and Validate right
 // after flag parsing, before any connection (a bad value exits 2 naming the flag), then
@@ -30,6 +31,7 @@ class RequestsApp final : public server::ServiceApp {
   struct Config {
     absl::Duration max_start_delay = absl::Hours(24 * 30);
     absl::Duration start_skew = absl::Minutes(1);
+    absl::Duration break_glass_review_window = absl::Hours(24);
     int expiry_batch = 100;
     absl::Duration expiry_max_idle = absl::Seconds(30);
   };
@@ -37,7 +39,8 @@ class RequestsApp final : public server::ServiceApp {
   // The service's own flags (requests_app.cc).
   static Config ConfigFromFlags();
   // INVALID_ARGUMENT naming the flag: max_start_delay outside 1m..366d, start_skew outside
-  // 0..1h, expiry_batch outside 1..10000, expiry_max_idle outside 100ms..1h.
+  // 0..1h, break_glass_review_window outside 1m..30d, expiry_batch outside 1..10000,
+  // expiry_max_idle outside 100ms..1h.
   static absl::Status Validate(const Config& config);
   static absl::StatusOr<std::unique_ptr<RequestsApp>> Create(server::ServiceRuntime& runtime,
                                                              const Config& config);

@@ -30,9 +30,28 @@ RequestsMetrics::RequestsMetrics(prometheus::Registry& registry)
                          .Name("jit_requests_active_grants")
                          .Help("Approved grants whose window has not ended (sampled)")
                          .Register(registry)
-                         .Add({})) {}
+                         .Add({})),
+      break_glass_(prometheus::BuildCounter()
+                       .Name("jit_requests_break_glass_total")
+                       .Help("Break-glass requests granted (each also an alert event)")
+                       .Register(registry)
+                       .Add({})),
+      break_glass_unreviewed_(prometheus::BuildGauge()
+                                  .Name("jit_requests_break_glass_unreviewed")
+                                  .Help("Break-glass requests awaiting their review (sampled)")
+                                  .Register(registry)
+                                  .Add({})),
+      break_glass_overdue_(prometheus::BuildGauge()
+                               .Name("jit_requests_break_glass_overdue")
+                               .Help("Unreviewed break-glass requests past their review due "
+                                     "time (sampled)")
+                               .Register(registry)
+                               .Add({})) {}
 
-void RequestsMetrics::Created(const AccessRequest&) { created_.Increment(); }
+void RequestsMetrics::Created(const AccessRequest& request) {
+  created_.Increment();
+  if (request.break_glass()) break_glass_.Increment();
+}
 
 void RequestsMetrics::Transitioned(AccessRequestState from, const AccessRequest& request,
                                    absl::Time now) {
@@ -50,6 +69,8 @@ void RequestsMetrics::Transitioned(AccessRequestState from, const AccessRequest&
 void RequestsMetrics::SetCounts(const RequestCounts& counts) {
   pending_.Set(static_cast<double>(counts.pending));
   active_grants_.Set(static_cast<double>(counts.active_grants));
+  break_glass_unreviewed_.Set(static_cast<double>(counts.break_glass_unreviewed));
+  break_glass_overdue_.Set(static_cast<double>(counts.break_glass_overdue));
 }
 
 }  // namespace jit::requests

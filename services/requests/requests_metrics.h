@@ -6,6 +6,9 @@
 //   jit_requests_decision_seconds{result}           create -> approved|denied|cancelled|expired
 //   jit_requests_pending                            pending requests (all replicas' view)
 //   jit_requests_active_grants                      approved grants whose window has not ended
+//   jit_requests_break_glass_total                  break-glass requests granted
+//   jit_requests_break_glass_unreviewed             break-glass awaiting their review
+//   jit_requests_break_glass_overdue                ... past their review due time
 // Thread-safe (prometheus-cpp metrics are).
 #ifndef JIT_SERVICES_REQUESTS_REQUESTS_METRICS_H_
 #define JIT_SERVICES_REQUESTS_REQUESTS_METRICS_H_
@@ -35,6 +38,9 @@ class RequestsMetrics final : public LifecycleObserver {
   prometheus::Family<prometheus::Histogram>& decision_seconds_;
   prometheus::Gauge& pending_;
   prometheus::Gauge& active_grants_;
+  prometheus::Counter& break_glass_;
+  prometheus::Gauge& break_glass_unreviewed_;
+  prometheus::Gauge& break_glass_overdue_;
 };
 
 }  // namespace jit::requests
