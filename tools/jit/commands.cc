@@ -162,6 +162,7 @@ absl::Status RequestCreate(requests::UserRequestsClient& requests, const CreateI
     *req.mutable_start_time() = ToProtoTimestamp(t);
   }
   for (const std::string& r : in.reviewers) req.add_suggested_reviewers(r);
+  req.set_break_glass(in.break_glass);
   absl::StatusOr<AccessRequest> r = requests.CreateRequest(req);
   if (!r.ok()) return r.status();
   if (o.format == Format::kJson) {
@@ -171,6 +172,10 @@ absl::Status RequestCreate(requests::UserRequestsClient& requests, const CreateI
     if (r->state() == common::v1::ACCESS_REQUEST_STATE_PENDING) {
       *o.out << "a reviewer approves it with: jit request approve " << ShortId(r->id())
              << " --reason \"...\"\n";
+    }
+    if (r->break_glass()) {
+      *o.out << "break-glass: granted without approval; reviewers will confirm or flag it "
+                "afterwards (an alert has been raised)\n";
     }
   }
   return absl::OkStatus();

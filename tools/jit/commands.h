@@ -51,6 +51,8 @@ struct CreateInput {
   std::string duration;  // "30m"
   std::string start;     // RFC 3339, or empty (at approval)
   std::vector<std::string> reviewers;
+  // Emergency self-elevation: granted at once when a role allows it, reviewed afterwards.
+  bool break_glass = false;
 };
 absl::Status RequestCreate(requests::UserRequestsClient& requests, const CreateInput& in,
                            const Output& o);

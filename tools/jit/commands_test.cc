@@ -128,6 +128,20 @@ TEST_F(CommandsTest, CreateSendsRolesReasonDurationAndSaysHowToApprove) {
   EXPECT_EQ(requests_.create.requests().size(), 1u);
 }
 
+TEST_F(CommandsTest, BreakGlassAsksForItAndSaysItWillBeReviewed) {
+  requests_.create.Handle([](const requests::v1::CreateRequestRequest& req) {
+    common::v1::AccessRequest r =
+        Request("7f3c1a2b-aaaa", common::v1::ACCESS_REQUEST_STATE_APPROVED);
+    r.set_break_glass(req.break_glass());
+    return absl::StatusOr<common::v1::AccessRequest>(r);
+  });
+  ASSERT_OK(RequestCreate(
+      requests_, {.roles = {"prod-admin"}, .reason = "INC-9 outage", .break_glass = true}, Text()));
+  EXPECT_TRUE(requests_.create.requests()[0].break_glass());
+  EXPECT_THAT(out_.str(), HasSubstr("is approved"));
+  EXPECT_THAT(out_.str(), HasSubstr("break-glass: granted without approval"));
+}
+
 TEST_F(CommandsTest, ApproveResolvesAPrefixAndPassesTheServersRefusalThrough) {
   ListAnswers({"7f3c1a2b-aaaa", "9abc0000-bbbb"});
   requests_.review.Answer(absl::PermissionDeniedError("you cannot review your own request"));

@@ -14,7 +14,7 @@ for c in login logout status request --format --auth-addr --requests-addr --ca-f
   grep -q -- "$c" <<<"$help" || fail "--help does not mention $c: $help"
 done
 rhelp="$("$BIN" request --help)"
-for c in create ls show approve deny cancel revoke; do
+for c in create ls show approve deny cancel revoke break-glass; do
   grep -q -- "$c" <<<"$rhelp" || fail "request --help does not mention $c"
 done
 "$BIN" request create --help | grep -q -- "--duration" || fail "create --help lacks --duration"

@@ -173,6 +173,16 @@ int Main(int argc, char** argv) {
                      "When the access starts (RFC 3339; default: at approval)");
   create->add_option("--reviewers", create_in.reviewers, "Suggested reviewers (comma separated)")
       ->delimiter(',');
+  CreateInput glass_in;
+  glass_in.break_glass = true;
+  CLI::App* glass = request->add_subcommand(
+      "break-glass",
+      "Emergency: take roles at once without approval (if a role allows it); reviewed after");
+  glass->add_option("--roles", glass_in.roles, "Roles to take (comma separated)")
+      ->required()
+      ->delimiter(',');
+  glass->add_option("--reason", glass_in.reason, "The emergency")->required();
+  glass->add_option("--duration", glass_in.duration, "How long, e.g. 30m (capped by policy)");
   ListInput list_in;
   CLI::App* ls = request->add_subcommand("ls", "List the requests you may see");
   ls->add_option("--state", list_in.states,
@@ -242,6 +252,8 @@ int Main(int argc, char** argv) {
     s = ShowStatus(*c->auth, *c->requests, o);
   } else if (create->parsed()) {
     s = RequestCreate(*c->requests, create_in, o);
+  } else if (glass->parsed()) {
+    s = RequestCreate(*c->requests, glass_in, o);
   } else if (ls->parsed()) {
     s = RequestList(*c->auth, *c->requests, list_in, o);
   } else if (show->parsed()) {
