@@ -4,7 +4,8 @@
 // jit binary as a shell would do it. Issue 13's walkthrough as far as the landed services
 // go (steps 1-3 and the request half of 4-5): alice logs in and has no grant, creates a
 // request, cannot approve it herself, carol cannot either, bob lists what he may review,
-// approves by an id prefix, alice's status shows the grant, bob revokes it; errors are one
+// approves by an id prefix, alice's status shows the grant, bob revokes it, a second request
+// made with --wait ends when bob approves it; errors are one
 // line on stderr with a non-zero exit. Everything starts once on 127.0.0.1.
 #include <string>
 #include <vector>
@@ -179,6 +180,35 @@ TEST_F(JitCliTest, Walkthrough) {
   r = Jit("alice", "--format json request show " + prefix);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("ACCESS_REQUEST_STATE_REVOKED"));
+
+  // `request create --wait` shows a live line until bob approves, then exits 0.
+  const std::string wait_out = absl::StrCat(std::getenv("TEST_TMPDIR"), "/wait.out");
+  ASSERT_OK_AND_ASSIGN(
+      auto waiting,
+      testing::Subprocess::Start(
+          {RunfilePath("tools/jit/jit"), "--auth-addr=" + auth_->address(),
+           "--requests-addr=" + requests_->address(),
+           "--ca-file=" + RunfilePath("common/testing/pki/internal-ca.pem"), "request", "create",
+           "--roles", "developer-read-only-jit", "--reason", "INC-2", "--duration", "10m",
+           "--wait"},
+          wait_out,
+          {absl::StrCat("HOME=", std::getenv("TEST_TMPDIR"), "/home-alice"), "JIT_HOME="}));
+  std::string second;
+  ASSERT_TRUE(testkit::Eventually([&] {
+    JitRun ls = Jit("bob", "--format json request ls --reviewable --state pending");
+    size_t at = ls.out.find("\"id\":\"");
+    if (ls.exit_code != 0 || at == std::string::npos) return false;
+    second = ls.out.substr(at + 6, 36);
+    return true;
+  }));
+  ASSERT_TRUE(testkit::Eventually([&] {
+    return waiting->Output().find("pending, 0 approval(s)") != std::string::npos;
+  })) << waiting->Output();
+  r = Jit("bob", "request approve " + second + " --reason 'INC-2 ok'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(waiting->Wait(absl::Seconds(30)), ::jit::testing::IsOkAndHolds(0))
+      << waiting->Output();
+  EXPECT_THAT(waiting->Output(), HasSubstr("(alice: developer-read-only-jit) is approved"));
 
   // Logout ends the session: the next command says to log in.
   r = Jit("alice", "logout");

@@ -138,8 +138,48 @@ absl::Status ShowStatus(auth::UserAuthClient& auth, requests::UserRequestsClient
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::Status WaitForDecision(requests::UserRequestsClient& requests, AccessRequest r,
+                             const WaitHooks& wait, const Output& o) {
+  requests::v1::GetRequestRequest get;
+  get.set_id(r.id());
+  while (r.state() == common::v1::ACCESS_REQUEST_STATE_PENDING) {
+    std::string line =
+        absl::StrCat("request ", ShortId(r.id()), ": pending, ", Approvals(r), " approval(s)");
+    if (r.has_pending_expire_time()) {
+      absl::StrAppend(&line, ", lapses ",
+                      RelativeTime(FromProtoTimestamp(r.pending_expire_time()), wait.now()));
+    }
+    *wait.status << "\r" << line << "    " << std::flush;
+    wait.sleep(wait.poll);
+    absl::StatusOr<AccessRequest> next = requests.GetRequest(get);
+    if (!next.ok()) {
+      *wait.status << "\n";
+      return next.status();
+    }
+    r = *std::move(next);
+  }
+  *wait.status << "\n";
+  if (r.state() != common::v1::ACCESS_REQUEST_STATE_APPROVED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("request ", ShortId(r.id()), " was ", StateName(r.state()),
+                     r.resolved_by().empty() ? "" : " by " + r.resolved_by(),
+                     r.resolve_reason().empty() ? "" : " (" + r.resolve_reason() + ")",
+                     "; see `jit request show ", ShortId(r.id()), "`"));
+  }
+  if (o.format == Format::kJson) {
+    *o.out << ToJson(r);
+  } else {
+    *o.out << Outcome(r, o.now) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status RequestCreate(requests::UserRequestsClient& requests, const CreateInput& in,
-                           const Output& o) {
+                           const Output& o, const WaitHooks* wait) {
   if (in.roles.empty()) return absl::InvalidArgumentError("no roles; pass --roles R[,R]");
   requests::v1::CreateRequestRequest req;
   for (const std::string& r : in.roles) req.add_roles(r);
@@ -165,6 +205,10 @@ absl::Status RequestCreate(requests::UserRequestsClient& requests, const CreateI
   req.set_break_glass(in.break_glass);
   absl::StatusOr<AccessRequest> r = requests.CreateRequest(req);
   if (!r.ok()) return r.status();
+  if (wait != nullptr && r->state() == common::v1::ACCESS_REQUEST_STATE_PENDING) {
+    if (o.format == Format::kText) *o.out << "created " << Outcome(*r, o.now) << "\n";
+    return WaitForDecision(requests, *r, *wait, o);
+  }
   if (o.format == Format::kJson) {
     *o.out << ToJson(*r);
   } else {

@@ -54,8 +54,19 @@ struct CreateInput {
   // Emergency self-elevation: granted at once when a role allows it, reviewed afterwards.
   bool break_glass = false;
 };
+// How `request create --wait` waits: `sleep` between polls (the binary sleeps for real,
+// tests advance a fake clock), `now` for the live line, written to `status` ("\r" updated).
+struct WaitHooks {
+  std::function<void(absl::Duration)> sleep;
+  std::function<absl::Time()> now;
+  std::ostream* status;
+  absl::Duration poll = absl::Seconds(1);
+};
+// With `wait`, a pending request is polled (GetRequest) until it is decided: approved
+// returns OK (the outcome on `out`); denied, cancelled or expired is FAILED_PRECONDITION
+// naming who ended it and why.
 absl::Status RequestCreate(requests::UserRequestsClient& requests, const CreateInput& in,
-                           const Output& o);
+                           const Output& o, const WaitHooks* wait = nullptr);
 
 struct ListInput {
   std::vector<std::string> states;  // names, see ParseState

@@ -128,6 +128,45 @@ TEST_F(CommandsTest, CreateSendsRolesReasonDurationAndSaysHowToApprove) {
   EXPECT_EQ(requests_.create.requests().size(), 1u);
 }
 
+TEST_F(CommandsTest, WaitPollsUntilApprovedWithALiveLine) {
+  requests_.create.Answer(Request("7f3c1a2b-aaaa", common::v1::ACCESS_REQUEST_STATE_PENDING));
+  int polls = 0;
+  requests_.get.Handle([&](const requests::v1::GetRequestRequest& req) {
+    EXPECT_EQ(req.id(), "7f3c1a2b-aaaa");
+    ++polls;
+    common::v1::AccessRequest r =
+        Request(req.id(), polls < 3 ? common::v1::ACCESS_REQUEST_STATE_PENDING
+                                    : common::v1::ACCESS_REQUEST_STATE_APPROVED);
+    if (polls == 2) r.add_reviews()->set_verdict(common::v1::AccessReview::VERDICT_APPROVE);
+    return absl::StatusOr<common::v1::AccessRequest>(r);
+  });
+  absl::Time clock = kNow;
+  std::ostringstream status;
+  WaitHooks hooks{.sleep = [&](absl::Duration d) { clock += d; },
+                  .now = [&] { return clock; },
+                  .status = &status};
+  ASSERT_OK(RequestCreate(requests_, {.roles = {"developer-read-only-jit"}}, Text(), &hooks));
+  EXPECT_EQ(polls, 3);
+  EXPECT_EQ(clock, kNow + absl::Seconds(3));
+  EXPECT_THAT(status.str(), HasSubstr("\rrequest 7f3c1a2b: pending, 1 approval(s)"));
+  EXPECT_THAT(out_.str(),
+              HasSubstr("request 7f3c1a2b (alice: developer-read-only-jit) is approved"));
+}
+
+TEST_F(CommandsTest, WaitEndsWithAnErrorWhenDenied) {
+  requests_.create.Answer(Request("7f3c1a2b-aaaa", common::v1::ACCESS_REQUEST_STATE_PENDING));
+  common::v1::AccessRequest denied =
+      Request("7f3c1a2b-aaaa", common::v1::ACCESS_REQUEST_STATE_DENIED);
+  denied.set_resolved_by("bob");
+  denied.set_resolve_reason("not during the freeze");
+  requests_.get.Answer(denied);
+  std::ostringstream status;
+  WaitHooks hooks{.sleep = [](absl::Duration) {}, .now = [] { return kNow; }, .status = &status};
+  EXPECT_THAT(RequestCreate(requests_, {.roles = {"developer-read-only-jit"}}, Text(), &hooks),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("request 7f3c1a2b was denied by bob (not during the freeze)")));
+}
+
 TEST_F(CommandsTest, BreakGlassAsksForItAndSaysItWillBeReviewed) {
   requests_.create.Handle([](const requests::v1::CreateRequestRequest& req) {
     common::v1::AccessRequest r =

@@ -171,6 +171,9 @@ int Main(int argc, char** argv) {
   create->add_option("--duration", create_in.duration, "How long, e.g. 30m or 2h");
   create->add_option("--start", create_in.start,
                      "When the access starts (RFC 3339; default: at approval)");
+  bool wait = false;
+  create->add_flag("--wait", wait,
+                   "Wait for the decision with a live status line; exit 0 only if approved");
   create->add_option("--reviewers", create_in.reviewers, "Suggested reviewers (comma separated)")
       ->delimiter(',');
   CreateInput glass_in;
@@ -251,7 +254,10 @@ int Main(int argc, char** argv) {
   if (status->parsed()) {
     s = ShowStatus(*c->auth, *c->requests, o);
   } else if (create->parsed()) {
-    s = RequestCreate(*c->requests, create_in, o);
+    WaitHooks hooks{.sleep = [](absl::Duration d) { absl::SleepFor(d); },
+                    .now = [] { return absl::Now(); },
+                    .status = &std::cerr};
+    s = RequestCreate(*c->requests, create_in, o, wait ? &hooks : nullptr);
   } else if (glass->parsed()) {
     s = RequestCreate(*c->requests, glass_in, o);
   } else if (ls->parsed()) {
