@@ -72,4 +72,17 @@ set +e
 set -e
 ((rc == 1)) || fail "bad config timeout exited $rc"
 grep -q "$HOME/.jit/config" "$TEST_TMPDIR/err" || fail "$(cat "$TEST_TMPDIR/err")"
+# Bash completion generated from the command tree.
+script="$("$BIN" completion bash)"
+complete_words() {  # words typed so far (the last one is being completed)
+  bash -c 'eval "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _jit; echo "${COMPREPLY[*]}"' \
+    _ "$script" "$@"
+}
+[[ "$(complete_words jit re)" == "request" ]] || fail "jit re<TAB>: $(complete_words jit re)"
+got="$(complete_words jit request a)"
+[[ "$got" == "approve" ]] || fail "jit request a<TAB>: $got"
+got="$(complete_words jit --format json request create --d)"
+[[ "$got" == "--duration" ]] || fail "jit request create --d<TAB>: $got"
+got="$(complete_words jit request ls --)"
+grep -q -- "--reviewable" <<<"$got" || fail "jit request ls --<TAB>: $got"
 echo PASS

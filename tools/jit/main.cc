@@ -23,6 +23,7 @@
 #include "services/auth/client/user_auth_client.h"
 #include "services/requests/client/user_requests_client.h"
 #include "tools/jit/commands.h"
+#include "tools/jit/completion.h"
 #include "tools/jit/config.h"
 #include "tools/jit/format.h"
 #include "tools/jit/session_file.h"
@@ -213,12 +214,23 @@ int Main(int argc, char** argv) {
   revoke->add_option("id", id, "Request id or a unique prefix of it")->required();
   revoke->add_option("--reason", reason, "Why you revoke")->required();
 
+  std::string shell;
+  CLI::App* completion = app.add_subcommand(
+      "completion", "Print a shell completion script: eval \"$(jit completion bash)\"");
+  completion->add_option("shell", shell, "Shell (bash)")
+      ->required()
+      ->check(CLI::IsMember({"bash"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
 
+  if (completion->parsed()) {
+    std::cout << BashCompletion(app);
+    return 0;
+  }
   absl::StatusOr<CliConfig> config = LoadConfig(g);
   if (!config.ok()) return Fail(config.status());
   absl::StatusOr<Format> format = ParseFormat(g.format);
