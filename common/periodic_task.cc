@@ -1,5 +1,6 @@
 #include "common/periodic_task.h"
 
+#include <algorithm>
 #include <random>
 #include <utility>
 
@@ -32,6 +33,11 @@ void PeriodicTask::Wake() {
   woken_ = true;
 }
 
+void PeriodicTask::ShortenNextWait(absl::Duration d) {
+  absl::MutexLock lock(&mu_);
+  next_wait_cap_ = std::min(next_wait_cap_, std::max(d, absl::ZeroDuration()));
+}
+
 void PeriodicTask::Stop() {
   {
     absl::MutexLock lock(&mu_);
@@ -51,8 +57,10 @@ void PeriodicTask::Loop() {
   bool run_now = options_.run_at_start;
   while (true) {
     if (!run_now) {
-      const absl::Duration wait = JitteredWait(options_.interval, options_.jitter, u01(random));
+      absl::Duration wait = JitteredWait(options_.interval, options_.jitter, u01(random));
       absl::MutexLock lock(&mu_);
+      wait = std::min(wait, next_wait_cap_);
+      next_wait_cap_ = absl::InfiniteDuration();
       mu_.AwaitWithTimeout(absl::Condition(
                                +[](PeriodicTask* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(t->mu_) {
                                  return t->woken_ || t->stopping_;

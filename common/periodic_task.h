@@ -56,6 +56,10 @@ class PeriodicTask {
 
   void Wake();
   void Stop();
+  // The next wait (after the run in progress, or after the next run if none is) lasts at
+  // most `d`, jitter aside: for a task that knows when it is due again (the requests expiry
+  // sweeper calls it from its run). Later calls before that wait keep the shortest.
+  void ShortenNextWait(absl::Duration d);
 
   // Runs completed so far.
   int64_t runs() const;
@@ -74,6 +78,7 @@ class PeriodicTask {
   mutable absl::Mutex mu_;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Duration next_wait_cap_ ABSL_GUARDED_BY(mu_) = absl::InfiniteDuration();
   int64_t runs_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };

@@ -46,6 +46,19 @@ TEST(PeriodicTaskTest, WakeRunsWithoutWaitingForTheInterval) {
   EXPECT_EQ(calls.load(), 2);
 }
 
+TEST(PeriodicTaskTest, AShortenedWaitRunsAgainBeforeTheInterval) {
+  PeriodicTask* self = nullptr;
+  absl::Notification started;
+  ASSERT_OK_AND_ASSIGN(auto task,
+                       PeriodicTask::Start({.name = "t", .interval = absl::Hours(1)}, [&] {
+                         started.WaitForNotification();
+                         self->ShortenNextWait(absl::Milliseconds(1));
+                       }));
+  self = task.get();
+  started.Notify();
+  EXPECT_TRUE(AwaitRuns(*task, 3));  // an hour apart without it
+}
+
 TEST(PeriodicTaskTest, AWakeDuringARunCausesExactlyOneMoreRun) {
   absl::Notification entered, release;
   std::atomic<int> calls{0};

@@ -183,6 +183,20 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
                                      " allows requesting ", QuoteBounded(requested)));
       continue;
     }
+    if (request.break_glass()) {
+      // Only roles that allow break-glass count; the others' terms do not apply.
+      allowing.erase(std::remove_if(allowing.begin(), allowing.end(),
+                                    [](const CompiledRole* r) { return !r->allow().break_glass; }),
+                     allowing.end());
+      if (allowing.empty()) {
+        AddMatch(e, requested, "allow", "request.break_glass", false,
+                 "no role allowing the request allows break-glass");
+        denials.push_back(absl::StrCat("no role of ", QuoteBounded(user.name()),
+                                       " allows break-glass for ", QuoteBounded(requested)));
+        continue;
+      }
+      first_expression = allowing.front()->allow().request_roles.Match(requested, traits);
+    }
     const std::string detail =
         absl::StrCat(QuoteBounded(requested), " matches \"", *first_expression, "\"");
     AddMatch(e, allowing.front()->name(), "allow", "request.roles", true, detail);
@@ -193,8 +207,10 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
     const CompiledRole* longest_role = nullptr;
     for (const CompiledRole* role : allowing) {
       const CompiledConditions& allow = role->allow();
-      if (allow.request_max_duration > longest) {
-        longest = allow.request_max_duration;
+      const absl::Duration cap =
+          request.break_glass() ? allow.break_glass_max_duration : allow.request_max_duration;
+      if (cap > longest) {
+        longest = cap;
         longest_role = role;
       }
       if (allow.reason_required && reason_role == nullptr) reason_role = role;
@@ -246,8 +262,9 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
   if (role_cap_role != nullptr && role_cap < limit) {
     limit = role_cap;
     limit_role = role_cap_role;
-    limit_field = "request.max_duration";
-    limit_note = absl::StrCat("request.max_duration ", FormatRoleDuration(limit), " of role \"",
+    limit_field =
+        request.break_glass() ? "request.break_glass_max_duration" : "request.max_duration";
+    limit_note = absl::StrCat(limit_field, " ", FormatRoleDuration(limit), " of role \"",
                               role_cap_role->name(), "\"");
   }
   absl::Duration granted = limit;
@@ -281,7 +298,9 @@ absl::StatusOr<CheckRequestResponse> CheckRequest(const RoleSnapshot& snapshot,
   }
 
   response.set_allowed(true);
-  e->set_summary(absl::StrCat("allowed: ", allowances, "; ", duration_note, unknown_note));
+  response.set_break_glass(request.break_glass());
+  e->set_summary(absl::StrCat("allowed", request.break_glass() ? " (break-glass)" : "", ": ",
+                              allowances, "; ", duration_note, unknown_note));
   return response;
 }
 

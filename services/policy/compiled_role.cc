@@ -76,6 +76,9 @@ absl::Status CompileRequest(const AccessRequestConditions& in, bool is_allow,
     if (in.has_reason()) {
       return FieldError(absl::StrCat(path, ".reason"), "not allowed under deny");
     }
+    if (in.break_glass() || in.has_break_glass_max_duration()) {
+      return FieldError(absl::StrCat(path, ".break_glass"), "not allowed under deny");
+    }
     return absl::OkStatus();
   }
   if (absl::Status s = CheckListLength(in.thresholds_size(), absl::StrCat(path, ".thresholds"));
@@ -122,6 +125,16 @@ absl::Status CompileRequest(const AccessRequestConditions& in, bool is_allow,
         CompileDuration(in.max_duration(), absl::StrCat(path, ".max_duration"));
     if (!d.ok()) return d.status();
     out->request_max_duration = *d;
+  }
+  out->break_glass = in.break_glass();
+  if (in.has_break_glass_max_duration()) {
+    if (!in.break_glass()) {
+      return FieldError(absl::StrCat(path, ".break_glass_max_duration"), "needs break_glass: true");
+    }
+    absl::StatusOr<absl::Duration> d = CompileDuration(
+        in.break_glass_max_duration(), absl::StrCat(path, ".break_glass_max_duration"));
+    if (!d.ok()) return d.status();
+    out->break_glass_max_duration = *d;
   }
   if (in.has_reason()) {
     const std::string reason_path = absl::StrCat(path, ".reason");

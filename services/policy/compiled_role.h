@@ -202,6 +202,8 @@ struct CompiledConditions {
   std::vector<CompiledThreshold> thresholds;
   CompiledValueList suggested_reviewers;
   absl::Duration request_max_duration = absl::ZeroDuration();  // zero: not set
+  bool break_glass = false;
+  absl::Duration break_glass_max_duration = absl::Hours(1);
   bool reason_required = false;
   std::string reason_prompt;
 

@@ -358,6 +358,17 @@ class RoleDocumentWalker {
              [&](const YAML::Node& n, const std::string& p) {
                return Duration(n, p, r->mutable_max_duration());
              }},
+            {"break_glass",
+             [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+               bool v = false;
+               if (absl::Status s = Bool(n, p, &v); !s.ok()) return s;
+               r->set_break_glass(v);
+               return absl::OkStatus();
+             }},
+            {"break_glass_max_duration",
+             [&](const YAML::Node& n, const std::string& p) {
+               return Duration(n, p, r->mutable_break_glass_max_duration());
+             }},
             {"reason",
              [&](const YAML::Node& n, const std::string& p) -> absl::Status {
                if (absl::Status s = ExpectMap(n, p); !s.ok()) return s;

@@ -1,12 +1,16 @@
-// RequestsApp: the requests service's objects, wired from its configuration. The access-request
-// lifecycle: requests, reviews, grants and break-glass (issue 9).
+// RequestsApp: the requests service's objects, wired from its configuration:
 //
-// A skeleton to fill in, following services/policy/policy_app.h: Config and its flags,
-// Validate (exit 2 naming the flag, before anything connects), Create building the stores
-// (PostgreSQL, schema "requests"), the logic and the gRPC adapter (requests_service_impl.h, each
-// method through server::UnaryHandler), with the policy client (services/policy/client:
-// CheckRequest, CheckReview). Until then every RPC answers UNIMPLEMENTED. See DEVELOPERS.md,
-// "Writing a new service". Thread-safe once created; owns everything it builds.
+//   PostgresRequestStore, GrpcPolicyClient (peer "policy" at --policy_addr) and
+//   PolicyPermissionChecker -> RequestLifecycle (request_lifecycle.h) <- RequestsServiceImpl,
+//   the gRPC adapter; ExpirySweeper runs in every replica; RequestsMetrics observes the
+//   lifecycle and the sweeper's samples; the kit's ServiceOutboxRelay ships
+//   requests.audit_outbox to the audit service (--audit_addr).
+//
+// RunServiceApp (common/server/service_main.h) drives it: ConfigFromFlags and Validate right
+// after flag parsing, before any connection (a bad value exits 2 naming the flag), then
+// Create, which builds everything and starts the sweeper. Policy being down at start is no
+// error: calls that need it answer UNAVAILABLE until it is back.
+// Thread-safe once created; owns everything it builds.
 #ifndef JIT_SERVICES_REQUESTS_REQUESTS_APP_H_
 #define JIT_SERVICES_REQUESTS_REQUESTS_APP_H_
 
@@ -14,29 +18,40 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/server/service_main.h"
-#include "jit/requests/v1/requests.grpc.pb.h"
 
 namespace jit::requests {
+namespace internal {
+struct RequestsAppParts;  // every object of the service (requests_app.cc)
+}  // namespace internal
 
 class RequestsApp final : public server::ServiceApp {
  public:
-  // The service's own settings (none yet).
-  struct Config {};
+  struct Config {
+    absl::Duration max_start_delay = absl::Hours(24 * 30);
+    absl::Duration start_skew = absl::Minutes(1);
+    absl::Duration break_glass_review_window = absl::Hours(24);
+    int expiry_batch = 100;
+    absl::Duration expiry_max_idle = absl::Seconds(30);
+  };
 
   // The service's own flags (requests_app.cc).
   static Config ConfigFromFlags();
-  // INVALID_ARGUMENT naming the flag of a bad value.
+  // INVALID_ARGUMENT naming the flag: max_start_delay outside 1m..366d, start_skew outside
+  // 0..1h, break_glass_review_window outside 1m..30d, expiry_batch outside 1..10000,
+  // expiry_max_idle outside 100ms..1h.
   static absl::Status Validate(const Config& config);
   static absl::StatusOr<std::unique_ptr<RequestsApp>> Create(server::ServiceRuntime& runtime,
                                                              const Config& config);
 
+  ~RequestsApp() override;
   std::vector<server::RegisteredService> Services() override;
 
  private:
-  RequestsApp() = default;
+  explicit RequestsApp(std::unique_ptr<internal::RequestsAppParts> parts);
 
-  v1::RequestsService::Service service_;  // every method UNIMPLEMENTED
+  std::unique_ptr<internal::RequestsAppParts> parts_;
 };
 
 }  // namespace jit::requests

@@ -1,0 +1,48 @@
+// RequestStore over PostgreSQL, in the `requests` schema (migrations/0002_requests.sql):
+// a row per request (the AccessRequest serialized, with the columns queries use beside it),
+// a row per review (primary key (request, reviewer): one review per reviewer), a row per
+// transition (the history), and the audit outbox (common/audit/postgres_audit_outbox.h),
+// written in the same transaction as the change.
+//
+// Concurrency: Update locks the request row (SELECT ... FOR UPDATE) before `decide` sees
+// it, so racing reviews, cancels, revokes and the sweeper are serialised per request and
+// each sees the state the previous one left; ExpireDue claims with FOR UPDATE SKIP LOCKED,
+// so replicas sweeping together never take the same row and never wait for a row a
+// reviewer holds (it is due again at the next sweep if still live).
+// Errors: as request_store.h; DATA_LOSS for a stored row that does not parse.
+// Thread-safe; the pool is borrowed and must outlive the store.
+#ifndef JIT_SERVICES_REQUESTS_POSTGRES_REQUEST_STORE_H_
+#define JIT_SERVICES_REQUESTS_POSTGRES_REQUEST_STORE_H_
+
+#include "common/db/pg_pool.h"
+#include "services/requests/request_store.h"
+
+namespace jit::requests {
+
+// The schema (and audit source) name.
+inline constexpr char kRequestsSchema[] = "requests";
+
+class PostgresRequestStore final : public RequestStore {
+ public:
+  // The `requests` schema must be migrated (services/requests/migrations.h).
+  explicit PostgresRequestStore(db::PgPool* pool) : pool_(pool) {}
+
+  absl::StatusOr<Created> Create(const AccessRequest& request, const std::string& content_hash,
+                                 const AccessRequestTransition& transition,
+                                 const std::vector<AuditEvent>& events) override;
+  absl::StatusOr<AccessRequest> Get(std::string_view id) override;
+  absl::StatusOr<AccessRequest> Update(std::string_view id, Decide decide) override;
+  absl::StatusOr<std::vector<AccessRequest>> List(const ListQuery& query) override;
+  absl::StatusOr<std::vector<AccessRequest>> ListGrants(const GrantQuery& query) override;
+  absl::StatusOr<std::vector<AccessRequest>> ExpireDue(absl::Time now, int limit,
+                                                       Expire expire) override;
+  absl::StatusOr<std::optional<absl::Time>> NextDueTime() override;
+  absl::StatusOr<RequestCounts> Counts(absl::Time now) override;
+
+ private:
+  db::PgPool* const pool_;
+};
+
+}  // namespace jit::requests
+
+#endif  // JIT_SERVICES_REQUESTS_POSTGRES_REQUEST_STORE_H_

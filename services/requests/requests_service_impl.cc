@@ -1,0 +1,70 @@
+#include "services/requests/requests_service_impl.h"
+
+#include <utility>
+
+namespace jit::requests {
+
+using ::jit::server::Caller;
+
+RequestsServiceImpl::RequestsServiceImpl(RequestLifecycle* lifecycle,
+                                         server::CallerIdentityFn caller_identity)
+    : lifecycle_(lifecycle),
+      handler_(server::UnaryHandler::For<v1::RequestsService>(std::move(caller_identity))) {}
+
+grpc::Status RequestsServiceImpl::CreateRequest(grpc::ServerContext* context,
+                                                const v1::CreateRequestRequest* request,
+                                                AccessRequest* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return lifecycle_->Create(caller.identity, caller.actor, *request);
+  });
+}
+
+grpc::Status RequestsServiceImpl::GetRequest(grpc::ServerContext* context,
+                                             const v1::GetRequestRequest* request,
+                                             AccessRequest* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return lifecycle_->Get(caller.identity, *request);
+  });
+}
+
+grpc::Status RequestsServiceImpl::ListRequests(grpc::ServerContext* context,
+                                               const v1::ListRequestsRequest* request,
+                                               v1::ListRequestsResponse* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return lifecycle_->List(caller.identity, *request);
+  });
+}
+
+grpc::Status RequestsServiceImpl::ReviewRequest(grpc::ServerContext* context,
+                                                const v1::ReviewRequestRequest* request,
+                                                AccessRequest* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return lifecycle_->Review(caller.identity, caller.actor, *request);
+  });
+}
+
+grpc::Status RequestsServiceImpl::CancelRequest(grpc::ServerContext* context,
+                                                const v1::CancelRequestRequest* request,
+                                                AccessRequest* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return lifecycle_->Cancel(caller.identity, caller.actor, *request);
+  });
+}
+
+grpc::Status RequestsServiceImpl::RevokeGrant(grpc::ServerContext* context,
+                                              const v1::RevokeGrantRequest* request,
+                                              Grant* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return lifecycle_->RevokeGrant(caller.identity, caller.actor, *request);
+  });
+}
+
+grpc::Status RequestsServiceImpl::ListActiveGrants(grpc::ServerContext* context,
+                                                   const v1::ListActiveGrantsRequest* request,
+                                                   v1::ListActiveGrantsResponse* response) {
+  // The method table admits only the ca; the logic needs no caller.
+  return handler_.Run(*context, __func__, response,
+                      [&] { return lifecycle_->ListActiveGrants(*request); });
+}
+
+}  // namespace jit::requests
