@@ -1,13 +1,9 @@
 #include "common/auth/revocation.h"
 
 #include "absl/container/flat_hash_set.h"
+#include "common/absl_string_view.h"
 
 namespace jit::auth {
-namespace {
-// Abseil 20220623's hash containers take absl::string_view, a type distinct from std's here.
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<RevocationList>> RevocationList::Create(RevocationFeed* feed,
                                                                        const Clock* clock,
                                                                        Options options) {

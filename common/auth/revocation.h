@@ -1,11 +1,11 @@
 // Revoked sessions: the interface the token verifier asks, and a list kept in sync with
 // auth's record of ended sessions.
 //
-// Logout must be honoured by every replica of every service within 5 s. Phase-2 wiring: a
-// RevocationFeed backed by auth's ListRevokedSessions RPC, a RevocationList per process, and
-// a thread calling RevocationList::Refresh() every second. The list fails closed: when it has
-// not refreshed successfully for max_staleness (5 s by default), every check answers
-// UNAVAILABLE, because it can no longer promise that a logged-out session is refused.
+// Logout must be honoured by every replica of every service within 5 s. Wiring
+// (service_auth.h): a RevocationFeed backed by auth's ListRevokedSessions RPC, a
+// RevocationList per process, and a PeriodicTask calling Refresh() every second. The list fails
+// closed: when it has not refreshed successfully for max_staleness (5 s by default), every check
+// answers UNAVAILABLE, because it can no longer promise that a logged-out session is refused.
 #ifndef JIT_COMMON_AUTH_REVOCATION_H_
 #define JIT_COMMON_AUTH_REVOCATION_H_
 
@@ -50,7 +50,8 @@ struct RevocationUpdate {
   bool complete = false;
 };
 
-// Source of revocations (auth's ListRevokedSessions in phase 2). May block; sets its own
+// Source of revocations (auth's ListRevokedSessions: RemoteRevocationFeed in
+// remote_token_sources.h; auth itself reads its store). May block; sets its own
 // deadline; UNAVAILABLE when unreachable. Called from one thread at a time.
 class RevocationFeed {
  public:

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/absl_string_view.h"
 #include "common/auth/spiffe.h"
 
 namespace jit::auth {
@@ -16,10 +17,8 @@ constexpr size_t kMaxTraitValueBytes = 256;
 constexpr size_t kMaxTraitKeyBytes = 128;
 constexpr size_t kMaxIdentityBytes = 8 * 1024;
 
-absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
 absl::Status Bad(std::string_view field, std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(AV(field), ": ", AV(why)));
+  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), ": ", AsAbsl(why)));
 }
 
 bool IsRoleName(const std::string& name) {
