@@ -129,7 +129,8 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
   const SecretString password(request.password());
   std::optional<ConcurrencyLimiter::Slot> slot;
   {
-    absl::StatusOr<ConcurrencyLimiter::Slot> acquired = d_.hash_limiter->Acquire();
+    absl::StatusOr<ConcurrencyLimiter::Slot> acquired =
+        d_.hash_limiter->Acquire(SourceOfPeer(client.remote_addr));
     if (!acquired.ok()) {
       d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
       return acquired.status();

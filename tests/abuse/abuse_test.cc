@@ -3,9 +3,11 @@
 // careless client would. Each defect of the issue has a test here that failed before its
 // fix; the input checks are tables of rows (service, method, request), so each new
 // service's RPCs are added as rows (kBadTextRows, kOversizedEchoRows) as they land.
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -49,6 +51,7 @@ using ::testing::HasSubstr;
 constexpr char kAdminPassword[] = "the admin's password, long";
 constexpr char kAlicePassword[] = "alice's password, long enough";
 constexpr char kAdminTotpBase32[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+constexpr char kOpsPassword[] = "ops's password, long enough";
 
 // jit-auth (users admin with TOTP, alice) and jit-policy with the example roles, on this
 // test's database.
@@ -66,8 +69,11 @@ class AbuseTest : public db::testing::PostgresTest {
                                   {.name = "alice",
                                    .roles = {"dev"},
                                    .password = kAlicePassword,
-                                   .traits = {{"logins", {"alice"}}}}},
-                        .peers = {{"policy", absl::StrCat("localhost:", policy_port)}}};
+                                   .traits = {{"logins", {"alice"}}}},
+                                  // An administrator without a second factor.
+                                  {.name = "ops", .roles = {"admin"}, .password = kOpsPassword}},
+                        .peers = {{"policy", absl::StrCat("localhost:", policy_port)}},
+                        .flags = auth_flags_};
     absl::StatusOr<std::unique_ptr<AuthServer>> auth = AuthServer::StartServing(options);
     ASSERT_TRUE(auth.ok()) << auth.status();
     auth_ = *std::move(auth);
@@ -87,15 +93,11 @@ class AbuseTest : public db::testing::PostgresTest {
                                          .port = port});
   }
 
-  // The admin's token (password and TOTP; a code works once per 30 s step, so once a test).
+  // The admin's token (password and TOTP).
   std::string AdminToken() {
-    absl::StatusOr<std::string> code = auth::TotpCode(
-        SecretString(*crypto::Base32Decode(kAdminTotpBase32)), auth::TotpStep(absl::Now()));
-    EXPECT_TRUE(code.ok());
-    absl::StatusOr<jit::auth::v1::LoginResponse> login =
-        auth_->Login("admin", kAdminPassword, code.ok() ? *code : "");
-    EXPECT_TRUE(login.ok()) << login.status();
-    return login.ok() ? login->token() : "";
+    absl::StatusOr<std::string> token = auth_->LoginToken("admin");
+    EXPECT_TRUE(token.ok()) << token.status();
+    return token.ok() ? *token : "";
   }
 
   std::string AliceToken() {
@@ -104,9 +106,153 @@ class AbuseTest : public db::testing::PostgresTest {
     return token.ok() ? *token : "";
   }
 
+  std::vector<std::string> auth_flags_;  // extra jit-auth flags, set before SetUp
   std::unique_ptr<AuthServer> auth_;
   std::unique_ptr<ServiceProcess> policy_;
 };
+
+// A token check at a jit-policy replica: OK when it accepts `token` (ListRoles answered or
+// refused for lack of permission), else the refusal (UNAUTHENTICATED, UNAVAILABLE).
+absl::Status TokenCheck(const ServiceProcess& policy, const std::string& token) {
+  auto stub = NewStub<jit::policy::v1::PolicyService>(policy.address(), AnonymousCredentials());
+  jit::policy::v1::ListRolesResponse roles;
+  const grpc::Status s = stub->ListRoles(CallContext(token).get(), {}, &roles);
+  // PERMISSION_DENIED is an answer about the verified identity ("<user>" may not list
+  // roles): the token itself was accepted.
+  if (s.error_code() == grpc::StatusCode::PERMISSION_DENIED) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+}
+
+// --- Defect 1: the login flood ---------------------------------------------------------
+
+// jit-auth with small budgets, so that the short mode floods several times the hash
+// capacity and more calls than the server has threads.
+class LoginFloodTest : public AbuseTest {
+ protected:
+  LoginFloodTest() {
+    auth_flags_ = {"--max_threads=24", "--max_concurrent_password_hashes=2",
+                   "--max_queued_password_hashes=4", "--max_logins_per_source=4"};
+  }
+};
+
+// 32 clients flood Login with wrong passwords (16 times the hash capacity, more than auth's
+// threads) for 8 s while a service keeps calling ListRevokedSessions and a strict policy
+// replica keeps verifying a token: the logins are shed with RESOURCE_EXHAUSTED, the service
+// calls all succeed, and the feed stays fresh (no UNAVAILABLE token check).
+TEST_F(LoginFloodTest, AnonymousLoginFloodDoesNotStarveTheRevocationFeed) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ServiceProcess> strict,
+                       StartPolicy({"--revocation_mode=strict"}));
+  const std::string token = AliceToken();
+  ASSERT_OK(
+      testkit::EventuallyStatus(absl::StatusCode::kOk, [&] { return TokenCheck(*strict, token); }));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> shed{0}, unavailable{0}, other{0};
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 32; ++t) {
+    flood.emplace_back([&, t] {
+      auto stub = NewStub<jit::auth::v1::AuthService>(auth_->address(), AnonymousCredentials());
+      for (int i = 0; !stop.load(); ++i) {
+        jit::auth::v1::LoginRequest login;
+        login.set_username(absl::StrCat("flood", t, "-", i));  // no lockout short-cut
+        login.set_password("not anybody's password");
+        jit::auth::v1::LoginResponse out;
+        const grpc::StatusCode code =
+            stub->Login(CallContext("", absl::Seconds(30)).get(), login, &out).error_code();
+        if (code == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+          shed.fetch_add(1);
+        } else if (code == grpc::StatusCode::UNAVAILABLE) {
+          unavailable.fetch_add(1);
+        } else if (code != grpc::StatusCode::UNAUTHENTICATED) {
+          other.fetch_add(1);
+        }
+      }
+    });
+  }
+  auto feed = NewStub<jit::auth::v1::AuthService>(auth_->address(), ServiceCredentials("policy"));
+  int feed_calls = 0, feed_failures = 0, checks = 0, refused_checks = 0;
+  std::string first_failure;
+  const absl::Time end = absl::Now() + absl::Seconds(8);  // the short mode's whole duration
+  while (absl::Now() < end) {
+    jit::auth::v1::ListRevokedSessionsResponse revoked;
+    const grpc::Status s = feed->ListRevokedSessions(CallContext().get(), {}, &revoked);
+    ++feed_calls;
+    if (!s.ok()) {
+      ++feed_failures;
+      if (first_failure.empty()) first_failure = s.error_message();
+    }
+    ++checks;
+    if (absl::Status check = TokenCheck(*strict, token); !check.ok()) {
+      ++refused_checks;
+      if (first_failure.empty()) first_failure = std::string(check.message());
+    }
+    absl::SleepFor(absl::Milliseconds(100));  // a probe's pace, not a timing assertion
+  }
+  stop.store(true);
+  for (std::thread& t : flood) t.join();
+
+  EXPECT_GT(shed.load(), 0) << "the flood never saturated password hashing";
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(feed_failures, 0) << feed_calls << " feed calls; first failure: " << first_failure;
+  EXPECT_EQ(refused_checks, 0) << checks << " token checks; first failure: " << first_failure;
+}
+
+// --- Defect 2: require_mfa on admin actions -----------------------------------------------
+
+// The example admin role says require_mfa: true. A password-only session of a user holding it
+// administers nothing, at auth (users) and at policy (roles); with MFA it does.
+TEST_F(AbuseTest, PasswordOnlyAdminSessionAdministersNothing) {
+  ASSERT_OK_AND_ASSIGN(std::string ops, auth_->LoginToken("ops"));
+  jit::auth::v1::CreateUserRequest create;
+  create.mutable_user()->set_name("mallory");
+  create.set_password("mallory's password, long");
+  jit::auth::v1::User created;
+  grpc::Status s = auth_->stub().CreateUser(CallContext(ops).get(), create, &created);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("requires MFA"));
+  auto policy = NewStub<jit::policy::v1::PolicyService>(policy_->address(), AnonymousCredentials());
+  jit::policy::v1::DeleteRoleRequest remove;
+  remove.set_name("dev");
+  jit::policy::v1::DeleteRoleResponse removed;
+  s = policy->DeleteRole(CallContext(ops).get(), remove, &removed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+
+  const std::string admin = AdminToken();
+  s = auth_->stub().CreateUser(CallContext(admin).get(), create, &created);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+// An administrator never receives another user's TOTP secret; they may only reset it.
+TEST_F(AbuseTest, AdminCannotEnrolAnotherUsersTotpOnlyResetIt) {
+  const std::string admin = AdminToken();
+  jit::auth::v1::EnrollTotpRequest enroll;
+  enroll.set_name("alice");
+  jit::auth::v1::EnrollTotpResponse secret;
+  grpc::Status s = auth_->stub().EnrollTotp(CallContext(admin).get(), enroll, &secret);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_TRUE(secret.secret_base32().empty());
+
+  // alice enrols herself; the admin resets it; alice logs in with her password alone again.
+  const std::string alice = AliceToken();
+  ASSERT_TRUE(auth_->stub().EnrollTotp(CallContext(alice).get(), {}, &secret).ok());
+  absl::StatusOr<std::string> raw = crypto::Base32Decode(secret.secret_base32());
+  ASSERT_TRUE(raw.ok());
+  jit::auth::v1::ConfirmTotpRequest confirm;
+  confirm.set_code(*auth::TotpCode(SecretString(*raw), auth::TotpStep(absl::Now())));
+  jit::auth::v1::ConfirmTotpResponse confirmed;
+  s = auth_->stub().ConfirmTotp(CallContext(alice).get(), confirm, &confirmed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(auth_->Login("alice", kAlicePassword).status(),
+              jit::testing::StatusIs(absl::StatusCode::kUnauthenticated));
+  jit::auth::v1::ResetTotpRequest reset;
+  reset.set_name("alice");
+  jit::auth::v1::ResetTotpResponse done;
+  s = auth_->stub().ResetTotp(CallContext(alice).get(), reset, &done);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);  // not for one's own
+  s = auth_->stub().ResetTotp(CallContext(admin).get(), reset, &done);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_OK(auth_->Login("alice", kAlicePassword).status());
+}
 
 // --- Defect 4: tokens that no service accepts -------------------------------------------
 
@@ -167,16 +313,6 @@ TEST_F(AbuseTest, LargestAllowedUserWorksEverywhereAndOneByteMoreIsRefused) {
 }
 
 // --- Defect 10: auth as a six-second fuse -----------------------------------------------
-
-absl::Status TokenCheck(const ServiceProcess& policy, const std::string& token) {
-  auto stub = NewStub<jit::policy::v1::PolicyService>(policy.address(), AnonymousCredentials());
-  jit::policy::v1::ListRolesResponse roles;
-  const grpc::Status s = stub->ListRoles(CallContext(token).get(), {}, &roles);
-  // PERMISSION_DENIED is an answer about the verified identity ("<user>" may not list
-  // roles): the token itself was accepted.
-  if (s.error_code() == grpc::StatusCode::PERMISSION_DENIED) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-}
 
 // With auth stopped, a strict replica refuses every token after 5 s, while a best-effort
 // replica (the default mode) keeps serving on its last list, where the session logged out
