@@ -106,13 +106,21 @@ if [[ ! -s "$auth_dir/kek" ]]; then
   (umask 077 && head -c 32 /dev/urandom | base64 >"$auth_dir/kek")
 fi
 declare -A example_roles=([alice]=dev [bob]=dba [admin]=admin)
+# The admin role requires MFA for every admin verb: admin gets a TOTP secret (base32, 160
+# bits) at creation; codes come from `oathtool --totp -b` (printed below) or any
+# authenticator app.
+if [[ ! -s "$auth_dir/admin.totp" ]]; then
+  (umask 077 && head -c 20 /dev/urandom | base32 | tr -d '=' >"$auth_dir/admin.totp")
+fi
 {
   echo "users:"
   for u in alice bob admin; do
     if [[ ! -s "$auth_dir/$u.password" ]]; then
       (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$auth_dir/$u.password")
     fi
-    echo "  - {name: $u, roles: [${example_roles[$u]}], traits: {logins: [$u], db_users: [$u]}, password_file: $u.password}"
+    totp=""
+    [[ $u == admin ]] && totp=", totp_secret_file: admin.totp"
+    echo "  - {name: $u, roles: [${example_roles[$u]}], traits: {logins: [$u], db_users: [$u]}, password_file: $u.password$totp}"
   done
 } >"$auth_dir/users.yaml"
 
@@ -225,7 +233,11 @@ cat <<MSG
   TLS         CA $state/pki/internal-ca.pem; admin client cert $state/pki/user-admin.pem / user-admin.key
   Users       alice (role dev), password in $auth_dir/alice.password
               bob (role dba), password in $auth_dir/bob.password
-              admin (role admin), password in $auth_dir/admin.password
+              admin (role admin), password in $auth_dir/admin.password, TOTP secret in
+              $auth_dir/admin.totp (the admin role requires MFA); a code for Login:
+                oathtool --totp -b "\$(cat $auth_dir/admin.totp)"
+              (an admin created by an earlier run keeps its state: without TOTP, enrol it with
+              EnrollTotp/ConfirmTotp from admin's own session)
 
 Next:
   - check a service:  $state/bin/jit-health-probe --addr=localhost:7101 \\

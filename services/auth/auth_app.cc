@@ -57,7 +57,12 @@ ABSL_FLAG(int, lockout_max_failures, 5, "Failed logins that lock a user name");
 ABSL_FLAG(absl::Duration, lockout_window, absl::Minutes(15),
           "Failures count when within this of each other; also the longest lock");
 ABSL_FLAG(int, max_concurrent_password_hashes, 4,
-          "Argon2id hashes at once (64 MiB each); further logins wait, then get UNAVAILABLE");
+          "Argon2id hashes at once (64 MiB each); further logins queue briefly or are shed "
+          "with RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_queued_password_hashes, 16,
+          "Logins waiting (at most 2 s) for a hash slot; beyond: RESOURCE_EXHAUSTED at once");
+ABSL_FLAG(int, max_logins_per_source, 4,
+          "Logins running or waiting at once from one client address");
 ABSL_FLAG(std::string, totp_issuer, "jit-access", "Issuer shown by authenticator apps");
 
 namespace jit::auth {
@@ -82,7 +87,10 @@ struct AuthAppParts {
         policy(&policy_peer),
         permissions(&policy),
         metrics(runtime.registry),
-        hash_limiter(config.max_concurrent_password_hashes, absl::Seconds(10)) {}
+        hash_limiter({.limit = config.max_concurrent_password_hashes,
+                      .max_waiters = config.max_queued_password_hashes,
+                      .max_wait = absl::Seconds(2),
+                      .max_per_source = config.max_logins_per_source}) {}
 
   server::ServiceRuntime& runtime;
   const AuthApp::Config config;
@@ -191,6 +199,8 @@ AuthApp::Config AuthApp::ConfigFromFlags() {
           .lockout_max_failures = absl::GetFlag(FLAGS_lockout_max_failures),
           .lockout_window = absl::GetFlag(FLAGS_lockout_window),
           .max_concurrent_password_hashes = absl::GetFlag(FLAGS_max_concurrent_password_hashes),
+          .max_queued_password_hashes = absl::GetFlag(FLAGS_max_queued_password_hashes),
+          .max_logins_per_source = absl::GetFlag(FLAGS_max_logins_per_source),
           .totp_issuer = absl::GetFlag(FLAGS_totp_issuer)};
 }
 
@@ -309,6 +319,12 @@ absl::Status AuthApp::Validate(const Config& c) {
   if (c.max_concurrent_password_hashes < 1 || c.max_concurrent_password_hashes > 256) {
     return absl::InvalidArgumentError(
         "max_concurrent_password_hashes: must be between 1 and 256 (each takes 64 MiB)");
+  }
+  if (c.max_queued_password_hashes < 0 || c.max_queued_password_hashes > 1024) {
+    return absl::InvalidArgumentError("max_queued_password_hashes: must be between 0 and 1024");
+  }
+  if (c.max_logins_per_source < 1 || c.max_logins_per_source > 1024) {
+    return absl::InvalidArgumentError("max_logins_per_source: must be between 1 and 1024");
   }
   if (c.totp_issuer.empty() || c.totp_issuer.size() > 64 ||
       c.totp_issuer.find(':') != std::string::npos) {

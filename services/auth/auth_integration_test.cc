@@ -61,6 +61,8 @@ constexpr char kAlicePassword[] = "alice's password, long enough";
 constexpr char kBobPassword[] = "bob's password, long enough";
 constexpr char kAdminPassword[] = "the admin's password, long";
 constexpr char kBobTotpBase32[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";  // "1234567890" x 2
+// The example admin role requires MFA for its admin rules too.
+constexpr char kAdminTotpBase32[] = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U";
 
 class AuthIntegrationTest : public db::testing::PostgresTest {
  protected:
@@ -84,7 +86,10 @@ class AuthIntegrationTest : public db::testing::PostgresTest {
                        .password = kBobPassword,
                        .traits = {{"db_users", {"bob"}}},
                        .totp_secret_base32 = kBobTotpBase32},
-                      {.name = "admin", .roles = {"admin"}, .password = kAdminPassword}},
+                      {.name = "admin",
+                       .roles = {"admin"},
+                       .password = kAdminPassword,
+                       .totp_secret_base32 = kAdminTotpBase32}},
             .key_encryption_key_base64 = crypto::Base64Encode(kek_->key().Reveal()),
             .peers = {{"policy", absl::StrCat("localhost:", policy_port_)}},
             .flags = std::move(extra)};
@@ -340,7 +345,8 @@ std::string KidOf(const std::string& token) {
 TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   ASSERT_OK_AND_ASSIGN(AuthServer * auth, StartAuth({"--signing_key_publish_delay=6s"}));
   ASSERT_OK_AND_ASSIGN(auto policy, StartPolicy(*auth));
-  ASSERT_OK_AND_ASSIGN(v1::LoginResponse admin, Login("admin", kAdminPassword));
+  ASSERT_OK_AND_ASSIGN(std::string code, auth->NextTotpCode("admin"));
+  ASSERT_OK_AND_ASSIGN(v1::LoginResponse admin, Login("admin", kAdminPassword, code));
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse alice, Login("alice", kAlicePassword));
 
   v1::CreateUserRequest create;

@@ -291,4 +291,19 @@ absl::Status PostgresUserStore::ActivateTotp(std::string_view name, const Secret
   });
 }
 
+absl::Status PostgresUserStore::ResetTotp(std::string_view name, absl::Time now,
+                                          const audit::AuditEvent& event) {
+  return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
+    pqxx::result r = txn.exec_params(
+        absl::StrCat("UPDATE auth.users SET totp_secret = NULL, update_time = $2::timestamptz, ",
+                     kNewGeneration, " WHERE name = $1 RETURNING name"),
+        S(name), db::Timestamptz(now));
+    if (r.empty()) return NoSuchUser(name);
+    txn.exec_params("DELETE FROM auth.totp_enrollments WHERE user_name = $1", S(name));
+    pg::RevokeUserSessions(txn, name, "", event.actor(), now);
+    audit::InsertOutboxEvent(txn, kAuthService, event);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace jit::auth

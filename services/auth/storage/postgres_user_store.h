@@ -32,6 +32,8 @@ class PostgresUserStore final : public UserStore {
   absl::Status PutTotpEnrollment(std::string_view name, const SecretString& secret,
                                  absl::Time expire_time, const audit::AuditEvent& event) override;
   absl::StatusOr<SecretString> GetTotpEnrollment(std::string_view name, absl::Time now) override;
+  absl::Status ResetTotp(std::string_view name, absl::Time now,
+                         const audit::AuditEvent& event) override;
   absl::Status ActivateTotp(std::string_view name, const SecretString& secret, absl::Time now,
                             const audit::AuditEvent& event) override;
 
