@@ -122,6 +122,14 @@ for s in "${services[@]}"; do
   if [[ $s == auth ]]; then
     extra+=(--key_encryption_key_file="$auth_dir/kek" --bootstrap_users_file="$auth_dir/users.yaml")
   fi
+  if [[ $s == ca ]]; then
+    # The CA's own key-encryption key (it seals the CA private keys in the database).
+    mkdir -p "$state/ca" && chmod 0700 "$state/ca"
+    if [[ ! -s "$state/ca/kek" ]]; then
+      (umask 077 && head -c 32 /dev/urandom | base64 >"$state/ca/kek")
+    fi
+    extra+=(--key_encryption_key_file="$state/ca/kek")
+  fi
   if [[ $s == policy && -d deploy/local/examples/roles ]]; then
     extra+=(--roles_dir="$root/deploy/local/examples/roles")
   fi

@@ -7,12 +7,12 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/clock.h"
 #include "common/crypto/base64.h"
+#include "common/crypto/key_encryption.h"
 #include "common/http/http_client.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
-#include "services/auth/key_encryption.h"
 #include "services/auth/oidc/fake_oidc_provider.h"
 #include "services/auth/oidc/state_store.h"
 #include "services/auth/testing/in_memory_stores.h"
@@ -154,7 +154,7 @@ class LoginManagerTest : public ::testing::Test {
   AuthMetrics metrics_{registry_};
   ConcurrencyLimiter limiter_{2, absl::Seconds(5)};
   std::map<std::string, oidc::OidcConnector*> connectors_;
-  std::unique_ptr<KeyEncryptionKey> kek_ = *KeyEncryptionKey::Generate();
+  std::unique_ptr<crypto::KeyEncryptionKey> kek_ = *crypto::KeyEncryptionKey::Generate();
   oidc::OidcStateSealer oidc_states_{kek_.get()};
   oidc::InMemoryOidcUsedStateStore used_oidc_states_;
   std::unique_ptr<LoginManager> manager_;
