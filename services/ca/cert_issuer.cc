@@ -120,6 +120,35 @@ absl::Status CheckHostPrincipals(const google::protobuf::RepeatedPtrField<std::s
   return absl::OkStatus();
 }
 
+// The IP address of a gRPC peer ("ipv4:10.0.0.5:41234", "ipv6:[::1]:41234"); "" when it is
+// none (a Unix socket, an unknown form).
+std::string PeerIp(std::string_view peer) {
+  std::string_view rest;
+  if (peer.substr(0, 5) == "ipv4:") {
+    rest = peer.substr(5);
+    const size_t colon = rest.rfind(':');
+    if (colon == std::string_view::npos) return "";
+    rest = rest.substr(0, colon);
+  } else if (peer.substr(0, 5) == "ipv6:") {
+    rest = peer.substr(5);
+    if (rest.empty() || rest.front() != '[') return "";
+    const size_t close = rest.find(']');
+    if (close == std::string_view::npos) return "";
+    rest = rest.substr(1, close - 1);
+    const size_t zone = rest.find('%');  // a link-local zone: not part of the address
+    if (zone != std::string_view::npos) rest = rest.substr(0, zone);
+  } else {
+    return "";
+  }
+  if (rest.empty()) return "";
+  for (char c : rest) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+                    c == '.' || c == ':';
+    if (!ok) return "";
+  }
+  return std::string(rest);
+}
+
 absl::StatusOr<uint64_t> RandomSerial() {
   for (;;) {
     ASSIGN_OR_RETURN(std::string bytes, crypto::RandomBytes(8));
@@ -319,6 +348,18 @@ absl::StatusOr<v1::SignUserSshCertResponse> CertIssuer::SignUserSshCert(
         spec.extensions.push_back(value.empty() ? ssh::FlagOption(name)
                                                 : ssh::StringOption(name, value));
       }
+    }
+    if (e.params.pin_source_ip()) {
+      const std::string ip = PeerIp(actor.remote_addr);
+      if (ip.empty()) {
+        return Refuse(RefusalReason::kPermission,
+                      "the roles pin certificates to the caller's address, which is unknown");
+      }
+      spec.critical_options.erase(
+          std::remove_if(spec.critical_options.begin(), spec.critical_options.end(),
+                         [](const ssh::SshCertOption& o) { return o.name == "source-address"; }),
+          spec.critical_options.end());
+      spec.critical_options.push_back(ssh::StringOption("source-address", ip));
     }
     spec.extensions.push_back(
         ssh::StringOption("jit-roles@jit-access", absl::StrJoin(e.roles, ",")));

@@ -78,6 +78,7 @@ class CertIssuerTest : public ::testing::Test {
             }
             if (role == "secure") p->set_mfa_required(true);
             if (role == "pinned") (*p->mutable_ssh_extensions())["source-address"] = "10.0.0.0/8";
+            if (role == "pin-ip") p->set_pin_source_ip(true);
             if (role == "nothing") return absl::PermissionDeniedError("none of the roles exists");
           }
           return out;
@@ -227,6 +228,21 @@ TEST_F(CertIssuerTest, PinnedSourceAddressBecomesACriticalOption) {
   ASSERT_OK_AND_ASSIGN(auto cert, ssh::SshCertificate::FromLine(response.certificate()));
   EXPECT_EQ(OptionValue(cert.critical_options(), "source-address"), "10.0.0.0/8");
   EXPECT_EQ(OptionValue(cert.extensions(), "source-address"), "<absent>");
+}
+
+TEST_F(CertIssuerTest, RolePinningTheSourceIpPinsTheCallersAddress) {
+  alice_.add_roles("pin-ip");
+  for (const auto& [peer, ip] : std::vector<std::pair<std::string, std::string>>{
+           {"ipv4:10.1.2.3:41234", "10.1.2.3"}, {"ipv6:[2001:db8::7]:5555", "2001:db8::7"}}) {
+    ASSERT_OK_AND_ASSIGN(auto response,
+                         issuer_->SignUserSshCert(
+                             alice_, {.actor = "user:alice", .remote_addr = peer}, UserRequest()));
+    ASSERT_OK_AND_ASSIGN(auto cert, ssh::SshCertificate::FromLine(response.certificate()));
+    EXPECT_EQ(OptionValue(cert.critical_options(), "source-address"), ip);
+  }
+  EXPECT_THAT(issuer_->SignUserSshCert(alice_, {.actor = "user:alice", .remote_addr = "unix:/x"},
+                                       UserRequest()),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("address")));
 }
 
 TEST_F(CertIssuerTest, RevokedGrantSignsNothing) {
