@@ -18,10 +18,15 @@ absl::StatusOr<SecretString> ReadSecretFile(const std::string& path) {
     ::close(fd);
     return absl::FailedPreconditionError("secret file " + path + " is not a regular file");
   }
-  if ((st.st_mode & 077) != 0) {
+  // PostgreSQL's rule for its key file: private to the owner, or owned by root and at most
+  // group-readable. The latter is how the kubelet mounts a Secret for a non-root process
+  // (root:<fsGroup>, 0440): root wrote it, only the pod's group reads it.
+  const bool root_group_readable = st.st_uid == 0 && (st.st_mode & 037) == 0;
+  if ((st.st_mode & 077) != 0 && !root_group_readable) {
     ::close(fd);
-    return absl::FailedPreconditionError("secret file " + path +
-                                         " is accessible by group or others (chmod 600)");
+    return absl::FailedPreconditionError(
+        "secret file " + path +
+        " is accessible by group or others (chmod 600, or 640 if owned by root)");
   }
   constexpr size_t kMaxSecretBytes = 64 * 1024;
   if (st.st_size <= 0 || static_cast<size_t>(st.st_size) > kMaxSecretBytes) {

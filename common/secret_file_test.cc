@@ -1,6 +1,7 @@
 #include "common/secret_file.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -34,6 +35,42 @@ TEST(ReadSecretFileTest, ReadsTrimsAndChecksPermissions) {
   EXPECT_THAT(ReadSecretFile(path),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chmod 600")));
   EXPECT_THAT(ReadSecretFile(path + ".missing"), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// As the kubelet mounts a Secret for a pod with an fsGroup: root:<group>, 0440.
+TEST(ReadSecretFileTest, RootOwnedGroupReadableFileIsAccepted) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to own and chown the file";
+  const std::string path = TempPath("root-group-secret");
+  {
+    std::ofstream out(path);
+    out << "k8s\n";
+  }
+  ASSERT_EQ(::chown(path.c_str(), 0, 65534), 0);
+  for (mode_t mode : {0440, 0640}) {
+    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
+    ASSERT_OK_AND_ASSIGN(SecretString secret, ReadSecretFile(path));
+    EXPECT_EQ(secret.Reveal(), "k8s");
+  }
+  // Group-writable, or anything for others, stays refused even for root's files.
+  for (mode_t mode : {0660, 0604, 0644, 0444}) {
+    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
+    EXPECT_THAT(ReadSecretFile(path), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                               HasSubstr("accessible by group or others")))
+        << std::oct << mode;
+  }
+}
+
+TEST(ReadSecretFileTest, GroupReadableFileOfAnotherOwnerIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown the file";
+  const std::string path = TempPath("user-group-secret");
+  {
+    std::ofstream out(path);
+    out << "s3cret\n";
+  }
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  EXPECT_THAT(ReadSecretFile(path),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chmod 600")));
 }
 
 TEST(ReadSecretFileTest, EmptyFileIsRefused) {

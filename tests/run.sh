@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every jit-access test: installs what is missing, starts a throwaway PostgreSQL on
-# 127.0.0.1, runs `bazel test //...` (unit, integration and bench-smoke targets) and the
-# fuzz smoke runs, stops what it started, and ends with one line "N passed, M failed".
+# 127.0.0.1, runs `bazel test //...` (unit, integration and bench-smoke targets), the Helm
+# chart checks (tests/helm/check.sh) and the fuzz smoke runs, stops what it started, and
+# ends with one line "N passed, M failed".
 # Exits non-zero on any failure.
 #
 #   tests/run.sh                 # everything
@@ -85,7 +86,32 @@ if [[ $bazel_rc != 0 ]] && ! grep -qE '^//[^ ]+ +(\(cached\) +)?(FAILED|TIMEOUT|
   note_result "bazel test (exit $bazel_rc; see errors above)" 1
 fi
 
-# 4. Fuzz smoke runs (clang/libFuzzer, bounded time).
+# 4. The Helm chart, offline (helm lint/template, Kubernetes API schemas, the services' flags
+# against the chart's values), and the runtime image built from the binaries above and run
+# read-only as non-root against PostgreSQL. Each script prints one PASS/FAIL line per check.
+note_lines() {  # label, script...
+  local label="$1" lines=0 line
+  shift
+  while IFS= read -r line; do
+    case "$line" in
+      "PASS "*) note_result "$label: ${line#PASS }" 0 ;;
+      "FAIL "*) note_result "$label: ${line#FAIL }" 1 ;;
+      *) continue ;;
+    esac
+    echo "$line"
+    lines=$((lines + 1))
+  done < <("$@" 2>"$work/$label.err")
+  if ((lines == 0)); then
+    tail -n 5 "$work/$label.err" >&2
+    note_result "$label checks (no result)" 1
+  fi
+}
+if [[ $# == 0 ]]; then
+  note_lines helm tests/helm/check.sh
+  JIT_TEST_PG_URL="$pg_url" note_lines image tests/images/check.sh
+fi
+
+# 5. Fuzz smoke runs (clang/libFuzzer, bounded time).
 if [[ "${JIT_SKIP_FUZZ:-0}" != 1 && $# == 0 && -x tests/fuzz.sh ]]; then
   if tests/fuzz.sh smoke; then note_result "fuzz smoke" 0; else note_result "fuzz smoke" 1; fi
 fi

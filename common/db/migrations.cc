@@ -140,12 +140,19 @@ class Runner {
     if (txn.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema_).empty()) {
       txn.exec(absl::StrCat("CREATE SCHEMA ", quoted_schema_));
     }
-    txn.exec(absl::StrCat("CREATE TABLE IF NOT EXISTS ", quoted_schema_,
-                          ".schema_migrations ("
-                          "version integer PRIMARY KEY, "
-                          "name text NOT NULL, "
-                          "checksum text NOT NULL, "
-                          "applied_at timestamptz NOT NULL DEFAULT now())"));
+    // Likewise CREATE TABLE IF NOT EXISTS needs CREATE on the schema: a role that may only
+    // use tables the owner migrated (the audit sink) finds the table and creates nothing.
+    if (txn.exec_params("SELECT 1 FROM pg_tables WHERE schemaname = $1 AND "
+                        "tablename = 'schema_migrations'",
+                        schema_)
+            .empty()) {
+      txn.exec(absl::StrCat("CREATE TABLE IF NOT EXISTS ", quoted_schema_,
+                            ".schema_migrations ("
+                            "version integer PRIMARY KEY, "
+                            "name text NOT NULL, "
+                            "checksum text NOT NULL, "
+                            "applied_at timestamptz NOT NULL DEFAULT now())"));
+    }
     txn.commit();
     return absl::OkStatus();
   }

@@ -11,7 +11,8 @@
 //   releases it);
 // - creates the schema and `<schema>.schema_migrations(version, name, checksum, applied_at)`
 //   if missing (a schema created beforehand, e.g. by a DBA for a role without CREATE on the
-//   database, is used as it is);
+//   database, is used as it is; so are the tables of a schema another role migrated, for a
+//   role without CREATE on it that finds nothing pending: the audit sink's writer role);
 // - refuses (FAILED_PRECONDITION, naming the version and file) when an applied migration's
 //   SHA-256 differs from the binary's, when the database has a version the binary lacks
 //   below the binary's newest, or when a pending version is older than an applied one;

@@ -62,9 +62,9 @@ class MigrationsTest : public testing::PostgresTest {
   int AdvisoryLocksHeld() {
     // This test's database only: tests running in parallel on the same server take advisory
     // locks of their own (every service migrates under one).
-    return std::stoi(Query(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-        "(SELECT oid FROM pg_database WHERE datname = current_database())")[0]);
+    return std::stoi(
+        Query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+              "(SELECT oid FROM pg_database WHERE datname = current_database())")[0]);
   }
 
   std::unique_ptr<PgPool> pool_;
@@ -187,6 +187,34 @@ TEST_F(MigrationsTest, UsesAPreCreatedSchemaWithoutCreatePrivilegeOnTheDatabase)
   txn.exec("DROP SCHEMA svc CASCADE");
   txn.exec("DROP ROLE " + txn.quote_name(role));
   EXPECT_OK(status);
+}
+
+// The audit sink's deployment: the owner migrated the schema; a role that may use its tables
+// but not create anything in it (no CREATE on the schema) starts with nothing pending.
+TEST_F(MigrationsTest, ARoleWithoutCreateOnTheSchemaFindsTheOwnersMigrationsUpToDate) {
+  ASSERT_OK(Apply({kCreate, kInsert}));
+  const std::string role = db().name() + "_reader";
+  pqxx::connection admin(db().conninfo());
+  pqxx::nontransaction txn(admin);
+  txn.exec("CREATE ROLE " + txn.quote_name(role) + " LOGIN");
+  txn.exec("GRANT USAGE ON SCHEMA svc TO " + txn.quote_name(role));
+  txn.exec("GRANT SELECT ON svc.schema_migrations TO " + txn.quote_name(role));
+  absl::Status up_to_date;
+  absl::Status pending;
+  {
+    PgPoolOptions options = db().PoolOptions(1);
+    options.conninfo = SecretString(db().conninfo() + " user=" + role);
+    absl::StatusOr<std::unique_ptr<PgPool>> pool = PgPool::Create(options);
+    up_to_date = pool.ok() ? ApplyMigrations(**pool, kSchema, {kCreate, kInsert}) : pool.status();
+    // A pending migration is the owner's to apply: refused, not half done.
+    pending = pool.ok() ? ApplyMigrations(**pool, kSchema, {kCreate, kInsert, kInsertAgain})
+                        : pool.status();
+  }
+  txn.exec("DROP OWNED BY " + txn.quote_name(role));
+  txn.exec("DROP ROLE " + txn.quote_name(role));
+  EXPECT_OK(up_to_date);
+  EXPECT_THAT(pending, StatusIs(absl::StatusCode::kInternal));  // privileges: pg_errors.h
+  EXPECT_THAT(AppliedVersions(), ElementsAre("1", "2"));
 }
 
 TEST_F(MigrationsTest, LockIsReleasedAfterSuccess) {

@@ -13,6 +13,7 @@
 #include "common/config/flags.h"
 #include "common/db/conninfo.h"
 #include "common/secret_file.h"
+#include "common/server/health_server.h"
 #include "common/server/library_logs.h"
 #include "common/server/metrics.h"
 #include "common/server/process_settings.h"
@@ -24,6 +25,9 @@ ABSL_FLAG(std::string, listen_addr, "",
           "gRPC listen address host:port (default 127.0.0.1:<service port>)");
 ABSL_FLAG(std::string, metrics_addr, "",
           "Prometheus /metrics listen address host:port (default 127.0.0.1:<metrics port>)");
+ABSL_FLAG(std::string, health_addr, "",
+          "Plaintext listen address host:port answering only grpc.health.v1 (for Kubernetes "
+          "gRPC probes); empty = off");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain of this service (required)");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of this service (required)");
 ABSL_FLAG(std::string, tls_ca_file, "",
@@ -45,7 +49,11 @@ ABSL_FLAG(std::string, auth_addr, "localhost:7101", "auth service host:port");
 ABSL_FLAG(std::string, ca_addr, "localhost:7102", "ca service host:port");
 ABSL_FLAG(std::string, requests_addr, "localhost:7103", "requests service host:port");
 ABSL_FLAG(std::string, policy_addr, "localhost:7104", "policy service host:port");
-ABSL_FLAG(std::string, audit_addr, "localhost:7105", "audit service host:port");
+ABSL_FLAG(std::string, audit_addr, "localhost:7105",
+          "audit service host:port; empty = no outbox relay (events wait in the outbox)");
+ABSL_FLAG(bool, migrate_only, false,
+          "Apply this service's schema migrations, then exit 0 without serving (e.g. as the "
+          "schema's owner, before the service runs as a role with fewer rights)");
 ABSL_FLAG(std::string, token_issuer, "jit-access", "Issuer (iss) of accepted session tokens");
 ABSL_FLAG(std::string, token_audience, "jit-access",
           "Audience (aud) accepted session tokens must name");
@@ -115,6 +123,7 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
   if (c.listen_addr.empty()) c.listen_addr = absl::StrCat("127.0.0.1:", ports.grpc);
   c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
   if (c.metrics_addr.empty()) c.metrics_addr = absl::StrCat("127.0.0.1:", ports.metrics);
+  c.health_addr = absl::GetFlag(FLAGS_health_addr);
   c.tls = {.cert_file = absl::GetFlag(FLAGS_tls_cert_file),
            .key_file = absl::GetFlag(FLAGS_tls_key_file),
            .ca_file = absl::GetFlag(FLAGS_tls_ca_file)};
@@ -134,11 +143,13 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
              .requests = absl::GetFlag(FLAGS_requests_addr),
              .policy = absl::GetFlag(FLAGS_policy_addr),
              .audit = absl::GetFlag(FLAGS_audit_addr)};
+  c.migrate_only = absl::GetFlag(FLAGS_migrate_only);
   c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
   c.token_audience = absl::GetFlag(FLAGS_token_audience);
 
   RETURN_IF_ERROR(ValidateHostPort("listen_addr", c.listen_addr));
   RETURN_IF_ERROR(ValidateHostPort("metrics_addr", c.metrics_addr));
+  if (!c.health_addr.empty()) RETURN_IF_ERROR(ValidateHostPort("health_addr", c.health_addr));
   for (const auto& [flag, value] :
        {std::pair<absl::string_view, const std::string&>{"tls_cert_file", c.tls.cert_file},
         {"tls_key_file", c.tls.key_file},
@@ -162,7 +173,8 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
   RETURN_IF_ERROR(ValidateHostPort("ca_addr", c.peers.ca));
   RETURN_IF_ERROR(ValidateHostPort("requests_addr", c.peers.requests));
   RETURN_IF_ERROR(ValidateHostPort("policy_addr", c.peers.policy));
-  RETURN_IF_ERROR(ValidateHostPort("audit_addr", c.peers.audit));
+  // Empty: no audit sink; the outbox relay is off and events wait in the outbox.
+  if (!c.peers.audit.empty()) RETURN_IF_ERROR(ValidateHostPort("audit_addr", c.peers.audit));
   if (c.token_issuer.empty()) return absl::InvalidArgumentError("token_issuer: must be set");
   if (c.token_audience.empty()) {
     return absl::InvalidArgumentError("token_audience: must be set");
@@ -201,6 +213,10 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
       !s.ok()) {
     return FailStart(definition.name,
                      absl::Status(s.code(), absl::StrCat("migrations: ", s.message())));
+  }
+  if (config->migrate_only) {
+    spdlog::info("migrations applied; --migrate_only: exiting");
+    return 0;
   }
 
   auto registry = std::make_shared<prometheus::Registry>();
@@ -259,11 +275,22 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   if (!server.ok()) return FailStart(definition.name, server.status());
   spdlog::info("serving jit.{}.v1 on {} (port {}), metrics on {}", definition.name,
                config->listen_addr, (*server)->port(), config->metrics_addr);
+  std::unique_ptr<HealthServer> health;
+  if (!config->health_addr.empty()) {
+    absl::StatusOr<std::unique_ptr<HealthServer>> started =
+        HealthServer::Start(config->health_addr);
+    if (!started.ok()) return FailStart(definition.name, started.status());
+    health = *std::move(started);
+    health->SetServing(true);
+    spdlog::info("health (plaintext, grpc.health.v1 only) on {}", config->health_addr);
+  }
 
   const int sig = WaitForTerminationSignal();
   spdlog::info("signal {} received; draining for up to {}", sig,
                absl::FormatDuration(config->drain_timeout));
+  if (health != nullptr) health->SetServing(false);  // readiness fails while draining
   (*server)->Shutdown(config->drain_timeout);
+  health.reset();
   server->reset();
   app->reset();
   service_auth->reset();

@@ -12,7 +12,7 @@
 //      line naming it;
 //   2. logging; TLS material; PostgreSQL pool (unreachable database: exit 1, one line);
 //   3. the service's own schema migrated (under an advisory lock: replicas starting
-//      together apply each migration once);
+//      together apply each migration once); with --migrate_only, exit 0 here;
 //   4. metrics exposer, the service objects (ServiceDefinition::build), the gRPC server;
 //   5. on SIGTERM/SIGINT: NOT_SERVING, drain in-flight calls up to --drain_timeout, exit 0.
 #ifndef JIT_COMMON_SERVER_SERVICE_MAIN_H_
@@ -44,7 +44,7 @@ struct PeerAddresses {
   std::string ca;
   std::string requests;
   std::string policy;
-  std::string audit;
+  std::string audit;  // "" = no audit sink: outbox relays are off (common/audit)
 };
 
 // Settings every service has (flags in service_main.cc).
@@ -52,6 +52,7 @@ struct ServiceConfig {
   std::string name;
   std::string listen_addr;
   std::string metrics_addr;
+  std::string health_addr;  // "" = no plaintext health port
   TlsFiles tls;
   std::string db_url;
   std::string db_password_file;
@@ -62,6 +63,8 @@ struct ServiceConfig {
   int max_threads = 256;
   absl::Duration rpc_timeout = absl::Seconds(5);
   PeerAddresses peers;
+  // Apply the migrations and exit 0 (step 3), without serving.
+  bool migrate_only = false;
   // Session tokens must carry this issuer and audience.
   std::string token_issuer = "jit-access";
   std::string token_audience = "jit-access";

@@ -16,6 +16,8 @@ packages=(
   # Run and test: PostgreSQL, sshd/ssh, promtool, fuzzing, TLS tooling
   postgresql-15 postgresql-client-15 openssh-server openssh-client prometheus
   clang libclang-rt-14-dev openssl curl ca-certificates procps util-linux
+  # Container images (tests/images/check.sh; the Helm checks need node and npm as well)
+  podman buildah runc mmdebstrap uidmap
   # Benchmarks: the Go reference of bench/ca_bench (golang.org/x/crypto/ssh, crypto/x509)
   golang-go golang-golang-x-crypto-dev
 )

@@ -116,6 +116,47 @@ declare -A example_roles=([alice]=dev [bob]=dba [admin]=admin)
   done
 } >"$auth_dir/users.yaml"
 
+# 4c. The audit sink may append events but never change one: its tables belong to
+#     jit_audit_owner, which applies the migrations (jit-audit --migrate_only below), and
+#     jit-audit serves as jit_audit, a member of jit_audit_writer without CREATE rights
+#     (docs/AUDIT.md, "Storage and database roles"). Tables an earlier run let jit_audit
+#     own are handed over.
+if [[ ! -s "$db_secrets/audit_owner.password" ]]; then
+  (umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$db_secrets/audit_owner.password")
+fi
+psql_jit >/dev/null <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jit_audit_owner') THEN
+    CREATE ROLE jit_audit_owner LOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jit_audit_writer') THEN
+    CREATE ROLE jit_audit_writer NOLOGIN;
+  END IF;
+END \$\$;
+\\set pw \`cat '$db_secrets/audit_owner.password'\`
+ALTER ROLE jit_audit_owner LOGIN PASSWORD :'pw';
+GRANT CONNECT, CREATE ON DATABASE jit TO jit_audit_owner;
+REVOKE CREATE ON DATABASE jit FROM jit_audit;
+REASSIGN OWNED BY jit_audit TO jit_audit_owner;
+GRANT jit_audit_writer TO jit_audit;
+SQL
+
+# 4d. Audit: the Ed25519 seed that signs the chain's checkpoints (generated once; keep it with
+#     the data, or VerifyChain no longer trusts the old checkpoints) and the directory of the
+#     JSON Lines files a log shipper may tail (docs/AUDIT.md, "JSON Lines files").
+audit_dir="$state/audit"
+mkdir -p "$audit_dir/export" && chmod 0700 "$audit_dir"
+if [[ ! -s "$audit_dir/checkpoint.key" ]]; then
+  (umask 077 && head -c 32 /dev/urandom | base64 >"$audit_dir/checkpoint.key")
+fi
+
+"$state/bin/jit-audit" --migrate_only \
+  --tls_cert_file="$state/pki/audit.pem" --tls_key_file="$state/pki/audit.key" \
+  --tls_ca_file="$state/pki/internal-ca.pem" --checkpoint_key_file="$audit_dir/checkpoint.key" \
+  --db_url="postgresql://jit_audit_owner@127.0.0.1:$pg_port/jit" \
+  --db_password_file="$db_secrets/audit_owner.password" \
+  --log_file="$state/logs/audit-migrate.log" </dev/null >>"$state/logs/audit.out" 2>&1
+
 # 5. Start the services.
 for s in "${services[@]}"; do
   extra=()
@@ -129,6 +170,9 @@ for s in "${services[@]}"; do
       (umask 077 && head -c 32 /dev/urandom | base64 >"$state/ca/kek")
     fi
     extra+=(--key_encryption_key_file="$state/ca/kek")
+  fi
+  if [[ $s == audit ]]; then
+    extra+=(--checkpoint_key_file="$audit_dir/checkpoint.key" --export_dir="$audit_dir/export")
   fi
   if [[ $s == policy && -d deploy/local/examples/roles ]]; then
     extra+=(--roles_dir="$root/deploy/local/examples/roles")

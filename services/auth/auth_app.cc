@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/audit/postgres_audit_outbox.h"
+#include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
 #include "common/crypto/key_encryption.h"
 #include "common/http/http_client.h"
@@ -24,15 +25,15 @@
 #include "services/auth/oidc/sealed_state.h"
 #include "services/auth/oidc_connectors_config.h"
 #include "services/auth/password_hasher.h"
-#include "services/auth/postgres_login_attempt_store.h"
-#include "services/auth/postgres_oidc_used_state_store.h"
-#include "services/auth/postgres_session_store.h"
-#include "services/auth/postgres_signing_key_store.h"
-#include "services/auth/postgres_totp_step_store.h"
-#include "services/auth/postgres_user_store.h"
 #include "services/auth/service_name.h"
 #include "services/auth/session_manager.h"
 #include "services/auth/signing_key_ring.h"
+#include "services/auth/storage/postgres_login_attempt_store.h"
+#include "services/auth/storage/postgres_oidc_used_state_store.h"
+#include "services/auth/storage/postgres_session_store.h"
+#include "services/auth/storage/postgres_signing_key_store.h"
+#include "services/auth/storage/postgres_totp_step_store.h"
+#include "services/auth/storage/postgres_user_store.h"
 #include "services/auth/stored_token_sources.h"
 #include "services/auth/totp.h"
 #include "services/auth/user_administration.h"
@@ -112,6 +113,7 @@ struct AuthAppParts {
   std::unique_ptr<UserAdministration> administration;
   std::unique_ptr<AuthServiceImpl> service;
   std::unique_ptr<Maintenance> maintenance;
+  std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
 
 }  // namespace internal
@@ -268,6 +270,7 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(server::ServiceRuntime&
                                                                   .keys = p->keys.get(),
                                                                   .permissions = &p->permissions});
   ASSIGN_OR_RETURN(p->maintenance, StartMaintenance(*p));
+  ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "auth"));
   return absl::WrapUnique(new AuthApp(std::move(p)));
 }
 

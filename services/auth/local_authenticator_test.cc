@@ -7,10 +7,14 @@
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/auth/testing/in_memory_login_attempt_store.h"
+#include "services/auth/testing/in_memory_totp_step_store.h"
 
 namespace jit::auth {
 namespace {
 
+using ::jit::auth::testing::InMemoryLoginAttemptStore;
+using ::jit::auth::testing::InMemoryTotpStepStore;
 using ::jit::testing::IsOk;
 using ::jit::testing::StatusIs;
 using ::testing::HasSubstr;

@@ -5,10 +5,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace jit::auth {
-namespace {
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-}  // namespace
-
 absl::Time LockedUntil(const LockoutPolicy& policy, const LoginFailures& failures) {
   if (failures.count < policy.max_failures) return absl::InfinitePast();
   // base * 2^(count - max), capped; the shift is bounded so it cannot overflow.
@@ -27,62 +23,6 @@ absl::StatusOr<absl::flat_hash_map<std::string, LoginFailures>> LoginAttemptStor
     if (failures->count > 0) out[user] = *failures;
   }
   return out;
-}
-
-absl::StatusOr<LoginFailures> InMemoryLoginAttemptStore::Get(std::string_view user) {
-  absl::MutexLock lock(&mu_);
-  const auto it = records_.find(AsAbsl(user));
-  return it == records_.end() ? LoginFailures{} : it->second.failures;
-}
-
-absl::StatusOr<AttemptReservation> InMemoryLoginAttemptStore::Reserve(std::string_view user,
-                                                                      absl::Time now,
-                                                                      const LockoutPolicy& policy) {
-  absl::MutexLock lock(&mu_);
-  const auto it = records_.find(AsAbsl(user));
-  if (it != records_.end() && now < LockedUntil(policy, it->second.failures)) {
-    return AttemptReservation{.reserved = false, .failures = it->second.failures};
-  }
-  Record& r = records_[std::string(user)];
-  AttemptReservation out{.reserved = true};
-  if (r.failures.count == 0 || now - r.failures.last_failure > policy.window) {
-    r.failures.count = 1;
-    r.series = ++last_series_;
-  } else {
-    out.previous_last_failure = r.failures.last_failure;
-    ++r.failures.count;
-  }
-  r.failures.last_failure = now;
-  out.failures = r.failures;
-  out.series = r.series;
-  return out;
-}
-
-absl::Status InMemoryLoginAttemptStore::Refund(std::string_view user,
-                                               const AttemptReservation& reservation) {
-  absl::MutexLock lock(&mu_);
-  const auto it = records_.find(AsAbsl(user));
-  if (!reservation.reserved || it == records_.end() || it->second.series != reservation.series) {
-    return absl::OkStatus();
-  }
-  LoginFailures& f = it->second.failures;
-  if (f.count <= 1) {
-    records_.erase(it);
-    return absl::OkStatus();
-  }
-  if (f.count == reservation.failures.count &&
-      f.last_failure == reservation.failures.last_failure &&
-      reservation.previous_last_failure != absl::InfinitePast()) {
-    f.last_failure = reservation.previous_last_failure;  // nothing counted since
-  }
-  --f.count;
-  return absl::OkStatus();
-}
-
-absl::Status InMemoryLoginAttemptStore::Clear(std::string_view user) {
-  absl::MutexLock lock(&mu_);
-  records_.erase(AsAbsl(user));
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<LoginThrottle>> LoginThrottle::Create(LockoutPolicy policy,

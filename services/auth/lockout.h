@@ -26,10 +26,8 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 
@@ -84,24 +82,6 @@ class LoginAttemptStore {
   // reservation's series is over (a success cleared it, or it restarted).
   virtual absl::Status Refund(std::string_view user, const AttemptReservation& reservation) = 0;
   virtual absl::Status Clear(std::string_view user) = 0;
-};
-
-class InMemoryLoginAttemptStore final : public LoginAttemptStore {
- public:
-  absl::StatusOr<LoginFailures> Get(std::string_view user) override;
-  absl::StatusOr<AttemptReservation> Reserve(std::string_view user, absl::Time now,
-                                             const LockoutPolicy& policy) override;
-  absl::Status Refund(std::string_view user, const AttemptReservation& reservation) override;
-  absl::Status Clear(std::string_view user) override;
-
- private:
-  struct Record {
-    LoginFailures failures;
-    int64_t series = 0;
-  };
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Record> records_ ABSL_GUARDED_BY(mu_);
-  int64_t last_series_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // A login attempt counted by LoginThrottle::BeginAttempt, to end with AttemptSucceeded or

@@ -5,10 +5,12 @@
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/auth/testing/in_memory_login_attempt_store.h"
 
 namespace jit::auth {
 namespace {
 
+using ::jit::auth::testing::InMemoryLoginAttemptStore;
 using ::jit::testing::IsOk;
 using ::jit::testing::StatusIs;
 using ::testing::HasSubstr;

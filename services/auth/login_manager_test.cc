@@ -7,15 +7,18 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/clock.h"
 #include "common/crypto/base64.h"
-#include "common/crypto/key_encryption.h"
 #include "common/http/http_client.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
-#include "services/auth/oidc/fake_oidc_provider.h"
+#include "common/crypto/key_encryption.h"
 #include "services/auth/oidc/state_store.h"
+#include "services/auth/oidc/testing/fake_oidc_provider.h"
+#include "services/auth/oidc/testing/in_memory_oidc_used_state_store.h"
+#include "services/auth/testing/in_memory_login_attempt_store.h"
 #include "services/auth/testing/in_memory_stores.h"
+#include "services/auth/testing/in_memory_totp_step_store.h"
 #include "services/auth/user_store_credentials.h"
 
 namespace jit::auth {
@@ -23,9 +26,12 @@ namespace {
 
 using ::jit::audit::testing::InMemoryAuditOutbox;
 using ::jit::auth::oidc::testing::FakeOidcProvider;
+using ::jit::auth::oidc::testing::InMemoryOidcUsedStateStore;
 using ::jit::auth::testing::FakePermissionChecker;
+using ::jit::auth::testing::InMemoryLoginAttemptStore;
 using ::jit::auth::testing::InMemorySessionStore;
 using ::jit::auth::testing::InMemorySigningKeyStore;
+using ::jit::auth::testing::InMemoryTotpStepStore;
 using ::jit::auth::testing::InMemoryUserStore;
 using ::jit::auth::v1::LoginRequest;
 using ::jit::testing::IsOk;
@@ -156,7 +162,7 @@ class LoginManagerTest : public ::testing::Test {
   std::map<std::string, oidc::OidcConnector*> connectors_;
   std::unique_ptr<crypto::KeyEncryptionKey> kek_ = *crypto::KeyEncryptionKey::Generate();
   oidc::OidcStateSealer oidc_states_{kek_.get()};
-  oidc::InMemoryOidcUsedStateStore used_oidc_states_;
+  InMemoryOidcUsedStateStore used_oidc_states_;
   std::unique_ptr<LoginManager> manager_;
 };
 

@@ -7,10 +7,13 @@
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
 #include "services/auth/oidc/state_store.h"
+#include "services/auth/oidc/testing/in_memory_oidc_used_state_store.h"
 #include "services/auth/testing/in_memory_stores.h"
 
 namespace jit::auth {
 namespace {
+
+using ::jit::auth::oidc::testing::InMemoryOidcUsedStateStore;
 
 SessionRecord Session(const std::string& id, absl::Time now, absl::Duration ttl) {
   return {.id = id,
@@ -91,7 +94,7 @@ TEST(MaintenanceTest, CleanupForgetsUsedOidcStatesOnlyPastTheGrace) {
   testing::InMemorySessionStore sessions(&audit);
   prometheus::Registry registry;
   AuthMetrics metrics(registry);
-  oidc::InMemoryOidcUsedStateStore used;
+  InMemoryOidcUsedStateStore used;
   ASSERT_OK(used.MarkUsed("long-gone", clock.Now() - kUsedOidcStateGrace - absl::Seconds(1)));
   ASSERT_OK(used.MarkUsed("just-expired", clock.Now() - absl::Seconds(1)));
   ASSERT_OK(used.MarkUsed("live", clock.Now() + absl::Minutes(5)));

@@ -37,9 +37,8 @@ bool IsCodeShaped(std::string_view code) {
 }  // namespace
 
 int64_t TotpStep(absl::Time t) {
-  return absl::ToUnixSeconds(t) >= 0
-             ? absl::ToUnixSeconds(t) / absl::ToInt64Seconds(kTotpPeriod)
-             : -1;  // before 1970: no valid step
+  return absl::ToUnixSeconds(t) >= 0 ? absl::ToUnixSeconds(t) / absl::ToInt64Seconds(kTotpPeriod)
+                                     : -1;  // before 1970: no valid step
 }
 
 absl::StatusOr<std::string> TotpCode(const SecretString& secret, int64_t step, int digits) {
@@ -58,10 +57,11 @@ absl::StatusOr<std::string> TotpCode(const SecretString& secret, int64_t step, i
   const std::string_view h = hmac.Reveal();
   // RFC 4226 §5.3 dynamic truncation.
   const int offset = static_cast<unsigned char>(h[19]) & 0x0f;
-  const uint32_t binary = (static_cast<uint32_t>(static_cast<unsigned char>(h[offset]) & 0x7f) << 24) |
-                          (static_cast<uint32_t>(static_cast<unsigned char>(h[offset + 1])) << 16) |
-                          (static_cast<uint32_t>(static_cast<unsigned char>(h[offset + 2])) << 8) |
-                          static_cast<uint32_t>(static_cast<unsigned char>(h[offset + 3]));
+  const uint32_t binary =
+      (static_cast<uint32_t>(static_cast<unsigned char>(h[offset]) & 0x7f) << 24) |
+      (static_cast<uint32_t>(static_cast<unsigned char>(h[offset + 1])) << 16) |
+      (static_cast<uint32_t>(static_cast<unsigned char>(h[offset + 2])) << 8) |
+      static_cast<uint32_t>(static_cast<unsigned char>(h[offset + 3]));
   uint32_t modulus = 1;
   for (int i = 0; i < digits; ++i) modulus *= 10;
   return absl::StrFormat("%0*u", digits, binary % modulus);
@@ -78,15 +78,6 @@ SecretString OtpauthUri(std::string_view issuer, std::string_view account,
   absl::StrAppend(&uri, "&issuer=", PercentEncode(issuer), "&algorithm=SHA1&digits=", kTotpDigits,
                   "&period=", absl::ToInt64Seconds(kTotpPeriod));
   return SecretString(std::move(uri));
-}
-
-absl::Status InMemoryTotpStepStore::Advance(std::string_view user, int64_t step) {
-  absl::MutexLock lock(&mu_);
-  auto [it, inserted] = last_.try_emplace(std::string(user), step);
-  if (inserted) return absl::OkStatus();
-  if (it->second >= step) return absl::AlreadyExistsError("TOTP step already used");
-  it->second = step;
-  return absl::OkStatus();
 }
 
 absl::Status TotpVerifier::Verify(std::string_view user, const SecretString& secret,

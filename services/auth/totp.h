@@ -14,10 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/secret.h"
@@ -52,15 +49,6 @@ class TotpStepStore {
   // Raises the user's last used step to `step` when it is greater; ALREADY_EXISTS when the
   // stored step is >= `step` (a replay). UNAVAILABLE when the store is down.
   virtual absl::Status Advance(std::string_view user, int64_t step) = 0;
-};
-
-class InMemoryTotpStepStore final : public TotpStepStore {
- public:
-  absl::Status Advance(std::string_view user, int64_t step) override;
-
- private:
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, int64_t> last_ ABSL_GUARDED_BY(mu_);
 };
 
 // Thread-safe; borrows clock and store.

@@ -8,14 +8,18 @@
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/auth/testing/in_memory_login_attempt_store.h"
 #include "services/auth/testing/in_memory_stores.h"
+#include "services/auth/testing/in_memory_totp_step_store.h"
 
 namespace jit::auth {
 namespace {
 
 using ::jit::audit::testing::InMemoryAuditOutbox;
 using ::jit::auth::testing::FakePermissionChecker;
+using ::jit::auth::testing::InMemoryLoginAttemptStore;
 using ::jit::auth::testing::InMemorySessionStore;
+using ::jit::auth::testing::InMemoryTotpStepStore;
 using ::jit::auth::testing::InMemoryUserStore;
 using ::jit::auth::v1::User;
 using ::jit::common::v1::Identity;

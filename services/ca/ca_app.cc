@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
 #include "common/crypto/ca_signer.h"
 #include "common/crypto/key_encryption.h"
@@ -42,8 +43,7 @@ struct CaAppParts {
       : kek(std::move(kek)),
         key_store(&runtime.pool, this->kek.get()),
         certs(&runtime.pool),
-        policy_peer("policy", runtime.config.peers.policy, runtime.tls,
-                    runtime.config.rpc_timeout),
+        policy_peer("policy", runtime.config.peers.policy, runtime.tls, runtime.config.rpc_timeout),
         requests_peer("requests", runtime.config.peers.requests, runtime.tls,
                       runtime.config.rpc_timeout),
         policy(&policy_peer),
@@ -63,6 +63,7 @@ struct CaAppParts {
   std::unique_ptr<CaKeyring> keyring;
   std::unique_ptr<CertIssuer> issuer;
   std::unique_ptr<CaServiceImpl> service;
+  std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
 
 }  // namespace internal
@@ -88,7 +89,8 @@ absl::Status CaApp::Validate(const Config& c) {
     return absl::InvalidArgumentError(
         "key_encryption_key_file: must be set (openssl rand -base64 32 > kek; chmod 600 kek)");
   }
-  RETURN_IF_ERROR(Named("ssh_ca_algorithm", crypto::ParseCaKeyAlgorithm(c.ssh_ca_algorithm).status()));
+  RETURN_IF_ERROR(
+      Named("ssh_ca_algorithm", crypto::ParseCaKeyAlgorithm(c.ssh_ca_algorithm).status()));
   RETURN_IF_ERROR(
       Named("x509_ca_algorithm", crypto::ParseCaKeyAlgorithm(c.x509_ca_algorithm).status()));
   if (c.host_cert_ttl < absl::Minutes(1) || c.host_cert_ttl > absl::Hours(8760)) {
@@ -119,11 +121,12 @@ absl::StatusOr<std::unique_ptr<CaApp>> CaApp::Create(server::ServiceRuntime& run
     spdlog::info("{} CA key {} ({})", CaKindName(kind), p->keyring->Active(kind).key_id,
                  crypto::CaKeyAlgorithmName(p->keyring->Active(kind).algorithm));
   }
-  p->issuer = std::make_unique<CertIssuer>(p->keyring.get(), &p->certs, &p->policy, &p->requests,
-                                           &p->permissions, &runtime.clock, &p->metrics,
-                                           CertIssuerOptions{.host_cert_ttl = config.host_cert_ttl});
+  p->issuer = std::make_unique<CertIssuer>(
+      p->keyring.get(), &p->certs, &p->policy, &p->requests, &p->permissions, &runtime.clock,
+      &p->metrics, CertIssuerOptions{.host_cert_ttl = config.host_cert_ttl});
   p->service = std::make_unique<CaServiceImpl>(p->issuer.get(),
                                                server::AuthorizedCaller(runtime.authorizer));
+  ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "ca"));
   return absl::WrapUnique(new CaApp(std::move(p)));
 }
 

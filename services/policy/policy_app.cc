@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit/service_outbox_relay.h"
 #include "common/secret_file.h"
 #include "common/server/unary_handler.h"
 #include "common/status_macros.h"
@@ -55,6 +56,7 @@ struct PolicyAppParts {
   RoleAdministration roles;
   PolicyServiceImpl service;
   std::unique_ptr<PostgresRoleWatcher> watcher;
+  std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
 
 }  // namespace internal
@@ -146,6 +148,7 @@ absl::StatusOr<std::unique_ptr<PolicyApp>> PolicyApp::Create(server::ServiceRunt
   ASSIGN_OR_RETURN(p->watcher, PostgresRoleWatcher::Start(
                                    &runtime.pool, [catalog] { return catalog->Refresh(); },
                                    {.poll_interval = config.role_poll_interval}));
+  ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "policy"));
   return absl::WrapUnique(new PolicyApp(std::move(p)));
 }
 

@@ -181,7 +181,7 @@ TEST_F(RoleCatalogTest, NameLongerThanAnyRoleIsInvalidAndNotEchoedWhole) {
   EXPECT_LT(role.status().message().size(), 512u);
   pb::DeleteRoleRequest del;
   del.set_name(get.name());
-  EXPECT_THAT(catalog_.DeleteRole(del), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(catalog_.DeleteRole(del, kTester), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(RoleCatalogTest, ListPagesByName) {

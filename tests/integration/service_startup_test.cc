@@ -10,13 +10,16 @@
 #include "common/db/testing/test_database.h"
 #include "common/server/tls.h"
 #include "common/status_matchers.h"
+#include "common/testing/raw_call.h"
 #include "common/testing/reflection_client.h"
 #include "common/testing/runfiles.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/test_pki_files.h"
 #include "common/version.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "pqxx/pqxx"
@@ -58,13 +61,20 @@ std::vector<std::string> NonEmptyLines(const std::string& text) {
 }
 
 // `service` against the database at `db_url`; jit-auth and jit-ca also get the key-encryption
-// key they refuse to start without.
+// key and jit-audit the checkpoint key they refuse to start without.
 ServiceOptions OptionsFor(const std::string& service, const std::string& db_url) {
   ServiceOptions options = {.service = service, .db_url = db_url};
   if (service == "auth" || service == "ca") {
     absl::StatusOr<std::string> kek = jit::testkit::WriteKeyEncryptionKeyFile(TestTempPath("kek"));
     EXPECT_THAT(kek, IsOk());
     options.flags.push_back("--key_encryption_key_file=" + kek.value_or(""));
+  }
+  if (service == "audit") {
+    // The checkpoint signing seed has the same form: the base64 of 32 random bytes, 0600.
+    absl::StatusOr<std::string> seed =
+        jit::testkit::WriteKeyEncryptionKeyFile(TestTempPath("checkpoint.key"));
+    EXPECT_THAT(seed, IsOk());
+    options.flags.push_back("--checkpoint_key_file=" + seed.value_or(""));
   }
   return options;
 }
@@ -196,6 +206,9 @@ TEST(ServiceFlagsTest, BadServiceFlagExitsTwoBeforeTheDatabase) {
            {"policy", "--role_poll_interval=1h", "role_poll_interval"},
            {"policy", "--decision_hook_url=http://example.com/opa", "decision_hook"},
            {"policy", "--decision_hook_token_file=" + missing, "decision_hook_url"},
+           {"audit", "--checkpoint_key_file=" + missing, "checkpoint_key_file"},
+           {"audit", "--checkpoint_interval=0s", "checkpoint_interval"},
+           {"audit", "--export_file_max_age=2h", "export_dir"},
        }) {
     ServiceOptions options = OptionsFor(c.service, db_url);
     options.flags.push_back(c.flag);
@@ -227,6 +240,8 @@ TEST(ServiceFlagsTest, EveryBinaryAnswersHelpAndVersion) {
   binaries[0].flags.push_back("--session_ttl (default 8h)");
   binaries[3].flags.push_back("--roles_dir (default \"\")");  // policy
   binaries[3].flags.push_back("--role_poll_interval (default 500ms)");
+  binaries[4].flags.push_back("--checkpoint_key_file (default \"\")");  // audit
+  binaries[4].flags.push_back("--export_dir (default \"\")");
   binaries.push_back({"jit-bootstrap",
                       jit::testing::RunfilePath("tools/jit-bootstrap/jit-bootstrap"),
                       {"--dir (default \"\")", "--force (default false)"}});
@@ -302,6 +317,32 @@ TEST_F(ServiceStartupTest, EveryServiceServesHealthAndPromtoolCleanMetrics) {
     EXPECT_OK(p->Stop());
     EXPECT_THAT(p->Output(), HasSubstr("draining"));
   }
+}
+
+// --health_addr: the plaintext port Kubernetes' gRPC probes use answers health, nothing else.
+TEST_F(ServiceStartupTest, HealthAddrAnswersPlaintextHealthOnly) {
+  ServiceOptions options = ItestOptions(db().conninfo());
+  const int health_port = PickUnusedPort();
+  options.flags.push_back(absl::StrCat("--health_addr=127.0.0.1:", health_port));
+  ASSERT_OK_AND_ASSIGN(auto p, ServiceProcess::StartServing(options));
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", health_port),
+                                     grpc::InsecureChannelCredentials());
+
+  grpc::ClientContext check_ctx;
+  check_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(grpc::health::v1::Health::NewStub(channel)
+                  ->Check(&check_ctx, grpc::health::v1::HealthCheckRequest(), &response)
+                  .ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  grpc::ClientContext api_ctx;
+  api_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  EXPECT_EQ(
+      jit::testing::RawUnaryCall(*channel, "/jit.policy.v1.PolicyService/ListRoles", "", &api_ctx)
+          .error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_OK(p->Stop());
 }
 
 TEST_F(ServiceStartupTest, ServerReflectionListsTheApiToAuthenticatedCallersOnly) {

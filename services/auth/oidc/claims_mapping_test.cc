@@ -43,10 +43,11 @@ TEST(ClaimsMapperTest, GlobMatchesTheWholeValueAndEscapesMetacharacters) {
 TEST(ClaimsMapperTest, TraitsCopyOrExtractValues) {
   ASSERT_OK_AND_ASSIGN(
       ClaimsMapper mapper,
-      ClaimsMapper::Create({}, {{.claim = "email", .trait = "logins", .value = "^([^@]+)@.*$"},
-                                {.claim = "groups", .trait = "kubernetes_groups", .value = "team-*"},
-                                {.claim = "groups", .trait = "all_groups"},
-                                {.claim = "nested", .trait = "never"}}));
+      ClaimsMapper::Create({},
+                           {{.claim = "email", .trait = "logins", .value = "^([^@]+)@.*$"},
+                            {.claim = "groups", .trait = "kubernetes_groups", .value = "team-*"},
+                            {.claim = "groups", .trait = "all_groups"},
+                            {.claim = "nested", .trait = "never"}}));
   MappedClaims m = mapper.Map(kClaims);
   EXPECT_THAT(m.traits.at("logins"), ElementsAre("alice"));
   EXPECT_THAT(m.traits.at("kubernetes_groups"), ElementsAre("team-a", "team-b"));

@@ -5,17 +5,19 @@
 
 #include "common/clock.h"
 #include "common/crypto/base64.h"
-#include "common/crypto/key_encryption.h"
 #include "common/http/http_client.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/auth/oidc/fake_oidc_provider.h"
+#include "common/crypto/key_encryption.h"
+#include "services/auth/oidc/testing/fake_oidc_provider.h"
+#include "services/auth/oidc/testing/in_memory_oidc_used_state_store.h"
 
 namespace jit::auth::oidc {
 namespace {
 
 using ::jit::auth::oidc::testing::FakeOidcProvider;
+using ::jit::auth::oidc::testing::InMemoryOidcUsedStateStore;
 using ::jit::testing::IsOk;
 using ::jit::testing::StatusIs;
 using ::testing::ElementsAre;

@@ -11,15 +11,14 @@
 #include <string>
 #include <string_view>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace jit::auth::oidc {
 
-// Thread-safe. PostgreSQL: auth.oidc_used_states (postgres_oidc_used_state_store.h).
+// Thread-safe. PostgreSQL: auth.oidc_used_states
+// (services/auth/storage/postgres_oidc_used_state_store.h); in memory for tests:
+// testing/in_memory_oidc_used_state_store.h.
 class OidcUsedStateStore {
  public:
   virtual ~OidcUsedStateStore() = default;
@@ -31,19 +30,6 @@ class OidcUsedStateStore {
   virtual absl::StatusOr<bool> IsUsed(std::string_view login_id) = 0;
   // Forgets ids whose expiry is before `before`; returns how many went.
   virtual absl::StatusOr<int64_t> DeleteExpired(absl::Time before) = 0;
-};
-
-// In memory, for tests.
-class InMemoryOidcUsedStateStore final : public OidcUsedStateStore {
- public:
-  absl::Status MarkUsed(std::string_view login_id, absl::Time expire_time) override;
-  absl::StatusOr<bool> IsUsed(std::string_view login_id) override;
-  absl::StatusOr<int64_t> DeleteExpired(absl::Time before) override;
-  size_t size() const;
-
- private:
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, absl::Time> used_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace jit::auth::oidc
