@@ -171,6 +171,14 @@ for s in "${services[@]}"; do
   if [[ $s == auth ]]; then
     extra+=(--key_encryption_key_file="$auth_dir/kek" --bootstrap_users_file="$auth_dir/users.yaml")
   fi
+  if [[ $s == ca ]]; then
+    # The CA's own key-encryption key (it seals the CA private keys in the database).
+    mkdir -p "$state/ca" && chmod 0700 "$state/ca"
+    if [[ ! -s "$state/ca/kek" ]]; then
+      (umask 077 && head -c 32 /dev/urandom | base64 >"$state/ca/kek")
+    fi
+    extra+=(--key_encryption_key_file="$state/ca/kek")
+  fi
   if [[ $s == audit ]]; then
     extra+=(--checkpoint_key_file="$audit_dir/checkpoint.key" --export_dir="$audit_dir/export")
   fi

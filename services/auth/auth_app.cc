@@ -11,13 +11,13 @@
 #include "common/audit/postgres_audit_outbox.h"
 #include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
+#include "common/crypto/key_encryption.h"
 #include "common/http/http_client.h"
 #include "common/status_macros.h"
 #include "services/auth/auth_metrics.h"
 #include "services/auth/auth_service_impl.h"
 #include "services/auth/bootstrap_users.h"
 #include "services/auth/concurrency_limiter.h"
-#include "services/auth/key_encryption.h"
 #include "services/auth/local_authenticator.h"
 #include "services/auth/lockout.h"
 #include "services/auth/login_manager.h"
@@ -99,7 +99,7 @@ struct AuthAppParts {
   policy::PolicyPermissionChecker permissions;
   AuthMetrics metrics;
   ConcurrencyLimiter hash_limiter;
-  std::unique_ptr<KeyEncryptionKey> kek;
+  std::unique_ptr<crypto::KeyEncryptionKey> kek;
   std::unique_ptr<PostgresUserStore> users;
   std::unique_ptr<PostgresSessionStore> sessions_store;
   std::unique_ptr<PostgresSigningKeyStore> keys_store;
@@ -210,8 +210,8 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(server::ServiceRuntime&
   auto p = std::make_unique<AuthAppParts>(runtime, config);
   const Clock* clock = &runtime.clock;
   db::PgPool* pool = &runtime.pool;
-  absl::StatusOr<std::unique_ptr<KeyEncryptionKey>> kek =
-      KeyEncryptionKey::FromFile(config.key_encryption_key_file);
+  absl::StatusOr<std::unique_ptr<crypto::KeyEncryptionKey>> kek =
+      crypto::KeyEncryptionKey::FromFile(config.key_encryption_key_file);
   RETURN_IF_ERROR(Named("key_encryption_key_file", kek.status()));
   p->kek = *std::move(kek);
   spdlog::info("key-encryption key id={}", p->kek->id_hex());
@@ -332,7 +332,7 @@ absl::Status AuthApp::Validate(const Config& c) {
   }
   // The files the flags name, read as Create will read them.
   RETURN_IF_ERROR(Named("key_encryption_key_file",
-                        KeyEncryptionKey::FromFile(c.key_encryption_key_file).status()));
+                        crypto::KeyEncryptionKey::FromFile(c.key_encryption_key_file).status()));
   if (!c.oidc_connectors_file.empty()) {
     RETURN_IF_ERROR(
         Named("oidc_connectors_file", LoadOidcConnectors(c.oidc_connectors_file).status()));

@@ -25,7 +25,7 @@
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
-#include "services/auth/key_encryption.h"
+#include "common/crypto/key_encryption.h"
 #include "services/auth/oidc/testing/fake_oidc_provider.h"
 #include "services/auth/totp.h"
 #include "tests/integration/testkit/auth_server.h"
@@ -69,7 +69,7 @@ class AuthIntegrationTest : public db::testing::PostgresTest {
   void SetUp() override {
     PostgresTest::SetUp();
     if (HasFatalFailure()) return;
-    ASSERT_OK_AND_ASSIGN(kek_, KeyEncryptionKey::Generate());
+    ASSERT_OK_AND_ASSIGN(kek_, crypto::KeyEncryptionKey::Generate());
     policy_port_ = PickUnusedPort();  // where jit-policy listens, if a test starts it
   }
 
@@ -162,7 +162,7 @@ class AuthIntegrationTest : public db::testing::PostgresTest {
     return *issuer->Issue(id, iat, exp);
   }
 
-  std::unique_ptr<KeyEncryptionKey> kek_;
+  std::unique_ptr<crypto::KeyEncryptionKey> kek_;
   int policy_port_ = 0;
   std::unique_ptr<AuthServer> auth_server_;
   v1::AuthService::Stub* auth_ = nullptr;  // auth_server_'s, TLS without a certificate
@@ -533,7 +533,7 @@ TEST_F(AuthIntegrationTest, SigningKeysNeedTheirKeyEncryptionKey) {
     EXPECT_OK(auth->Stop());
   }
   // The same database with another KEK: start-up stops with a clear reason.
-  ASSERT_OK_AND_ASSIGN(auto other, KeyEncryptionKey::Generate());
+  ASSERT_OK_AND_ASSIGN(auto other, crypto::KeyEncryptionKey::Generate());
   AuthOptions options = Options();
   options.users.clear();
   options.key_encryption_key_base64 = crypto::Base64Encode(other->key().Reveal());

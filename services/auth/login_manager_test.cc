@@ -12,7 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
-#include "services/auth/key_encryption.h"
+#include "common/crypto/key_encryption.h"
 #include "services/auth/oidc/state_store.h"
 #include "services/auth/oidc/testing/fake_oidc_provider.h"
 #include "services/auth/oidc/testing/in_memory_oidc_used_state_store.h"
@@ -160,7 +160,7 @@ class LoginManagerTest : public ::testing::Test {
   AuthMetrics metrics_{registry_};
   ConcurrencyLimiter limiter_{{.limit = 2}};
   std::map<std::string, oidc::OidcConnector*> connectors_;
-  std::unique_ptr<KeyEncryptionKey> kek_ = *KeyEncryptionKey::Generate();
+  std::unique_ptr<crypto::KeyEncryptionKey> kek_ = *crypto::KeyEncryptionKey::Generate();
   oidc::OidcStateSealer oidc_states_{kek_.get()};
   InMemoryOidcUsedStateStore used_oidc_states_;
   std::unique_ptr<LoginManager> manager_;

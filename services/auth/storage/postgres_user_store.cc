@@ -41,7 +41,8 @@ absl::Status NoSuchUser(std::string_view name) {
 }
 
 // Builds a record from a row selected with UserColumns().
-absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row, const KeyEncryptionKey& kek) {
+absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row,
+                                         const crypto::KeyEncryptionKey& kek) {
   UserRecord record;
   auto& p = record.profile;
   p.set_name(row[0].as<std::string>());
