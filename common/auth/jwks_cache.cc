@@ -2,17 +2,12 @@
 
 #include <algorithm>
 
+#include "common/absl_string_view.h"
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
 
 namespace jit::auth {
-namespace {
-// Abseil 20220623's hash containers take absl::string_view, a type distinct from std's here.
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<JwksCache>> JwksCache::Create(JwksSource* source,
-                                                             const Clock* clock,
+absl::StatusOr<std::unique_ptr<JwksCache>> JwksCache::Create(JwksSource* source, const Clock* clock,
                                                              Options options) {
   if (source == nullptr || clock == nullptr) {
     return absl::InvalidArgumentError("JwksCache needs a source and a clock");
@@ -72,8 +67,8 @@ absl::Status JwksCache::FetchLocked(bool forced) {
       continue;
     }
     const std::string kid = key->kid;
-    fresh[kid] = Entry{std::move(jwk),
-                       std::make_shared<const jwt::JwsVerificationKey>(*std::move(key))};
+    fresh[kid] =
+        Entry{std::move(jwk), std::make_shared<const jwt::JwsVerificationKey>(*std::move(key))};
   }
   absl::MutexLock lock(&mu_);
   // A kid that disappeared, or that now names other key material, invalidates whatever was

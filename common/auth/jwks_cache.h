@@ -1,7 +1,8 @@
 // Cached verification keys from a JWK Set, refreshed on demand.
 //
-// JwksSource is where keys come from: auth's GetJwks RPC for session tokens (phase 2), an
-// OIDC provider's jwks_uri for ID tokens (common/oidc). JwksCache keeps the last good set,
+// JwksSource is where keys come from: auth's GetJwks RPC for session tokens
+// (remote_token_sources.h), an OIDC provider's jwks_uri for ID tokens
+// (services/auth/oidc/http_jwks_source.h). JwksCache keeps the last good set,
 // refreshes it when a token names a kid it does not know (at most once per
 // min_refresh_interval, so a flood of made-up kids cannot turn into a flood of fetches) and
 // when the set is older than max_age. A fetch failure keeps the old keys until max_staleness,
@@ -110,8 +111,8 @@ class JwksCache {
 
   // Fetches and installs a new set; records the attempt time for rate limiting.
   absl::Status FetchLocked(bool forced) ABSL_EXCLUSIVE_LOCKS_REQUIRED(fetch_mu_);
-  absl::StatusOr<std::shared_ptr<const jwt::JwsVerificationKey>> Lookup(std::string_view kid,
-                                                                        jwt::JwsAlgorithm alg) const;
+  absl::StatusOr<std::shared_ptr<const jwt::JwsVerificationKey>> Lookup(
+      std::string_view kid, jwt::JwsAlgorithm alg) const;
 
   JwksSource* const source_;
   const Clock* const clock_;

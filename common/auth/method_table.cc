@@ -103,6 +103,7 @@ const MethodAuthorizationTable& JitMethodTable() {
         {a + "SetPassword", Users()},
         {a + "EnrollTotp", Users()},
         {a + "ConfirmTotp", Users()},
+        {a + "ResetTotp", Users()},
         {a + "JoinService", Public()},  // proven by the one-time join token
         {a + "RotateSigningKey", Users()},
         {a + "ListRevokedSessions", AnyService()},  // every service's token verifier

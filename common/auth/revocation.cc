@@ -1,21 +1,19 @@
 #include "common/auth/revocation.h"
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/absl_string_view.h"
 
 namespace jit::auth {
-namespace {
-// Abseil 20220623's hash containers take absl::string_view, a type distinct from std's here.
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<RevocationList>> RevocationList::Create(RevocationFeed* feed,
                                                                        const Clock* clock,
                                                                        Options options) {
   if (feed == nullptr || clock == nullptr) {
     return absl::InvalidArgumentError("RevocationList needs a feed and a clock");
   }
-  if (options.max_staleness <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("revocation max_staleness must be positive");
+  if (options.max_staleness < kStrictStaleness) {
+    return absl::InvalidArgumentError(absl::StrCat("revocation_max_staleness: at least ",
+                                                   absl::FormatDuration(kStrictStaleness)));
   }
   return std::unique_ptr<RevocationList>(new RevocationList(feed, clock, options));
 }
@@ -47,10 +45,30 @@ absl::Status RevocationList::Refresh() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<RevocationMode> RevocationModeFromName(std::string_view name) {
+  if (name == "strict") return RevocationMode::kStrict;
+  if (name == "best_effort") return RevocationMode::kBestEffort;
+  return absl::InvalidArgumentError("revocation_mode: must be strict or best_effort");
+}
+
+std::string_view RevocationModeName(RevocationMode mode) {
+  return mode == RevocationMode::kStrict ? "strict" : "best_effort";
+}
+
+absl::Duration RevocationList::staleness_bound() const {
+  return options_.mode == RevocationMode::kStrict ? kStrictStaleness : options_.max_staleness;
+}
+
+absl::Duration RevocationList::age() const {
+  const absl::Time now = clock_->Now();
+  absl::ReaderMutexLock lock(&mu_);
+  return now - std::max(last_success_, created_);
+}
+
 absl::Status RevocationList::CheckSession(std::string_view session_id) const {
   const absl::Time now = clock_->Now();
   absl::ReaderMutexLock lock(&mu_);
-  if (now - last_success_ > options_.max_staleness) {
+  if (now - last_success_ > staleness_bound()) {
     return absl::UnavailableError("revocation list is out of date");
   }
   if (revoked_.contains(AsAbsl(session_id))) return absl::UnauthenticatedError("session revoked");

@@ -1,11 +1,19 @@
 // Revoked sessions: the interface the token verifier asks, and a list kept in sync with
 // auth's record of ended sessions.
 //
-// Logout must be honoured by every replica of every service within 5 s. Phase-2 wiring: a
+// Logout must be honoured by every replica of every service within 5 s while auth is up: a
 // RevocationFeed backed by auth's ListRevokedSessions RPC, a RevocationList per process, and
-// a thread calling RevocationList::Refresh() every second. The list fails closed: when it has
-// not refreshed successfully for max_staleness (5 s by default), every check answers
-// UNAVAILABLE, because it can no longer promise that a logged-out session is refused.
+// a thread calling RevocationList::Refresh() every second.
+//
+// When the feed fails (auth restarting, its database hiccuping), the list's mode decides, as
+// Teleport's locking mode does:
+//   kStrict     checks answer UNAVAILABLE once the list is older than kStrictStaleness (5 s):
+//               a logout is never missed, at the price of auth being a fuse.
+//   kBestEffort checks keep answering from the last known list (a session ended before the
+//               outage stays refused) until it is older than max_staleness (1 min by
+//               default), then UNAVAILABLE: an outage shorter than that locks nobody out.
+// A list never loaded answers UNAVAILABLE in both modes. age() feeds the metric
+// jit_<service>_revocation_list_age_seconds, which deploy/prometheus/alerts.yml watches.
 #ifndef JIT_COMMON_AUTH_REVOCATION_H_
 #define JIT_COMMON_AUTH_REVOCATION_H_
 
@@ -50,7 +58,8 @@ struct RevocationUpdate {
   bool complete = false;
 };
 
-// Source of revocations (auth's ListRevokedSessions in phase 2). May block; sets its own
+// Source of revocations (auth's ListRevokedSessions: RemoteRevocationFeed in
+// remote_token_sources.h; auth itself reads its store). May block; sets its own
 // deadline; UNAVAILABLE when unreachable. Called from one thread at a time.
 class RevocationFeed {
  public:
@@ -58,18 +67,31 @@ class RevocationFeed {
   virtual absl::StatusOr<RevocationUpdate> FetchRevocations(int64_t after_cursor) = 0;
 };
 
+enum class RevocationMode { kStrict, kBestEffort };
+
+// "strict", "best_effort"; INVALID_ARGUMENT naming the choices for anything else.
+absl::StatusOr<RevocationMode> RevocationModeFromName(std::string_view name);
+std::string_view RevocationModeName(RevocationMode mode);
+
+// How old a strict list may get: the refresh period (1 s) plus margin, so the "a logout is
+// honoured within 5 s" promise holds even while auth is down.
+inline constexpr absl::Duration kStrictStaleness = absl::Seconds(5);
+
 // A RevocationChecker kept current by Refresh(). Thread-safe; checks take a reader lock.
 class RevocationList final : public RevocationChecker {
  public:
   struct Options {
-    // Checks fail with UNAVAILABLE once the last successful refresh is older than this.
-    absl::Duration max_staleness = absl::Seconds(5);
+    RevocationMode mode = RevocationMode::kBestEffort;
+    // In kBestEffort mode, checks fail with UNAVAILABLE once the last successful refresh is
+    // older than this (at least kStrictStaleness). kStrict uses kStrictStaleness.
+    absl::Duration max_staleness = absl::Minutes(1);
     // Entries are kept this long past their session's expiry (tokens are accepted up to the
     // verifier's clock skew past exp).
     absl::Duration expiry_grace = absl::Minutes(2);
   };
 
-  // `feed` and `clock` are not owned and must outlive the list.
+  // `feed` and `clock` are not owned and must outlive the list. INVALID_ARGUMENT for a
+  // max_staleness under kStrictStaleness.
   static absl::StatusOr<std::unique_ptr<RevocationList>> Create(RevocationFeed* feed,
                                                                 const Clock* clock,
                                                                 Options options);
@@ -80,15 +102,22 @@ class RevocationList final : public RevocationChecker {
 
   absl::Status CheckSession(std::string_view session_id) const override;
 
+  // Time since the last successful refresh began (since creation while never loaded).
+  absl::Duration age() const;
+
+  // The mode's bound: kStrictStaleness or max_staleness.
+  absl::Duration staleness_bound() const;
+
   size_t size() const;
 
  private:
   RevocationList(RevocationFeed* feed, const Clock* clock, Options options)
-      : feed_(feed), clock_(clock), options_(options) {}
+      : feed_(feed), clock_(clock), options_(options), created_(clock->Now()) {}
 
   RevocationFeed* const feed_;
   const Clock* const clock_;
   const Options options_;
+  const absl::Time created_;
 
   absl::Mutex refresh_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   int64_t cursor_ ABSL_GUARDED_BY(refresh_mu_) = 0;

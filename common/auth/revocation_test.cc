@@ -42,8 +42,8 @@ TEST_F(RevocationListTest, UnsyncedListFailsClosed) {
 }
 
 TEST_F(RevocationListTest, RevokedSessionIsRefusedOthersPass) {
-  feed_.script.push_back(RevocationUpdate{
-      .sessions = {{"s1", In(absl::Hours(1))}}, .cursor = 10, .complete = true});
+  feed_.script.push_back(
+      RevocationUpdate{.sessions = {{"s1", In(absl::Hours(1))}}, .cursor = 10, .complete = true});
   ASSERT_THAT(list_->Refresh(), IsOk());
   EXPECT_THAT(list_->CheckSession("s1"),
               StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
@@ -52,8 +52,7 @@ TEST_F(RevocationListTest, RevokedSessionIsRefusedOthersPass) {
 
 TEST_F(RevocationListTest, IncrementalUpdatesUseTheCursor) {
   feed_.script.push_back(RevocationUpdate{.cursor = 10, .complete = true});
-  feed_.script.push_back(
-      RevocationUpdate{.sessions = {{"s2", In(absl::Hours(1))}}, .cursor = 11});
+  feed_.script.push_back(RevocationUpdate{.sessions = {{"s2", In(absl::Hours(1))}}, .cursor = 11});
   ASSERT_THAT(list_->Refresh(), IsOk());
   ASSERT_THAT(list_->Refresh(), IsOk());
   EXPECT_THAT(feed_.cursors, ::testing::ElementsAre(0, 10));
@@ -61,10 +60,10 @@ TEST_F(RevocationListTest, IncrementalUpdatesUseTheCursor) {
 }
 
 TEST_F(RevocationListTest, CompleteUpdateReplacesTheList) {
-  feed_.script.push_back(RevocationUpdate{
-      .sessions = {{"s1", In(absl::Hours(1))}}, .cursor = 10, .complete = true});
-  feed_.script.push_back(RevocationUpdate{
-      .sessions = {{"s3", In(absl::Hours(1))}}, .cursor = 3, .complete = true});
+  feed_.script.push_back(
+      RevocationUpdate{.sessions = {{"s1", In(absl::Hours(1))}}, .cursor = 10, .complete = true});
+  feed_.script.push_back(
+      RevocationUpdate{.sessions = {{"s3", In(absl::Hours(1))}}, .cursor = 3, .complete = true});
   ASSERT_THAT(list_->Refresh(), IsOk());
   ASSERT_THAT(list_->Refresh(), IsOk());
   EXPECT_THAT(list_->CheckSession("s1"), IsOk());
@@ -77,7 +76,8 @@ TEST_F(RevocationListTest, FirstSyncMustBeComplete) {
   EXPECT_THAT(list_->CheckSession("s1"), StatusIs(absl::StatusCode::kUnavailable));
 }
 
-TEST_F(RevocationListTest, StaleListFailsClosedAfterMaxStaleness) {
+TEST_F(RevocationListTest, StrictListFailsClosedAfterFiveSeconds) {
+  list_ = *RevocationList::Create(&feed_, &clock_, {.mode = RevocationMode::kStrict});
   feed_.script.push_back(RevocationUpdate{.cursor = 1, .complete = true});
   ASSERT_THAT(list_->Refresh(), IsOk());
   feed_.script.push_back(absl::UnavailableError("auth down"));
@@ -92,11 +92,57 @@ TEST_F(RevocationListTest, StaleListFailsClosedAfterMaxStaleness) {
   EXPECT_THAT(list_->CheckSession("s1"), IsOk());
 }
 
+// Best effort (the default) rides out an auth outage shorter than max_staleness on the last
+// known list: a session revoked before the outage stays refused, others pass; past the bound
+// it fails closed too.
+TEST_F(RevocationListTest, BestEffortKeepsTheLastListUntilMaxStaleness) {
+  feed_.script.push_back(
+      RevocationUpdate{.sessions = {{"ended", In(absl::Hours(1))}}, .cursor = 1, .complete = true});
+  ASSERT_THAT(list_->Refresh(), IsOk());
+  feed_.script.push_back(absl::UnavailableError("auth down"));
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_THAT(list_->Refresh(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(list_->CheckSession("s1"), IsOk());
+  EXPECT_THAT(list_->CheckSession("ended"),
+              StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
+  EXPECT_EQ(list_->age(), absl::Seconds(30));
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_THAT(list_->CheckSession("s1"), IsOk());  // exactly 1 min
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_THAT(list_->CheckSession("s1"), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(RevocationListTest, MaxStalenessIsConfigurableAndAtLeastTheStrictBound) {
+  list_ = *RevocationList::Create(&feed_, &clock_, {.max_staleness = absl::Minutes(5)});
+  EXPECT_EQ(list_->staleness_bound(), absl::Minutes(5));
+  feed_.script.push_back(RevocationUpdate{.cursor = 1, .complete = true});
+  ASSERT_THAT(list_->Refresh(), IsOk());
+  clock_.Advance(absl::Minutes(4));
+  EXPECT_THAT(list_->CheckSession("s1"), IsOk());
+  EXPECT_THAT(RevocationList::Create(&feed_, &clock_, {.max_staleness = absl::Seconds(4)}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(RevocationListTest, AgeCountsFromCreationUntilFirstLoad) {
+  clock_.Advance(absl::Seconds(7));
+  EXPECT_EQ(list_->age(), absl::Seconds(7));
+  EXPECT_THAT(list_->CheckSession("s1"), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(RevocationModeTest, Names) {
+  EXPECT_THAT(RevocationModeFromName("strict"),
+              ::jit::testing::IsOkAndHolds(RevocationMode::kStrict));
+  EXPECT_THAT(RevocationModeFromName("best_effort"),
+              ::jit::testing::IsOkAndHolds(RevocationMode::kBestEffort));
+  EXPECT_THAT(RevocationModeFromName("lenient"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(RevocationModeName(RevocationMode::kStrict), "strict");
+}
+
 TEST_F(RevocationListTest, ExpiredEntriesAreForgotten) {
-  feed_.script.push_back(RevocationUpdate{
-      .sessions = {{"old", In(absl::Minutes(1))}, {"new", In(absl::Hours(8))}},
-      .cursor = 2,
-      .complete = true});
+  feed_.script.push_back(
+      RevocationUpdate{.sessions = {{"old", In(absl::Minutes(1))}, {"new", In(absl::Hours(8))}},
+                       .cursor = 2,
+                       .complete = true});
   ASSERT_THAT(list_->Refresh(), IsOk());
   EXPECT_EQ(list_->size(), 2u);
   clock_.Advance(absl::Minutes(4));  // past expiry + 2 min grace

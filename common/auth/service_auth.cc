@@ -39,7 +39,9 @@ absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(const ServiceAu
   auth->sources_ = std::move(sources);
   ASSIGN_OR_RETURN(auth->jwks_, JwksCache::Create(auth->sources_.jwks.get(), clock, {}));
   ASSIGN_OR_RETURN(auth->revocations_,
-                   RevocationList::Create(auth->sources_.revocations.get(), clock, {}));
+                   RevocationList::Create(auth->sources_.revocations.get(), clock,
+                                          {.mode = options.revocation_mode,
+                                           .max_staleness = options.revocation_max_staleness}));
   TokenVerifier::Options verifier_options;
   verifier_options.issuer = options.token_issuer;
   verifier_options.audience = options.token_audience;
@@ -53,6 +55,21 @@ absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(const ServiceAu
     }
     auth->verification_counter_ =
         std::make_unique<TokenVerificationCounter>(*options.registry, options.metrics_service);
+    const std::string prefix = "jit_" + options.metrics_service + "_revocation_list_";
+    auth->revocation_age_ =
+        &prometheus::BuildGauge()
+             .Name(prefix + "age_seconds")
+             .Help(
+                 "Seconds since the revocation list last refreshed from auth (token checks "
+                 "fail once it exceeds the staleness bound)")
+             .Register(*options.registry)
+             .Add({});
+    prometheus::BuildGauge()
+        .Name(prefix + "staleness_bound_seconds")
+        .Help("Age of the revocation list beyond which token checks fail closed (by mode)")
+        .Register(*options.registry)
+        .Add({{"mode", std::string(RevocationModeName(options.revocation_mode))}})
+        .Set(absl::ToDoubleSeconds(auth->revocations_->staleness_bound()));
   }
   ASSIGN_OR_RETURN(auth->authorizer_,
                    CallAuthorizer::Create(options.table, auth->token_verifier_.get(),
@@ -80,6 +97,7 @@ absl::Status ServiceAuth::StartBackgroundRefresh() {
         std::string(first.message()));
   }
   last_refresh_ = first;
+  if (revocation_age_ != nullptr) revocation_age_->Set(absl::ToDoubleSeconds(revocations_->age()));
   absl::StatusOr<std::unique_ptr<PeriodicTask>> task = PeriodicTask::Start(
       {.name = "revocation refresh",
        .interval = options_.revocation_refresh_interval,
@@ -93,6 +111,9 @@ absl::Status ServiceAuth::StartBackgroundRefresh() {
           spdlog::info("revocation list refresh recovered");
         }
         last_refresh_ = s;
+        if (revocation_age_ != nullptr) {
+          revocation_age_->Set(absl::ToDoubleSeconds(revocations_->age()));
+        }
       });
   if (!task.ok()) return task.status();
   refresher_ = *std::move(task);

@@ -31,6 +31,7 @@
 #include "common/periodic_task.h"
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
 namespace jit::auth {
@@ -50,7 +51,12 @@ struct ServiceAuthOptions {
   // Who may call what; not owned, must outlive the ServiceAuth.
   const MethodAuthorizationTable* table = nullptr;
   absl::Duration revocation_refresh_interval = absl::Seconds(1);
-  // Where jit_<metrics_service>_token_verifications_total goes; null = no metric.
+  // What token checks do while the revocation feed fails (revocation.h).
+  RevocationMode revocation_mode = RevocationMode::kBestEffort;
+  absl::Duration revocation_max_staleness = absl::Minutes(1);
+  // Where jit_<metrics_service>_token_verifications_total and the revocation list's
+  // jit_<metrics_service>_revocation_list_age_seconds / _staleness_bound_seconds go;
+  // null = no metric.
   prometheus::Registry* registry = nullptr;
   std::string metrics_service;  // "auth", "ca", ...
 };
@@ -98,6 +104,7 @@ class ServiceAuth {
   std::unique_ptr<TokenVerifier> token_verifier_;
   std::unique_ptr<PeerCertificateVerifier> peers_;
   std::unique_ptr<TokenVerificationCounter> verification_counter_;
+  prometheus::Gauge* revocation_age_ = nullptr;  // on options_.registry; null without one
   std::unique_ptr<CallAuthorizer> authorizer_;
   absl::Status last_refresh_;                // touched by the refresh task only, once started
   std::unique_ptr<PeriodicTask> refresher_;  // last: stops first

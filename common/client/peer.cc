@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/client/channel_args.h"
 #include "common/client/peer_credentials.h"
 #include "grpcpp/create_channel.h"
 
@@ -14,7 +15,8 @@ PeerClient::PeerClient(std::string name, const std::string& address, const serve
     : name_(std::move(name)),
       address_(address),
       timeout_(timeout),
-      channel_(grpc::CreateChannel(address, PeerChannelCredentials(tls, name_))) {}
+      channel_(grpc::CreateCustomChannel(address, PeerChannelCredentials(tls, name_),
+                                         ClientChannelArguments())) {}
 
 std::unique_ptr<grpc::ClientContext> PeerClient::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();

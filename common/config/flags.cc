@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/absl_string_view.h"
 #include "common/version.h"
 
 namespace jit::config {
@@ -115,7 +116,7 @@ std::string FlagsHelp(std::string_view usage) {
   }
   std::sort(flags.begin(), flags.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string out = absl::StrCat(absl::string_view(usage.data(), usage.size()), "\n\nFlags:\n");
+  std::string out = absl::StrCat(AsAbsl(usage), "\n\nFlags:\n");
   for (const auto& [name, flag] : flags) {
     std::string value = flag->DefaultValue();
     if (value.empty()) value = "\"\"";
@@ -143,7 +144,7 @@ void ParseFlagsOrExit(int argc, char** argv, std::string_view usage, ParseOption
     case InfoRequest::kNone:
       break;
   }
-  absl::SetProgramUsageMessage(absl::string_view(usage.data(), usage.size()));
+  absl::SetProgramUsageMessage(AsAbsl(usage));
   if (options.environment_overrides) {
     if (absl::Status s = ApplyEnvironmentOverrides(); !s.ok()) ExitWithConfigError(s);
   }
@@ -156,10 +157,10 @@ void ParseFlagsOrExit(int argc, char** argv, std::string_view usage, ParseOption
   }
 }
 
-absl::StatusOr<std::string> ReadConfigFile(absl::string_view flag, const std::string& path) {
+absl::StatusOr<std::string> ReadConfigFile(std::string_view flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::FailedPreconditionError(absl::StrCat(flag, ": cannot read file ", path));
+    return absl::FailedPreconditionError(absl::StrCat(AsAbsl(flag), ": cannot read file ", path));
   }
   std::stringstream ss;
   ss << in.rdbuf();

@@ -13,7 +13,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 
 namespace jit::config {
 
@@ -55,7 +54,7 @@ void ParseFlagsOrExit(int argc, char** argv, std::string_view usage, ParseOption
 
 // Reads a whole small file holding a secret or setting (trailing newline removed).
 // FAILED_PRECONDITION names `flag` when the file is missing or unreadable.
-absl::StatusOr<std::string> ReadConfigFile(absl::string_view flag, const std::string& path);
+absl::StatusOr<std::string> ReadConfigFile(std::string_view flag, const std::string& path);
 
 }  // namespace jit::config
 

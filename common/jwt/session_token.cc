@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/jwt/strict_json_reader.h"
 
 namespace jit::jwt {
@@ -17,7 +18,38 @@ constexpr int64_t kMaxNumericDate = 9'999'999'999;
 
 absl::Status Unauth(const std::string& msg) { return absl::UnauthenticatedError(msg); }
 
+// JSON text as tokens carry it; never throws (an invalid UTF-8 byte becomes U+FFFD, which
+// the identity validators refuse before any token is made).
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json TraitsJson(const Identity& identity) {
+  nlohmann::json traits = nlohmann::json::object();
+  for (const auto& [key, list] : identity.traits()) {
+    traits[key] =
+        nlohmann::json(std::vector<std::string>(list.values().begin(), list.values().end()));
+  }
+  return traits;
+}
+
+std::vector<std::string> Roles(const Identity& identity) {
+  return std::vector<std::string>(identity.roles().begin(), identity.roles().end());
+}
+
+bool NameFits(std::string_view name) {
+  return Dump(nlohmann::json(std::string(name))).size() <= kMaxTokenNameBytes;
+}
+
 }  // namespace
+
+size_t IdentityClaimBytes(const Identity& identity) {
+  const nlohmann::json claims = {{"sub", identity.name()},
+                                 {"roles", Roles(identity)},
+                                 {"traits", TraitsJson(identity)},
+                                 {"auth_method", identity.auth_method()}};
+  return Dump(claims).size();
+}
 
 absl::StatusOr<std::unique_ptr<SessionTokenIssuer>> SessionTokenIssuer::Create(
     Options options, JwsAlgorithm alg, std::string kid,
@@ -26,6 +58,14 @@ absl::StatusOr<std::unique_ptr<SessionTokenIssuer>> SessionTokenIssuer::Create(
     return absl::InvalidArgumentError("session token issuer and audience are required");
   }
   if (kid.empty()) return absl::InvalidArgumentError("session token kid is required");
+  if (!NameFits(options.issuer) || !NameFits(options.audience) || !NameFits(kid)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "session token issuer, audience and kid: at most ", kMaxTokenNameBytes, " bytes each"));
+  }
+  if (alg == JwsAlgorithm::kRS256) {
+    return absl::InvalidArgumentError(
+        "session tokens are signed with EdDSA or ES256 (RS256 signatures are too large)");
+  }
   if (signer == nullptr) return absl::InvalidArgumentError("session token signer is required");
   return std::unique_ptr<SessionTokenIssuer>(
       new SessionTokenIssuer(std::move(options), alg, std::move(kid), std::move(signer)));
@@ -40,15 +80,14 @@ absl::StatusOr<std::string> SessionTokenIssuer::Issue(const Identity& identity,
   if (identity.name().empty() || identity.session_id().empty()) {
     return absl::InvalidArgumentError("session token needs a user name and a session id");
   }
+  if (!NameFits(identity.session_id())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("session token session id: at most ", kMaxTokenNameBytes, " bytes"));
+  }
   if (expire_time <= issue_time) {
     return absl::InvalidArgumentError("session token must expire after it is issued");
   }
   const int64_t iat = absl::ToUnixSeconds(issue_time);
-  nlohmann::json traits = nlohmann::json::object();
-  for (const auto& [key, list] : identity.traits()) {
-    traits[key] =
-        nlohmann::json(std::vector<std::string>(list.values().begin(), list.values().end()));
-  }
   const nlohmann::json claims = {
       {"iss", options_.issuer},
       {"sub", identity.name()},
@@ -57,12 +96,32 @@ absl::StatusOr<std::string> SessionTokenIssuer::Issue(const Identity& identity,
       {"nbf", iat},
       {"exp", absl::ToUnixSeconds(expire_time)},
       {"sid", identity.session_id()},
-      {"roles", std::vector<std::string>(identity.roles().begin(), identity.roles().end())},
-      {"traits", std::move(traits)},
+      {"roles", Roles(identity)},
+      {"traits", TraitsJson(identity)},
       {"mfa", identity.mfa_verified()},
       {"auth_method", identity.auth_method()},
   };
-  return SignCompactJws(alg_, kid_, claims, *signer_);
+  // Identities are validated where they are made; this refuses what slipped past (a user
+  // stored under older limits) instead of issuing a token no server would accept.
+  if (const size_t identity_bytes = IdentityClaimBytes(identity);
+      identity_bytes > kMaxIdentityClaimBytes) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the user's name, roles, traits and auth method take ", identity_bytes,
+                     " bytes in a session token, over the limit of ", kMaxIdentityClaimBytes,
+                     " bytes; remove roles or traits"));
+  }
+  absl::StatusOr<std::string> token;
+  try {
+    token = SignCompactJws(alg_, kid_, claims, *signer_);
+  } catch (const nlohmann::json::exception&) {  // dump() refuses invalid UTF-8
+    return absl::InvalidArgumentError("session token claims must be valid UTF-8");
+  }
+  if (token.ok() && token->size() > kMaxSessionTokenBytes) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("session token would be ", token->size(), " bytes, over the limit of ",
+                     kMaxSessionTokenBytes, " bytes; remove roles or traits"));
+  }
+  return token;
 }
 
 namespace {

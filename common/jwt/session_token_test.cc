@@ -3,6 +3,7 @@
 #include "common/crypto/base64.h"
 #include "common/crypto/ed25519.h"
 #include "common/jwt/jwk.h"
+#include "common/jwt/testing/identity_of_size.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -44,8 +45,8 @@ class SessionTokenTest : public ::testing::Test {
 
   // The claims of a token as the verifier would see them after the signature check.
   std::string Payload(const std::string& token) {
-    return *crypto::Base64UrlDecode(token.substr(token.find('.') + 1,
-                                                 token.rfind('.') - token.find('.') - 1));
+    return *crypto::Base64UrlDecode(
+        token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1));
   }
 
   std::string Sign(const nlohmann::json& claims) {
@@ -53,8 +54,8 @@ class SessionTokenTest : public ::testing::Test {
   }
 
   nlohmann::json ValidClaims() {
-    return {{"iss", "jit-access"}, {"aud", "jit-prod"}, {"sub", "alice"}, {"sid", "s"},
-            {"iat", 1'700'000'000}, {"exp", 1'700'003'600}};
+    return {{"iss", "jit-access"}, {"aud", "jit-prod"},    {"sub", "alice"},
+            {"sid", "s"},          {"iat", 1'700'000'000}, {"exp", 1'700'003'600}};
   }
 
   SessionClaimsPolicy policy_{.issuer = "jit-access", .audience = "jit-prod"};
@@ -96,8 +97,56 @@ TEST_F(SessionTokenTest, IssueRefusesNonUsersAndBadTimes) {
   EXPECT_THAT(issuer_->Issue(no_sid, kNow, kNow + absl::Hours(1)),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(issuer_->Issue(Alice(), kNow, kNow), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(SessionTokenIssuer::Create({.issuer = "", .audience = "a"}, JwsAlgorithm::kEdDSA,
+  EXPECT_THAT(SessionTokenIssuer::Create({.issuer = "", .audience = "a"}, JwsAlgorithm::kEdDSA, "k",
+                                         raw_signer_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// The largest identity with the longest iss, aud, kid and sid and the latest dates still
+// gives a token within kMaxSessionTokenBytes (ES256 signatures have EdDSA's 64 bytes).
+TEST_F(SessionTokenTest, LargestIdentityFitsTheTokenLimit) {
+  const std::string longest(kMaxTokenNameBytes - 2, 'n');  // +2 quotes
+  Identity id = testing::IdentityOfClaimBytes(kMaxIdentityClaimBytes, std::string(40, 'm'));
+  id.set_session_id(longest);
+  id.set_mfa_verified(false);
+  ASSERT_EQ(IdentityClaimBytes(id), kMaxIdentityClaimBytes);
+  const absl::Time late = absl::FromUnixSeconds(9'999'000'000);
+  auto ed = *SessionTokenIssuer::Create({.issuer = longest, .audience = longest},
+                                        JwsAlgorithm::kEdDSA, longest, raw_signer_);
+  ASSERT_OK_AND_ASSIGN(std::string token, ed->Issue(id, late, late + absl::Hours(24)));
+  EXPECT_LE(token.size(), kMaxSessionTokenBytes);
+  EXPECT_GT(token.size(), kMaxSessionTokenBytes - 1024);  // the bound is tight, not loose
+}
+
+TEST_F(SessionTokenTest, IdentityOneByteOverTheLimitGetsNoToken) {
+  Identity id = testing::IdentityOfClaimBytes(kMaxIdentityClaimBytes + 1);
+  id.set_session_id("sess-1");
+  EXPECT_THAT(issuer_->Issue(id, kNow, kNow + absl::Hours(1)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("limit of 8192 bytes")));
+}
+
+TEST_F(SessionTokenTest, IdentityBytesCountJsonEscapes) {
+  Identity plain = Alice();
+  Identity quoted = Alice();
+  (*plain.mutable_traits())["x"].add_values("ab");
+  (*quoted.mutable_traits())["x"].add_values("\"\\");
+  EXPECT_EQ(IdentityClaimBytes(quoted), IdentityClaimBytes(plain) + 2);
+}
+
+TEST_F(SessionTokenTest, IssuerRefusesOverlongNamesAndRs256) {
+  const std::string overlong(kMaxTokenNameBytes - 1, 'n');
+  EXPECT_THAT(SessionTokenIssuer::Create({.issuer = overlong, .audience = "a"},
+                                         JwsAlgorithm::kEdDSA, "k", raw_signer_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(SessionTokenIssuer::Create({.issuer = "i", .audience = "a"}, JwsAlgorithm::kEdDSA,
+                                         overlong, raw_signer_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(SessionTokenIssuer::Create({.issuer = "i", .audience = "a"}, JwsAlgorithm::kRS256,
                                          "k", raw_signer_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  Identity long_sid = Alice();
+  long_sid.set_session_id(overlong);
+  EXPECT_THAT(issuer_->Issue(long_sid, kNow, kNow + absl::Hours(1)),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -156,11 +205,13 @@ TEST_F(SessionTokenTest, MissingOrMistypedClaimsAreRefused) {
         << name;
   }
   const std::pair<const char*, nlohmann::json> kBad[] = {
-      {"exp", "1700003600"}, {"exp", 1.7e9},         {"iat", -5},
-      {"exp", 1e12},         {"sub", 42},            {"sub", ""},
-      {"roles", "dev"},      {"roles", {1, 2}},      {"traits", {1}},
-      {"traits", {{"logins", "alice"}}},             {"mfa", "true"},
-      {"aud", 5},            {"aud", {5}},           {"auth_method", false},
+      {"exp", "1700003600"}, {"exp", 1.7e9},
+      {"iat", -5},           {"exp", 1e12},
+      {"sub", 42},           {"sub", ""},
+      {"roles", "dev"},      {"roles", {1, 2}},
+      {"traits", {1}},       {"traits", {{"logins", "alice"}}},
+      {"mfa", "true"},       {"aud", 5},
+      {"aud", {5}},          {"auth_method", false},
   };
   for (const auto& [name, value] : kBad) {
     auto claims = ValidClaims();

@@ -65,7 +65,7 @@ struct IssuedCertificate {
 absl::StatusOr<IssuedCertificate> IssueCertificate(const CertificateAuthority& ca,
                                                    const LeafOptions& options, absl::Time now);
 
-// Issues a certificate for a key the requester holds (a CSR's public key, phase 2's
+// Issues a certificate for a key the requester holds (a CSR's public key, as for auth's
 // JoinService).
 absl::StatusOr<std::string> IssueCertificateForKey(const CertificateAuthority& ca,
                                                    EVP_PKEY* public_key, const LeafOptions& options,

@@ -6,6 +6,8 @@
 
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
+#include "common/grpc_limits.h"
+#include "common/jwt/session_token.h"
 #include "common/server/metrics.h"
 #include "common/server/tls.h"
 #include "common/status_matchers.h"
@@ -101,6 +103,26 @@ TEST_F(GrpcServerTest, HealthReportsServingForServerAndEachService) {
 TEST_F(GrpcServerTest, UnknownHealthServiceIsNotFound) {
   HealthCheckResponse response;
   EXPECT_EQ(CheckHealth("jit.nope.v1.Nope", &response).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// A call carrying the largest session token auth issues reaches its handler (gRPC's default
+// 8 KiB metadata limit refused it: "received initial metadata size exceeds limit").
+TEST_F(GrpcServerTest, LargestSessionTokenHeaderIsAccepted) {
+  auto stub = PolicyService::NewStub(ClientChannel());
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + std::string(jwt::kMaxSessionTokenBytes, 'a'));
+  jit::policy::v1::ListRolesResponse response;
+  EXPECT_EQ(stub->ListRoles(&ctx, {}, &response).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(GrpcServerTest, MetadataOverTheProjectLimitIsRefused) {
+  auto stub = PolicyService::NewStub(ClientChannel());
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + std::string(kMaxGrpcMetadataBytes, 'a'));
+  jit::policy::v1::ListRolesResponse response;
+  const grpc::Status status = stub->ListRoles(&ctx, {}, &response);
+  EXPECT_NE(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(status.error_code(), grpc::StatusCode::OK);
 }
 
 TEST_F(GrpcServerTest, UnimplementedMethodIsCountedByMethodAndCode) {

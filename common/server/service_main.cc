@@ -57,6 +57,11 @@ ABSL_FLAG(bool, migrate_only, false,
 ABSL_FLAG(std::string, token_issuer, "jit-access", "Issuer (iss) of accepted session tokens");
 ABSL_FLAG(std::string, token_audience, "jit-access",
           "Audience (aud) accepted session tokens must name");
+ABSL_FLAG(std::string, revocation_mode, "best_effort",
+          "While auth's revocation feed fails: strict (refuse session tokens after 5 s) or "
+          "best_effort (keep the last known list until --revocation_max_staleness)");
+ABSL_FLAG(absl::Duration, revocation_max_staleness, absl::Minutes(1),
+          "best_effort: age of the revocation list beyond which session tokens are refused");
 
 namespace jit::server {
 namespace {
@@ -146,6 +151,11 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
   c.migrate_only = absl::GetFlag(FLAGS_migrate_only);
   c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
   c.token_audience = absl::GetFlag(FLAGS_token_audience);
+  ASSIGN_OR_RETURN(c.revocation_mode,
+                   auth::RevocationModeFromName(absl::GetFlag(FLAGS_revocation_mode)));
+  c.revocation_max_staleness = absl::GetFlag(FLAGS_revocation_max_staleness);
+  RETURN_IF_ERROR(DurationBetween("revocation_max_staleness", c.revocation_max_staleness,
+                                  auth::kStrictStaleness, absl::Hours(1)));
 
   RETURN_IF_ERROR(ValidateHostPort("listen_addr", c.listen_addr));
   RETURN_IF_ERROR(ValidateHostPort("metrics_addr", c.metrics_addr));
@@ -240,6 +250,8 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                                  .token_audience = config->token_audience,
                                  .ca_bundle_pem = tls->ca_pem,
                                  .table = &auth::JitMethodTable(),
+                                 .revocation_mode = config->revocation_mode,
+                                 .revocation_max_staleness = config->revocation_max_staleness,
                                  .registry = registry.get(),
                                  .metrics_service = definition.name},
                                 *std::move(sources), &RealClock::Get());

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/auth/call_authorizer.h"
+#include "common/auth/revocation.h"
 #include "common/auth/service_auth.h"
 #include "common/clock.h"
 #include "common/db/migrations.h"
@@ -68,6 +69,9 @@ struct ServiceConfig {
   // Session tokens must carry this issuer and audience.
   std::string token_issuer = "jit-access";
   std::string token_audience = "jit-access";
+  // What token checks do while auth's revocation feed fails (common/auth/revocation.h).
+  auth::RevocationMode revocation_mode = auth::RevocationMode::kBestEffort;
+  absl::Duration revocation_max_staleness = absl::Minutes(1);
 };
 
 // Reads the common flags for service `name` with its default ports. INVALID_ARGUMENT names

@@ -1,13 +1,12 @@
 #include "common/text/quote.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/absl_string_view.h"
 
 namespace jit {
 namespace {
 
 bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 }  // namespace
 

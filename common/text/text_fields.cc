@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/absl_string_view.h"
 #include "common/status_macros.h"
 #include "common/text/quote.h"
 #include "google/protobuf/descriptor.h"
@@ -15,8 +16,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 std::string Join(std::string_view prefix, std::string_view name) {
   if (prefix.empty()) return std::string(name);

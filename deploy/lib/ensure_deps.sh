@@ -18,6 +18,8 @@ packages=(
   clang libclang-rt-14-dev openssl curl ca-certificates procps util-linux
   # Container images (tests/images/check.sh; the Helm checks need node and npm as well)
   podman buildah runc mmdebstrap uidmap
+  # TOTP codes for the local admin (deploy/local/up.sh)
+  oathtool
   # Benchmarks: the Go reference of bench/ca_bench (golang.org/x/crypto/ssh, crypto/x509)
   golang-go golang-golang-x-crypto-dev
 )

@@ -107,13 +107,21 @@ if [[ ! -s "$auth_dir/kek" ]]; then
   (umask 077 && head -c 32 /dev/urandom | base64 >"$auth_dir/kek")
 fi
 declare -A example_roles=([alice]=dev [bob]=dba [carol]=dev [admin]=admin)
+# The admin role requires MFA for every admin verb: admin gets a TOTP secret (base32, 160
+# bits) at creation; codes come from `oathtool --totp -b` (printed below) or any
+# authenticator app.
+if [[ ! -s "$auth_dir/admin.totp" ]]; then
+  (umask 077 && head -c 20 /dev/urandom | base32 | tr -d '=' >"$auth_dir/admin.totp")
+fi
 {
   echo "users:"
   for u in alice bob carol admin; do
     if [[ ! -s "$auth_dir/$u.password" ]]; then
       (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$auth_dir/$u.password")
     fi
-    echo "  - {name: $u, roles: [${example_roles[$u]}], traits: {logins: [$u], db_users: [$u]}, password_file: $u.password}"
+    totp=""
+    [[ $u == admin ]] && totp=", totp_secret_file: admin.totp"
+    echo "  - {name: $u, roles: [${example_roles[$u]}], traits: {logins: [$u], db_users: [$u]}, password_file: $u.password$totp}"
   done
 } >"$auth_dir/users.yaml"
 
@@ -163,6 +171,14 @@ for s in "${services[@]}"; do
   extra=()
   if [[ $s == auth ]]; then
     extra+=(--key_encryption_key_file="$auth_dir/kek" --bootstrap_users_file="$auth_dir/users.yaml")
+  fi
+  if [[ $s == ca ]]; then
+    # The CA's own key-encryption key (it seals the CA private keys in the database).
+    mkdir -p "$state/ca" && chmod 0700 "$state/ca"
+    if [[ ! -s "$state/ca/kek" ]]; then
+      (umask 077 && head -c 32 /dev/urandom | base64 >"$state/ca/kek")
+    fi
+    extra+=(--key_encryption_key_file="$state/ca/kek")
   fi
   if [[ $s == audit ]]; then
     extra+=(--checkpoint_key_file="$audit_dir/checkpoint.key" --export_dir="$audit_dir/export")
@@ -227,7 +243,11 @@ cat <<MSG
   Users       alice (role dev), password in $auth_dir/alice.password
               bob (role dba), password in $auth_dir/bob.password
               carol (role dev), password in $auth_dir/carol.password
-              admin (role admin), password in $auth_dir/admin.password
+              admin (role admin), password in $auth_dir/admin.password, TOTP secret in
+              $auth_dir/admin.totp (the admin role requires MFA); a code for Login:
+                oathtool --totp -b "\$(cat $auth_dir/admin.totp)"
+              (an admin created by an earlier run keeps its state: without TOTP, enrol it with
+              EnrollTotp/ConfirmTotp from admin's own session)
 
 Next:
   - check a service:  $state/bin/jit-health-probe --addr=localhost:7101 \\

@@ -11,13 +11,13 @@
 #include "common/audit/postgres_audit_outbox.h"
 #include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
+#include "common/crypto/key_encryption.h"
 #include "common/http/http_client.h"
 #include "common/status_macros.h"
 #include "services/auth/auth_metrics.h"
 #include "services/auth/auth_service_impl.h"
 #include "services/auth/bootstrap_users.h"
 #include "services/auth/concurrency_limiter.h"
-#include "services/auth/key_encryption.h"
 #include "services/auth/local_authenticator.h"
 #include "services/auth/lockout.h"
 #include "services/auth/login_manager.h"
@@ -57,7 +57,12 @@ ABSL_FLAG(int, lockout_max_failures, 5, "Failed logins that lock a user name");
 ABSL_FLAG(absl::Duration, lockout_window, absl::Minutes(15),
           "Failures count when within this of each other; also the longest lock");
 ABSL_FLAG(int, max_concurrent_password_hashes, 4,
-          "Argon2id hashes at once (64 MiB each); further logins wait, then get UNAVAILABLE");
+          "Argon2id hashes at once (64 MiB each); further logins queue briefly or are shed "
+          "with RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_queued_password_hashes, 16,
+          "Logins waiting (at most 2 s) for a hash slot; beyond: RESOURCE_EXHAUSTED at once");
+ABSL_FLAG(int, max_logins_per_source, 4,
+          "Logins running or waiting at once from one client address");
 ABSL_FLAG(std::string, totp_issuer, "jit-access", "Issuer shown by authenticator apps");
 
 namespace jit::auth {
@@ -82,7 +87,10 @@ struct AuthAppParts {
         policy(&policy_peer),
         permissions(&policy),
         metrics(runtime.registry),
-        hash_limiter(config.max_concurrent_password_hashes, absl::Seconds(10)) {}
+        hash_limiter({.limit = config.max_concurrent_password_hashes,
+                      .max_waiters = config.max_queued_password_hashes,
+                      .max_wait = absl::Seconds(2),
+                      .max_per_source = config.max_logins_per_source}) {}
 
   server::ServiceRuntime& runtime;
   const AuthApp::Config config;
@@ -91,7 +99,7 @@ struct AuthAppParts {
   policy::PolicyPermissionChecker permissions;
   AuthMetrics metrics;
   ConcurrencyLimiter hash_limiter;
-  std::unique_ptr<KeyEncryptionKey> kek;
+  std::unique_ptr<crypto::KeyEncryptionKey> kek;
   std::unique_ptr<PostgresUserStore> users;
   std::unique_ptr<PostgresSessionStore> sessions_store;
   std::unique_ptr<PostgresSigningKeyStore> keys_store;
@@ -191,6 +199,8 @@ AuthApp::Config AuthApp::ConfigFromFlags() {
           .lockout_max_failures = absl::GetFlag(FLAGS_lockout_max_failures),
           .lockout_window = absl::GetFlag(FLAGS_lockout_window),
           .max_concurrent_password_hashes = absl::GetFlag(FLAGS_max_concurrent_password_hashes),
+          .max_queued_password_hashes = absl::GetFlag(FLAGS_max_queued_password_hashes),
+          .max_logins_per_source = absl::GetFlag(FLAGS_max_logins_per_source),
           .totp_issuer = absl::GetFlag(FLAGS_totp_issuer)};
 }
 
@@ -200,8 +210,8 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(server::ServiceRuntime&
   auto p = std::make_unique<AuthAppParts>(runtime, config);
   const Clock* clock = &runtime.clock;
   db::PgPool* pool = &runtime.pool;
-  absl::StatusOr<std::unique_ptr<KeyEncryptionKey>> kek =
-      KeyEncryptionKey::FromFile(config.key_encryption_key_file);
+  absl::StatusOr<std::unique_ptr<crypto::KeyEncryptionKey>> kek =
+      crypto::KeyEncryptionKey::FromFile(config.key_encryption_key_file);
   RETURN_IF_ERROR(Named("key_encryption_key_file", kek.status()));
   p->kek = *std::move(kek);
   spdlog::info("key-encryption key id={}", p->kek->id_hex());
@@ -310,13 +320,19 @@ absl::Status AuthApp::Validate(const Config& c) {
     return absl::InvalidArgumentError(
         "max_concurrent_password_hashes: must be between 1 and 256 (each takes 64 MiB)");
   }
+  if (c.max_queued_password_hashes < 0 || c.max_queued_password_hashes > 1024) {
+    return absl::InvalidArgumentError("max_queued_password_hashes: must be between 0 and 1024");
+  }
+  if (c.max_logins_per_source < 1 || c.max_logins_per_source > 1024) {
+    return absl::InvalidArgumentError("max_logins_per_source: must be between 1 and 1024");
+  }
   if (c.totp_issuer.empty() || c.totp_issuer.size() > 64 ||
       c.totp_issuer.find(':') != std::string::npos) {
     return absl::InvalidArgumentError("totp_issuer: 1-64 characters without ':'");
   }
   // The files the flags name, read as Create will read them.
   RETURN_IF_ERROR(Named("key_encryption_key_file",
-                        KeyEncryptionKey::FromFile(c.key_encryption_key_file).status()));
+                        crypto::KeyEncryptionKey::FromFile(c.key_encryption_key_file).status()));
   if (!c.oidc_connectors_file.empty()) {
     RETURN_IF_ERROR(
         Named("oidc_connectors_file", LoadOidcConnectors(c.oidc_connectors_file).status()));

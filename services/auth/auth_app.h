@@ -36,6 +36,8 @@ class AuthApp final : public server::ServiceApp {
     int lockout_max_failures = 5;
     absl::Duration lockout_window = absl::Minutes(15);
     int max_concurrent_password_hashes = 4;
+    int max_queued_password_hashes = 16;
+    int max_logins_per_source = 4;
     std::string totp_issuer = "jit-access";
   };
 

@@ -25,7 +25,7 @@
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
-#include "services/auth/key_encryption.h"
+#include "common/crypto/key_encryption.h"
 #include "services/auth/oidc/testing/fake_oidc_provider.h"
 #include "services/auth/totp.h"
 #include "tests/integration/testkit/auth_server.h"
@@ -61,13 +61,15 @@ constexpr char kAlicePassword[] = "alice's password, long enough";
 constexpr char kBobPassword[] = "bob's password, long enough";
 constexpr char kAdminPassword[] = "the admin's password, long";
 constexpr char kBobTotpBase32[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";  // "1234567890" x 2
+// The example admin role requires MFA for its admin rules too.
+constexpr char kAdminTotpBase32[] = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U";
 
 class AuthIntegrationTest : public db::testing::PostgresTest {
  protected:
   void SetUp() override {
     PostgresTest::SetUp();
     if (HasFatalFailure()) return;
-    ASSERT_OK_AND_ASSIGN(kek_, KeyEncryptionKey::Generate());
+    ASSERT_OK_AND_ASSIGN(kek_, crypto::KeyEncryptionKey::Generate());
     policy_port_ = PickUnusedPort();  // where jit-policy listens, if a test starts it
   }
 
@@ -84,7 +86,10 @@ class AuthIntegrationTest : public db::testing::PostgresTest {
                        .password = kBobPassword,
                        .traits = {{"db_users", {"bob"}}},
                        .totp_secret_base32 = kBobTotpBase32},
-                      {.name = "admin", .roles = {"admin"}, .password = kAdminPassword}},
+                      {.name = "admin",
+                       .roles = {"admin"},
+                       .password = kAdminPassword,
+                       .totp_secret_base32 = kAdminTotpBase32}},
             .key_encryption_key_base64 = crypto::Base64Encode(kek_->key().Reveal()),
             .peers = {{"policy", absl::StrCat("localhost:", policy_port_)}},
             .flags = std::move(extra)};
@@ -157,7 +162,7 @@ class AuthIntegrationTest : public db::testing::PostgresTest {
     return *issuer->Issue(id, iat, exp);
   }
 
-  std::unique_ptr<KeyEncryptionKey> kek_;
+  std::unique_ptr<crypto::KeyEncryptionKey> kek_;
   int policy_port_ = 0;
   std::unique_ptr<AuthServer> auth_server_;
   v1::AuthService::Stub* auth_ = nullptr;  // auth_server_'s, TLS without a certificate
@@ -340,7 +345,8 @@ std::string KidOf(const std::string& token) {
 TEST_F(AuthIntegrationTest, AdminVerbsAreDecidedByPolicy) {
   ASSERT_OK_AND_ASSIGN(AuthServer * auth, StartAuth({"--signing_key_publish_delay=6s"}));
   ASSERT_OK_AND_ASSIGN(auto policy, StartPolicy(*auth));
-  ASSERT_OK_AND_ASSIGN(v1::LoginResponse admin, Login("admin", kAdminPassword));
+  ASSERT_OK_AND_ASSIGN(std::string code, auth->NextTotpCode("admin"));
+  ASSERT_OK_AND_ASSIGN(v1::LoginResponse admin, Login("admin", kAdminPassword, code));
   ASSERT_OK_AND_ASSIGN(v1::LoginResponse alice, Login("alice", kAlicePassword));
 
   v1::CreateUserRequest create;
@@ -527,7 +533,7 @@ TEST_F(AuthIntegrationTest, SigningKeysNeedTheirKeyEncryptionKey) {
     EXPECT_OK(auth->Stop());
   }
   // The same database with another KEK: start-up stops with a clear reason.
-  ASSERT_OK_AND_ASSIGN(auto other, KeyEncryptionKey::Generate());
+  ASSERT_OK_AND_ASSIGN(auto other, crypto::KeyEncryptionKey::Generate());
   AuthOptions options = Options();
   options.users.clear();
   options.key_encryption_key_base64 = crypto::Base64Encode(other->key().Reveal());

@@ -101,6 +101,13 @@ grpc::Status AuthServiceImpl::ConfirmTotp(Ctx* ctx, const v1::ConfirmTotpRequest
   });
 }
 
+grpc::Status AuthServiceImpl::ResetTotp(Ctx* ctx, const v1::ResetTotpRequest* request,
+                                        v1::ResetTotpResponse* response) {
+  return handler_.Run(*ctx, __func__, response, [&](const server::Caller& c) {
+    return p_.users->ResetTotp(c.identity, *request, c.actor);
+  });
+}
+
 grpc::Status AuthServiceImpl::RotateSigningKey(Ctx* ctx, const v1::RotateSigningKeyRequest* request,
                                                v1::RotateSigningKeyResponse* response) {
   return handler_.Run(*ctx, __func__, response, [&](const server::Caller& c) {

@@ -51,6 +51,7 @@ class AuthServiceImpl final : public jit::auth::v1::AuthService::Service {
   grpc::Status DeleteUser(Ctx*, const v1::DeleteUserRequest*, v1::DeleteUserResponse*) override;
   grpc::Status SetPassword(Ctx*, const v1::SetPasswordRequest*, v1::SetPasswordResponse*) override;
   grpc::Status EnrollTotp(Ctx*, const v1::EnrollTotpRequest*, v1::EnrollTotpResponse*) override;
+  grpc::Status ResetTotp(Ctx*, const v1::ResetTotpRequest*, v1::ResetTotpResponse*) override;
   grpc::Status ConfirmTotp(Ctx*, const v1::ConfirmTotpRequest*, v1::ConfirmTotpResponse*) override;
   grpc::Status JoinService(Ctx*, const v1::JoinServiceRequest*, v1::JoinServiceResponse*) override;
   grpc::Status RotateSigningKey(Ctx*, const v1::RotateSigningKeyRequest*,

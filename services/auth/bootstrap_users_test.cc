@@ -93,7 +93,7 @@ class ApplyBootstrapUsersTest : public ::testing::Test {
   InMemoryTotpStepStore steps_;
   TotpVerifier totp_{&clock_, &steps_};
   testing::FakePermissionChecker permissions_;
-  ConcurrencyLimiter limiter_{1, absl::Seconds(5)};
+  ConcurrencyLimiter limiter_{{.limit = 1}};
   std::unique_ptr<PasswordHasher> hasher_;
   std::unique_ptr<LoginThrottle> throttle_;
   std::unique_ptr<UserAdministration> admin_;

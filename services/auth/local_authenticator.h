@@ -1,5 +1,5 @@
-// Password (+ TOTP) login for local users, as pure logic over injected pieces. Phase 2's
-// Login RPC calls Authenticate and, on success, issues the session token.
+// Password (+ TOTP) login for local users, as pure logic over injected pieces. The Login
+// RPC (login_manager.h) calls Authenticate and, on success, issues the session token.
 //
 // Answers, all UNAUTHENTICATED:
 //   - unknown user or wrong password: "invalid username or password" (identical; an unknown
@@ -37,7 +37,7 @@ struct LocalCredentials {
   int64_t session_generation = 0;
 };
 
-// Phase 2: a query on the auth schema's users table. Thread-safe.
+// The user store's credentials (user_store_credentials.h: auth.users). Thread-safe.
 class LocalCredentialStore {
  public:
   virtual ~LocalCredentialStore() = default;

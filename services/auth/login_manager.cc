@@ -129,7 +129,8 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::Login(
   const SecretString password(request.password());
   std::optional<ConcurrencyLimiter::Slot> slot;
   {
-    absl::StatusOr<ConcurrencyLimiter::Slot> acquired = d_.hash_limiter->Acquire();
+    absl::StatusOr<ConcurrencyLimiter::Slot> acquired =
+        d_.hash_limiter->Acquire(SourceOfPeer(client.remote_addr));
     if (!acquired.ok()) {
       d_.metrics->RecordLogin(LoginMethod::kLocal, LoginResult::kError);
       return acquired.status();
@@ -265,12 +266,12 @@ absl::StatusOr<jit::auth::v1::LoginResponse> LoginManager::CompleteOidc(
   record.profile.set_name(identity.name());
   *record.profile.mutable_roles() = identity.roles();
   *record.profile.mutable_traits() = identity.traits();
+  record.profile.set_origin(identity.auth_method());
   if (absl::Status s = ValidateRolesAndTraits(record.profile, "identity"); !s.ok()) {
     return refused(
         name, absl::FailedPreconditionError(absl::StrCat(
                   "the identity provider's claims map to an unusable identity: ", s.message())));
   }
-  record.profile.set_origin(identity.auth_method());
   const int64_t seconds = absl::ToUnixSeconds(now);
   record.profile.mutable_create_time()->set_seconds(seconds);
   record.profile.mutable_update_time()->set_seconds(seconds);

@@ -12,7 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
-#include "services/auth/key_encryption.h"
+#include "common/crypto/key_encryption.h"
 #include "services/auth/oidc/state_store.h"
 #include "services/auth/oidc/testing/fake_oidc_provider.h"
 #include "services/auth/oidc/testing/in_memory_oidc_used_state_store.h"
@@ -158,9 +158,9 @@ class LoginManagerTest : public ::testing::Test {
   std::unique_ptr<LocalAuthenticator> local_;
   prometheus::Registry registry_;
   AuthMetrics metrics_{registry_};
-  ConcurrencyLimiter limiter_{2, absl::Seconds(5)};
+  ConcurrencyLimiter limiter_{{.limit = 2}};
   std::map<std::string, oidc::OidcConnector*> connectors_;
-  std::unique_ptr<KeyEncryptionKey> kek_ = *KeyEncryptionKey::Generate();
+  std::unique_ptr<crypto::KeyEncryptionKey> kek_ = *crypto::KeyEncryptionKey::Generate();
   oidc::OidcStateSealer oidc_states_{kek_.get()};
   InMemoryOidcUsedStateStore used_oidc_states_;
   std::unique_ptr<LoginManager> manager_;
@@ -289,25 +289,40 @@ TEST_F(LocalLoginTest, StoreOutageIsUnavailableNotAFailedLogin) {
   EXPECT_THAT(audit_.OfType("auth.login.failed"), IsEmpty());
 }
 
-TEST_F(LocalLoginTest, BusyServerAnswersUnavailable) {
-  ConcurrencyLimiter busy(1, absl::ZeroDuration());
+// A login that finds password hashing saturated is shed at once (it holds no server thread)
+// with retry advice.
+TEST_F(LocalLoginTest, BusyServerShedsLoginsWithRetryAdvice) {
+  ConcurrencyLimiter busy({.limit = 1, .max_waiters = 0, .max_wait = absl::Hours(1)});
   ASSERT_OK_AND_ASSIGN(ConcurrencyLimiter::Slot held, busy.Acquire());
   LoginDependencies deps = Dependencies();
   deps.hash_limiter = &busy;
   auto manager = *LoginManager::Create(deps);
   EXPECT_THAT(manager->Login(Request("alice", kPassword), {}),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("busy")));
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("retry in 1s")));
+}
+
+// Logins from one address are bounded apart from the global limit.
+TEST_F(LocalLoginTest, LoginsFromOneAddressAreBounded) {
+  ConcurrencyLimiter limiter({.limit = 4, .max_waiters = 0, .max_per_source = 1});
+  ASSERT_OK_AND_ASSIGN(ConcurrencyLimiter::Slot held, limiter.Acquire("10.0.0.7"));
+  LoginDependencies deps = Dependencies();
+  deps.hash_limiter = &limiter;
+  auto manager = *LoginManager::Create(deps);
+  EXPECT_THAT(manager->Login(Request("alice", kPassword), {.remote_addr = "ipv4:10.0.0.7:4242"}),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("this address")));
+  EXPECT_OK(
+      manager->Login(Request("alice", kPassword), {.remote_addr = "ipv4:10.0.0.8:4242"}).status());
 }
 
 TEST_F(LocalLoginTest, BusyServerCountsNoFailedAttempt) {
-  ConcurrencyLimiter busy(1, absl::ZeroDuration());
+  ConcurrencyLimiter busy({.limit = 1, .max_waiters = 0});
   ASSERT_OK_AND_ASSIGN(ConcurrencyLimiter::Slot held, busy.Acquire());
   LoginDependencies deps = Dependencies();
   deps.hash_limiter = &busy;
   auto manager = *LoginManager::Create(deps);
   for (int i = 0; i < 6; ++i) {
     EXPECT_THAT(manager->Login(Request("alice", kPassword), {}),
-                StatusIs(absl::StatusCode::kUnavailable));
+                StatusIs(absl::StatusCode::kResourceExhausted));
   }
   ASSERT_OK_AND_ASSIGN(LoginFailures failures, attempts_.Get("alice"));
   EXPECT_EQ(failures.count, 0);

@@ -1,6 +1,6 @@
 // Sessions: one per issued session token, with its revocation (Logout). Auth's
 // ListRevokedSessions, and auth's own token verifier, read the revocations through
-// SessionRevocationFeed (session_revocation_feed.h).
+// StoredRevocationFeed (stored_token_sources.h).
 #ifndef JIT_SERVICES_AUTH_SESSION_STORE_H_
 #define JIT_SERVICES_AUTH_SESSION_STORE_H_
 

@@ -42,7 +42,8 @@ SecretString OtpauthUri(std::string_view issuer, std::string_view account,
                         const SecretString& secret);
 
 // Per-user last accepted step. Thread-safe; implementations must make Advance atomic
-// (phase 2: UPDATE ... SET last_step = $2 WHERE user = $1 AND last_step < $2).
+// (storage/postgres_totp_step_store.h: one conditional upsert; in memory for tests:
+// testing/in_memory_totp_step_store.h).
 class TotpStepStore {
  public:
   virtual ~TotpStepStore() = default;

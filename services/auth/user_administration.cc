@@ -299,26 +299,19 @@ absl::StatusOr<UserRecord> UserAdministration::TotpTarget(const Identity& caller
   const std::string name = requested.empty() ? caller.name() : requested;
   RETURN_IF_ERROR(ValidateUserName(name, "name"));
   const bool self = caller.kind() == Identity::KIND_USER && caller.name() == name;
-  // Self-service first needs the record (is TOTP enabled already?); its existence is no
-  // secret to the user themself.
+  // A second factor is its owner's alone: an administrator who could enrol it (and so see
+  // the secret) could log in as the user. ResetTotp removes it instead.
+  if (!self) {
+    return absl::PermissionDeniedError(
+        "TOTP is enrolled only by its user; an administrator may reset it (ResetTotp)");
+  }
   std::optional<UserRecord> record;
-  if (self) {
-    ASSIGN_OR_RETURN(record, d_.users->Get(name));
-    if (!record.has_value()) return NotFound(name);
-    const bool enabled = !record->totp_secret.empty();
-    if (enabled && !caller.mfa_verified()) {
-      // Not this session's to decide: an administrator may still do it.
-      absl::Status admin = Authorize(caller, name, /*self_allowed=*/false, "update");
-      if (absl::IsPermissionDenied(admin)) {
-        return absl::PermissionDeniedError(
-            "TOTP is already enabled: replacing it needs a session established with it");
-      }
-      RETURN_IF_ERROR(admin);
-    }
-  } else {
-    RETURN_IF_ERROR(Authorize(caller, name, /*self_allowed=*/false, "update"));
-    ASSIGN_OR_RETURN(record, d_.users->Get(name));
-    if (!record.has_value()) return NotFound(name);
+  ASSIGN_OR_RETURN(record, d_.users->Get(name));
+  if (!record.has_value()) return NotFound(name);
+  if (!record->totp_secret.empty() && !caller.mfa_verified()) {
+    return absl::PermissionDeniedError(
+        "TOTP is already enabled: replacing it needs a session established with it (or an "
+        "administrator's ResetTotp)");
   }
   if (!IsLocal(*record)) return ManagedByProvider(*record, "second factors");
   return *std::move(record);
@@ -368,6 +361,27 @@ absl::Status UserAdministration::ConfirmTotp(const Identity& caller,
                            absl::StrCat("user:", name), audit::AuditEvent::OUTCOME_SUCCESS,
                            target.totp_secret.empty() ? "TOTP enabled" : "TOTP replaced"));
   return d_.users->ActivateTotp(name, *pending, now, event);
+}
+
+absl::Status UserAdministration::ResetTotp(const Identity& caller,
+                                           const jit::auth::v1::ResetTotpRequest& request,
+                                           const audit::AuditActor& actor) {
+  RETURN_IF_ERROR(ValidateUserName(request.name(), "name"));
+  if (caller.kind() == Identity::KIND_USER && caller.name() == request.name()) {
+    return absl::PermissionDeniedError(
+        "ResetTotp is for another user's TOTP; replace your own with EnrollTotp");
+  }
+  RETURN_IF_ERROR(Authorize(caller, request.name(), /*self_allowed=*/false, "update"));
+  ASSIGN_OR_RETURN(std::optional<UserRecord> record, d_.users->Get(request.name()));
+  if (!record.has_value()) return NotFound(request.name());
+  if (!IsLocal(*record)) return ManagedByProvider(*record, "second factors");
+  const absl::Time now = d_.clock->Now();
+  ASSIGN_OR_RETURN(audit::AuditEvent event,
+                   audit::NewAuditEvent(kAuthService, "auth.totp.reset", now, actor,
+                                        absl::StrCat("user:", request.name()),
+                                        audit::AuditEvent::OUTCOME_SUCCESS,
+                                        "TOTP removed by an administrator; sessions ended"));
+  return d_.users->ResetTotp(request.name(), now, event);
 }
 
 absl::StatusOr<bool> UserAdministration::EnsureUser(const User& profile,

@@ -8,8 +8,9 @@
 //     the second factor);
 //   - otherwise the policy service decides (PermissionChecker) on resource "user":
 //     "read" GetUser, "list" ListUsers, "create" CreateUser, "update" UpdateUser,
-//     SetPassword (no current password needed; all the user's sessions end) and TOTP
-//     enrollment for another user, "delete" DeleteUser.
+//     SetPassword (no current password needed; all the user's sessions end) and ResetTotp
+//     (removes another user's TOTP so that they enrol again), "delete" DeleteUser.
+//   - TOTP enrollment is only ever for oneself: nobody sees or sets another user's secret.
 // Users from single sign-on (origin "oidc:<connector>") get their roles, traits and second
 // factor from the provider: UpdateUser, SetPassword and TOTP enrollment refuse them with
 // FAILED_PRECONDITION; DeleteUser ends their sessions (their next login recreates them).
@@ -93,6 +94,10 @@ class UserAdministration {
   // code that does not match it.
   absl::Status ConfirmTotp(const Identity& caller, const jit::auth::v1::ConfirmTotpRequest& request,
                            const audit::AuditActor& actor);
+  // Another user's TOTP removed (PERMISSION_DENIED for oneself: replace it with EnrollTotp
+  // from an MFA session); NOT_FOUND; FAILED_PRECONDITION for single sign-on users.
+  absl::Status ResetTotp(const Identity& caller, const jit::auth::v1::ResetTotpRequest& request,
+                         const audit::AuditActor& actor);
 
   // Start-up: creates the local user `profile` with `password` ("" = none) and, when given,
   // an enabled TOTP secret, unless a user of that name exists (never overwritten). True when
@@ -107,7 +112,7 @@ class UserAdministration {
   // OK when `caller` is `name` and `self_allowed`, else asks policy for `verb` on "user".
   absl::Status Authorize(const Identity& caller, const std::string& name, bool self_allowed,
                          std::string_view verb);
-  // `name` resolved ("" = caller) and authorised for TOTP enrollment.
+  // `name` resolved ("" = caller) and authorised for TOTP enrollment (only oneself).
   absl::StatusOr<UserRecord> TotpTarget(const Identity& caller, const std::string& requested);
   absl::StatusOr<User> WithLockState(User user);
   absl::StatusOr<std::string> HashPassword(const SecretString& password);

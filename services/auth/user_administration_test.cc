@@ -152,7 +152,7 @@ class UserAdministrationTest : public ::testing::Test {
   InMemoryTotpStepStore steps_;
   TotpVerifier totp_{&clock_, &steps_};
   FakePermissionChecker permissions_;
-  ConcurrencyLimiter limiter_{2, absl::Seconds(5)};
+  ConcurrencyLimiter limiter_{{.limit = 2}};
   std::unique_ptr<PasswordHasher> hasher_;
   std::unique_ptr<LoginThrottle> throttle_;
   std::unique_ptr<UserAdministration> admin_;
@@ -487,12 +487,44 @@ TEST_F(UserAdministrationTest, ReplacingAnEnabledTotpNeedsAnMfaSession) {
   EXPECT_OK(admin_->EnrollTotp(Caller("bob", "s", /*mfa=*/true), {}, {}).status());
 }
 
-TEST_F(UserAdministrationTest, EnrollingSomeoneElseNeedsPermission) {
+// An administrator never sees nor sets another user's second factor (with the secret they
+// could log in as the user); they may only remove it.
+TEST_F(UserAdministrationTest, NobodyEnrolsSomeoneElsesTotp) {
   jit::auth::v1::EnrollTotpRequest enroll;
   enroll.set_name("alice");
   EXPECT_THAT(admin_->EnrollTotp(Caller("bob"), enroll, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_OK(admin_->EnrollTotp(Caller("root"), enroll, {}).status());
+  EXPECT_THAT(admin_->EnrollTotp(Caller("root", "s", /*mfa=*/true), enroll, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("ResetTotp")));
+  jit::auth::v1::ConfirmTotpRequest confirm;
+  confirm.set_name("alice");
+  confirm.set_code("123456");
+  EXPECT_THAT(admin_->ConfirmTotp(Caller("root", "s", /*mfa=*/true), confirm, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(UserAdministrationTest, AdminResetsAnotherUsersTotpAndTheirSessionsEnd) {
+  ASSERT_OK(admin_
+                ->EnsureUser(Profile("bob"), SecretString(std::string(kPassword)),
+                             SecretString(std::string("12345678901234567890")))
+                .status());
+  ASSERT_OK(AddSession(Session("bob-1", "bob", clock_.Now())));
+  jit::auth::v1::ResetTotpRequest reset;
+  reset.set_name("bob");
+  EXPECT_THAT(admin_->ResetTotp(Caller("alice"), reset, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(admin_->ResetTotp(Caller("bob", "s", /*mfa=*/true), reset, {}),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("EnrollTotp")));
+  ASSERT_OK(admin_->ResetTotp(Caller("root"), reset, {}));
+  auto after = *users_.Get("bob");
+  EXPECT_FALSE(after->profile.totp_enabled());
+  EXPECT_TRUE(after->totp_secret.empty());
+  EXPECT_TRUE(Revoked("bob-1"));
+  EXPECT_THAT(audit_.OfType("auth.totp.reset"), SizeIs(1));
+  // bob enrols again from a password-only session.
+  EXPECT_OK(admin_->EnrollTotp(Caller("bob"), {}, {}).status());
+  reset.set_name("nobody");
+  EXPECT_THAT(admin_->ResetTotp(Caller("root"), reset, {}), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(UserAdministrationTest, SingleSignOnUsersKeepTheProvidersCredentialsAndRoles) {

@@ -99,6 +99,11 @@ class UserStore {
   // FAILED_PRECONDITION (a concurrent EnrollTotp replaced it, or it expired).
   virtual absl::Status ActivateTotp(std::string_view name, const SecretString& secret,
                                     absl::Time now, const audit::AuditEvent& event) = 0;
+
+  // Removes the user's TOTP secret (totp_enabled = false) and any pending enrollment, and
+  // ends the user's sessions (their tokens may carry mfa). NOT_FOUND.
+  virtual absl::Status ResetTotp(std::string_view name, absl::Time now,
+                                 const audit::AuditEvent& event) = 0;
 };
 
 }  // namespace jit::auth

@@ -4,7 +4,11 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/absl_string_view.h"
 #include "common/auth/spiffe.h"
+#include "common/jwt/session_token.h"
+#include "common/status_macros.h"
+#include "common/text/text_fields.h"
 
 namespace jit::auth {
 namespace {
@@ -14,12 +18,9 @@ constexpr size_t kMaxTraitKeys = 32;
 constexpr size_t kMaxTraitValues = 64;
 constexpr size_t kMaxTraitValueBytes = 256;
 constexpr size_t kMaxTraitKeyBytes = 128;
-constexpr size_t kMaxIdentityBytes = 8 * 1024;
-
-absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 absl::Status Bad(std::string_view field, std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(AV(field), ": ", AV(why)));
+  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), ": ", AsAbsl(why)));
 }
 
 bool IsRoleName(const std::string& name) {
@@ -64,7 +65,6 @@ absl::Status ValidateRolesAndTraits(const jit::auth::v1::User& user, std::string
   if (static_cast<size_t>(user.roles_size()) > kMaxRoles) {
     return Bad(f + ".roles", absl::StrCat("at most ", kMaxRoles, " roles"));
   }
-  size_t bytes = 0;
   std::set<std::string> seen;
   for (int i = 0; i < user.roles_size(); ++i) {
     const std::string& role = user.roles(i);
@@ -73,7 +73,6 @@ absl::Status ValidateRolesAndTraits(const jit::auth::v1::User& user, std::string
       return Bad(where, "invalid role name (1-253 of a-z, 0-9, '-', '_', '.', '@')");
     }
     if (!seen.insert(role).second) return Bad(where, absl::StrCat("duplicate role \"", role, "\""));
-    bytes += role.size() + 3;
   }
   if (static_cast<size_t>(user.traits_size()) > kMaxTraitKeys) {
     return Bad(f + ".traits", absl::StrCat("at most ", kMaxTraitKeys, " traits"));
@@ -83,20 +82,30 @@ absl::Status ValidateRolesAndTraits(const jit::auth::v1::User& user, std::string
     if (!IsTraitKey(key)) {
       return Bad(f + ".traits", "trait names are 1-128 bytes without spaces or control characters");
     }
+    RETURN_IF_ERROR(ValidateText(key, f + ".traits"));
     if (static_cast<size_t>(list.values_size()) > kMaxTraitValues) {
       return Bad(where, absl::StrCat("at most ", kMaxTraitValues, " values"));
     }
-    bytes += key.size() + 5;
     for (int i = 0; i < list.values_size(); ++i) {
       if (!IsTraitValue(list.values(i))) {
         return Bad(absl::StrCat(where, "[", i, "]"),
                    "values are 1-256 bytes without control characters");
       }
-      bytes += list.values(i).size() + 3;
+      RETURN_IF_ERROR(ValidateText(list.values(i), absl::StrCat(where, "[", i, "]")));
     }
   }
-  if (bytes > kMaxIdentityBytes) {
-    return Bad(f, "roles and traits together exceed 8 KiB (they travel in every session token)");
+  // Measured as the token encodes them, so what is accepted here always fits a token
+  // (jwt::kMaxSessionTokenBytes) and every server's metadata limit.
+  jit::common::v1::Identity identity;
+  identity.set_name(user.name());
+  *identity.mutable_roles() = user.roles();
+  *identity.mutable_traits() = user.traits();
+  identity.set_auth_method(user.origin().empty() ? "local" : user.origin());
+  if (const size_t bytes = jwt::IdentityClaimBytes(identity); bytes > jwt::kMaxIdentityClaimBytes) {
+    return Bad(f, absl::StrCat("name, roles and traits take ", bytes,
+                               " bytes in a session token, over the limit of ",
+                               jwt::kMaxIdentityClaimBytes,
+                               " bytes (8 KiB; the token travels in every call's metadata)"));
   }
   return absl::OkStatus();
 }

@@ -3,8 +3,10 @@
 //   roles  at most 64, each 1-253 of a-z, 0-9, '-', '_', '.', '@' (policy's role names),
 //          no duplicates
 //   traits at most 32 keys of 1-128 printable bytes without spaces; at most 64 values per
-//          key, each 1-256 bytes without control characters; roles and traits together at
-//          most 8 KiB (they travel in every session token, which verifiers cap at 16 KiB)
+//          key, each 1-256 bytes of UTF-8 without control characters
+//   size   name, roles, traits and origin at most jwt::kMaxIdentityClaimBytes (8 KiB) as a
+//          session token encodes them (jwt::IdentityClaimBytes): every call carries the token
+//          in its metadata, which every server caps (common/grpc_limits.h)
 //   password 12-1024 bytes (a new password; Login accepts any 1-1024 bytes)
 #ifndef JIT_SERVICES_AUTH_USER_VALIDATION_H_
 #define JIT_SERVICES_AUTH_USER_VALIDATION_H_

@@ -1,6 +1,8 @@
 #include "services/auth/user_validation.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/jwt/session_token.h"
+#include "common/jwt/testing/identity_of_size.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -49,6 +51,46 @@ TEST(UserValidationTest, RolesAndTraits) {
   }
   EXPECT_THAT(ValidateRolesAndTraits(big, "user"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("8 KiB")));
+}
+
+jit::auth::v1::User UserOf(const jit::common::v1::Identity& id) {
+  jit::auth::v1::User u;
+  u.set_name(id.name());
+  *u.mutable_roles() = id.roles();
+  *u.mutable_traits() = id.traits();
+  return u;
+}
+
+// The limit is what the token carries: exactly 8 KiB is accepted, one byte more is refused
+// with a message naming the limit.
+TEST(UserValidationTest, IdentitySizeBoundaryIsTheTokenEncoding) {
+  EXPECT_OK(ValidateRolesAndTraits(
+      UserOf(jwt::testing::IdentityOfClaimBytes(jwt::kMaxIdentityClaimBytes)), "user"));
+  EXPECT_THAT(
+      ValidateRolesAndTraits(
+          UserOf(jwt::testing::IdentityOfClaimBytes(jwt::kMaxIdentityClaimBytes + 1)), "user"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("8193 bytes in a session token, over the limit of 8192")));
+}
+
+// Quotes and backslashes take two bytes each in a token: 8 KiB of them is refused although
+// the raw bytes were under the old estimate.
+TEST(UserValidationTest, EscapedCharactersCountTwice) {
+  jit::auth::v1::User u;
+  u.set_name("alice");
+  for (int k = 0; k < 4; ++k) {
+    auto& list = (*u.mutable_traits())[absl::StrCat("t", k)];
+    for (int v = 0; v < 7; ++v) list.add_values(std::string(250, '"'));
+  }
+  EXPECT_THAT(ValidateRolesAndTraits(u, "user"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("over the limit")));
+}
+
+TEST(UserValidationTest, TraitsMustBeUtf8) {
+  jit::auth::v1::User u;
+  (*u.mutable_traits())["logins"].add_values("\xff\xfe");
+  EXPECT_THAT(ValidateRolesAndTraits(u, "user"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
 }
 
 TEST(UserValidationTest, NewPasswords) {

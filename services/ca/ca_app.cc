@@ -1,21 +1,141 @@
 #include "services/ca/ca_app.h"
 
+#include <utility>
+
+#include "absl/flags/flag.h"
 #include "absl/memory/memory.h"
+#include "absl/strings/str_cat.h"
+#include "common/audit/service_outbox_relay.h"
+#include "common/client/peer.h"
+#include "common/crypto/ca_signer.h"
+#include "common/crypto/key_encryption.h"
+#include "common/server/unary_handler.h"
+#include "common/status_macros.h"
+#include "services/ca/ca_keyring.h"
+#include "services/ca/ca_metrics.h"
+#include "services/ca/ca_service_impl.h"
+#include "services/ca/cert_issuer.h"
+#include "services/ca/postgres_ca_key_store.h"
+#include "services/ca/postgres_issued_cert_store.h"
+#include "services/policy/client/grpc_policy_client.h"
+#include "services/policy/client/policy_permission_checker.h"
+#include "services/requests/client/grpc_requests_client.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, key_encryption_key_file, "",
+          "File holding the key-encryption key that seals the CA private keys in PostgreSQL: "
+          "base64 of 32 random bytes, mode 0600 (openssl rand -base64 32 > kek; chmod 600 kek)");
+ABSL_FLAG(std::string, ssh_ca_algorithm, "ed25519",
+          "Key type of SSH CA keys generated on first start: ed25519, ecdsa-p256 or rsa "
+          "(3072 bits, rsa-sha2-512)");
+ABSL_FLAG(std::string, x509_ca_algorithm, "ecdsa-p256",
+          "Key type of the X.509 CA key generated on first start: ecdsa-p256, ed25519 or rsa");
+ABSL_FLAG(absl::Duration, host_cert_ttl, absl::Hours(24 * 30),
+          "Validity of SSH host certificates when the request names none, and their maximum "
+          "(1m..8760h)");
 
 namespace jit::ca {
+namespace internal {
 
-CaApp::Config CaApp::ConfigFromFlags() { return {}; }
+// Every object of the running service, in dependency order (destroyed in reverse).
+struct CaAppParts {
+  CaAppParts(server::ServiceRuntime& runtime, std::unique_ptr<crypto::KeyEncryptionKey> kek)
+      : kek(std::move(kek)),
+        key_store(&runtime.pool, this->kek.get()),
+        certs(&runtime.pool),
+        policy_peer("policy", runtime.config.peers.policy, runtime.tls, runtime.config.rpc_timeout),
+        requests_peer("requests", runtime.config.peers.requests, runtime.tls,
+                      runtime.config.rpc_timeout),
+        policy(&policy_peer),
+        requests(&requests_peer),
+        permissions(&policy),
+        metrics(runtime.registry) {}
 
-absl::Status CaApp::Validate(const Config&) { return absl::OkStatus(); }
+  std::unique_ptr<crypto::KeyEncryptionKey> kek;
+  PostgresCaKeyStore key_store;
+  PostgresIssuedCertStore certs;
+  client::PeerClient policy_peer;
+  client::PeerClient requests_peer;
+  policy::GrpcPolicyClient policy;
+  requests::GrpcRequestsClient requests;
+  policy::PolicyPermissionChecker permissions;
+  CaMetrics metrics;
+  std::unique_ptr<CaKeyring> keyring;
+  std::unique_ptr<CertIssuer> issuer;
+  std::unique_ptr<CaServiceImpl> service;
+  std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
+};
 
-absl::StatusOr<std::unique_ptr<CaApp>> CaApp::Create(server::ServiceRuntime&,
-                                                     const Config& config) {
-  if (absl::Status s = Validate(config); !s.ok()) return s;
-  return absl::WrapUnique(new CaApp());
+}  // namespace internal
+
+namespace {
+
+absl::Status Named(absl::string_view flag, const absl::Status& s) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(flag, ": ", s.message()));
 }
 
+}  // namespace
+
+CaApp::Config CaApp::ConfigFromFlags() {
+  return {.key_encryption_key_file = absl::GetFlag(FLAGS_key_encryption_key_file),
+          .ssh_ca_algorithm = absl::GetFlag(FLAGS_ssh_ca_algorithm),
+          .x509_ca_algorithm = absl::GetFlag(FLAGS_x509_ca_algorithm),
+          .host_cert_ttl = absl::GetFlag(FLAGS_host_cert_ttl)};
+}
+
+absl::Status CaApp::Validate(const Config& c) {
+  if (c.key_encryption_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "key_encryption_key_file: must be set (openssl rand -base64 32 > kek; chmod 600 kek)");
+  }
+  RETURN_IF_ERROR(
+      Named("ssh_ca_algorithm", crypto::ParseCaKeyAlgorithm(c.ssh_ca_algorithm).status()));
+  RETURN_IF_ERROR(
+      Named("x509_ca_algorithm", crypto::ParseCaKeyAlgorithm(c.x509_ca_algorithm).status()));
+  if (c.host_cert_ttl < absl::Minutes(1) || c.host_cert_ttl > absl::Hours(8760)) {
+    return absl::InvalidArgumentError("host_cert_ttl: must be between 1m and 8760h");
+  }
+  return Named("key_encryption_key_file",
+               crypto::KeyEncryptionKey::FromFile(c.key_encryption_key_file).status());
+}
+
+absl::StatusOr<std::unique_ptr<CaApp>> CaApp::Create(server::ServiceRuntime& runtime,
+                                                     const Config& config) {
+  RETURN_IF_ERROR(Validate(config));
+  absl::StatusOr<std::unique_ptr<crypto::KeyEncryptionKey>> kek =
+      crypto::KeyEncryptionKey::FromFile(config.key_encryption_key_file);
+  RETURN_IF_ERROR(Named("key_encryption_key_file", kek.status()));
+  auto p = std::make_unique<internal::CaAppParts>(runtime, *std::move(kek));
+  CaKeyringOptions options;
+  ASSIGN_OR_RETURN(options.ssh_algorithm, crypto::ParseCaKeyAlgorithm(config.ssh_ca_algorithm));
+  ASSIGN_OR_RETURN(options.x509_algorithm, crypto::ParseCaKeyAlgorithm(config.x509_ca_algorithm));
+  absl::StatusOr<std::unique_ptr<CaKeyring>> keyring =
+      CaKeyring::Open(p->key_store, runtime.clock, options);
+  if (!keyring.ok()) {
+    return absl::Status(keyring.status().code(),
+                        absl::StrCat("loading the CA keys: ", keyring.status().message()));
+  }
+  p->keyring = *std::move(keyring);
+  for (CaKind kind : kAllCaKinds) {
+    spdlog::info("{} CA key {} ({})", CaKindName(kind), p->keyring->Active(kind).key_id,
+                 crypto::CaKeyAlgorithmName(p->keyring->Active(kind).algorithm));
+  }
+  p->issuer = std::make_unique<CertIssuer>(
+      p->keyring.get(), &p->certs, &p->policy, &p->requests, &p->permissions, &runtime.clock,
+      &p->metrics, CertIssuerOptions{.host_cert_ttl = config.host_cert_ttl});
+  p->service = std::make_unique<CaServiceImpl>(p->issuer.get(),
+                                               server::AuthorizedCaller(runtime.authorizer));
+  ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "ca"));
+  return absl::WrapUnique(new CaApp(std::move(p)));
+}
+
+CaApp::CaApp(std::unique_ptr<internal::CaAppParts> parts) : parts_(std::move(parts)) {}
+
+CaApp::~CaApp() = default;
+
 std::vector<server::RegisteredService> CaApp::Services() {
-  return {server::RegisteredService::Of<v1::CaService>(&service_)};
+  return {server::RegisteredService::Of<v1::CaService>(parts_->service.get())};
 }
 
 }  // namespace jit::ca

@@ -1,42 +1,54 @@
 // CaApp: the ca service's objects, wired from its configuration. The certificate authority:
-// short-lived OpenSSH and X.509 certificates, CA keys, rotation, revocation lists (issues 10, 11).
+// short-lived OpenSSH and X.509 certificates from a session, its grants and policy (issue 10).
 //
-// A skeleton to fill in, following services/policy/policy_app.h: Config and its flags,
-// Validate (exit 2 naming the flag, before anything connects), Create building the stores
-// (PostgreSQL, schema "ca"), the logic and the gRPC adapter (ca_service_impl.h, each
-// method through server::UnaryHandler), with the policy client (ComputeCertParams) and the requests
-// client (services/requests/client: ListActiveGrants). Until then every RPC answers UNIMPLEMENTED.
-// See DEVELOPERS.md, "Writing a new service". Thread-safe once created; owns everything it builds.
+// Config comes from flags (ca_app.cc); Validate runs before anything connects (a bad value
+// or an unusable key-encryption key file exits 2 naming the flag). Create opens the KEK,
+// loads (or, on the first start, generates and stores) the CA keys from the "ca" schema,
+// and builds the issuer over the PostgreSQL stores, the policy client (ComputeCertParams,
+// CheckPermission) and the requests client (ListActiveGrants), with the gRPC adapter.
+// Thread-safe once created; owns everything it builds.
 #ifndef JIT_SERVICES_CA_CA_APP_H_
 #define JIT_SERVICES_CA_CA_APP_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/server/service_main.h"
-#include "jit/ca/v1/ca.grpc.pb.h"
 
 namespace jit::ca {
 
+namespace internal {
+struct CaAppParts;
+}  // namespace internal
+
 class CaApp final : public server::ServiceApp {
  public:
-  // The service's own settings (none yet).
-  struct Config {};
+  struct Config {
+    std::string key_encryption_key_file;  // required
+    std::string ssh_ca_algorithm = "ed25519";
+    std::string x509_ca_algorithm = "ecdsa-p256";
+    absl::Duration host_cert_ttl = absl::Hours(24 * 30);
+  };
 
   // The service's own flags (ca_app.cc).
   static Config ConfigFromFlags();
-  // INVALID_ARGUMENT naming the flag of a bad value.
+  // INVALID_ARGUMENT (or FAILED_PRECONDITION for an unreadable or too open KEK file) naming
+  // the flag of a bad value.
   static absl::Status Validate(const Config& config);
   static absl::StatusOr<std::unique_ptr<CaApp>> Create(server::ServiceRuntime& runtime,
                                                        const Config& config);
 
+  ~CaApp() override;
+
   std::vector<server::RegisteredService> Services() override;
 
  private:
-  CaApp() = default;
+  explicit CaApp(std::unique_ptr<internal::CaAppParts> parts);
 
-  v1::CaService::Service service_;  // every method UNIMPLEMENTED
+  std::unique_ptr<internal::CaAppParts> parts_;
 };
 
 }  // namespace jit::ca

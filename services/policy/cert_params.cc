@@ -85,6 +85,11 @@ absl::StatusOr<ComputeCertParamsResponse> ComputeCertParams(const RoleSnapshot& 
     ToProtoDuration(options.client_idle_timeout, params->mutable_client_idle_timeout());
   }
   (*params->mutable_ssh_extensions())["permit-pty"] = "";
+  if (options.forward_agent) (*params->mutable_ssh_extensions())["permit-agent-forwarding"] = "";
+  if (options.port_forwarding) {
+    (*params->mutable_ssh_extensions())["permit-port-forwarding"] = "";
+  }
+  params->set_pin_source_ip(options.pin_source_ip);
   std::vector<std::string> role_names;
   for (const CompiledRole* role : roles) {
     params->add_roles(role->name());

@@ -75,10 +75,29 @@ absl::StatusOr<CheckPermissionResponse> CheckPermission(const RoleSnapshot& snap
       return response;
     }
   }
+  // Like CheckAccess: a role that requires MFA requires it for everything the identity's
+  // roles allow, administrative verbs included.
+  const CompiledRole* mfa_role = nullptr;
+  for (const CompiledRole* role : roles.known) {
+    if (role->options().require_mfa) {
+      mfa_role = role;
+      break;
+    }
+  }
   for (const CompiledRole* role : roles.known) {
     if (const CompiledRule* rule = FindRule(role->allow().rules, resource, verb, input)) {
       const std::string detail = RuleDetail(*rule, "allow");
       AddMatch(e, role->name(), "allow", "rules", true, detail);
+      if (mfa_role != nullptr && !identity.mfa_verified()) {
+        AddMatch(e, mfa_role->name(), "allow", "options.require_mfa", true,
+                 "session not verified with MFA");
+        e->set_summary(absl::StrCat("denied: role \"", mfa_role->name(),
+                                    "\" requires MFA and the session was not verified with it (",
+                                    action, " is otherwise allowed by role \"", role->name(),
+                                    "\"; log in with your second factor)",
+                                    internal::NoteUnknownRoles(roles, e)));
+        return response;
+      }
       response.set_allowed(true);
       e->set_summary(absl::StrCat("allowed by role \"", role->name(), "\" (", detail, ") for ",
                                   action, internal::NoteUnknownRoles(roles, e)));

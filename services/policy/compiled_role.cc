@@ -273,6 +273,9 @@ absl::Status CompileOptions(const RoleOptions& in, CompiledOptions* out) {
     out->request_ttl = *d;
   }
   out->require_mfa = in.require_mfa();
+  out->forward_agent = in.forward_agent();
+  out->port_forwarding = in.port_forwarding();
+  out->pin_source_ip = in.pin_source_ip();
   for (int i = 0; i < in.record_session_size(); ++i) {
     const uint32_t bit = RecordProtocolBit(in.record_session(i));
     const std::string item_path = absl::StrCat(kPath, ".record_session[", i, "]");

@@ -219,6 +219,9 @@ struct CompiledOptions {
   uint32_t record_session = 0;                                // RecordProtocol bits
   absl::Duration client_idle_timeout = absl::ZeroDuration();  // zero: not set
   absl::Duration request_ttl = absl::ZeroDuration();          // zero: not set
+  bool forward_agent = false;                                 // SSH agent forwarding
+  bool port_forwarding = false;                               // SSH port forwarding
+  bool pin_source_ip = false;  // SSH certificates only from the requesting address
 };
 
 class CompiledRole {

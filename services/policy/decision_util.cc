@@ -39,6 +39,9 @@ MergedOptions MergeOptions(absl::Span<const CompiledRole* const> roles) {
       merged.mfa_role = role;
     }
     merged.record_session |= o.record_session;
+    merged.forward_agent = merged.forward_agent || o.forward_agent;
+    merged.port_forwarding = merged.port_forwarding || o.port_forwarding;
+    merged.pin_source_ip = merged.pin_source_ip || o.pin_source_ip;
     if (o.client_idle_timeout > absl::ZeroDuration() && o.client_idle_timeout < idle) {
       idle = o.client_idle_timeout;
     }

@@ -35,6 +35,9 @@ struct MergedOptions {
   absl::Duration client_idle_timeout;  // zero: none
   absl::Duration request_ttl;          // kDefaultRequestTtl if no role sets it
   const CompiledRole* request_ttl_role = nullptr;
+  bool forward_agent = false;    // any role allows it
+  bool port_forwarding = false;  // any role allows it
+  bool pin_source_ip = false;    // any role pins it
 };
 
 MergedOptions MergeOptions(absl::Span<const CompiledRole* const> roles);

@@ -113,6 +113,7 @@ TEST_F(ExampleRolesTest, GrantedJitRoleReachesProductionAsDevopsWithMfa) {
 TEST_F(ExampleRolesTest, AdminMayManageRolesAndDevMayNot) {
   pb::CheckPermissionRequest permission;
   *permission.mutable_identity() = Person("ada", {"admin"});
+  permission.mutable_identity()->set_mfa_verified(true);
   permission.set_resource("role");
   permission.set_verb("delete");
   ASSERT_OK_AND_ASSIGN(pb::CheckPermissionResponse response, engine_.CheckPermission(permission));
@@ -120,6 +121,17 @@ TEST_F(ExampleRolesTest, AdminMayManageRolesAndDevMayNot) {
   *permission.mutable_identity() = Person("alice", {"dev"});
   ASSERT_OK_AND_ASSIGN(response, engine_.CheckPermission(permission));
   EXPECT_FALSE(response.allowed());
+}
+
+// The example admin role says require_mfa: a password-only admin session administers nothing.
+TEST_F(ExampleRolesTest, AdminWithoutMfaMayNotAdminister) {
+  pb::CheckPermissionRequest permission;
+  *permission.mutable_identity() = Person("ada", {"admin"});
+  permission.set_resource("user");
+  permission.set_verb("create");
+  ASSERT_OK_AND_ASSIGN(pb::CheckPermissionResponse response, engine_.CheckPermission(permission));
+  EXPECT_FALSE(response.allowed());
+  EXPECT_THAT(response.explanation().summary(), ::testing::HasSubstr("requires MFA"));
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // expiry checked against an injected clock and the optional external decision hook
 // combined (it can only deny).
 //
-// This is what the gRPC adapter (phase 2) calls: one method per decision RPC, each a plain
-// function of the request returning the response proto or a Status (INVALID_ARGUMENT for
+// This is what the gRPC adapter (policy_service_impl.h) calls: one method per decision RPC, each a
+// plain function of the request returning the response proto or a Status (INVALID_ARGUMENT for
 // malformed input; PERMISSION_DENIED from ComputeCertParams). Thread-safe; the holder, clock
 // and hook are borrowed and must outlive the engine.
 #ifndef JIT_SERVICES_POLICY_POLICY_ENGINE_H_

@@ -75,19 +75,19 @@ absl::StatusOr<Identity> TestCaller(const grpc::ServerContext& context, std::str
 // A store whose every call fails with a detailed internal error.
 class BrokenStore final : public RoleStore {
  public:
-  absl::StatusOr<Role> Get(absl::string_view) const override { return Fail(); }
-  absl::StatusOr<std::vector<Role>> List(absl::string_view, int) const override { return Fail(); }
+  absl::StatusOr<Role> Get(std::string_view) const override { return Fail(); }
+  absl::StatusOr<std::vector<Role>> List(std::string_view, int) const override { return Fail(); }
   absl::StatusOr<Contents> ListAll() const override { return Fail(); }
   absl::StatusOr<int64_t> Generation() const override { return Fail(); }
-  absl::StatusOr<Role> Upsert(const Role&, std::optional<int64_t>, absl::Time, absl::string_view,
+  absl::StatusOr<Role> Upsert(const Role&, std::optional<int64_t>, absl::Time, std::string_view,
                               const jit::common::v1::AuditEvent&) override {
     return Fail();
   }
-  absl::Status CreateAll(const std::vector<Role>&, absl::Time, absl::string_view,
+  absl::Status CreateAll(const std::vector<Role>&, absl::Time, std::string_view,
                          const std::vector<jit::common::v1::AuditEvent>&) override {
     return Fail();
   }
-  absl::Status Delete(absl::string_view, std::optional<int64_t>,
+  absl::Status Delete(std::string_view, std::optional<int64_t>,
                       const jit::common::v1::AuditEvent&) override {
     return Fail();
   }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/absl_string_view.h"
 #include "common/audit/postgres_audit_outbox.h"
 #include "common/db/pg_errors.h"
 #include "common/db/pg_transaction.h"
@@ -37,7 +38,7 @@ constexpr char kCreateIfAbsent[] =
     "VALUES ($1, $2::jsonb, 1, $3::timestamptz, $4) "
     "ON CONFLICT (name) DO NOTHING RETURNING revision";
 
-void SetServerFields(int64_t revision, absl::Time update_time, absl::string_view updated_by,
+void SetServerFields(int64_t revision, absl::Time update_time, std::string_view updated_by,
                      Role* role) {
   auto* md = role->mutable_metadata();
   md->set_revision(revision);
@@ -89,14 +90,14 @@ void InsertEvent(pqxx::transaction_base& txn, const jit::common::v1::AuditEvent&
   audit::InsertOutboxEvent(txn, kPolicyService, WithRoleRevision(event, revision));
 }
 
-absl::Status RevisionMismatch(absl::string_view name, int64_t current, int64_t expected) {
+absl::Status RevisionMismatch(std::string_view name, int64_t current, int64_t expected) {
   return absl::AbortedError(
-      absl::StrCat("role \"", name, "\" is at revision ", current, ", not ", expected));
+      absl::StrCat("role \"", AsAbsl(name), "\" is at revision ", current, ", not ", expected));
 }
 
 }  // namespace
 
-absl::StatusOr<Role> PostgresRoleStore::Get(absl::string_view name) const {
+absl::StatusOr<Role> PostgresRoleStore::Get(std::string_view name) const {
   Role role;
   RETURN_IF_ERROR(
       db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
@@ -104,16 +105,14 @@ absl::StatusOr<Role> PostgresRoleStore::Get(absl::string_view name) const {
             absl::StrCat("SELECT ", RoleColumns(), " FROM policy.roles WHERE name = $1"),
             std::string(name));
         if (r.empty())
-          return absl::NotFoundError(absl::StrCat(
-              "role ", QuoteBounded(std::string_view(name.data(), name.size())), " not found"));
+          return absl::NotFoundError(absl::StrCat("role ", QuoteBounded(name), " not found"));
         ASSIGN_OR_RETURN(role, RoleFromRow(r[0]));
         return absl::OkStatus();
       }));
   return role;
 }
 
-absl::StatusOr<std::vector<Role>> PostgresRoleStore::List(absl::string_view after,
-                                                          int limit) const {
+absl::StatusOr<std::vector<Role>> PostgresRoleStore::List(std::string_view after, int limit) const {
   std::vector<Role> roles;
   if (limit <= 0) return roles;
   RETURN_IF_ERROR(
@@ -165,7 +164,7 @@ absl::StatusOr<int64_t> PostgresRoleStore::Generation() const {
 
 absl::StatusOr<Role> PostgresRoleStore::Upsert(const Role& role,
                                                std::optional<int64_t> expected_revision,
-                                               absl::Time now, absl::string_view updated_by,
+                                               absl::Time now, std::string_view updated_by,
                                                const jit::common::v1::AuditEvent& event) {
   const std::string name = role.metadata().name();
   if (name.empty()) return absl::InvalidArgumentError("metadata.name is required");
@@ -206,7 +205,7 @@ absl::StatusOr<Role> PostgresRoleStore::Upsert(const Role& role,
 }
 
 absl::Status PostgresRoleStore::CreateAll(const std::vector<Role>& roles, absl::Time now,
-                                          absl::string_view updated_by,
+                                          std::string_view updated_by,
                                           const std::vector<jit::common::v1::AuditEvent>& events) {
   if (events.size() != roles.size()) {
     return absl::InvalidArgumentError("CreateAll: one audit event per role");
@@ -235,7 +234,7 @@ absl::Status PostgresRoleStore::CreateAll(const std::vector<Role>& roles, absl::
   });
 }
 
-absl::Status PostgresRoleStore::Delete(absl::string_view name,
+absl::Status PostgresRoleStore::Delete(std::string_view name,
                                        std::optional<int64_t> expected_revision,
                                        const jit::common::v1::AuditEvent& event) {
   const std::string key(name);
@@ -252,8 +251,7 @@ absl::Status PostgresRoleStore::Delete(absl::string_view name,
     }
     const int64_t current = CurrentRevision(txn, key);
     if (current == 0)
-      return absl::NotFoundError(absl::StrCat(
-          "role ", QuoteBounded(std::string_view(name.data(), name.size())), " not found"));
+      return absl::NotFoundError(absl::StrCat("role ", QuoteBounded(name), " not found"));
     return RevisionMismatch(name, current, expected_revision.value_or(0));
   });
 }

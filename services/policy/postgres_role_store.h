@@ -33,19 +33,19 @@ class PostgresRoleStore final : public RoleStore {
   // The `policy` schema must be migrated (services/policy/migrations.h).
   explicit PostgresRoleStore(db::PgPool* pool) : pool_(pool) {}
 
-  absl::StatusOr<jit::common::v1::Role> Get(absl::string_view name) const override;
-  absl::StatusOr<std::vector<jit::common::v1::Role>> List(absl::string_view after,
+  absl::StatusOr<jit::common::v1::Role> Get(std::string_view name) const override;
+  absl::StatusOr<std::vector<jit::common::v1::Role>> List(std::string_view after,
                                                           int limit) const override;
   absl::StatusOr<Contents> ListAll() const override;
   absl::StatusOr<int64_t> Generation() const override;
   absl::StatusOr<jit::common::v1::Role> Upsert(const jit::common::v1::Role& role,
                                                std::optional<int64_t> expected_revision,
-                                               absl::Time now, absl::string_view updated_by,
+                                               absl::Time now, std::string_view updated_by,
                                                const jit::common::v1::AuditEvent& event) override;
   absl::Status CreateAll(const std::vector<jit::common::v1::Role>& roles, absl::Time now,
-                         absl::string_view updated_by,
+                         std::string_view updated_by,
                          const std::vector<jit::common::v1::AuditEvent>& events) override;
-  absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision,
+  absl::Status Delete(std::string_view name, std::optional<int64_t> expected_revision,
                       const jit::common::v1::AuditEvent& event) override;
 
  private:

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/text/quote.h"
+#include "common/text/text_fields.h"
 #include "services/policy/role_parser.h"
 
 namespace jit::policy {
@@ -113,6 +114,7 @@ absl::StatusOr<Role> RoleAdministration::UpsertRole(const Identity& caller,
 
 absl::StatusOr<Role> RoleAdministration::GetRole(const Identity& caller,
                                                  const pb::GetRoleRequest& request) {
+  RETURN_IF_ERROR(ValidateMessageText(request));  // a NUL is INVALID_ARGUMENT, not NOT_FOUND
   RETURN_IF_ERROR(Authorize(caller, "read"));
   return catalog_->GetRole(request);
 }
@@ -125,6 +127,7 @@ absl::StatusOr<pb::ListRolesResponse> RoleAdministration::ListRoles(
 
 absl::StatusOr<pb::DeleteRoleResponse> RoleAdministration::DeleteRole(
     const Identity& caller, const pb::DeleteRoleRequest& request, const audit::AuditActor& actor) {
+  RETURN_IF_ERROR(ValidateMessageText(request));
   RETURN_IF_ERROR(Authorize(caller, "delete"));
   return catalog_->DeleteRole(request, Actor(caller, actor));
 }

@@ -111,6 +111,16 @@ class RoleAdministrationTest : public ::testing::Test {
   RoleAdministration admin_{&catalog_, &engine_};
 };
 
+// A NUL in a name is bad input, not an unknown role (issue 16, item 8).
+TEST_F(RoleAdministrationTest, NamesWithNulAreInvalidArgument) {
+  const Identity reader = User("rita", {"role-reader"});
+  EXPECT_THAT(admin_.GetRole(reader, Get(std::string("a\0b", 3))),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("name")));
+  pb::DeleteRoleRequest remove;
+  remove.set_name(std::string("a\0b", 3));
+  EXPECT_THAT(admin_.DeleteRole(reader, remove, {}), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(RoleAdministrationTest, ReaderMayGetAndList) {
   const Identity reader = User("rita", {"role-reader"});
   EXPECT_THAT(admin_.GetRole(reader, Get("dev")), IsOk());

@@ -561,6 +561,27 @@ class RoleDocumentWalker {
              }},
             {"record_session",
              [&](const YAML::Node& n, const std::string& p) { return RecordSession(n, p, o); }},
+            {"forward_agent",
+             [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+               bool v = false;
+               if (absl::Status s = Bool(n, p, &v); !s.ok()) return s;
+               o->set_forward_agent(v);
+               return absl::OkStatus();
+             }},
+            {"port_forwarding",
+             [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+               bool v = false;
+               if (absl::Status s = Bool(n, p, &v); !s.ok()) return s;
+               o->set_port_forwarding(v);
+               return absl::OkStatus();
+             }},
+            {"pin_source_ip",
+             [&](const YAML::Node& n, const std::string& p) -> absl::Status {
+               bool v = false;
+               if (absl::Status s = Bool(n, p, &v); !s.ok()) return s;
+               o->set_pin_source_ip(v);
+               return absl::OkStatus();
+             }},
         });
     if (!s.ok()) return s;
     if (require_mfa.has_value() && require_session_mfa.has_value() &&

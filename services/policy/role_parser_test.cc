@@ -142,6 +142,20 @@ TEST(RoleParserTest, UnknownTopLevelField) {
                        HasSubstr("line 4: status: unknown field \"status\"")));
 }
 
+TEST(RoleParserTest, SshCertificateOptionsParse) {
+  ASSERT_OK_AND_ASSIGN(Role role,
+                       ParseRoleDocument("kind: role\nversion: v7\nmetadata: {name: a}\nspec:\n"
+                                         "  options:\n    forward_agent: true\n"
+                                         "    port_forwarding: true\n    pin_source_ip: true\n"));
+  EXPECT_TRUE(role.spec().options().forward_agent());
+  EXPECT_TRUE(role.spec().options().port_forwarding());
+  EXPECT_TRUE(role.spec().options().pin_source_ip());
+  EXPECT_THAT(ParseRoleDocument("kind: role\nversion: v7\nmetadata: {name: a}\nspec:\n"
+                                "  options:\n    pin_source_ip: 1.2.3.4\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("line 6: spec.options.pin_source_ip: expected a boolean")));
+}
+
 TEST(RoleParserTest, WrongTypeNamesExpectation) {
   EXPECT_THAT(ParseRoleDocument("kind: role\nversion: v7\nmetadata: {name: a}\nspec:\n"
                                 "  allow:\n    logins: {a: b}\n"),

@@ -1,6 +1,6 @@
 // An immutable set of compiled roles, the only thing decisions read.
 //
-// Built once per change of the role set (by the store watcher in phase 2, or from a
+// Built once per change of the role set (by the store watcher, postgres_role_watcher.h, or from a
 // directory of role files) and swapped in atomically through RoleSnapshotHolder. Readers
 // never lock: they hold a shared_ptr to the snapshot they started with.
 #ifndef JIT_SERVICES_POLICY_ROLE_SNAPSHOT_H_

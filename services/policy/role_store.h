@@ -16,11 +16,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "jit/common/v1/audit_event.pb.h"
 #include "jit/common/v1/role.pb.h"
@@ -40,10 +40,10 @@ class RoleStore {
   virtual ~RoleStore() = default;
 
   // The stored role (metadata.revision, update_time and updated_by set). NOT_FOUND.
-  virtual absl::StatusOr<jit::common::v1::Role> Get(absl::string_view name) const = 0;
+  virtual absl::StatusOr<jit::common::v1::Role> Get(std::string_view name) const = 0;
 
   // At most `limit` roles whose names sort after `after`, in name order.
-  virtual absl::StatusOr<std::vector<jit::common::v1::Role>> List(absl::string_view after,
+  virtual absl::StatusOr<std::vector<jit::common::v1::Role>> List(std::string_view after,
                                                                   int limit) const = 0;
 
   struct Contents {
@@ -62,7 +62,7 @@ class RoleStore {
   // Returns the stored role with its new revision.
   virtual absl::StatusOr<jit::common::v1::Role> Upsert(
       const jit::common::v1::Role& role, std::optional<int64_t> expected_revision, absl::Time now,
-      absl::string_view updated_by, const jit::common::v1::AuditEvent& event) = 0;
+      std::string_view updated_by, const jit::common::v1::AuditEvent& event) = 0;
 
   // Creates every one of `roles` (validated, distinct names) at revision 1 in one
   // transaction — one generation step, one notification — or none of them: ABORTED naming
@@ -70,11 +70,11 @@ class RoleStore {
   // never see part of a set (an allow role before the deny role meant to go with it).
   // `events[i]` records the creation of `roles[i]` (INVALID_ARGUMENT if the sizes differ).
   virtual absl::Status CreateAll(const std::vector<jit::common::v1::Role>& roles, absl::Time now,
-                                 absl::string_view updated_by,
+                                 std::string_view updated_by,
                                  const std::vector<jit::common::v1::AuditEvent>& events) = 0;
 
   // NOT_FOUND if absent; ABORTED if `expected_revision` is set and differs.
-  virtual absl::Status Delete(absl::string_view name, std::optional<int64_t> expected_revision,
+  virtual absl::Status Delete(std::string_view name, std::optional<int64_t> expected_revision,
                               const jit::common::v1::AuditEvent& event) = 0;
 };
 

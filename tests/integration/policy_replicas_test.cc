@@ -199,7 +199,11 @@ class PolicyReplicasTest : public db::testing::PostgresTest {
           AuthServer::StartServing(
               {.db_url = database->conninfo(),
                .users = {
-                   {.name = "ada", .roles = {"admin"}, .password = "ada's password, long"},
+                   {.name = "ada",
+                    .roles = {"admin"},
+                    .password = "ada's password, long",
+                    // The example admin role requires MFA for its admin rules.
+                    .totp_secret_base32 = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"},
                    {.name = "dave", .roles = {"dev"}, .password = "dave's password, long"}}}));
       ASSIGN_OR_RETURN(admin_token, auth->LoginToken("ada"));
       ASSIGN_OR_RETURN(dev_token, auth->LoginToken("dave"));

@@ -60,11 +60,11 @@ std::vector<std::string> NonEmptyLines(const std::string& text) {
   return lines;
 }
 
-// `service` against the database at `db_url`; jit-auth also gets the key-encryption key and
-// jit-audit the checkpoint key they refuse to start without.
+// `service` against the database at `db_url`; jit-auth and jit-ca also get the key-encryption
+// key and jit-audit the checkpoint key they refuse to start without.
 ServiceOptions OptionsFor(const std::string& service, const std::string& db_url) {
   ServiceOptions options = {.service = service, .db_url = db_url};
-  if (service == "auth") {
+  if (service == "auth" || service == "ca") {
     absl::StatusOr<std::string> kek = jit::testkit::WriteKeyEncryptionKeyFile(TestTempPath("kek"));
     EXPECT_THAT(kek, IsOk());
     options.flags.push_back("--key_encryption_key_file=" + kek.value_or(""));

@@ -9,7 +9,7 @@
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/auth/key_encryption.h"
+#include "common/crypto/key_encryption.h"
 #include "services/auth/oidc/testing/fake_oidc_provider.h"
 #include "services/auth/oidc/testing/in_memory_oidc_used_state_store.h"
 
@@ -27,7 +27,7 @@ using ::testing::StartsWith;
 class OidcConnectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(kek_, KeyEncryptionKey::Generate());
+    ASSERT_OK_AND_ASSIGN(kek_, crypto::KeyEncryptionKey::Generate());
     sealer_ = std::make_unique<OidcStateSealer>(kek_.get());
     StartProvider(jwt::JwsAlgorithm::kRS256);
   }
@@ -88,7 +88,7 @@ class OidcConnectorTest : public ::testing::Test {
   }
 
   FakeClock clock_{absl::Now()};
-  std::unique_ptr<KeyEncryptionKey> kek_;
+  std::unique_ptr<crypto::KeyEncryptionKey> kek_;
   std::unique_ptr<OidcStateSealer> sealer_;
   InMemoryOidcUsedStateStore used_;
   std::unique_ptr<FakeOidcProvider> provider_;
@@ -319,7 +319,7 @@ TEST_F(OidcConnectorTest, AlteredStateIsRefusedWithoutCallingTheProvider) {
 }
 
 TEST_F(OidcConnectorTest, StateOfAnotherKeyEncryptionKeyIsRefused) {
-  ASSERT_OK_AND_ASSIGN(auto other_kek, KeyEncryptionKey::Generate());
+  ASSERT_OK_AND_ASSIGN(auto other_kek, crypto::KeyEncryptionKey::Generate());
   OidcStateSealer other_sealer(other_kek.get());
   auto other_deployment =
       *OidcConnector::Create(Config(), http_.get(), &other_sealer, &used_, &clock_);
@@ -383,7 +383,7 @@ TEST_F(OidcConnectorTest, UnknownStateIsRefused) {
 TEST_F(OidcConnectorTest, AnyReplicaCanComplete) {
   // Another replica: its own KEK object (the same key file) and HTTP client, the same
   // used-state table.
-  ASSERT_OK_AND_ASSIGN(auto replica_kek, KeyEncryptionKey::FromBytes(kek_->key()));
+  ASSERT_OK_AND_ASSIGN(auto replica_kek, crypto::KeyEncryptionKey::FromBytes(kek_->key()));
   OidcStateSealer replica_sealer(replica_kek.get());
   auto other_http = *http::CurlHttpClient::Create({.allow_loopback_http = true});
   auto replica =
@@ -431,7 +431,7 @@ TEST_F(OidcConnectorTest, UnreachableProviderIsUnavailable) {
 
 TEST(OidcConnectorConfigTest, RejectsBadConfigurationNamingTheField) {
   FakeClock clock;
-  auto kek = *KeyEncryptionKey::Generate();
+  auto kek = *crypto::KeyEncryptionKey::Generate();
   OidcStateSealer sealer(kek.get());
   InMemoryOidcUsedStateStore used;
   auto http = *http::CurlHttpClient::Create({});

@@ -3,8 +3,8 @@
 // expiry) travels with the browser, so BeginOidcLogin stores nothing and any replica can
 // complete the login.
 //
-// state = base64url (no padding) of KeyEncryptionKey::Seal(plaintext, "oidc_state:v1"), i.e.
-// XChaCha20-Poly1305 under the auth service's key-encryption key: confidential (the nonce and
+// state = base64url (no padding) of crypto::KeyEncryptionKey::Seal(plaintext, "oidc_state:v1"),
+// i.e. XChaCha20-Poly1305 under the auth service's key-encryption key: confidential (the nonce and
 // the PKCE verifier stay secret from the browser and the provider) and tamper-evident (a
 // changed byte, a state made up or one sealed under another KEK does not open). The
 // associated data keeps a sealed state from being accepted as any other sealed value (and
@@ -29,8 +29,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/crypto/key_encryption.h"
 #include "common/secret.h"
-#include "services/auth/key_encryption.h"
 
 namespace jit::auth::oidc {
 
@@ -59,7 +59,7 @@ struct OidcLoginState {
 // Immutable; thread-safe; borrows the KEK.
 class OidcStateSealer {
  public:
-  explicit OidcStateSealer(const KeyEncryptionKey* kek) : kek_(kek) {}
+  explicit OidcStateSealer(const crypto::KeyEncryptionKey* kek) : kek_(kek) {}
 
   // The state value for `login`. INVALID_ARGUMENT for a login id that is not
   // kOidcLoginIdBytes long, a field longer than the format holds or a redirect URL longer
@@ -71,7 +71,7 @@ class OidcStateSealer {
   absl::StatusOr<OidcLoginState> Open(std::string_view state) const;
 
  private:
-  const KeyEncryptionKey* const kek_;
+  const crypto::KeyEncryptionKey* const kek_;
 };
 
 }  // namespace jit::auth::oidc

@@ -29,9 +29,9 @@ OidcLoginState Login() {
 
 class OidcStateSealerTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_OK_AND_ASSIGN(kek_, KeyEncryptionKey::Generate()); }
+  void SetUp() override { ASSERT_OK_AND_ASSIGN(kek_, crypto::KeyEncryptionKey::Generate()); }
 
-  std::unique_ptr<KeyEncryptionKey> kek_;
+  std::unique_ptr<crypto::KeyEncryptionKey> kek_;
 };
 
 TEST_F(OidcStateSealerTest, OpenReturnsEverySealedField) {
@@ -87,7 +87,7 @@ TEST_F(OidcStateSealerTest, TruncatedOrExtendedStateIsRefused) {
 }
 
 TEST_F(OidcStateSealerTest, StateOfAnotherKeyEncryptionKeyIsRefused) {
-  ASSERT_OK_AND_ASSIGN(auto other_kek, KeyEncryptionKey::Generate());
+  ASSERT_OK_AND_ASSIGN(auto other_kek, crypto::KeyEncryptionKey::Generate());
   OidcStateSealer other(other_kek.get());
   ASSERT_OK_AND_ASSIGN(std::string state, other.Seal(Login()));
   OidcStateSealer sealer(kek_.get());

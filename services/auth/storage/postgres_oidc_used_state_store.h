@@ -1,5 +1,5 @@
-// OidcUsedStateStore (oidc/state_store.h) over auth.oidc_used_states: the login ids of OIDC
-// states that completed a login, shared by every replica.
+// OidcUsedStateStore (services/auth/oidc/state_store.h) over auth.oidc_used_states: the login ids
+// of OIDC states that completed a login, shared by every replica.
 #ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_OIDC_USED_STATE_STORE_H_
 #define JIT_SERVICES_AUTH_STORAGE_POSTGRES_OIDC_USED_STATE_STORE_H_
 

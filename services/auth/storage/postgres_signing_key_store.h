@@ -3,8 +3,8 @@
 #ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_SIGNING_KEY_STORE_H_
 #define JIT_SERVICES_AUTH_STORAGE_POSTGRES_SIGNING_KEY_STORE_H_
 
+#include "common/crypto/key_encryption.h"
 #include "common/db/pg_pool.h"
-#include "services/auth/key_encryption.h"
 #include "services/auth/signing_key_store.h"
 
 namespace jit::auth {
@@ -13,7 +13,8 @@ namespace jit::auth {
 // public keys (ListPublished); the other methods then answer FAILED_PRECONDITION.
 class PostgresSigningKeyStore final : public SigningKeyStore {
  public:
-  PostgresSigningKeyStore(db::PgPool* pool, const KeyEncryptionKey* kek) : pool_(pool), kek_(kek) {}
+  PostgresSigningKeyStore(db::PgPool* pool, const crypto::KeyEncryptionKey* kek)
+      : pool_(pool), kek_(kek) {}
 
   absl::StatusOr<std::vector<SigningKeyRecord>> ListPublished(absl::Time now,
                                                               absl::Duration retention) override;
@@ -27,7 +28,7 @@ class PostgresSigningKeyStore final : public SigningKeyStore {
   absl::Status NeedKek() const;
 
   db::PgPool* const pool_;
-  const KeyEncryptionKey* const kek_;
+  const crypto::KeyEncryptionKey* const kek_;
 };
 
 }  // namespace jit::auth

@@ -46,10 +46,10 @@ class PostgresSigningKeyStoreTest : public AuthDatabaseTest {
   void SetUp() override {
     AuthDatabaseTest::SetUp();
     if (HasFatalFailure()) return;
-    ASSERT_OK_AND_ASSIGN(kek_, KeyEncryptionKey::Generate());
+    ASSERT_OK_AND_ASSIGN(kek_, crypto::KeyEncryptionKey::Generate());
     store_ = std::make_unique<PostgresSigningKeyStore>(&pool(), kek_.get());
   }
-  std::unique_ptr<KeyEncryptionKey> kek_;
+  std::unique_ptr<crypto::KeyEncryptionKey> kek_;
   std::unique_ptr<PostgresSigningKeyStore> store_;
 };
 
@@ -140,7 +140,7 @@ TEST_F(PostgresSigningKeyStoreTest, StoreWithoutKekListsButCannotSign) {
 
 TEST_F(PostgresSigningKeyStoreTest, SeedUnderAnotherKekDoesNotOpen) {
   ASSERT_OK(store_->Add(Key("k1", kT0, kT0), TestEvent("auth.signing_key.created")));
-  ASSERT_OK_AND_ASSIGN(auto other_kek, KeyEncryptionKey::Generate());
+  ASSERT_OK_AND_ASSIGN(auto other_kek, crypto::KeyEncryptionKey::Generate());
   PostgresSigningKeyStore other(&pool(), other_kek.get());
   EXPECT_THAT(other.Active(kT0), StatusIs(absl::StatusCode::kFailedPrecondition,
                                           HasSubstr("another key-encryption key")));

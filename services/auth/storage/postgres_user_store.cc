@@ -41,7 +41,8 @@ absl::Status NoSuchUser(std::string_view name) {
 }
 
 // Builds a record from a row selected with UserColumns().
-absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row, const KeyEncryptionKey& kek) {
+absl::StatusOr<UserRecord> RecordFromRow(const pqxx::row& row,
+                                         const crypto::KeyEncryptionKey& kek) {
   UserRecord record;
   auto& p = record.profile;
   p.set_name(row[0].as<std::string>());
@@ -286,6 +287,21 @@ absl::Status PostgresUserStore::ActivateTotp(std::string_view name, const Secret
     txn.exec_params(
         "UPDATE auth.users SET totp_secret = $2, update_time = $3::timestamptz WHERE name = $1",
         S(name), db::Bytea(sealed), db::Timestamptz(now));
+    audit::InsertOutboxEvent(txn, kAuthService, event);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PostgresUserStore::ResetTotp(std::string_view name, absl::Time now,
+                                          const audit::AuditEvent& event) {
+  return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
+    pqxx::result r = txn.exec_params(
+        absl::StrCat("UPDATE auth.users SET totp_secret = NULL, update_time = $2::timestamptz, ",
+                     kNewGeneration, " WHERE name = $1 RETURNING name"),
+        S(name), db::Timestamptz(now));
+    if (r.empty()) return NoSuchUser(name);
+    txn.exec_params("DELETE FROM auth.totp_enrollments WHERE user_name = $1", S(name));
+    pg::RevokeUserSessions(txn, name, "", event.actor(), now);
     audit::InsertOutboxEvent(txn, kAuthService, event);
     return absl::OkStatus();
   });

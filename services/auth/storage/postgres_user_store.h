@@ -3,8 +3,8 @@
 #ifndef JIT_SERVICES_AUTH_STORAGE_POSTGRES_USER_STORE_H_
 #define JIT_SERVICES_AUTH_STORAGE_POSTGRES_USER_STORE_H_
 
+#include "common/crypto/key_encryption.h"
 #include "common/db/pg_pool.h"
-#include "services/auth/key_encryption.h"
 #include "services/auth/user_store.h"
 
 namespace jit::auth {
@@ -12,7 +12,8 @@ namespace jit::auth {
 // Thread-safe; borrows the pool and the KEK.
 class PostgresUserStore final : public UserStore {
  public:
-  PostgresUserStore(db::PgPool* pool, const KeyEncryptionKey* kek) : pool_(pool), kek_(kek) {}
+  PostgresUserStore(db::PgPool* pool, const crypto::KeyEncryptionKey* kek)
+      : pool_(pool), kek_(kek) {}
 
   absl::StatusOr<std::optional<UserRecord>> Get(std::string_view name) override;
   absl::StatusOr<std::vector<UserRecord>> List(std::string_view after, int limit) override;
@@ -32,12 +33,14 @@ class PostgresUserStore final : public UserStore {
   absl::Status PutTotpEnrollment(std::string_view name, const SecretString& secret,
                                  absl::Time expire_time, const audit::AuditEvent& event) override;
   absl::StatusOr<SecretString> GetTotpEnrollment(std::string_view name, absl::Time now) override;
+  absl::Status ResetTotp(std::string_view name, absl::Time now,
+                         const audit::AuditEvent& event) override;
   absl::Status ActivateTotp(std::string_view name, const SecretString& secret, absl::Time now,
                             const audit::AuditEvent& event) override;
 
  private:
   db::PgPool* const pool_;
-  const KeyEncryptionKey* const kek_;
+  const crypto::KeyEncryptionKey* const kek_;
 };
 
 }  // namespace jit::auth

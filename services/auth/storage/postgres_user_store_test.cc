@@ -50,7 +50,7 @@ class PostgresUserStoreTest : public AuthDatabaseTest {
   void SetUp() override {
     AuthDatabaseTest::SetUp();
     if (HasFatalFailure()) return;
-    ASSERT_OK_AND_ASSIGN(kek_, KeyEncryptionKey::Generate());
+    ASSERT_OK_AND_ASSIGN(kek_, crypto::KeyEncryptionKey::Generate());
     store_ = std::make_unique<PostgresUserStore>(&pool(), kek_.get());
     sessions_ = std::make_unique<PostgresSessionStore>(&pool());
   }
@@ -70,7 +70,7 @@ class PostgresUserStoreTest : public AuthDatabaseTest {
     return sessions_->Create(session, (*user)->session_generation, TestEvent("auth.login"));
   }
 
-  std::unique_ptr<KeyEncryptionKey> kek_;
+  std::unique_ptr<crypto::KeyEncryptionKey> kek_;
   std::unique_ptr<PostgresUserStore> store_;
   std::unique_ptr<PostgresSessionStore> sessions_;
 };
@@ -262,7 +262,7 @@ TEST_F(PostgresUserStoreTest, SecretSealedUnderAnotherKekIsNotReadable) {
   alice.profile.set_totp_enabled(true);
   alice.totp_secret = SecretString(std::string("12345678901234567890"));
   ASSERT_OK(store_->Create(alice, TestEvent("auth.user.created")));
-  ASSERT_OK_AND_ASSIGN(auto other_kek, KeyEncryptionKey::Generate());
+  ASSERT_OK_AND_ASSIGN(auto other_kek, crypto::KeyEncryptionKey::Generate());
   PostgresUserStore other(&pool(), other_kek.get());
   EXPECT_THAT(other.Get("alice"), StatusIs(absl::StatusCode::kFailedPrecondition,
                                            HasSubstr("another key-encryption key")));

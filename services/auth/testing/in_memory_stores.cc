@@ -285,6 +285,20 @@ absl::Status InMemoryUserStore::ActivateTotp(std::string_view name, const Secret
   return audit_->Append(event);
 }
 
+absl::Status InMemoryUserStore::ResetTotp(std::string_view name, absl::Time now,
+                                          const audit::AuditEvent& event) {
+  absl::MutexLock lock(&mu_);
+  if (unavailable_) return Down();
+  const auto it = users_.find(std::string(name));
+  if (it == users_.end()) return absl::NotFoundError("user not found");
+  it->second.totp_secret = SecretString();
+  it->second.profile.set_totp_enabled(false);
+  enrollments_.erase(std::string(name));
+  it->second.session_generation = ++last_generation_;
+  sessions_->EndUserSessions(name, it->second.session_generation, "", event.actor(), now);
+  return audit_->Append(event);
+}
+
 void InMemoryUserStore::SetUnavailable(bool unavailable) {
   absl::MutexLock lock(&mu_);
   unavailable_ = unavailable;

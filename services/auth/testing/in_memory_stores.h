@@ -90,6 +90,8 @@ class InMemoryUserStore final : public UserStore {
   absl::StatusOr<SecretString> GetTotpEnrollment(std::string_view name, absl::Time now) override;
   absl::Status ActivateTotp(std::string_view name, const SecretString& secret, absl::Time now,
                             const audit::AuditEvent& event) override;
+  absl::Status ResetTotp(std::string_view name, absl::Time now,
+                         const audit::AuditEvent& event) override;
 
   void SetUnavailable(bool unavailable);
 

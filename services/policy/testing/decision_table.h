@@ -1,7 +1,7 @@
 // Decision tables: test cases for the policy decisions, kept as data (YAML files under
 // services/policy/testdata/decisions/), loadable by any runner: the logic suite
-// (decision_table_test.cc) and, in phase 2, a gRPC suite that sends the same requests
-// through PolicyService and checks the replies with the same CheckOutcome.
+// (decision_table_test.cc) and the gRPC suite (decision_table_grpc_test.cc) that sends the
+// same requests through PolicyService and checks the replies with the same CheckOutcome.
 //
 // File format:
 //   roles:                       # role documents, as a role file would hold them

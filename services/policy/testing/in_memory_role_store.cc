@@ -1,6 +1,7 @@
 #include "services/policy/testing/in_memory_role_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/absl_string_view.h"
 #include "common/proto_time.h"
 #include "common/text/quote.h"
 
@@ -11,13 +12,13 @@ using jit::common::v1::Role;
 
 namespace {
 
-absl::Status RevisionMismatch(absl::string_view name, int64_t current, int64_t expected) {
+absl::Status RevisionMismatch(std::string_view name, int64_t current, int64_t expected) {
   return absl::AbortedError(
-      absl::StrCat("role \"", name, "\" is at revision ", current, ", not ", expected));
+      absl::StrCat("role \"", AsAbsl(name), "\" is at revision ", current, ", not ", expected));
 }
 
 // `role` as stored: with the server-managed metadata.
-Role Stamped(Role role, int64_t revision, absl::Time now, absl::string_view updated_by) {
+Role Stamped(Role role, int64_t revision, absl::Time now, std::string_view updated_by) {
   auto* md = role.mutable_metadata();
   md->set_revision(revision);
   SetProtoTimestamp(now, md->mutable_update_time());
@@ -27,17 +28,15 @@ Role Stamped(Role role, int64_t revision, absl::Time now, absl::string_view upda
 
 }  // namespace
 
-absl::StatusOr<Role> InMemoryRoleStore::Get(absl::string_view name) const {
+absl::StatusOr<Role> InMemoryRoleStore::Get(std::string_view name) const {
   absl::MutexLock lock(&mu_);
   auto it = roles_.find(name);
   if (it == roles_.end())
-    return absl::NotFoundError(absl::StrCat(
-        "role ", QuoteBounded(std::string_view(name.data(), name.size())), " not found"));
+    return absl::NotFoundError(absl::StrCat("role ", QuoteBounded(name), " not found"));
   return it->second;
 }
 
-absl::StatusOr<std::vector<Role>> InMemoryRoleStore::List(absl::string_view after,
-                                                          int limit) const {
+absl::StatusOr<std::vector<Role>> InMemoryRoleStore::List(std::string_view after, int limit) const {
   absl::MutexLock lock(&mu_);
   std::vector<Role> out;
   for (auto it = roles_.upper_bound(after);
@@ -62,7 +61,7 @@ absl::StatusOr<int64_t> InMemoryRoleStore::Generation() const {
 
 absl::StatusOr<Role> InMemoryRoleStore::Upsert(const Role& role,
                                                std::optional<int64_t> expected_revision,
-                                               absl::Time now, absl::string_view updated_by,
+                                               absl::Time now, std::string_view updated_by,
                                                const AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   const std::string& name = role.metadata().name();
@@ -79,7 +78,7 @@ absl::StatusOr<Role> InMemoryRoleStore::Upsert(const Role& role,
 }
 
 absl::Status InMemoryRoleStore::CreateAll(const std::vector<Role>& roles, absl::Time now,
-                                          absl::string_view updated_by,
+                                          std::string_view updated_by,
                                           const std::vector<AuditEvent>& events) {
   if (events.size() != roles.size()) {
     return absl::InvalidArgumentError("CreateAll: one audit event per role");
@@ -103,14 +102,13 @@ absl::Status InMemoryRoleStore::CreateAll(const std::vector<Role>& roles, absl::
   return absl::OkStatus();
 }
 
-absl::Status InMemoryRoleStore::Delete(absl::string_view name,
+absl::Status InMemoryRoleStore::Delete(std::string_view name,
                                        std::optional<int64_t> expected_revision,
                                        const AuditEvent& event) {
   absl::MutexLock lock(&mu_);
   auto it = roles_.find(name);
   if (it == roles_.end())
-    return absl::NotFoundError(absl::StrCat(
-        "role ", QuoteBounded(std::string_view(name.data(), name.size())), " not found"));
+    return absl::NotFoundError(absl::StrCat("role ", QuoteBounded(name), " not found"));
   if (expected_revision.has_value() && *expected_revision != it->second.metadata().revision()) {
     return RevisionMismatch(name, it->second.metadata().revision(), *expected_revision);
   }

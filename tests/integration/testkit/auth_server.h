@@ -71,9 +71,14 @@ class AuthServer {
   absl::StatusOr<jit::auth::v1::LoginResponse> Login(const std::string& user,
                                                      const std::string& password,
                                                      const std::string& totp_code = "");
-  // The session token of a Login with the password of bootstrap user `user`. NOT_FOUND
-  // when `user` is not one of AuthOptions::users.
+  // The session token of a Login with the password of bootstrap user `user` (and a TOTP
+  // code, NextTotpCode, when the user has a TOTP secret). NOT_FOUND when `user` is not one
+  // of AuthOptions::users.
   absl::StatusOr<std::string> LoginToken(const std::string& user);
+  // A TOTP code of bootstrap user `user` that auth has not seen yet: auth accepts each
+  // 30-second step once per user, so a second code within a step waits for the next step
+  // (at most 30 s). NOT_FOUND for an unknown user or one without TOTP.
+  absl::StatusOr<std::string> NextTotpCode(const std::string& user);
   // The identity the token stands for.
   absl::StatusOr<jit::common::v1::Identity> WhoAmI(const std::string& token);
 
@@ -100,6 +105,7 @@ class AuthServer {
   const std::string kek_file_;
   std::unique_ptr<ServiceProcess> process_;
   std::unique_ptr<jit::auth::v1::AuthService::Stub> stub_;
+  std::map<std::string, int64_t> last_totp_step_;  // per user, of NextTotpCode
 };
 
 }  // namespace jit::testkit

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/client/channel_args.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -34,11 +35,13 @@ std::shared_ptr<grpc::ChannelCredentials> AnonymousCredentials();
 std::unique_ptr<grpc::ClientContext> CallContext(const std::string& token = "",
                                                  absl::Duration deadline = kCallDeadline);
 
-// A stub of `S` (e.g. jit::policy::v1::PolicyService) on a new channel to `address`.
+// A stub of `S` (e.g. jit::policy::v1::PolicyService) on a new channel to `address`, with
+// the project's client channel arguments (metadata limit).
 template <typename S>
 std::unique_ptr<typename S::Stub> NewStub(const std::string& address,
                                           std::shared_ptr<grpc::ChannelCredentials> credentials) {
-  return S::NewStub(grpc::CreateChannel(address, std::move(credentials)));
+  return S::NewStub(
+      grpc::CreateCustomChannel(address, std::move(credentials), client::ClientChannelArguments()));
 }
 
 }  // namespace jit::testkit

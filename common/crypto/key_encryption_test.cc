@@ -1,4 +1,4 @@
-#include "services/auth/key_encryption.h"
+#include "common/crypto/key_encryption.h"
 
 #include <sys/stat.h>
 
@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace jit::auth {
+namespace jit::crypto {
 namespace {
 
 using ::jit::testing::IsOk;
@@ -96,4 +96,4 @@ TEST(KeyEncryptionKeyTest, RawKeyOfWrongLengthIsInvalidArgument) {
 }
 
 }  // namespace
-}  // namespace jit::auth
+}  // namespace jit::crypto

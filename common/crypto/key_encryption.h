@@ -1,16 +1,18 @@
-// Encryption at rest for the auth service's secrets in PostgreSQL (token signing keys, TOTP
-// secrets, in-flight OIDC login secrets), under a key-encryption key (KEK) read from a file.
+// Encryption at rest for the services' secrets in PostgreSQL (auth: token signing keys, TOTP
+// secrets, in-flight OIDC login secrets; ca: CA private keys), under a key-encryption key (KEK)
+// read from a file.
 //
 // Sealed format: 0x01 | KEK id (8 bytes) | nonce (24 bytes) | XChaCha20-Poly1305 ciphertext
 // and tag (libsodium's crypto_aead_xchacha20poly1305_ietf; random nonces are safe at 192 bits).
-// The associated data binds a ciphertext to its row ("signing_key:<kid>", "totp:<user>"), so
+// The associated data binds a ciphertext to its row ("signing_key:<kid>", "totp:<user>",
+// "ca_key:<key id>"), so
 // copying a sealed value into another row makes it fail to open. The KEK id (a SHA-256 based
 // fingerprint, not the key) lets Open tell "sealed under another KEK" from tampering.
 //
 // KEK file: the base64 (standard alphabet, padded) of 32 random bytes, mode 0600, e.g.
 //   openssl rand -base64 32 > kek && chmod 600 kek
-#ifndef JIT_SERVICES_AUTH_KEY_ENCRYPTION_H_
-#define JIT_SERVICES_AUTH_KEY_ENCRYPTION_H_
+#ifndef JIT_COMMON_CRYPTO_KEY_ENCRYPTION_H_
+#define JIT_COMMON_CRYPTO_KEY_ENCRYPTION_H_
 
 #include <memory>
 #include <string>
@@ -19,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "common/secret.h"
 
-namespace jit::auth {
+namespace jit::crypto {
 
 inline constexpr size_t kKeyEncryptionKeyBytes = 32;
 
@@ -58,6 +60,6 @@ class KeyEncryptionKey {
   std::string id_;  // 8 bytes
 };
 
-}  // namespace jit::auth
+}  // namespace jit::crypto
 
-#endif  // JIT_SERVICES_AUTH_KEY_ENCRYPTION_H_
+#endif  // JIT_COMMON_CRYPTO_KEY_ENCRYPTION_H_

@@ -1,4 +1,4 @@
-#include "services/auth/key_encryption.h"
+#include "common/crypto/key_encryption.h"
 
 #include <sodium.h>
 
@@ -9,7 +9,7 @@
 #include "common/crypto/random.h"
 #include "common/secret_file.h"
 
-namespace jit::auth {
+namespace jit::crypto {
 namespace {
 
 constexpr unsigned char kVersion = 0x01;
@@ -108,4 +108,4 @@ absl::StatusOr<SecretString> KeyEncryptionKey::Open(std::string_view sealed,
 
 std::string KeyEncryptionKey::id_hex() const { return absl::BytesToHexString(id_); }
 
-}  // namespace jit::auth
+}  // namespace jit::crypto

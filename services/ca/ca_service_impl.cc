@@ -1,0 +1,50 @@
+#include "services/ca/ca_service_impl.h"
+
+namespace jit::ca {
+
+using server::Caller;
+
+CaServiceImpl::CaServiceImpl(const CertIssuer* issuer, server::CallerIdentityFn caller_identity)
+    : issuer_(issuer),
+      handler_(server::UnaryHandler::For<v1::CaService>(std::move(caller_identity))) {}
+
+grpc::Status CaServiceImpl::SignUserSshCert(grpc::ServerContext* context,
+                                            const v1::SignUserSshCertRequest* request,
+                                            v1::SignUserSshCertResponse* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return issuer_->SignUserSshCert(caller.identity, caller.actor, *request);
+  });
+}
+
+grpc::Status CaServiceImpl::SignHostSshCert(grpc::ServerContext* context,
+                                            const v1::SignHostSshCertRequest* request,
+                                            v1::SignHostSshCertResponse* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return issuer_->SignHostSshCert(caller.identity, caller.actor, *request);
+  });
+}
+
+grpc::Status CaServiceImpl::SignUserX509Cert(grpc::ServerContext* context,
+                                             const v1::SignUserX509CertRequest* request,
+                                             v1::SignUserX509CertResponse* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return issuer_->SignUserX509Cert(caller.identity, caller.actor, *request);
+  });
+}
+
+grpc::Status CaServiceImpl::GetCaPublicKeys(grpc::ServerContext* context,
+                                            const v1::GetCaPublicKeysRequest* request,
+                                            v1::GetCaPublicKeysResponse* response) {
+  return handler_.Run(*context, __func__, response,
+                      [&] { return issuer_->GetCaPublicKeys(*request); });
+}
+
+grpc::Status CaServiceImpl::ListIssuedCerts(grpc::ServerContext* context,
+                                            const v1::ListIssuedCertsRequest* request,
+                                            v1::ListIssuedCertsResponse* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return issuer_->ListIssuedCerts(caller.identity, *request);
+  });
+}
+
+}  // namespace jit::ca
