@@ -22,6 +22,7 @@
 #include "common/ssh/public_key.h"
 #include "common/status_macros.h"
 #include "common/text/quote.h"
+#include "common/text/text_fields.h"
 #include "services/ca/service_name.h"
 
 namespace jit::ca {
@@ -293,6 +294,7 @@ absl::StatusOr<CertIssuer::Entitlement> CertIssuer::Entitle(
 absl::StatusOr<v1::SignUserSshCertResponse> CertIssuer::SignUserSshCert(
     const Identity& caller, const audit::AuditActor& actor,
     const v1::SignUserSshCertRequest& request) const {
+  RETURN_IF_ERROR(ValidateMessageText(request));  // bad UTF-8 or a NUL: INVALID_ARGUMENT
   constexpr CaKind kKind = CaKind::kSshUser;
   auto run = [&]() -> absl::StatusOr<v1::SignUserSshCertResponse> {
     // Input first: nothing is asked of peers for a request that cannot be signed.
@@ -409,6 +411,7 @@ absl::StatusOr<v1::SignUserSshCertResponse> CertIssuer::SignUserSshCert(
 absl::StatusOr<v1::SignHostSshCertResponse> CertIssuer::SignHostSshCert(
     const Identity& caller, const audit::AuditActor& actor,
     const v1::SignHostSshCertRequest& request) const {
+  RETURN_IF_ERROR(ValidateMessageText(request));  // bad UTF-8 or a NUL: INVALID_ARGUMENT
   constexpr CaKind kKind = CaKind::kSshHost;
   auto run = [&]() -> absl::StatusOr<v1::SignHostSshCertResponse> {
     absl::StatusOr<ssh::SshPublicKey> key = ssh::SshPublicKey::FromLine(request.public_key());
@@ -478,6 +481,7 @@ absl::StatusOr<v1::SignHostSshCertResponse> CertIssuer::SignHostSshCert(
 absl::StatusOr<v1::SignUserX509CertResponse> CertIssuer::SignUserX509Cert(
     const Identity& caller, const audit::AuditActor& actor,
     const v1::SignUserX509CertRequest& request) const {
+  RETURN_IF_ERROR(ValidateMessageText(request));  // bad UTF-8 or a NUL: INVALID_ARGUMENT
   constexpr CaKind kKind = CaKind::kX509User;
   auto run = [&]() -> absl::StatusOr<v1::SignUserX509CertResponse> {
     using Target = v1::SignUserX509CertRequest;
@@ -662,6 +666,7 @@ absl::StatusOr<v1::GetCaPublicKeysResponse> CertIssuer::GetCaPublicKeys(
 
 absl::StatusOr<v1::ListIssuedCertsResponse> CertIssuer::ListIssuedCerts(
     const Identity& caller, const v1::ListIssuedCertsRequest& request) const {
+  RETURN_IF_ERROR(ValidateMessageText(request));  // bad UTF-8 or a NUL: INVALID_ARGUMENT
   if (request.page_size() < 0) return Invalid("page_size", "must not be negative");
   const int page_size =
       request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);

@@ -1,10 +1,12 @@
-// The adversarial probe of issue 16, against the real binaries: jit-auth and jit-policy on a
-// real PostgreSQL (tests/run.sh provides it), called from outside as an attacker or a
-// careless client would. Each defect of the issue has a test here that failed before its
-// fix; the input checks are tables of rows (service, method, request), so each new
-// service's RPCs are added as rows (kBadTextRows, kOversizedEchoRows) as they land.
+// The adversarial probe of issue 16, against the real binaries: jit-auth and jit-policy (and,
+// for the input rows, jit-requests, jit-ca and jit-audit) on a real PostgreSQL (tests/run.sh
+// provides it), called from outside as an attacker or a careless client would. Each defect of the
+// issue has a test here that failed before its fix; the input checks are tables of rows (service,
+// method, request), so each new service's RPCs are added as rows (kBadTextRows, kOversizedEchoRows)
+// as they land.
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -39,6 +41,7 @@ namespace {
 using ::jit::common::v1::Identity;
 using ::jit::testing::PickUnusedPort;
 using ::jit::testing::RunfilePath;
+using ::jit::testing::TestTempPath;
 using ::jit::testkit::AnonymousCredentials;
 using ::jit::testkit::AuthOptions;
 using ::jit::testkit::AuthServer;
@@ -359,10 +362,11 @@ TEST_F(AbuseTest, AuthOutageShorterThanTheBoundLocksOutOnlyStrictReplicas) {
 enum class Caller { kAnonymous, kUser, kService };
 
 struct InputRow {
-  const char* service;  // "auth", "policy"
+  const char* service;  // "auth", "policy", "requests", "ca", "audit"
   const char* method;   // full gRPC method name
   Caller caller;
-  int string_field;  // a top-level string field of the request
+  int string_field;                 // a top-level string field of the request
+  const char* as_service = "auth";  // the calling service when caller is kService
 };
 
 // A string field of every RPC with one: invalid UTF-8 or a NUL there is INVALID_ARGUMENT
@@ -374,30 +378,72 @@ constexpr InputRow kBadTextRows[] = {
     {"policy", "/jit.policy.v1.PolicyService/GetRole", Caller::kUser, 1},
     {"policy", "/jit.policy.v1.PolicyService/DeleteRole", Caller::kUser, 1},
     {"policy", "/jit.policy.v1.PolicyService/CheckPermission", Caller::kService, 2},
+    {"requests", "/jit.requests.v1.RequestsService/CreateRequest", Caller::kUser, 2},
+    {"requests", "/jit.requests.v1.RequestsService/GetRequest", Caller::kUser, 1},
+    {"requests", "/jit.requests.v1.RequestsService/ReviewRequest", Caller::kUser, 1},
+    {"requests", "/jit.requests.v1.RequestsService/CancelRequest", Caller::kUser, 1},
+    {"requests", "/jit.requests.v1.RequestsService/RevokeGrant", Caller::kUser, 1},
+    {"requests", "/jit.requests.v1.RequestsService/ListActiveGrants", Caller::kService, 3, "ca"},
+    {"ca", "/jit.ca.v1.CaService/SignUserSshCert", Caller::kUser, 1},
+    {"ca", "/jit.ca.v1.CaService/ListIssuedCerts", Caller::kUser, 3},
+    {"audit", "/jit.audit.v1.AuditService/SearchEvents", Caller::kUser, 6},
 };
 
 // Methods whose NOT_FOUND (or other refusal) quotes the name sent: the reply stays small.
 constexpr InputRow kOversizedEchoRows[] = {
     {"auth", "/jit.auth.v1.AuthService/GetUser", Caller::kUser, 1},
     {"policy", "/jit.policy.v1.PolicyService/GetRole", Caller::kUser, 1},
+    {"requests", "/jit.requests.v1.RequestsService/GetRequest", Caller::kUser, 1},
+    {"requests", "/jit.requests.v1.RequestsService/CancelRequest", Caller::kUser, 1},
 };
 
 class InputRowsTest : public AbuseTest {
  protected:
+  // Besides auth and policy: one replica each of requests, ca and audit.
+  void SetUp() override {
+    AbuseTest::SetUp();
+    if (HasFatalFailure()) return;
+    const std::map<std::string, std::string> peers = {{"auth", auth_->address()},
+                                                      {"policy", policy_->address()}};
+    ASSERT_OK_AND_ASSIGN(std::string kek,
+                         testkit::WriteKeyEncryptionKeyFile(TestTempPath("abuse-ca.kek")));
+    ASSERT_OK_AND_ASSIGN(std::string checkpoint_key,
+                         testkit::WriteKeyEncryptionKeyFile(TestTempPath("abuse-checkpoint.key")));
+    ASSERT_OK_AND_ASSIGN(services_["requests"],
+                         ServiceProcess::StartServing(
+                             {.service = "requests", .db_url = db().conninfo(), .peers = peers}));
+    ASSERT_OK_AND_ASSIGN(services_["ca"], ServiceProcess::StartServing(
+                                              {.service = "ca",
+                                               .db_url = db().conninfo(),
+                                               .peers = peers,
+                                               .flags = {"--key_encryption_key_file=" + kek}}));
+    ASSERT_OK_AND_ASSIGN(
+        services_["audit"],
+        ServiceProcess::StartServing({.service = "audit",
+                                      .db_url = db().conninfo(),
+                                      .peers = peers,
+                                      .flags = {"--checkpoint_key_file=" + checkpoint_key}}));
+  }
   std::string Address(const InputRow& row) {
-    return std::string(row.service) == "auth" ? auth_->address() : policy_->address();
+    const std::string service = row.service;
+    if (service == "auth") return auth_->address();
+    if (service == "policy") return policy_->address();
+    return services_.at(service)->address();
   }
   std::shared_ptr<grpc::Channel> Channel(const InputRow& row) {
-    return grpc::CreateCustomChannel(
-        Address(row),
-        row.caller == Caller::kService ? ServiceCredentials("auth") : AnonymousCredentials(),
-        client::ClientChannelArguments());
+    return grpc::CreateCustomChannel(Address(row),
+                                     row.caller == Caller::kService
+                                         ? ServiceCredentials(row.as_service)
+                                         : AnonymousCredentials(),
+                                     client::ClientChannelArguments());
   }
   grpc::Status Call(const InputRow& row, const std::string& token, const std::string& body,
                     std::string* reply = nullptr) {
     auto ctx = CallContext(row.caller == Caller::kUser ? token : "");
     return jit::testing::RawUnaryCall(*Channel(row), row.method, body, ctx.get(), reply);
   }
+
+  std::map<std::string, std::unique_ptr<ServiceProcess>> services_;
 };
 
 TEST_F(InputRowsTest, BadTextAndUndecodableRequestsAreInvalidArgument) {
