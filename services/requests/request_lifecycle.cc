@@ -639,6 +639,13 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Review(const Identity& caller,
   if (SameUser(caller.name(), current->user())) {
     return absl::PermissionDeniedError("the requester never reviews their own request");
   }
+  // A caller who may not read the request learns nothing of it (roles, state, break-glass).
+  if (absl::Status may_read = MayRead(caller, *current); !may_read.ok()) {
+    if (!absl::IsPermissionDenied(may_read)) return may_read;
+    // Policy's own reason (the rule refusing this reviewer) says more than MayRead's.
+    absl::StatusOr<policy::v1::CheckReviewResponse> review = CheckReview(caller, *current);
+    return review.ok() ? may_read : review.status();
+  }
   for (const std::string& role : rq.roles()) {
     if (std::find(current->roles().begin(), current->roles().end(), role) ==
         current->roles().end()) {

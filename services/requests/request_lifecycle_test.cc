@@ -29,6 +29,7 @@ using ::jit::testing::IsOk;
 using ::jit::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Identity User(const std::string& name, std::vector<std::string> roles = {}) {
   Identity id;
@@ -335,6 +336,18 @@ TEST_F(RequestLifecycleTest, AStartTimeOpensTheWindowThenNotAtApproval) {
   clock_.Advance(absl::Hours(3));
   ASSERT_OK_AND_ASSIGN(grants, lifecycle_.ListActiveGrants(list));
   EXPECT_TRUE(grants.grants(0).active());
+}
+
+TEST_F(RequestLifecycleTest, AReviewBySomeoneWhoMayNotReadTheRequestRevealsNothingOfIt) {
+  ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(Ask({"dba"})));
+  // Neither whether a role was requested ...
+  EXPECT_THAT(Review(eve_, r.id(), AccessReview::VERDICT_APPROVE, {"not-requested"}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_THAT(Review(bob_, r.id(), AccessReview::VERDICT_DENY), IsOk());
+  // ... nor its state.
+  absl::StatusOr<AccessRequest> late = Review(eve_, r.id(), AccessReview::VERDICT_APPROVE);
+  EXPECT_THAT(late, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(late.status().message(), Not(HasSubstr("DENIED")));
 }
 
 TEST_F(RequestLifecycleTest, AReviewPolicyRefusesIsPermissionDenied) {
