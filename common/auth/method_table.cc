@@ -109,7 +109,7 @@ const MethodAuthorizationTable& JitMethodTable() {
         {a + "ListRevokedSessions", AnyService()},  // every service's token verifier
         // ca
         {c + "SignUserSshCert", Users()},
-        {c + "SignHostSshCert", UsersAndAnyService()},
+        {c + "SignHostSshCert", Users()},  // no service mints host certificates
         {c + "SignUserX509Cert", Users()},
         {c + "GetCaPublicKeys", Public()},  // trust anchors are public
         {c + "ListIssuedCerts", Users()},
