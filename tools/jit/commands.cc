@@ -21,9 +21,9 @@ int Approvals(const AccessRequest& r) {
   return n;
 }
 
-// "request 7f3c1a2b (alice: developer-read-only-jit) is approved until in 30m".
+// "request 7f3c1a2b-... (alice: developer-read-only-jit) is approved until in 30m".
 std::string Outcome(const AccessRequest& r, absl::Time now) {
-  std::string s = absl::StrCat("request ", ShortId(r.id()), " (", r.user(), ": ",
+  std::string s = absl::StrCat("request ", r.id(), " (", r.user(), ": ",
                                absl::StrJoin(r.roles(), ","), ") is ", StateName(r.state()));
   if (r.state() == common::v1::ACCESS_REQUEST_STATE_PENDING) {
     absl::StrAppend(&s, ": ", Approvals(r), " approval(s) so far");
@@ -146,7 +146,7 @@ absl::Status WaitForDecision(requests::UserRequestsClient& requests, AccessReque
   get.set_id(r.id());
   while (r.state() == common::v1::ACCESS_REQUEST_STATE_PENDING) {
     std::string line =
-        absl::StrCat("request ", ShortId(r.id()), ": pending, ", Approvals(r), " approval(s)");
+        absl::StrCat("request ", r.id(), ": pending, ", Approvals(r), " approval(s)");
     if (r.has_pending_expire_time()) {
       absl::StrAppend(&line, ", lapses ",
                       RelativeTime(FromProtoTimestamp(r.pending_expire_time()), wait.now()));
@@ -163,10 +163,10 @@ absl::Status WaitForDecision(requests::UserRequestsClient& requests, AccessReque
   *wait.status << "\n";
   if (r.state() != common::v1::ACCESS_REQUEST_STATE_APPROVED) {
     return absl::FailedPreconditionError(
-        absl::StrCat("request ", ShortId(r.id()), " was ", StateName(r.state()),
+        absl::StrCat("request ", r.id(), " was ", StateName(r.state()),
                      r.resolved_by().empty() ? "" : " by " + r.resolved_by(),
-                     r.resolve_reason().empty() ? "" : " (" + r.resolve_reason() + ")",
-                     "; see `jit request show ", ShortId(r.id()), "`"));
+                     r.resolve_reason().empty() ? "" : " (" + Printable(r.resolve_reason()) + ")",
+                     "; see `jit request show ", r.id(), "`"));
   }
   if (o.format == Format::kJson) {
     *o.out << ToJson(r);
@@ -214,7 +214,7 @@ absl::Status RequestCreate(requests::UserRequestsClient& requests, const CreateI
   } else {
     *o.out << "created " << Outcome(*r, o.now) << "\n";
     if (r->state() == common::v1::ACCESS_REQUEST_STATE_PENDING) {
-      *o.out << "a reviewer approves it with: jit request approve " << ShortId(r->id())
+      *o.out << "a reviewer approves it with: jit request approve " << r->id()
              << " --reason \"...\"\n";
     }
     if (r->break_glass()) {
@@ -313,7 +313,7 @@ absl::Status RequestRevoke(requests::UserRequestsClient& requests, const std::st
   if (o.format == Format::kJson) {
     *o.out << ToJson(*g);
   } else {
-    *o.out << "revoked the grant of request " << ShortId(g->id()) << " (" << g->user() << ": "
+    *o.out << "revoked the grant of request " << g->id() << " (" << g->user() << ": "
            << absl::StrJoin(g->roles(), ",") << ")\n";
   }
   return absl::OkStatus();

@@ -117,8 +117,9 @@ TEST_F(CommandsTest, CreateSendsRolesReasonDurationAndSaysHowToApprove) {
   const auto sent = requests_.create.requests()[0];
   EXPECT_EQ(sent.requested_duration().seconds(), 1800);
   EXPECT_EQ(sent.reason(), "Investigating dashboard latency");
-  EXPECT_THAT(out_.str(),
-              HasSubstr("created request 7f3c1a2b (alice: developer-read-only-jit) is pending"));
+  EXPECT_THAT(
+      out_.str(),
+      HasSubstr("created request 7f3c1a2b-aaaa (alice: developer-read-only-jit) is pending"));
   EXPECT_THAT(out_.str(), HasSubstr("reviewers: bob"));
   EXPECT_THAT(out_.str(), HasSubstr("jit request approve 7f3c1a2b"));
 
@@ -148,9 +149,9 @@ TEST_F(CommandsTest, WaitPollsUntilApprovedWithALiveLine) {
   ASSERT_OK(RequestCreate(requests_, {.roles = {"developer-read-only-jit"}}, Text(), &hooks));
   EXPECT_EQ(polls, 3);
   EXPECT_EQ(clock, kNow + absl::Seconds(3));
-  EXPECT_THAT(status.str(), HasSubstr("\rrequest 7f3c1a2b: pending, 1 approval(s)"));
+  EXPECT_THAT(status.str(), HasSubstr("\rrequest 7f3c1a2b-aaaa: pending, 1 approval(s)"));
   EXPECT_THAT(out_.str(),
-              HasSubstr("request 7f3c1a2b (alice: developer-read-only-jit) is approved"));
+              HasSubstr("request 7f3c1a2b-aaaa (alice: developer-read-only-jit) is approved"));
 }
 
 TEST_F(CommandsTest, WaitEndsWithAnErrorWhenDenied) {
@@ -162,9 +163,10 @@ TEST_F(CommandsTest, WaitEndsWithAnErrorWhenDenied) {
   requests_.get.Answer(denied);
   std::ostringstream status;
   WaitHooks hooks{.sleep = [](absl::Duration) {}, .now = [] { return kNow; }, .status = &status};
-  EXPECT_THAT(RequestCreate(requests_, {.roles = {"developer-read-only-jit"}}, Text(), &hooks),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("request 7f3c1a2b was denied by bob (not during the freeze)")));
+  EXPECT_THAT(
+      RequestCreate(requests_, {.roles = {"developer-read-only-jit"}}, Text(), &hooks),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("request 7f3c1a2b-aaaa was denied by bob (not during the freeze)")));
 }
 
 TEST_F(CommandsTest, BreakGlassAsksForItAndSaysItWillBeReviewed) {

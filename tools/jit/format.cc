@@ -92,9 +92,51 @@ absl::StatusOr<AccessRequestState> ParseState(const std::string& name) {
                    "\"; use one of pending, approved, denied, cancelled, expired, revoked"));
 }
 
-std::string ShortId(const std::string& id) { return id.substr(0, 8); }
+std::vector<std::string> UniquePrefixes(const std::vector<std::string>& ids) {
+  // Sorted, an id shares its longest prefix with one of its neighbours.
+  std::vector<size_t> order(ids.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
+  auto shared = [](const std::string& a, const std::string& b) {
+    size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+    return n;
+  };
+  std::vector<std::string> out(ids.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    const std::string& id = ids[order[k]];
+    size_t n = 8;
+    if (k > 0) n = std::max(n, shared(id, ids[order[k - 1]]) + 1);
+    if (k + 1 < order.size()) n = std::max(n, shared(id, ids[order[k + 1]]) + 1);
+    out[order[k]] = id.substr(0, std::min(n, id.size()));
+  }
+  return out;
+}
 
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
+std::string Printable(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out.push_back('?');
+    } else if (c == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out.push_back('?');  // a C1 control character, U+0080..U+009F
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+std::string Table(const std::vector<std::vector<std::string>>& raw_rows) {
+  std::vector<std::vector<std::string>> rows = raw_rows;
+  for (auto& row : rows) {
+    for (std::string& cell : row) cell = Printable(cell);
+  }
   std::vector<size_t> width;
   for (const auto& row : rows) {
     if (row.size() > width.size()) width.resize(row.size(), 0);
@@ -116,7 +158,11 @@ std::string RequestTable(const std::vector<AccessRequest>& requests, absl::Time 
   if (requests.empty()) return "no requests\n";
   std::vector<std::vector<std::string>> rows = {
       {"ID", "USER", "ROLES", "STATE", "APPROVALS", "CREATED", "UNTIL", "REASON"}};
-  for (const AccessRequest& r : requests) {
+  std::vector<std::string> ids;
+  for (const AccessRequest& r : requests) ids.push_back(r.id());
+  const std::vector<std::string> short_ids = UniquePrefixes(ids);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const AccessRequest& r = requests[i];
     std::string until = "-";
     if (r.state() == common::v1::ACCESS_REQUEST_STATE_PENDING) {
       until = TimeOrDash(r.pending_expire_time(), now);
@@ -125,7 +171,7 @@ std::string RequestTable(const std::vector<AccessRequest>& requests, absl::Time 
     }
     std::string reason = r.reason();
     if (reason.size() > 40) reason = reason.substr(0, 37) + "...";
-    rows.push_back({ShortId(r.id()), r.user(), absl::StrJoin(r.roles(), ","), StateName(r.state()),
+    rows.push_back({short_ids[i], r.user(), absl::StrJoin(r.roles(), ","), StateName(r.state()),
                     absl::StrCat(Approvals(r)), TimeOrDash(r.create_time(), now), until, reason});
   }
   return Table(rows);

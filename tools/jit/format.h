@@ -29,10 +29,16 @@ std::string RelativeTime(absl::Time t, absl::Time now);
 std::string StateName(common::v1::AccessRequestState state);
 absl::StatusOr<common::v1::AccessRequestState> ParseState(const std::string& name);
 
-// The first 8 characters of a request id, as tables show it (enough to type back).
-std::string ShortId(const std::string& id);
+// For each id, its shortest prefix of at least 8 characters that no other id in `ids`
+// starts with (UUIDv7 ids made within the same minute share their first 8 characters).
+std::vector<std::string> UniquePrefixes(const std::vector<std::string>& ids);
 
-// Columns padded to the widest cell, two spaces apart; the first row is the header.
+// `text` with every control character (C0, DEL, C1) replaced by '?', so that text written by
+// another person (a reason) cannot move the cursor or rewrite the terminal.
+std::string Printable(const std::string& text);
+
+// Columns padded to the widest cell, two spaces apart; the first row is the header. Cells
+// pass through Printable.
 std::string Table(const std::vector<std::vector<std::string>>& rows);
 
 // ID, USER, ROLES, STATE, APPROVALS, CREATED, UNTIL (pending: the request lapses; approved:

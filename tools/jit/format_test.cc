@@ -71,6 +71,20 @@ TEST(FormatTest, RequestTableShowsShortIdStateApprovalsAndTimeLeft) {
   EXPECT_EQ(RequestTable({}, kNow), "no requests\n");
 }
 
+TEST(FormatTest, UniquePrefixesGrowPastIdsMadeInTheSameMinute) {
+  EXPECT_THAT(UniquePrefixes({"0193a1b2-0001-7aaa", "0193a1b2-0002-7bbb", "77770000-0000-7ccc"}),
+              ::testing::ElementsAre("0193a1b2-0001", "0193a1b2-0002", "77770000"));
+  EXPECT_THAT(UniquePrefixes({"abc"}), ::testing::ElementsAre("abc"));
+}
+
+TEST(FormatTest, TablesReplaceControlCharactersSoAReasonCannotRewriteTheTerminal) {
+  EXPECT_EQ(Printable("ok\x1b[1A\x1b[2Kfake\r\x7f \xc2\x9b ünï"), "ok?[1A?[2Kfake?? ? ünï");
+  common::v1::AccessRequest r = Pending();
+  r.set_reason("latency\x1b]52;c;ZXZpbA==\x07");
+  EXPECT_THAT(RequestDetail(r, kNow), HasSubstr("latency?]52;c;ZXZpbA==?"));
+  EXPECT_THAT(RequestDetail(r, kNow), ::testing::Not(HasSubstr("\x1b")));
+}
+
 TEST(FormatTest, RequestDetailIncludesReviewsAndHistory) {
   common::v1::AccessRequest r = Pending();
   auto* t = r.add_history();
