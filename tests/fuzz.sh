@@ -55,7 +55,7 @@ POLICY=services/policy
 POLICY_COMMON="$POLICY/duration $POLICY/value_matcher $POLICY/trait_template $POLICY/predicate"
 POLICY_ROLES="$POLICY/compiled_role $POLICY/role_parser $POLICY/role_snapshot $POLICY/decision_util \
   $POLICY/check_access $POLICY/check_request $POLICY/check_review $POLICY/cert_params \
-  $POLICY/check_permission"
+  $POLICY/check_permission common/text/quote common/text/text_fields"
 CRYPTO="common/secret common/crypto/base64 common/crypto/digest common/crypto/openssl_util \
   common/crypto/random common/crypto/ed25519 common/crypto/ca_signer"
 SSH="common/ssh/wire common/ssh/public_key common/ssh/signature common/ssh/certificate \
@@ -72,7 +72,7 @@ TARGETS=(
 # Rebuild everything when any input changed (headers included); else reuse the binaries.
 STAMP="$( (cd "$ROOT" && cat protos/jit/common/v1/*.proto protos/jit/policy/v1/*.proto \
            services/policy/*.h services/policy/*.cc services/policy/fuzz/*.cc \
-           common/*.h common/*.cc common/crypto/*.h common/crypto/*.cc common/ssh/*.h \
+           common/*.h common/*.cc common/text/*.h common/text/*.cc common/crypto/*.h common/crypto/*.cc common/ssh/*.h \
            common/ssh/*.cc common/ssh/fuzz/*.cc common/pki/*.h common/pki/*.cc \
            common/pki/fuzz/*.cc common/jwt/*.h common/jwt/*.cc common/jwt/fuzz/*.cc "$0"; "$CXX" --version) | sha256sum | cut -c1-16)"
 if [[ "$(cat "$BUILD/stamp" 2>/dev/null)" != "$STAMP" ]]; then
