@@ -5,11 +5,11 @@
 
 #include "common/clock.h"
 #include "common/crypto/base64.h"
+#include "common/crypto/key_encryption.h"
 #include "common/http/http_client.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/crypto/key_encryption.h"
 #include "services/auth/oidc/testing/fake_oidc_provider.h"
 #include "services/auth/oidc/testing/in_memory_oidc_used_state_store.h"
 
