@@ -114,10 +114,14 @@ class RequestLifecycle {
                                        const v1::CreateRequestRequest& request);
   absl::StatusOr<AccessRequest> Get(const Identity& caller, const v1::GetRequestRequest& request);
   // user "" = all (with "list access_request" permission) or else the caller's own;
-  // reviewable_by_me = pending-or-not requests of others that CheckReview lets the caller
-  // review (at most options.max_reviewable_scan rows are examined per call).
+  // reviewable_by_me = requests of others that CheckReview lets the caller review, PENDING
+  // ones unless `states` or break_glass_awaiting_review say otherwise. Policy is asked once
+  // per distinct (user, roles, reason, traits, thresholds) in a call; at most
+  // options.max_reviewable_scan rows are examined, and none once `deadline` (the RPC's) has
+  // passed: the page may then be short, with a token to continue after the last row examined.
   absl::StatusOr<v1::ListRequestsResponse> List(const Identity& caller,
-                                                const v1::ListRequestsRequest& request);
+                                                const v1::ListRequestsRequest& request,
+                                                absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<AccessRequest> Review(const Identity& caller, const audit::AuditActor& actor,
                                        const v1::ReviewRequestRequest& request);
   absl::StatusOr<AccessRequest> Cancel(const Identity& caller, const audit::AuditActor& actor,
