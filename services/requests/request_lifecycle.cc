@@ -197,27 +197,6 @@ std::string ContentHash(v1::CreateRequestRequest rq) {
   return absl::BytesToHexString(Sha256String(bytes));
 }
 
-// What policy's CheckReview reads of a request (check_review.cc: the user, roles, reason
-// and requester traits for the predicates, the thresholds; break_glass for safety), as
-// deterministic bytes: two requests with the same key get the same answer for one reviewer.
-std::string ReviewDecisionKey(const AccessRequest& request) {
-  AccessRequest content;
-  content.set_user(request.user());
-  *content.mutable_roles() = request.roles();
-  content.set_reason(request.reason());
-  *content.mutable_requester_traits() = request.requester_traits();
-  *content.mutable_thresholds() = request.thresholds();
-  content.set_break_glass(request.break_glass());
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    content.SerializeToCodedStream(&coded);
-  }
-  return bytes;
-}
-
 absl::StatusOr<AuditEvent> Event(std::string_view type, absl::Time now,
                                  const audit::AuditActor& actor, const AccessRequest& request,
                                  std::string_view message,
@@ -526,6 +505,42 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Create(const Identity& caller,
           events));
   if (created.created && observer_ != nullptr) observer_->Created(created.request);
   return created.request;
+}
+
+// What policy's CheckReview reads (check_review.cc: the user, roles, reason and requester
+// traits for the predicates, the thresholds; break_glass for safety), deterministically.
+std::string ReviewDecisionKey(const AccessRequest& request) {
+  AccessRequest content;
+  content.set_user(request.user());
+  *content.mutable_roles() = request.roles();
+  content.set_reason(request.reason());
+  *content.mutable_requester_traits() = request.requester_traits();
+  *content.mutable_thresholds() = request.thresholds();
+  content.set_break_glass(request.break_glass());
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    content.SerializeToCodedStream(&coded);
+  }
+  return bytes;
+}
+
+absl::StatusOr<bool> RequestLifecycle::MayListAll(const Identity& caller) {
+  absl::Status s = permissions_->Check(caller, "access_request", "list");
+  if (absl::IsPermissionDenied(s)) return false;
+  if (!s.ok()) return s;
+  return true;
+}
+
+absl::StatusOr<bool> RequestLifecycle::MayReview(const Identity& caller,
+                                                 const AccessRequest& request) {
+  if (SameUser(caller.name(), request.user())) return false;
+  absl::StatusOr<policy::v1::CheckReviewResponse> review = CheckReview(caller, request);
+  if (absl::IsPermissionDenied(review.status())) return false;
+  if (!review.ok()) return review.status();
+  return true;
 }
 
 absl::StatusOr<policy::v1::CheckReviewResponse> RequestLifecycle::CheckReview(

@@ -98,6 +98,10 @@ absl::StatusOr<RequestChange> ExpireChange(const AccessRequest& current, absl::T
 // The grant of an approved or revoked request, as the CA sees it at `now`.
 Grant GrantOf(const AccessRequest& request, absl::Time now);
 
+// What policy's CheckReview reads of a request, as bytes: requests with equal keys get the
+// same answer for one reviewer (so it is asked once per key in a listing).
+std::string ReviewDecisionKey(const AccessRequest& request);
+
 class RequestLifecycle {
  public:
   RequestLifecycle(RequestStore* store, policy::PolicyClient* policy,
@@ -135,6 +139,12 @@ class RequestLifecycle {
 
   // Expires up to `batch` due requests; returns how many changed.
   absl::StatusOr<int> ExpireDue(int batch);
+
+  // For WatchRequests (request_watch.h), the rules ListRequests and GetRequest follow:
+  // whether `caller` may list everyone's requests ("list" on access_request), and whether
+  // policy lets `caller` review `request`. Errors: policy unreachable (never a yes).
+  absl::StatusOr<bool> MayListAll(const Identity& caller);
+  absl::StatusOr<bool> MayReview(const Identity& caller, const AccessRequest& request);
 
  private:
   // OK when `caller` may review `request` per policy; PERMISSION_DENIED with policy's

@@ -3,14 +3,18 @@
 #include <utility>
 
 #include "absl/time/time.h"
+#include "common/grpc_status.h"
 
 namespace jit::requests {
 
 using ::jit::server::Caller;
 
 RequestsServiceImpl::RequestsServiceImpl(RequestLifecycle* lifecycle,
-                                         server::CallerIdentityFn caller_identity)
+                                         server::CallerIdentityFn caller_identity,
+                                         RequestWatch* watch)
     : lifecycle_(lifecycle),
+      watch_(watch),
+      caller_identity_(caller_identity),
       handler_(server::UnaryHandler::For<v1::RequestsService>(std::move(caller_identity))) {}
 
 grpc::Status RequestsServiceImpl::CreateRequest(grpc::ServerContext* context,
@@ -69,6 +73,19 @@ grpc::Status RequestsServiceImpl::ListActiveGrants(grpc::ServerContext* context,
   // The method table admits only the ca; the logic needs no caller.
   return handler_.Run(*context, __func__, response,
                       [&] { return lifecycle_->ListActiveGrants(*request); });
+}
+
+grpc::Status RequestsServiceImpl::WatchRequests(grpc::ServerContext* context,
+                                                const v1::WatchRequestsRequest* request,
+                                                grpc::ServerWriter<v1::RequestEvent>* writer) {
+  const std::string method = handler_.FullMethod(__func__);
+  absl::StatusOr<Identity> caller = caller_identity_(*context, method);
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), method);
+  if (watch_ == nullptr) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not served here");
+  const absl::Status s = watch_->Watch(
+      *caller, *request, [&](const v1::RequestEvent& event) { return writer->Write(event); },
+      [&] { return context->IsCancelled(); });
+  return ToGrpcStatus(s, method);
 }
 
 }  // namespace jit::requests
