@@ -139,7 +139,9 @@ const MethodAuthorizationTable& JitMethodTable() {
         {u + "IngestEvents", AnyService()},
         {u + "SearchEvents", Users()},
         {u + "VerifyChain", Users()},
-        {u + "ExportEvents", Users()},
+        // people with the export permission, and a SIEM shipper running with the service
+        // certificate spiffe://jit-access/service/audit-export (no other service reads the log)
+        {u + "ExportEvents", UsersAndServices({"audit-export"})},
         {u + "GetCheckpointKeys", Public()},  // checkpoint public keys, like CA keys
         {u + "ListCheckpoints", Users()},
         // health (load balancers, kubelet)

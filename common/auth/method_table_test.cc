@@ -71,6 +71,12 @@ TEST(JitMethodTableTest, KeyRowsAreAsDesigned) {
   ASSERT_NE(ingest, nullptr);
   EXPECT_TRUE(ingest->any_service);
   EXPECT_FALSE(ingest->users);
+  const MethodRule* export_events =
+      JitMethodTable().Find("/jit.audit.v1.AuditService/ExportEvents");
+  ASSERT_NE(export_events, nullptr);
+  EXPECT_TRUE(export_events->users);
+  EXPECT_TRUE(export_events->AllowsService("audit-export"));
+  EXPECT_FALSE(export_events->AllowsService("ca"));
   EXPECT_TRUE(JitMethodTable().Find("/jit.auth.v1.AuthService/Login")->public_access);
   const MethodRule* reflection = JitMethodTable().Find(kServerReflectionMethod);
   ASSERT_NE(reflection, nullptr);

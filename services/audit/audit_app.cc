@@ -122,13 +122,9 @@ absl::StatusOr<std::vector<std::string>> TrustedKeys(const AuditApp::Config& con
 }
 
 void TickCheckpoint(AuditAppParts& p) {
+  // Counted by the checkpointer's observer (as are checkpoints made by appends).
   absl::StatusOr<std::optional<StoredCheckpoint>> c = p.checkpointer->Tick();
-  if (!c.ok()) {
-    p.metrics.Checkpoint(false);
-    spdlog::warn("checkpoint: {}", c.status().ToString());
-  } else if (c->has_value()) {
-    p.metrics.Checkpoint(true);
-  }
+  if (!c.ok()) spdlog::warn("checkpoint: {}", c.status().ToString());
 }
 
 void ExportFiles(AuditAppParts& p) {
@@ -210,6 +206,7 @@ absl::StatusOr<std::unique_ptr<AuditApp>> AuditApp::Create(server::ServiceRuntim
   }
   spdlog::info("checkpoints signed with key {} every {} events or {}", p->checkpointer->key_id(),
                config.checkpoint_every_events, absl::FormatDuration(config.checkpoint_interval));
+  p->checkpointer->SetObserver([&metrics = p->metrics](bool ok) { metrics.Checkpoint(ok); });
   p->ingestor = std::make_unique<EventIngestor>(&p->store, p->checkpointer.get(), &runtime.clock);
   p->queries = std::make_unique<AuditQueries>(AuditQueries::Parts{.search = &p->search,
                                                                   .verifier = p->verifier.get(),

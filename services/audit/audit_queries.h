@@ -5,7 +5,8 @@
 // Authorisation (after the method table admitted the caller): a person needs the policy's
 // permission on resource "audit_event" - verb "list" for SearchEvents, "read" for
 // VerifyChain and ListCheckpoints, "export" for ExportEvents; a service the method table
-// admits (the SIEM exporter) needs nothing more. Refused: PERMISSION_DENIED naming the verb;
+// admits (for ExportEvents the SIEM shipper "audit-export") needs nothing more. Refused:
+// PERMISSION_DENIED naming the verb;
 // policy unreachable: UNAVAILABLE (never an allow). GetCheckpointKeys is public.
 // ListCheckpoints pages like the other lists (page_size 0 = 100, at most 1000; the token
 // is the sequence to continue below, base64url).

@@ -72,12 +72,24 @@ std::optional<StoredCheckpoint> Checkpointer::SignIfDue(const ChainHead& head, i
   if (!c.ok()) {
     spdlog::error("signing a checkpoint failed (retried on the next append): {}",
                   c.status().ToString());
+    Observe(false);
     return std::nullopt;
   }
   return *std::move(c);
 }
 
+void Checkpointer::Stored(const StoredCheckpoint& checkpoint) {
+  LogCheckpoint(checkpoint);
+  Observe(true);
+}
+
 absl::StatusOr<std::optional<StoredCheckpoint>> Checkpointer::Tick() {
+  absl::StatusOr<std::optional<StoredCheckpoint>> c = TickOnce();
+  if (!c.ok() || c->has_value()) Observe(c.ok());
+  return c;
+}
+
+absl::StatusOr<std::optional<StoredCheckpoint>> Checkpointer::TickOnce() {
   ASSIGN_OR_RETURN(ChainHead head, events_->Head());
   ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> latest, checkpoints_->LatestCheckpoint());
   if (head.sequence == 0) return std::nullopt;

@@ -6,12 +6,15 @@
 // second checkpoint of the same sequence is dropped by the store.
 //
 // Errors: those of the stores (UNAVAILABLE, ...) and INTERNAL if signing fails. A failed
-// checkpoint loses nothing: the next append or tick tries again.
+// checkpoint loses nothing: the next append or tick tries again. An observer (metrics) hears
+// of every checkpoint stored (by Tick, or by an append that reports it through Stored) and of
+// every failed one.
 // Thread-safe; borrows the stores and the clock.
 #ifndef JIT_SERVICES_AUDIT_CHECKPOINTER_H_
 #define JIT_SERVICES_AUDIT_CHECKPOINTER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +51,12 @@ class Checkpointer {
                                                               const Clock* clock,
                                                               CheckpointPolicy policy);
 
+  // Called with true for each checkpoint stored, false for each that failed (signing or
+  // storing). Set it before any other call; it is called on the calling thread.
+  void SetObserver(std::function<void(bool signed_ok)> observer) {
+    observer_ = std::move(observer);
+  }
+
   // For EventStore::Append: a signed checkpoint of `head` when every_events have been
   // appended since `latest`. A signing failure is logged and gives nullopt (the next append
   // or tick tries again).
@@ -59,6 +68,10 @@ class Checkpointer {
   // A checkpoint of the current head if it moved past the newest checkpoint and `interval`
   // has passed since that one was signed (or there is none).
   absl::StatusOr<std::optional<StoredCheckpoint>> Tick();
+
+  // An append committed `checkpoint` (AppendResult::checkpoint): logs it (LogCheckpoint) and
+  // tells the observer.
+  void Stored(const StoredCheckpoint& checkpoint);
 
   const std::string& public_key() const { return signer_->public_key(); }
   const std::string& key_id() const { return key_id_; }
@@ -74,6 +87,10 @@ class Checkpointer {
         policy_(policy) {}
 
   absl::StatusOr<StoredCheckpoint> Sign(const ChainHead& head);
+  absl::StatusOr<std::optional<StoredCheckpoint>> TickOnce();
+  void Observe(bool signed_ok) {
+    if (observer_) observer_(signed_ok);
+  }
 
   const std::unique_ptr<crypto::Ed25519Signer> signer_;
   const std::string key_id_;
@@ -81,6 +98,7 @@ class Checkpointer {
   CheckpointStore* const checkpoints_;
   const Clock* const clock_;
   const CheckpointPolicy policy_;
+  std::function<void(bool)> observer_;
 };
 
 // The log line of a stored checkpoint (sequence, hash, time, key id, signature), so that

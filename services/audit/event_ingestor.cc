@@ -21,7 +21,7 @@ absl::StatusOr<jit::audit::v1::IngestEventsResponse> EventIngestor::Ingest(
   ASSIGN_OR_RETURN(AppendResult result,
                    store_->Append(events, checkpointer_ != nullptr ? checkpointer_->ForAppend()
                                                                    : CheckpointFn()));
-  if (result.checkpoint) LogCheckpoint(*result.checkpoint);
+  if (result.checkpoint) checkpointer_->Stored(*result.checkpoint);
   jit::audit::v1::IngestEventsResponse out;
   out.set_accepted(result.accepted);
   out.set_duplicates(result.duplicates);

@@ -1,6 +1,7 @@
 #include "services/audit/event_ingestor.h"
 
 #include <memory>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/status_matchers.h"
@@ -99,6 +100,26 @@ TEST_F(EventIngestorTest, SignsACheckpointEveryNEvents) {
   ASSERT_THAT(ingestor.Ingest("auth", TestBatch(11, 1)), IsOk());  // 11: 5 since 6
   ASSERT_OK_AND_ASSIGN(latest, store_.LatestCheckpoint());
   EXPECT_EQ(latest->sequence, 11);
+}
+
+TEST_F(EventIngestorTest, TheObserverCountsCheckpointsOfAppendsAndTicks) {
+  std::vector<bool> seen;
+  checkpointer_->SetObserver([&](bool ok) { seen.push_back(ok); });
+  EventIngestor ingestor(&store_, checkpointer_.get(), &clock_);
+  ASSERT_THAT(ingestor.Ingest("auth", TestBatch(1, 4)), IsOk());
+  EXPECT_TRUE(seen.empty());                                      // not due yet
+  ASSERT_THAT(ingestor.Ingest("auth", TestBatch(5, 2)), IsOk());  // 6: due at ingest
+  EXPECT_EQ(seen, std::vector<bool>({true}));
+  ASSERT_THAT(ingestor.Ingest("auth", TestBatch(7, 1)), IsOk());
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(auto ticked, checkpointer_->Tick());
+  ASSERT_TRUE(ticked.has_value());
+  EXPECT_EQ(seen, std::vector<bool>({true, true}));
+  ASSERT_THAT(ingestor.Ingest("auth", TestBatch(8, 1)), IsOk());
+  clock_.Advance(absl::Minutes(1));
+  store_.SetDown(absl::UnavailableError("database down"));
+  EXPECT_THAT(checkpointer_->Tick(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(seen, std::vector<bool>({true, true, false}));
 }
 
 }  // namespace

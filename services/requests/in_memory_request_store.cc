@@ -44,6 +44,8 @@ absl::StatusOr<RequestStore::Created> InMemoryRequestStore::Create(
   t.set_revision(stored.revision());
   *stored.add_history() = t;
   requests_[stored.id()] = stored;
+  changes_.push_back(
+      {.position = static_cast<int64_t>(changes_.size()) + 1, .request = WithoutHistory(stored)});
   if (!request.request_key().empty()) {
     keys_[{request.user(), request.request_key()}] = {request.id(), content_hash};
   }
@@ -70,6 +72,9 @@ void InMemoryRequestStore::Write(const std::string& id, RequestChange& change,
     *next.add_history() = *change.transition;
   }
   for (const AuditEvent& e : change.events) events_.push_back(e);
+  changes_.push_back({.position = static_cast<int64_t>(changes_.size()) + 1,
+                      .prev_state = current.state(),
+                      .request = WithoutHistory(next)});
   current = next;
   *stored = next;
 }
@@ -196,6 +201,35 @@ absl::StatusOr<RequestCounts> InMemoryRequestStore::Counts(absl::Time now) {
 std::vector<AuditEvent> InMemoryRequestStore::events() const {
   absl::MutexLock lock(&mu_);
   return events_;
+}
+
+absl::StatusOr<int64_t> InMemoryRequestStore::Sequence() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int64_t>(changes_.size());
+}
+
+absl::StatusOr<std::vector<FeedChange>> InMemoryRequestStore::ReadAfter(int64_t position,
+                                                                        int limit) {
+  absl::MutexLock lock(&mu_);
+  std::vector<FeedChange> out;
+  for (int64_t p = std::max<int64_t>(position, 0);
+       p < static_cast<int64_t>(changes_.size()) && static_cast<int>(out.size()) < limit; ++p) {
+    out.push_back(changes_[p]);
+  }
+  return out;
+}
+
+absl::StatusOr<FeedSnapshot> InMemoryRequestStore::Snapshot(int limit) {
+  absl::MutexLock lock(&mu_);
+  FeedSnapshot out;
+  out.position = static_cast<int64_t>(changes_.size());
+  for (const auto& [id, r] : requests_) out.requests.push_back(WithoutHistory(r));
+  std::sort(out.requests.begin(), out.requests.end(), NewerFirst);
+  if (static_cast<int>(out.requests.size()) > limit) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("more than ", limit, " requests to show at the start of a watch"));
+  }
+  return out;
 }
 
 }  // namespace jit::requests::testing

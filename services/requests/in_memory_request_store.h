@@ -1,6 +1,7 @@
 // An in-memory RequestStore for unit tests of the lifecycle logic: the same contract as
 // PostgresRequestStore (request_store.h) under one mutex, and the audit events it would
-// have written to the outbox, in order (events()). Thread-safe.
+// have written to the outbox, in order (events()). Also a ChangeFeed whose changes are
+// numbered at once (one mutex orders them). Thread-safe.
 #ifndef JIT_SERVICES_REQUESTS_IN_MEMORY_REQUEST_STORE_H_
 #define JIT_SERVICES_REQUESTS_IN_MEMORY_REQUEST_STORE_H_
 
@@ -11,11 +12,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "services/requests/change_feed.h"
 #include "services/requests/request_store.h"
 
 namespace jit::requests::testing {
 
-class InMemoryRequestStore final : public RequestStore {
+class InMemoryRequestStore final : public RequestStore, public ChangeFeed {
  public:
   absl::StatusOr<Created> Create(const AccessRequest& request, const std::string& content_hash,
                                  const AccessRequestTransition& transition,
@@ -28,6 +30,10 @@ class InMemoryRequestStore final : public RequestStore {
                                                        Expire expire) override;
   absl::StatusOr<std::optional<absl::Time>> NextDueTime() override;
   absl::StatusOr<RequestCounts> Counts(absl::Time now) override;
+
+  absl::StatusOr<int64_t> Sequence() override;
+  absl::StatusOr<std::vector<FeedChange>> ReadAfter(int64_t position, int limit) override;
+  absl::StatusOr<FeedSnapshot> Snapshot(int limit) override;
 
   std::vector<AuditEvent> events() const;
 
@@ -42,6 +48,7 @@ class InMemoryRequestStore final : public RequestStore {
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> keys_
       ABSL_GUARDED_BY(mu_);
   std::vector<AuditEvent> events_ ABSL_GUARDED_BY(mu_);
+  std::vector<FeedChange> changes_ ABSL_GUARDED_BY(mu_);  // changes_[p - 1] at position p
 };
 
 }  // namespace jit::requests::testing

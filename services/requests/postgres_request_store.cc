@@ -1,5 +1,6 @@
 #include "services/requests/postgres_request_store.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -80,13 +81,24 @@ int64_t NextRevision(pqxx::transaction_base& txn) {
   return txn.exec1("SELECT nextval('requests.revision_seq')")[0].as<int64_t>();
 }
 
-// Writes `change` for the locked request `id`; the stored request goes to `*stored`.
-void WriteChange(pqxx::transaction_base& txn, const std::string& id, RequestChange& change,
-                 AccessRequest* stored) {
+// The change log row of WatchRequests (change_feed.h); `body` is the request as stored.
+void RecordChange(pqxx::transaction_base& txn, const std::string& id, int64_t revision,
+                  AccessRequestState prev_state, const std::string& body) {
+  txn.exec_params(
+      "INSERT INTO requests.changes (revision, request_id, prev_state, body) "
+      "VALUES ($1, $2::uuid, $3::smallint, $4)",
+      revision, id, static_cast<int>(prev_state), db::Bytea(body));
+}
+
+// Writes `change` for the locked request `id` (whose state was `prev_state`); the stored
+// request goes to `*stored`.
+void WriteChange(pqxx::transaction_base& txn, const std::string& id, AccessRequestState prev_state,
+                 RequestChange& change, AccessRequest* stored) {
   const int64_t revision = NextRevision(txn);
   AccessRequest& request = change.request;
   request.set_revision(revision);
   request.clear_history();
+  const std::string body = request.SerializeAsString();
   txn.exec_params(
       "UPDATE requests.requests SET state = $2::smallint, "
       "due_time = NULLIF($3, '')::timestamptz, "
@@ -95,8 +107,9 @@ void WriteChange(pqxx::transaction_base& txn, const std::string& id, RequestChan
       "WHERE id = $1::uuid",
       id, static_cast<int>(request.state()), DueColumn(request),
       OptionalTime(request.access_expire_time(), request.has_access_expire_time()), revision,
-      db::Bytea(request.SerializeAsString()), AwaitsPostReview(request),
+      db::Bytea(body), AwaitsPostReview(request),
       OptionalTime(request.post_review_due_time(), request.has_post_review_due_time()));
+  RecordChange(txn, id, revision, prev_state, body);
   if (change.review.has_value()) {
     const AccessReview& review = *change.review;
     txn.exec_params(
@@ -146,6 +159,7 @@ absl::StatusOr<RequestStore::Created> PostgresRequestStore::Create(
     stored.set_revision(revision);
     stored.clear_history();
     const bool keyed = !request.request_key().empty();
+    const std::string body = stored.SerializeAsString();
     pqxx::result inserted = txn.exec_params(
         "INSERT INTO requests.requests (id, user_name, state, create_time, due_time, "
         "access_expire_time, revision, request_key, content_hash, body, break_glass_awaiting, "
@@ -158,8 +172,8 @@ absl::StatusOr<RequestStore::Created> PostgresRequestStore::Create(
         stored.id(), stored.user(), static_cast<int>(stored.state()),
         db::Timestamptz(FromProtoTimestamp(stored.create_time())), DueColumn(stored),
         OptionalTime(stored.access_expire_time(), stored.has_access_expire_time()), revision,
-        stored.request_key(), keyed ? content_hash : std::string(),
-        db::Bytea(stored.SerializeAsString()), AwaitsPostReview(stored),
+        stored.request_key(), keyed ? content_hash : std::string(), db::Bytea(body),
+        AwaitsPostReview(stored),
         OptionalTime(stored.post_review_due_time(), stored.has_post_review_due_time()));
     if (inserted.empty()) {
       // The key was used before (perhaps by a create committed a moment ago).
@@ -178,6 +192,8 @@ absl::StatusOr<RequestStore::Created> PostgresRequestStore::Create(
       out.created = false;
       return absl::OkStatus();
     }
+    RecordChange(txn, stored.id(), revision, jit::common::v1::ACCESS_REQUEST_STATE_UNSPECIFIED,
+                 body);
     AccessRequestTransition t = transition;
     t.set_revision(revision);
     InsertTransition(txn, stored.id(), t);
@@ -224,7 +240,7 @@ absl::StatusOr<AccessRequest> PostgresRequestStore::Update(std::string_view id, 
       return absl::OkStatus();
     }
     auto history = current.history();
-    WriteChange(txn, key, change, &stored);
+    WriteChange(txn, key, current.state(), change, &stored);
     *stored.mutable_history() = std::move(history);
     if (change.transition.has_value()) *stored.add_history() = *change.transition;
     return absl::OkStatus();
@@ -310,7 +326,7 @@ absl::StatusOr<std::vector<AccessRequest>> PostgresRequestStore::ExpireDue(absl:
       ASSIGN_OR_RETURN(RequestChange change, expire(current));
       if (!change.write) continue;
       AccessRequest stored;
-      WriteChange(txn, current.id(), change, &stored);
+      WriteChange(txn, current.id(), current.state(), change, &stored);
       changed.push_back(std::move(stored));
     }
     return absl::OkStatus();
@@ -349,6 +365,116 @@ absl::StatusOr<RequestCounts> PostgresRequestStore::Counts(absl::Time now) {
     return absl::OkStatus();
   }));
   return counts;
+}
+
+absl::StatusOr<int64_t> PostgresRequestStore::Sequence() {
+  int64_t head = 0;
+  RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
+    // One sequencer at a time; the others leave it to the one running.
+    if (txn.exec_params1("SELECT pg_try_advisory_xact_lock($1)", kSequencerLock)[0].as<bool>()) {
+      // Changes of transactions below the oldest running one are final: nothing can
+      // commit a change before them any more. Numbered after the newest position, in
+      // (transaction id, revision) order.
+      pqxx::result numbered = txn.exec(
+          "WITH head AS (SELECT coalesce(max(position), 0) AS p FROM requests.changes), "
+          "due AS (SELECT revision, row_number() OVER (ORDER BY xid, revision) AS n "
+          "FROM requests.changes WHERE position IS NULL "
+          "AND xid < pg_snapshot_xmin(pg_current_snapshot())) "
+          "UPDATE requests.changes c SET position = head.p + due.n FROM head, due "
+          "WHERE c.revision = due.revision RETURNING c.position");
+      if (!numbered.empty()) {
+        txn.exec_params("SELECT pg_notify($1, '')", std::string(kChangeChannel));
+      }
+    }
+    head = txn.exec1("SELECT coalesce(max(position), 0) FROM requests.changes")[0].as<int64_t>();
+    return absl::OkStatus();
+  }));
+  return head;
+}
+
+namespace {
+
+absl::StatusOr<AccessRequest> ChangedRequest(const pqxx::field& revision, const pqxx::field& body) {
+  AccessRequest request;
+  if (!request.ParseFromString(db::BytesOf(body))) {
+    return absl::DataLossError(
+        absl::StrCat("stored change ", revision.as<int64_t>(), " cannot be decoded"));
+  }
+  request.set_revision(revision.as<int64_t>());
+  return request;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<FeedChange>> PostgresRequestStore::ReadAfter(int64_t position,
+                                                                        int limit) {
+  std::vector<FeedChange> out;
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, kReadOnly, [&](pqxx::transaction_base& txn) -> absl::Status {
+        out.clear();
+        pqxx::result rows = txn.exec_params(
+            "SELECT position, prev_state, revision, body FROM requests.changes "
+            "WHERE position > $1 ORDER BY position LIMIT $2",
+            position, std::max(0, limit));
+        for (const pqxx::row& row : rows) {
+          FeedChange change;
+          change.position = row[0].as<int64_t>();
+          change.prev_state = static_cast<AccessRequestState>(row[1].as<int>());
+          ASSIGN_OR_RETURN(change.request, ChangedRequest(row[2], row[3]));
+          out.push_back(std::move(change));
+        }
+        return absl::OkStatus();
+      }));
+  return out;
+}
+
+absl::StatusOr<FeedSnapshot> PostgresRequestStore::Snapshot(int limit) {
+  FeedSnapshot out;
+  const db::TransactionOptions options{.isolation = db::Isolation::kRepeatableRead,
+                                       .read_only = true};
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, options, [&](pqxx::transaction_base& txn) -> absl::Status {
+        out = FeedSnapshot();
+        // Every change this snapshot sees has a position <= P, except those not numbered yet:
+        // their requests are taken as of P from the log (or left out if created after P).
+        out.position =
+            txn.exec1("SELECT coalesce(max(position), 0) FROM requests.changes")[0].as<int64_t>();
+        std::vector<std::string> later;
+        for (const pqxx::row& row : txn.exec(
+                 "SELECT DISTINCT request_id::text FROM requests.changes WHERE position IS NULL")) {
+          later.push_back(row[0].as<std::string>());
+        }
+        const std::string later_array = absl::StrCat("{", absl::StrJoin(later, ","), "}");
+        pqxx::result rows =
+            txn.exec_params(absl::StrCat("SELECT ", kRequestColumns,
+                                         " FROM requests.requests WHERE NOT (id = ANY($1::uuid[])) "
+                                         "ORDER BY create_time DESC, id DESC LIMIT $2"),
+                            later_array, limit + 1);
+        ASSIGN_OR_RETURN(out.requests, RequestsFromRows(rows));
+        if (!later.empty()) {
+          pqxx::result before = txn.exec_params(
+              "SELECT DISTINCT ON (request_id) revision, body FROM requests.changes "
+              "WHERE request_id = ANY($1::uuid[]) AND position IS NOT NULL "
+              "ORDER BY request_id, position DESC",
+              later_array);
+          for (const pqxx::row& row : before) {
+            ASSIGN_OR_RETURN(AccessRequest request, ChangedRequest(row[0], row[1]));
+            out.requests.push_back(std::move(request));
+          }
+          std::sort(out.requests.begin(), out.requests.end(),
+                    [](const AccessRequest& a, const AccessRequest& b) {
+                      const absl::Time ta = FromProtoTimestamp(a.create_time());
+                      const absl::Time tb = FromProtoTimestamp(b.create_time());
+                      return ta != tb ? ta > tb : a.id() > b.id();
+                    });
+        }
+        if (static_cast<int>(out.requests.size()) > limit) {
+          return absl::ResourceExhaustedError(
+              absl::StrCat("more than ", limit, " requests to show at the start of a watch"));
+        }
+        return absl::OkStatus();
+      }));
+  return out;
 }
 
 }  // namespace jit::requests

@@ -9,20 +9,26 @@
 // each sees the state the previous one left; ExpireDue claims with FOR UPDATE SKIP LOCKED,
 // so replicas sweeping together never take the same row and never wait for a row a
 // reviewer holds (it is due again at the next sweep if still live).
+// The change log of WatchRequests (change_feed.h, migrations/0006_watch.sql) is written in
+// each change's transaction; Sequence numbers it under an advisory lock and announces new
+// positions on kChangeChannel (pg_notify) for the other replicas.
 // Errors: as request_store.h; DATA_LOSS for a stored row that does not parse.
 // Thread-safe; the pool is borrowed and must outlive the store.
 #ifndef JIT_SERVICES_REQUESTS_POSTGRES_REQUEST_STORE_H_
 #define JIT_SERVICES_REQUESTS_POSTGRES_REQUEST_STORE_H_
 
 #include "common/db/pg_pool.h"
+#include "services/requests/change_feed.h"
 #include "services/requests/request_store.h"
 
 namespace jit::requests {
 
 // The schema (and audit source) name.
 inline constexpr char kRequestsSchema[] = "requests";
+// Where Sequence announces new feed positions.
+inline constexpr char kChangeChannel[] = "jit_requests_changes";
 
-class PostgresRequestStore final : public RequestStore {
+class PostgresRequestStore final : public RequestStore, public ChangeFeed {
  public:
   // The `requests` schema must be migrated (services/requests/migrations.h).
   explicit PostgresRequestStore(db::PgPool* pool) : pool_(pool) {}
@@ -39,7 +45,13 @@ class PostgresRequestStore final : public RequestStore {
   absl::StatusOr<std::optional<absl::Time>> NextDueTime() override;
   absl::StatusOr<RequestCounts> Counts(absl::Time now) override;
 
+  absl::StatusOr<int64_t> Sequence() override;
+  absl::StatusOr<std::vector<FeedChange>> ReadAfter(int64_t position, int limit) override;
+  absl::StatusOr<FeedSnapshot> Snapshot(int limit) override;
+
  private:
+  // The advisory lock of the sequencer (an arbitrary constant of this schema).
+  static constexpr int64_t kSequencerLock = 0x6a69747265710001;
   db::PgPool* const pool_;
 };
 

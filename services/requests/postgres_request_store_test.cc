@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -330,6 +331,88 @@ TEST_F(PostgresRequestStoreTest, CountsPendingAndActiveGrants) {
   ASSERT_OK_AND_ASSIGN(RequestCounts counts, store_->Counts(clock_.Now()));
   EXPECT_EQ(counts.pending, 1);
   EXPECT_EQ(counts.active_grants, 1);
+}
+
+// The change feed: a change committed after a transaction that took an earlier id is
+// numbered only once that transaction ended, and after its changes.
+TEST_F(PostgresRequestStoreTest, TheFeedNumbersAChangeOnlyOnceEveryEarlierTransactionEnded) {
+  pqxx::connection slow_connection(db().conninfo());
+  pqxx::work slow(slow_connection);
+  // A writer that took its transaction id and a revision first, and commits last.
+  slow.exec(
+      "INSERT INTO requests.changes (revision, request_id, prev_state, body) VALUES "
+      "(nextval('requests.revision_seq'), '0190b6d6-0000-7000-8000-00000000000a', 0, '')");
+  ASSERT_OK_AND_ASSIGN(AccessRequest alice, Create("alice"));
+  EXPECT_THAT(store_->Sequence(), IsOkAndHolds(0));  // alice's change must wait
+  ASSERT_OK_AND_ASSIGN(std::vector<FeedChange> none, store_->ReadAfter(0, 10));
+  EXPECT_THAT(none, SizeIs(0));
+  // A snapshot now shows the world as of position 0: without alice's request.
+  ASSERT_OK_AND_ASSIGN(FeedSnapshot before, store_->Snapshot(100));
+  EXPECT_EQ(before.position, 0);
+  EXPECT_THAT(before.requests, SizeIs(0));
+  slow.commit();
+  EXPECT_THAT(store_->Sequence(), IsOkAndHolds(2));
+  ASSERT_OK_AND_ASSIGN(std::vector<FeedChange> changes, store_->ReadAfter(0, 10));
+  ASSERT_THAT(changes, SizeIs(2));
+  EXPECT_EQ(changes[0].position, 1);
+  EXPECT_EQ(changes[0].request.revision(), 1);
+  EXPECT_EQ(changes[1].position, 2);
+  EXPECT_EQ(changes[1].request.id(), alice.id());
+  EXPECT_EQ(changes[1].prev_state, jit::common::v1::ACCESS_REQUEST_STATE_UNSPECIFIED);
+  ASSERT_OK_AND_ASSIGN(AccessRequest approved, Approve("bob", alice.id()));
+  EXPECT_THAT(store_->Sequence(), IsOkAndHolds(3));
+  ASSERT_OK_AND_ASSIGN(changes, store_->ReadAfter(2, 10));
+  ASSERT_THAT(changes, SizeIs(1));
+  EXPECT_EQ(changes[0].prev_state, ACCESS_REQUEST_STATE_PENDING);
+  EXPECT_EQ(changes[0].request.state(), ACCESS_REQUEST_STATE_APPROVED);
+  EXPECT_EQ(changes[0].request.revision(), approved.revision());
+  ASSERT_OK_AND_ASSIGN(FeedSnapshot after, store_->Snapshot(100));
+  EXPECT_EQ(after.position, 3);
+  ASSERT_THAT(after.requests, SizeIs(1));
+  EXPECT_EQ(after.requests[0].state(), ACCESS_REQUEST_STATE_APPROVED);
+  EXPECT_THAT(store_->Snapshot(0), StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+// Writers, two sequencers and a reader at once: the reader, following the feed as it grows,
+// ends with every change exactly once, in position order 1..N.
+TEST_F(PostgresRequestStoreTest, AReaderFollowingTheFeedMissesAndRepeatsNothing) {
+  PostgresRequestStore other(pool_.get());
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0};
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < 25; ++i) {
+        if (Create(absl::StrCat("user", w)).ok()) ++created;
+      }
+    });
+  }
+  std::vector<std::thread> sequencers;
+  for (ChangeFeed* feed :
+       {static_cast<ChangeFeed*>(store_.get()), static_cast<ChangeFeed*>(&other)}) {
+    sequencers.emplace_back([&, feed] {
+      while (writing.load()) ASSERT_THAT(feed->Sequence(), IsOk());
+    });
+  }
+  std::vector<int64_t> seen;
+  std::set<int64_t> revisions;
+  auto read = [&] {
+    absl::StatusOr<std::vector<FeedChange>> batch =
+        store_->ReadAfter(seen.empty() ? 0 : seen.back(), 7);
+    ASSERT_THAT(batch, IsOk());
+    for (const FeedChange& c : *batch) {
+      seen.push_back(c.position);
+      EXPECT_TRUE(revisions.insert(c.request.revision()).second);
+    }
+  };
+  while (created.load() < 100) read();
+  for (auto& t : threads) t.join();
+  writing.store(false);
+  for (auto& t : sequencers) t.join();
+  ASSERT_THAT(store_->Sequence(), IsOkAndHolds(100));
+  for (int i = 0; i < 20 && seen.size() < 100; ++i) read();
+  ASSERT_EQ(seen.size(), 100u);
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<int64_t>(i + 1));
 }
 
 }  // namespace

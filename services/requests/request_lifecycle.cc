@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -506,6 +507,42 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Create(const Identity& caller,
   return created.request;
 }
 
+// What policy's CheckReview reads (check_review.cc: the user, roles, reason and requester
+// traits for the predicates, the thresholds; break_glass for safety), deterministically.
+std::string ReviewDecisionKey(const AccessRequest& request) {
+  AccessRequest content;
+  content.set_user(request.user());
+  *content.mutable_roles() = request.roles();
+  content.set_reason(request.reason());
+  *content.mutable_requester_traits() = request.requester_traits();
+  *content.mutable_thresholds() = request.thresholds();
+  content.set_break_glass(request.break_glass());
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    content.SerializeToCodedStream(&coded);
+  }
+  return bytes;
+}
+
+absl::StatusOr<bool> RequestLifecycle::MayListAll(const Identity& caller) {
+  absl::Status s = permissions_->Check(caller, "access_request", "list");
+  if (absl::IsPermissionDenied(s)) return false;
+  if (!s.ok()) return s;
+  return true;
+}
+
+absl::StatusOr<bool> RequestLifecycle::MayReview(const Identity& caller,
+                                                 const AccessRequest& request) {
+  if (SameUser(caller.name(), request.user())) return false;
+  absl::StatusOr<policy::v1::CheckReviewResponse> review = CheckReview(caller, request);
+  if (absl::IsPermissionDenied(review.status())) return false;
+  if (!review.ok()) return review.status();
+  return true;
+}
+
 absl::StatusOr<policy::v1::CheckReviewResponse> RequestLifecycle::CheckReview(
     const Identity& caller, const AccessRequest& request) {
   policy::v1::CheckReviewRequest check;
@@ -541,7 +578,8 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Get(const Identity& caller,
 }
 
 absl::StatusOr<v1::ListRequestsResponse> RequestLifecycle::List(const Identity& caller,
-                                                                const v1::ListRequestsRequest& rq) {
+                                                                const v1::ListRequestsRequest& rq,
+                                                                absl::Time deadline) {
   ASSIGN_OR_RETURN(const int page_size, PageSize(rq.page_size()));
   ListQuery query;
   if (!rq.page_token().empty()) RETURN_IF_ERROR(ParseRequestPageToken(rq.page_token(), &query));
@@ -564,30 +602,62 @@ absl::StatusOr<v1::ListRequestsResponse> RequestLifecycle::List(const Identity& 
   v1::ListRequestsResponse response;
 
   if (rq.reviewable_by_me()) {
+    // What a reviewer looks for: pending requests, unless they ask for other states or for
+    // break-glass requests awaiting their post-hoc review (those are approved).
+    if (query.states.empty() && !query.break_glass_awaiting) {
+      query.states.push_back(jit::common::v1::ACCESS_REQUEST_STATE_PENDING);
+    }
     query.exclude_user = caller.name();
+    // Policy's answer depends only on the reviewer and the request's user, roles, reason,
+    // requester traits and thresholds: asked once per distinct such content in this call.
+    absl::flat_hash_map<std::string, bool> decided;
     const int chunk = std::min(kMaxPageSize, std::max(page_size, 50));
     int scanned = 0;
-    while (response.requests_size() < page_size && scanned < options_.max_reviewable_scan) {
-      query.limit = chunk;
+    bool exhausted = false;
+    bool out_of_time = false;
+    while (!out_of_time && response.requests_size() < page_size &&
+           scanned < options_.max_reviewable_scan) {
+      query.limit = std::min(chunk, options_.max_reviewable_scan - scanned);
       ASSIGN_OR_RETURN(std::vector<AccessRequest> rows, store_->List(query));
+      size_t used = 0;
       for (AccessRequest& row : rows) {
+        const bool own = SameUser(row.user(), caller.name());
+        bool reviewable = false;
+        if (!own) {
+          const std::string key = ReviewDecisionKey(row);
+          auto it = decided.find(key);
+          if (it == decided.end()) {
+            if (clock_->Now() >= deadline) {
+              out_of_time = true;  // this row stays unexamined
+              break;
+            }
+            absl::StatusOr<policy::v1::CheckReviewResponse> review = CheckReview(caller, row);
+            if (!review.ok() && !absl::IsPermissionDenied(review.status())) {
+              return review.status();
+            }
+            it = decided.emplace(key, review.ok()).first;
+          }
+          reviewable = it->second;
+        }
+        ++used;
         ++scanned;
         query.cursor_time = FromProtoTimestamp(row.create_time());
         query.cursor_id = row.id();
-        if (SameUser(row.user(), caller.name())) continue;
-        absl::StatusOr<policy::v1::CheckReviewResponse> review = CheckReview(caller, row);
-        if (!review.ok() && !absl::IsPermissionDenied(review.status())) return review.status();
-        if (review.ok()) *response.add_requests() = std::move(row);
-        if (response.requests_size() == page_size || scanned >= options_.max_reviewable_scan) {
-          break;
-        }
+        if (reviewable) *response.add_requests() = std::move(row);
+        if (response.requests_size() == page_size) break;
       }
-      if (static_cast<int>(rows.size()) < chunk &&
-          (response.requests_size() < page_size && scanned < options_.max_reviewable_scan)) {
-        return response;  // the end: no token
+      if (!out_of_time && static_cast<int>(rows.size()) < query.limit && used == rows.size()) {
+        exhausted = true;  // every row after the cursor was examined
+        break;
       }
     }
-    // More may follow the last row examined.
+    if (out_of_time && scanned == 0) {
+      return absl::DeadlineExceededError(
+          "ListRequests(reviewable_by_me): the deadline passed before any request was examined");
+    }
+    if (exhausted || !query.cursor_time.has_value()) return response;  // the end: no token
+    // More may follow the last row examined (a short page: the scan budget or the deadline
+    // ran out; the caller continues from here).
     AccessRequest last;
     last.set_id(query.cursor_id);
     SetProtoTimestamp(*query.cursor_time, last.mutable_create_time());

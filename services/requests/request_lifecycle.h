@@ -98,6 +98,10 @@ absl::StatusOr<RequestChange> ExpireChange(const AccessRequest& current, absl::T
 // The grant of an approved or revoked request, as the CA sees it at `now`.
 Grant GrantOf(const AccessRequest& request, absl::Time now);
 
+// What policy's CheckReview reads of a request, as bytes: requests with equal keys get the
+// same answer for one reviewer (so it is asked once per key in a listing).
+std::string ReviewDecisionKey(const AccessRequest& request);
+
 class RequestLifecycle {
  public:
   RequestLifecycle(RequestStore* store, policy::PolicyClient* policy,
@@ -114,10 +118,14 @@ class RequestLifecycle {
                                        const v1::CreateRequestRequest& request);
   absl::StatusOr<AccessRequest> Get(const Identity& caller, const v1::GetRequestRequest& request);
   // user "" = all (with "list access_request" permission) or else the caller's own;
-  // reviewable_by_me = pending-or-not requests of others that CheckReview lets the caller
-  // review (at most options.max_reviewable_scan rows are examined per call).
+  // reviewable_by_me = requests of others that CheckReview lets the caller review, PENDING
+  // ones unless `states` or break_glass_awaiting_review say otherwise. Policy is asked once
+  // per distinct (user, roles, reason, traits, thresholds) in a call; at most
+  // options.max_reviewable_scan rows are examined, and none once `deadline` (the RPC's) has
+  // passed: the page may then be short, with a token to continue after the last row examined.
   absl::StatusOr<v1::ListRequestsResponse> List(const Identity& caller,
-                                                const v1::ListRequestsRequest& request);
+                                                const v1::ListRequestsRequest& request,
+                                                absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<AccessRequest> Review(const Identity& caller, const audit::AuditActor& actor,
                                        const v1::ReviewRequestRequest& request);
   absl::StatusOr<AccessRequest> Cancel(const Identity& caller, const audit::AuditActor& actor,
@@ -131,6 +139,12 @@ class RequestLifecycle {
 
   // Expires up to `batch` due requests; returns how many changed.
   absl::StatusOr<int> ExpireDue(int batch);
+
+  // For WatchRequests (request_watch.h), the rules ListRequests and GetRequest follow:
+  // whether `caller` may list everyone's requests ("list" on access_request), and whether
+  // policy lets `caller` review `request`. Errors: policy unreachable (never a yes).
+  absl::StatusOr<bool> MayListAll(const Identity& caller);
+  absl::StatusOr<bool> MayReview(const Identity& caller, const AccessRequest& request);
 
  private:
   // OK when `caller` may review `request` per policy; PERMISSION_DENIED with policy's

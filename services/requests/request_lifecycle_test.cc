@@ -1,6 +1,7 @@
 // RequestLifecycle over the in-memory store, the fake policy client and a FakeClock.
 #include "services/requests/request_lifecycle.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -511,6 +512,99 @@ TEST_F(RequestLifecycleTest, ListShowsOwnRequestsUnlessAdminAndReviewableByMe) {
   EXPECT_TRUE(reviewable.next_page_token().empty());
   ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse none, lifecycle_.List(eve_, rq));
   EXPECT_EQ(none.requests_size(), 0);
+}
+
+TEST_F(RequestLifecycleTest, ReviewableByMeListsPendingRequestsUnlessStatesAreGiven) {
+  ASSERT_OK_AND_ASSIGN(AccessRequest decided, Create(Ask({"dba"})));
+  ASSERT_OK_AND_ASSIGN(AccessRequest open, Create(Ask({"web"})));
+  ASSERT_THAT(Review(dave_, decided.id(), AccessReview::VERDICT_APPROVE), IsOk());
+  v1::ListRequestsRequest rq;
+  rq.set_reviewable_by_me(true);
+  ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse pending, lifecycle_.List(bob_, rq));
+  ASSERT_EQ(pending.requests_size(), 1);
+  EXPECT_EQ(pending.requests(0).id(), open.id());
+  rq.add_states(ACCESS_REQUEST_STATE_APPROVED);
+  ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse approved, lifecycle_.List(bob_, rq));
+  ASSERT_EQ(approved.requests_size(), 1);
+  EXPECT_EQ(approved.requests(0).id(), decided.id());
+}
+
+TEST_F(RequestLifecycleTest, ReviewableByMeAsksPolicyOncePerDistinctRequestContent) {
+  for (int i = 0; i < 6; ++i) ASSERT_THAT(Create(Ask({"dba"}, "ticket 1")), IsOk());
+  ASSERT_THAT(Create(Ask({"dba"}, "ticket 2")), IsOk());
+  ASSERT_THAT(lifecycle_.Create(eve_, ActorOf(eve_), Ask({"dba"}, "ticket 1")), IsOk());
+  const size_t before = policy_.check_review.requests().size();
+  v1::ListRequestsRequest rq;
+  rq.set_reviewable_by_me(true);
+  ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse listed, lifecycle_.List(bob_, rq));
+  EXPECT_EQ(listed.requests_size(), 8);
+  EXPECT_TRUE(listed.next_page_token().empty());
+  // alice's "ticket 1", alice's "ticket 2", eve's "ticket 1".
+  EXPECT_EQ(policy_.check_review.requests().size() - before, 3u);
+  // A reviewer policy refuses sees none of them, and policy's refusal is remembered too.
+  const size_t again = policy_.check_review.requests().size();
+  ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse none, lifecycle_.List(eve_, rq));
+  EXPECT_EQ(none.requests_size(), 0);
+  EXPECT_EQ(policy_.check_review.requests().size() - again, 2u);  // alice's two contents
+}
+
+TEST_F(RequestLifecycleTest, ReviewableByMeStopsAtTheDeadlineAndContinuesFromTheToken) {
+  std::set<std::string> created;
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(Ask({"dba"}, absl::StrCat("ticket ", i))));
+    created.insert(r.id());
+  }
+  // Each policy call takes a second of the fake clock.
+  policy_.check_review.Handle([this](const policy::v1::CheckReviewRequest& rq) {
+    clock_.Advance(absl::Seconds(1));
+    policy::v1::CheckReviewResponse r;
+    r.set_allowed(true);
+    *r.mutable_matching_thresholds() = rq.request().thresholds();
+    return absl::StatusOr<policy::v1::CheckReviewResponse>(r);
+  });
+  v1::ListRequestsRequest rq;
+  rq.set_reviewable_by_me(true);
+  rq.set_page_size(50);
+  std::set<std::string> seen;
+  int pages = 0;
+  do {
+    ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse page,
+                         lifecycle_.List(bob_, rq, clock_.Now() + absl::Milliseconds(2500)));
+    EXPECT_LE(page.requests_size(), 3);  // three calls fit before the deadline
+    for (const AccessRequest& r : page.requests()) EXPECT_TRUE(seen.insert(r.id()).second);
+    rq.set_page_token(page.next_page_token());
+    ++pages;
+  } while (!rq.page_token().empty() && pages < 10);
+  EXPECT_EQ(seen, created);
+  EXPECT_EQ(pages, 3);
+  // A deadline that passed before anything could be examined is DEADLINE_EXCEEDED (an empty
+  // page without a token would claim there is nothing).
+  rq.clear_page_token();
+  EXPECT_THAT(lifecycle_.List(bob_, rq, clock_.Now() - absl::Seconds(1)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
+TEST_F(RequestLifecycleTest, ReviewableByMePagesEndWithoutAnEmptyLastPage) {
+  std::set<std::string> created;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(Ask({"dba"}, absl::StrCat("ticket ", i))));
+    created.insert(r.id());
+  }
+  v1::ListRequestsRequest rq;
+  rq.set_reviewable_by_me(true);
+  rq.set_page_size(2);
+  ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse first, lifecycle_.List(bob_, rq));
+  ASSERT_EQ(first.requests_size(), 2);
+  ASSERT_FALSE(first.next_page_token().empty());
+  rq.set_page_token(first.next_page_token());
+  ASSERT_OK_AND_ASSIGN(v1::ListRequestsResponse second, lifecycle_.List(bob_, rq));
+  ASSERT_EQ(second.requests_size(), 2);
+  EXPECT_TRUE(second.next_page_token().empty());
+  std::set<std::string> seen;
+  for (const auto* page : {&first, &second}) {
+    for (const AccessRequest& r : page->requests()) seen.insert(r.id());
+  }
+  EXPECT_EQ(seen, created);
 }
 
 TEST_F(RequestLifecycleTest, BreakGlassGrantsAtOnceWithAnAlertAndAwaitsReview) {

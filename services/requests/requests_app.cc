@@ -11,9 +11,11 @@
 #include "common/status_macros.h"
 #include "services/policy/client/grpc_policy_client.h"
 #include "services/policy/client/policy_permission_checker.h"
+#include "services/policy/postgres_role_watcher.h"
 #include "services/requests/expiry_sweeper.h"
 #include "services/requests/postgres_request_store.h"
 #include "services/requests/request_lifecycle.h"
+#include "services/requests/request_watch.h"
 #include "services/requests/requests_metrics.h"
 #include "services/requests/requests_service_impl.h"
 
@@ -29,6 +31,14 @@ ABSL_FLAG(absl::Duration, expiry_max_idle, absl::Seconds(30),
           "Longest sleep of the expiry sweeper (it also wakes at the next due time)");
 
 namespace jit::requests {
+namespace {
+
+// How often each replica numbers new changes of the feed without being told (an index probe
+// of the few unnumbered ones): the delay of a watch event at worst.
+constexpr absl::Duration kFeedPollInterval = absl::Milliseconds(200);
+
+}  // namespace
+
 namespace internal {
 
 // Tells the metrics, and the sweeper about new due times made here.
@@ -70,7 +80,9 @@ struct RequestsAppParts {
                    .max_start_delay = config.max_start_delay,
                    .break_glass_review_window = config.break_glass_review_window},
                   &observer),
-        service(&lifecycle, server::AuthorizedCaller(runtime.authorizer)),
+        hub(&store),
+        watch(&lifecycle, &store, &hub),
+        service(&lifecycle, server::AuthorizedCaller(runtime.authorizer), &watch),
         sweeper(&lifecycle, &store, &runtime.clock,
                 {.batch = config.expiry_batch,
                  .max_idle = config.expiry_max_idle,
@@ -85,8 +97,14 @@ struct RequestsAppParts {
   RequestsMetrics metrics;
   AppObserver observer;
   RequestLifecycle lifecycle;
+  FeedHub hub;
+  RequestWatch watch;
   RequestsServiceImpl service;
   ExpirySweeper sweeper;
+  // Numbers the change feed and moves the hub: on each announcement of new positions (any
+  // replica's sequencer) and every kFeedPollInterval (this replica's own changes, lost
+  // notifications). Reuses policy's LISTEN watcher (a dedicated connection, reconnects).
+  std::unique_ptr<policy::PostgresRoleWatcher> feed_watcher;
   std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
 
@@ -125,6 +143,10 @@ absl::StatusOr<std::unique_ptr<RequestsApp>> RequestsApp::Create(server::Service
   RETURN_IF_ERROR(Validate(config));
   auto parts = std::make_unique<internal::RequestsAppParts>(runtime, config);
   RETURN_IF_ERROR(parts->sweeper.Start());
+  ASSIGN_OR_RETURN(parts->feed_watcher,
+                   policy::PostgresRoleWatcher::Start(
+                       &runtime.pool, [hub = &parts->hub] { return hub->Poll(); },
+                       {.poll_interval = kFeedPollInterval, .channel = kChangeChannel}));
   ASSIGN_OR_RETURN(parts->audit_relay, audit::ServiceOutboxRelay::Start(runtime, kRequestsSchema));
   return absl::WrapUnique(new RequestsApp(std::move(parts)));
 }

@@ -104,6 +104,7 @@ const badValues = [
   [["-f", minimalValues, "--set", "ca.keyEncryptionKey.existingSecret="], "ca.keyEncryptionKey.existingSecret is required"],
   [["-f", minimalValues, "--set", "certManager.enabled=true"], "certManager.issuerRef.name is required"],
   [["-f", minimalValues, "--set", "audit.checkpointKey.existingSecret="], "audit.checkpointKey.existingSecret is required"],
+  [["-f", minimalValues, "--set", "audit.migrate.user=jit_audit"], "audit.migrate.user (jit_audit) must differ from postgresql.users.audit"],
   [["-f", minimalValues, "--set", "audit.config.checkpoint_trusted_public_keys[0]=not-a-key"], "audit.config.checkpoint_trusted_public_keys.0: Does not match pattern"],
   [["-f", minimalValues, "--set", "audit.hpa.enabled=true,audit.hpa.minReplicas=5,audit.hpa.maxReplicas=2"], "audit.hpa.minReplicas (5) is above maxReplicas (2)"],
   [["-f", minimalValues, "--set", "policy.config.decision_hook_url=http://opa:8181/v1/data/jit"], "policy.config.decision_hook_url: Does not match pattern"],
@@ -233,6 +234,35 @@ check("each service also has HPA, NetworkPolicy, ServiceMonitor and Certificate 
   SERVICES.flatMap((s) =>
     serviceProblems(ha, s, { expectHpa: true, expectNetworkPolicy: true, expectServiceMonitor: true, expectCertificate: true }).concat(
       find(ha, "Deployment", nameOf(s))?.spec.template.spec.topologySpreadConstraints ? [] : [`${s}: no topologySpreadConstraints`])));
+
+// Audit's tables belong to another role than the sink's: an init container migrates as the
+// owner (its password mounted there only), the sink serves as postgresql.users.audit.
+check("audit migrates as the schema's owner in an init container; the sink serves as its own role", () => {
+  const p = [];
+  for (const [label, objects] of [["defaults", minimal], ["ha", ha]]) {
+    const pod = find(objects, "Deployment", nameOf("audit"))?.spec.template.spec;
+    const init = pod?.initContainers?.find((c) => c.name === "migrate");
+    if (!init) {
+      p.push(`${label}: no migrate init container`);
+      continue;
+    }
+    if (JSON.stringify(init.args) !== JSON.stringify(["--migrate_only"])) p.push(`${label}: migrate args ${init.args}`);
+    const env = Object.fromEntries((init.env ?? []).map((e) => [e.name, e.value]));
+    if (!/^postgresql:\/\/jit_audit_owner@/.test(env.JIT_DB_URL ?? "")) p.push(`${label}: migrate connects as ${env.JIT_DB_URL}`);
+    const ownerVolume = pod.volumes.find((v) => v.name === "db-owner-password");
+    if (!ownerVolume?.secret?.items?.some((i) => i.key === "audit_owner")) p.push(`${label}: no owner password from the Secret`);
+    if (!init.volumeMounts.some((m) => m.name === "db-owner-password" && m.mountPath + "/password" === env.JIT_DB_PASSWORD_FILE)) {
+      p.push(`${label}: the owner's password is not where JIT_DB_PASSWORD_FILE points`);
+    }
+    if (pod.containers[0].volumeMounts.some((m) => m.name === "db-owner-password")) p.push(`${label}: the sink mounts the owner's password`);
+    const cm = find(objects, "ConfigMap", nameOf("audit"))?.data ?? {};
+    if (!/^postgresql:\/\/jit_audit@/.test(cm.JIT_DB_URL ?? "")) p.push(`${label}: the sink connects as ${cm.JIT_DB_URL}`);
+  }
+  for (const svc of ["auth", "ca", "requests", "policy"]) {
+    if (find(minimal, "Deployment", nameOf(svc))?.spec.template.spec.initContainers) p.push(`${svc}: unexpected init containers`);
+  }
+  return p;
+});
 
 // Who may call whom: the paths of common/auth/method_table.cc and no others.
 check("NetworkPolicies allow only the designed paths", () => {
@@ -410,24 +440,31 @@ function acceptanceProblems(objects, label) {
       export: {},
       tmp: {},
     };
-    const c = dep.spec.template.spec.containers[0];
-    for (const m of c.volumeMounts) {
-      const items = content[m.name];
-      if (!items) {
-        p.push(`${svc}: no test content for volume ${m.name}`);
-        continue;
+    content["db-owner-password"] = { password: "not-used-either\n" };
+    // Every container of the pod (audit's migrate init container too), with its own mounts,
+    // the ConfigMap and its own env entries over it, and its args.
+    const pod = dep.spec.template.spec;
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      for (const m of c.volumeMounts) {
+        const items = content[m.name];
+        if (!items) {
+          p.push(`${svc}: no test content for volume ${m.name}`);
+          continue;
+        }
+        mkdirSync(join(root, m.mountPath), { recursive: true });
+        for (const [name, bytes] of Object.entries(items)) {
+          writeFileSync(join(root, m.mountPath, name), bytes, { mode: 0o600 });
+        }
       }
-      mkdirSync(join(root, m.mountPath), { recursive: true });
-      for (const [name, bytes] of Object.entries(items)) {
-        writeFileSync(join(root, m.mountPath, name), bytes, { mode: 0o600 });
+      const env = { PATH: process.env.PATH };
+      const local = (v) => v.replaceAll("/etc/jit/", `${root}/etc/jit/`).replaceAll("/var/lib/jit/", `${root}/var/lib/jit/`);
+      for (const [k, v] of Object.entries(data)) env[k] = local(v);
+      for (const e of c.env ?? []) env[e.name] = local(e.value);
+      const r = spawnSync(join(args["bin-dir"], `jit-${svc}`), c.args ?? [], { encoding: "utf8", env, timeout: 30000 });
+      const out = `${r.stdout}${r.stderr}`.trim();
+      if (r.status !== 1 || !/database: /.test(out)) {
+        p.push(`${label}: jit-${svc} (container ${c.name}) exited ${r.status} before reaching PostgreSQL: ${out.split("\n").slice(-2).join(" | ")}`);
       }
-    }
-    const env = { PATH: process.env.PATH };
-    for (const [k, v] of Object.entries(data)) env[k] = v.replaceAll("/etc/jit/", `${root}/etc/jit/`).replaceAll("/var/lib/jit/", `${root}/var/lib/jit/`);
-    const r = spawnSync(join(args["bin-dir"], `jit-${svc}`), [], { encoding: "utf8", env, timeout: 30000 });
-    const out = `${r.stdout}${r.stderr}`.trim();
-    if (r.status !== 1 || !/database: /.test(out)) {
-      p.push(`${label}: jit-${svc} exited ${r.status} before reaching PostgreSQL: ${out.split("\n").slice(-2).join(" | ")}`);
     }
   }
   return p;

@@ -9,6 +9,11 @@
 // PENDING, by exactly the one call that succeeded; every other call FAILED_PRECONDITION
 // (or ALREADY_EXISTS, never another code). It runs once (not per case) and stays well
 // under a minute.
+//
+// AWatchOnOneReplicaSeesBothAndResumesWithoutGapOrRepeat follows WatchRequests (reviewer
+// dba0, reviewable_by_me) on one replica while requests are created and approved through
+// both, drops the stream, lets more changes happen, and resumes on the other replica from
+// the last revision it received: every change arrives exactly once, in revision order.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -38,6 +43,7 @@ using ::jit::common::v1::ACCESS_REQUEST_STATE_APPROVED;
 using ::jit::common::v1::ACCESS_REQUEST_STATE_CANCELLED;
 using ::jit::common::v1::ACCESS_REQUEST_STATE_DENIED;
 using ::jit::common::v1::ACCESS_REQUEST_STATE_PENDING;
+using Event = ::jit::requests::v1::RequestEvent;
 using ::jit::common::v1::AccessRequest;
 using ::jit::common::v1::AccessReview;
 using ::jit::testing::IsOk;
@@ -222,6 +228,92 @@ TEST_F(RequestsReplicasTest, RacingReviewsAndCancelEndInOneLegalTransition) {
   EXPECT_EQ(grants.grants_size(), approved);
   EXPECT_EQ(Replica(0).ListActiveGrants(CallContext(dave_).get(), grants_rq, &grants).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(RequestsReplicasTest, AWatchOnOneReplicaSeesBothAndResumesWithoutGapOrRepeat) {
+  // Reads the next event that is not a heartbeat (false when the stream ends first).
+  auto next = [](grpc::ClientReader<Event>& reader, Event* event) {
+    while (reader.Read(event)) {
+      if (event->type() != Event::TYPE_HEARTBEAT) return true;
+    }
+    return false;
+  };
+  pb::WatchRequestsRequest watch;
+  watch.set_reviewable_by_me(true);
+  auto context = CallContext(reviewer_tokens_[0], absl::Seconds(60));
+  std::unique_ptr<grpc::ClientReader<Event>> reader =
+      Replica(0).WatchRequests(context.get(), watch);
+  Event event;
+  ASSERT_TRUE(reader->Read(&event));  // the (empty) snapshot ends with a heartbeat
+  ASSERT_EQ(event.type(), Event::TYPE_HEARTBEAT);
+  int64_t last = event.revision();
+
+  // Phase 1: four requests through both replicas, all seen on replica 0.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(i));
+    ids.push_back(r.id());
+  }
+  std::vector<std::string> seen;  // "CREATED <id>" / "UPDATED <id> <state>"
+  auto record = [&](const Event& e) {
+    EXPECT_GT(e.revision(), last) << "revisions must grow";
+    last = e.revision();
+    seen.push_back(e.type() == Event::TYPE_CREATED
+                       ? absl::StrCat("CREATED ", e.request().id())
+                       : absl::StrCat("UPDATED ", e.request().id(), " ", e.request().state()));
+  };
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(next(*reader, &event)) << "after " << i << " events";
+    record(event);
+  }
+  // The client goes away.
+  context->TryCancel();
+  while (reader->Read(&event)) {
+  }
+  reader->Finish();
+
+  // Phase 2, while nobody watches: two more requests, and two of the first four approved.
+  std::vector<std::string> expected = seen;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(i + 1));
+    expected.push_back(absl::StrCat("CREATED ", r.id()));
+  }
+  for (int i = 0; i < 2; ++i) {
+    pb::ReviewRequestRequest rq;
+    rq.set_id(ids[i]);
+    rq.set_verdict(AccessReview::VERDICT_APPROVE);
+    rq.set_reason("checked");
+    AccessRequest reply;
+    ASSERT_TRUE(Replica(i).ReviewRequest(CallContext(reviewer_tokens_[1]).get(), rq, &reply).ok());
+    expected.push_back(
+        absl::StrCat("UPDATED ", ids[i], " ", static_cast<int>(ACCESS_REQUEST_STATE_APPROVED)));
+  }
+
+  // Phase 3: resume on replica 1 after the last revision received.
+  watch.set_after_revision(last);
+  auto resumed_context = CallContext(reviewer_tokens_[0], absl::Seconds(60));
+  std::unique_ptr<grpc::ClientReader<Event>> resumed =
+      Replica(1).WatchRequests(resumed_context.get(), watch);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(next(*resumed, &event)) << "after " << i << " resumed events";
+    record(event);
+  }
+  resumed_context->TryCancel();
+  while (resumed->Read(&event)) {
+  }
+  resumed->Finish();
+  EXPECT_EQ(seen, expected);
+
+  // Someone without reviewer rights over these requests sees none of them: dave watches
+  // his own (all of them), and a user filter naming someone else is refused.
+  pb::WatchRequestsRequest others;
+  others.set_user("dba1");
+  auto refused_context = CallContext(dave_);
+  std::unique_ptr<grpc::ClientReader<Event>> refused =
+      Replica(1).WatchRequests(refused_context.get(), others);
+  while (refused->Read(&event)) {
+  }
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

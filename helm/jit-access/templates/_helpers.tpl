@@ -53,12 +53,13 @@ app.kubernetes.io/part-of: jit-access
 {{- default (printf "%s-tls" (include "jit.svcName" .)) $name -}}
 {{- end -}}
 
-{{/* PostgreSQL URL without password (the password comes from a file). */}}
+{{/* PostgreSQL URL without password (the password comes from a file); as the service's
+user, or as .user when given (audit's schema owner). */}}
 {{- define "jit.dbUrl" -}}
 {{- $pg := .root.Values.postgresql -}}
 {{- $q := list (printf "sslmode=%s" $pg.sslmode) -}}
 {{- if $pg.serverCaSecret -}}{{- $q = append $q "sslrootcert=/etc/jit/postgresql-ca/ca.crt" -}}{{- end -}}
-{{- printf "postgresql://%s@%s:%d/%s?%s" (get $pg.users .svc) $pg.host (int $pg.port) $pg.database (join "&" $q) -}}
+{{- printf "postgresql://%s@%s:%d/%s?%s" (default (get $pg.users .svc) .user) $pg.host (int $pg.port) $pg.database (join "&" $q) -}}
 {{- end -}}
 
 {{/*
