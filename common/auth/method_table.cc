@@ -114,7 +114,8 @@ const MethodAuthorizationTable& JitMethodTable() {
         {c + "GetCaPublicKeys", Public()},  // trust anchors are public
         {c + "ListIssuedCerts", Users()},
         {c + "RotateCa", Users()},
-        {c + "GetRevocationList", Public()},  // KRL/CRL distribution
+        // KRL/CRL distribution: people, services (and, with jit-host, enrolled hosts)
+        {c + "GetRevocationList", UsersAndAnyService()},
         {c + "RevokeCerts", UsersAndServices({"requests"})},
         // requests
         {r + "CreateRequest", Users()},

@@ -83,6 +83,12 @@ TEST(JitMethodTableTest, KeyRowsAreAsDesigned) {
   EXPECT_TRUE(reflection->users);
   EXPECT_TRUE(reflection->any_service);
   EXPECT_FALSE(reflection->public_access);
+  // Revocation lists are for people and services (and enrolled hosts), not strangers.
+  const MethodRule* lists = JitMethodTable().Find("/jit.ca.v1.CaService/GetRevocationList");
+  ASSERT_NE(lists, nullptr);
+  EXPECT_FALSE(lists->public_access);
+  EXPECT_TRUE(lists->users);
+  EXPECT_TRUE(lists->any_service);
   EXPECT_EQ(JitMethodTable().Find("/jit.auth.v1.AuthService/Nope"), nullptr);
   EXPECT_EQ(JitMethodTable().Find("jit.auth.v1.AuthService/Login"), nullptr);
 }

@@ -9,14 +9,17 @@
 #include "common/client/peer.h"
 #include "common/crypto/ca_signer.h"
 #include "common/crypto/key_encryption.h"
+#include "common/periodic_task.h"
 #include "common/server/unary_handler.h"
 #include "common/status_macros.h"
 #include "services/ca/ca_keyring.h"
 #include "services/ca/ca_metrics.h"
 #include "services/ca/ca_service_impl.h"
 #include "services/ca/cert_issuer.h"
+#include "services/ca/cert_revoker.h"
 #include "services/ca/postgres_ca_key_store.h"
 #include "services/ca/postgres_issued_cert_store.h"
+#include "services/ca/postgres_revocation_store.h"
 #include "services/policy/client/grpc_policy_client.h"
 #include "services/policy/client/policy_permission_checker.h"
 #include "services/requests/client/grpc_requests_client.h"
@@ -33,6 +36,12 @@ ABSL_FLAG(std::string, x509_ca_algorithm, "ecdsa-p256",
 ABSL_FLAG(absl::Duration, host_cert_ttl, absl::Hours(24 * 30),
           "Validity of SSH host certificates when the request names none, and their maximum "
           "(1m..8760h)");
+ABSL_FLAG(absl::Duration, crl_validity, absl::Hours(24),
+          "nextUpdate - thisUpdate of the X.509 CRL (GetRevocationList); an unchanged list is "
+          "reissued after a twentieth of this (1h..720h)");
+ABSL_FLAG(absl::Duration, revoked_grants_poll_interval, absl::Seconds(5),
+          "How often the requests service is asked for revoked grants whose certificates to "
+          "revoke (1s..10m)");
 
 namespace jit::ca {
 namespace internal {
@@ -43,6 +52,7 @@ struct CaAppParts {
       : kek(std::move(kek)),
         key_store(&runtime.pool, this->kek.get()),
         certs(&runtime.pool),
+        revocations(&runtime.pool),
         policy_peer("policy", runtime.config.peers.policy, runtime.tls, runtime.config.rpc_timeout),
         requests_peer("requests", runtime.config.peers.requests, runtime.tls,
                       runtime.config.rpc_timeout),
@@ -54,6 +64,7 @@ struct CaAppParts {
   std::unique_ptr<crypto::KeyEncryptionKey> kek;
   PostgresCaKeyStore key_store;
   PostgresIssuedCertStore certs;
+  PostgresRevocationStore revocations;
   client::PeerClient policy_peer;
   client::PeerClient requests_peer;
   policy::GrpcPolicyClient policy;
@@ -62,7 +73,9 @@ struct CaAppParts {
   CaMetrics metrics;
   std::unique_ptr<CaKeyring> keyring;
   std::unique_ptr<CertIssuer> issuer;
+  std::unique_ptr<CertRevoker> revoker;
   std::unique_ptr<CaServiceImpl> service;
+  std::unique_ptr<PeriodicTask> revoked_grants_task;
   std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
 
@@ -81,7 +94,9 @@ CaApp::Config CaApp::ConfigFromFlags() {
   return {.key_encryption_key_file = absl::GetFlag(FLAGS_key_encryption_key_file),
           .ssh_ca_algorithm = absl::GetFlag(FLAGS_ssh_ca_algorithm),
           .x509_ca_algorithm = absl::GetFlag(FLAGS_x509_ca_algorithm),
-          .host_cert_ttl = absl::GetFlag(FLAGS_host_cert_ttl)};
+          .host_cert_ttl = absl::GetFlag(FLAGS_host_cert_ttl),
+          .crl_validity = absl::GetFlag(FLAGS_crl_validity),
+          .revoked_grants_poll_interval = absl::GetFlag(FLAGS_revoked_grants_poll_interval)};
 }
 
 absl::Status CaApp::Validate(const Config& c) {
@@ -95,6 +110,13 @@ absl::Status CaApp::Validate(const Config& c) {
       Named("x509_ca_algorithm", crypto::ParseCaKeyAlgorithm(c.x509_ca_algorithm).status()));
   if (c.host_cert_ttl < absl::Minutes(1) || c.host_cert_ttl > absl::Hours(8760)) {
     return absl::InvalidArgumentError("host_cert_ttl: must be between 1m and 8760h");
+  }
+  if (c.crl_validity < absl::Hours(1) || c.crl_validity > absl::Hours(720)) {
+    return absl::InvalidArgumentError("crl_validity: must be between 1h and 720h");
+  }
+  if (c.revoked_grants_poll_interval < absl::Seconds(1) ||
+      c.revoked_grants_poll_interval > absl::Minutes(10)) {
+    return absl::InvalidArgumentError("revoked_grants_poll_interval: must be between 1s and 10m");
   }
   return Named("key_encryption_key_file",
                crypto::KeyEncryptionKey::FromFile(c.key_encryption_key_file).status());
@@ -124,8 +146,30 @@ absl::StatusOr<std::unique_ptr<CaApp>> CaApp::Create(server::ServiceRuntime& run
   p->issuer = std::make_unique<CertIssuer>(
       p->keyring.get(), &p->certs, &p->policy, &p->requests, &p->permissions, &runtime.clock,
       &p->metrics, CertIssuerOptions{.host_cert_ttl = config.host_cert_ttl});
-  p->service = std::make_unique<CaServiceImpl>(p->issuer.get(),
+  p->revoker = std::make_unique<CertRevoker>(
+      p->keyring.get(), &p->revocations, &p->permissions, &p->requests, &runtime.clock,
+      CertRevokerOptions{.list_validity = config.crl_validity,
+                         .reissue_after = config.crl_validity / 20});
+  p->service = std::make_unique<CaServiceImpl>(p->issuer.get(), p->revoker.get(),
                                                server::AuthorizedCaller(runtime.authorizer));
+  // Every replica follows (a repeat revokes nothing and writes nothing), so no leader is
+  // needed and a CA that was down catches up on its first pass.
+  const CertRevoker* revoker = p->revoker.get();
+  ASSIGN_OR_RETURN(
+      p->revoked_grants_task,
+      PeriodicTask::Start(
+          {.name = "ca-revoked-grants", .interval = config.revoked_grants_poll_interval},
+          [revoker] {
+            absl::StatusOr<int> n = revoker->FollowRevokedGrants();
+            if (!n.ok()) {
+              spdlog::warn("following revoked grants: {}", n.status().ToString());
+            } else if (*n > 0) {
+              spdlog::info(
+                  "revoked {} certificate(s) of revoked "
+                  "grants",
+                  *n);
+            }
+          }));
   ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "ca"));
   return absl::WrapUnique(new CaApp(std::move(p)));
 }

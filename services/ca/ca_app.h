@@ -5,7 +5,9 @@
 // or an unusable key-encryption key file exits 2 naming the flag). Create opens the KEK,
 // loads (or, on the first start, generates and stores) the CA keys from the "ca" schema,
 // and builds the issuer over the PostgreSQL stores, the policy client (ComputeCertParams,
-// CheckPermission) and the requests client (ListActiveGrants), with the gRPC adapter.
+// CheckPermission) and the requests client (ListActiveGrants), the revoker (revocation
+// lists; a PeriodicTask that revokes the certificates of grants revoked in requests), with
+// the gRPC adapter.
 // Thread-safe once created; owns everything it builds.
 #ifndef JIT_SERVICES_CA_CA_APP_H_
 #define JIT_SERVICES_CA_CA_APP_H_
@@ -31,6 +33,10 @@ class CaApp final : public server::ServiceApp {
     std::string ssh_ca_algorithm = "ed25519";
     std::string x509_ca_algorithm = "ecdsa-p256";
     absl::Duration host_cert_ttl = absl::Hours(24 * 30);
+    // Revocation (issue 11): the CRL's nextUpdate - thisUpdate, and how often requests is
+    // asked for revoked grants whose certificates to revoke.
+    absl::Duration crl_validity = absl::Hours(24);
+    absl::Duration revoked_grants_poll_interval = absl::Seconds(5);
   };
 
   // The service's own flags (ca_app.cc).

@@ -4,8 +4,10 @@ namespace jit::ca {
 
 using server::Caller;
 
-CaServiceImpl::CaServiceImpl(const CertIssuer* issuer, server::CallerIdentityFn caller_identity)
+CaServiceImpl::CaServiceImpl(const CertIssuer* issuer, const CertRevoker* revoker,
+                             server::CallerIdentityFn caller_identity)
     : issuer_(issuer),
+      revoker_(revoker),
       handler_(server::UnaryHandler::For<v1::CaService>(std::move(caller_identity))) {}
 
 grpc::Status CaServiceImpl::SignUserSshCert(grpc::ServerContext* context,
@@ -44,6 +46,21 @@ grpc::Status CaServiceImpl::ListIssuedCerts(grpc::ServerContext* context,
                                             v1::ListIssuedCertsResponse* response) {
   return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
     return issuer_->ListIssuedCerts(caller.identity, *request);
+  });
+}
+
+grpc::Status CaServiceImpl::GetRevocationList(grpc::ServerContext* context,
+                                              const v1::GetRevocationListRequest* request,
+                                              v1::GetRevocationListResponse* response) {
+  return handler_.Run(*context, __func__, response,
+                      [&] { return revoker_->GetRevocationList(*request); });
+}
+
+grpc::Status CaServiceImpl::RevokeCerts(grpc::ServerContext* context,
+                                        const v1::RevokeCertsRequest* request,
+                                        v1::RevokeCertsResponse* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return revoker_->RevokeCerts(caller.identity, caller.actor, *request);
   });
 }
 

@@ -135,6 +135,9 @@ absl::StatusOr<std::vector<AccessRequest>> InMemoryRequestStore::ListGrants(
         r.state() != jit::common::v1::ACCESS_REQUEST_STATE_REVOKED) {
       continue;
     }
+    if (query.revoked_only && r.state() != jit::common::v1::ACCESS_REQUEST_STATE_REVOKED) {
+      continue;
+    }
     if (FromProtoTimestamp(r.access_expire_time()) <= query.now) continue;
     if (!query.user.empty() && r.user() != query.user) continue;
     if (!query.ids.empty() &&

@@ -286,7 +286,7 @@ absl::StatusOr<std::vector<AccessRequest>> PostgresRequestStore::List(const List
 absl::StatusOr<std::vector<AccessRequest>> PostgresRequestStore::ListGrants(
     const GrantQuery& query) {
   Sql sql;
-  sql.Where("state IN (2, 6)");
+  sql.Where(query.revoked_only ? "state = 6" : "state IN (2, 6)");
   sql.Where(absl::StrCat("access_expire_time > ", sql.Param(db::Timestamptz(query.now)),
                          "::timestamptz"));
   if (!query.user.empty()) sql.Where(absl::StrCat("user_name = ", sql.Param(query.user)));

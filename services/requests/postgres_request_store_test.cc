@@ -233,6 +233,10 @@ TEST_F(PostgresRequestStoreTest, GrantsAreListedUntilTheirWindowEnds) {
   ASSERT_OK_AND_ASSIGN(grants, store_->ListGrants(q));
   EXPECT_THAT(grants, SizeIs(0));
   q.ids.clear();
+  q.revoked_only = true;
+  ASSERT_OK_AND_ASSIGN(grants, store_->ListGrants(q));
+  EXPECT_THAT(grants, SizeIs(0));
+  q.revoked_only = false;
   q.now += absl::Hours(4);
   ASSERT_OK_AND_ASSIGN(grants, store_->ListGrants(q));
   EXPECT_THAT(grants, SizeIs(0));

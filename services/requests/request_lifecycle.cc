@@ -998,6 +998,7 @@ absl::StatusOr<v1::ListActiveGrantsResponse> RequestLifecycle::ListActiveGrants(
   query.now = clock_->Now();
   if (!rq.user().empty()) RETURN_IF_ERROR(ValidateName(rq.user(), "user"));
   query.user = rq.user();
+  query.revoked_only = rq.revoked_only();
   if (rq.ids_size() > kMaxGrantIds) {
     return absl::InvalidArgumentError(absl::StrCat("ids: at most ", kMaxGrantIds));
   }

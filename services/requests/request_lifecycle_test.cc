@@ -393,6 +393,28 @@ TEST_F(RequestLifecycleTest, ARevokedGrantIsListedWithItsRevokeTime) {
   EXPECT_EQ(EventTypes().back(), "grant.revoke");
 }
 
+TEST_F(RequestLifecycleTest, RevokedOnlyListsRevokedGrantsUntilTheirWindowEnds) {
+  ASSERT_OK_AND_ASSIGN(AccessRequest kept, Create(Ask({"dba"})));
+  ASSERT_THAT(Review(bob_, kept.id(), AccessReview::VERDICT_APPROVE), IsOk());
+  ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(Ask({"dba"})));
+  ASSERT_THAT(Review(bob_, r.id(), AccessReview::VERDICT_APPROVE), IsOk());
+  v1::RevokeGrantRequest rq;
+  rq.set_id(r.id());
+  rq.set_reason("done");
+  ASSERT_THAT(lifecycle_.RevokeGrant(alice_, ActorOf(alice_), rq), IsOk());
+  v1::ListActiveGrantsRequest list;
+  list.set_revoked_only(true);
+  ASSERT_OK_AND_ASSIGN(v1::ListActiveGrantsResponse grants, lifecycle_.ListActiveGrants(list));
+  ASSERT_EQ(grants.grants_size(), 1);
+  EXPECT_EQ(grants.grants(0).id(), r.id());
+  EXPECT_TRUE(grants.grants(0).has_revoke_time());
+  ASSERT_OK_AND_ASSIGN(grants, lifecycle_.ListActiveGrants({}));
+  EXPECT_EQ(grants.grants_size(), 2);
+  clock_.Advance(absl::Hours(24 * 30));
+  ASSERT_OK_AND_ASSIGN(grants, lifecycle_.ListActiveGrants(list));
+  EXPECT_EQ(grants.grants_size(), 0);
+}
+
 TEST_F(RequestLifecycleTest, AnAdminOrAReviewerMayRevoke) {
   ASSERT_OK_AND_ASSIGN(AccessRequest r, Create(Ask({"dba"})));
   ASSERT_THAT(Review(bob_, r.id(), AccessReview::VERDICT_APPROVE), IsOk());

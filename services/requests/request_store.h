@@ -71,6 +71,7 @@ struct GrantQuery {
   absl::Time now;
   std::string user;              // empty = any
   std::vector<std::string> ids;  // empty = any
+  bool revoked_only = false;     // only revoked grants
   std::string after_id;          // "" = from the start
   int limit = 100;
 };
