@@ -308,7 +308,7 @@ int main(int argc, char** argv) {
   if (!service_auth.ok()) Die(service_auth.status().ToString());
   // As every service does: the revocation list is loaded, then kept fresh.
   if (absl::Status s = (*service_auth)->StartBackgroundRefresh(); !s.ok()) Die(s.ToString());
-  jit::ca::CaServiceImpl ca_service(&issuer,
+  jit::ca::CaServiceImpl ca_service(&issuer, /*rotator=*/nullptr,
                                     jit::server::AuthorizedCaller((*service_auth)->authorizer()));
   EchoServiceImpl echo_service;
 

@@ -9,10 +9,12 @@
 #include "common/client/peer.h"
 #include "common/crypto/ca_signer.h"
 #include "common/crypto/key_encryption.h"
+#include "common/periodic_task.h"
 #include "common/server/unary_handler.h"
 #include "common/status_macros.h"
 #include "services/ca/ca_keyring.h"
 #include "services/ca/ca_metrics.h"
+#include "services/ca/ca_rotator.h"
 #include "services/ca/ca_service_impl.h"
 #include "services/ca/cert_issuer.h"
 #include "services/ca/postgres_ca_key_store.h"
@@ -30,6 +32,9 @@ ABSL_FLAG(std::string, ssh_ca_algorithm, "ed25519",
           "(3072 bits, rsa-sha2-512)");
 ABSL_FLAG(std::string, x509_ca_algorithm, "ecdsa-p256",
           "Key type of the X.509 CA key generated on first start: ecdsa-p256, ed25519 or rsa");
+ABSL_FLAG(absl::Duration, ca_key_refresh_interval, absl::Seconds(5),
+          "How often a replica re-reads the CA keys, so it follows a rotation phase changed "
+          "through another replica within this time (1s..5m)");
 ABSL_FLAG(absl::Duration, host_cert_ttl, absl::Hours(24 * 30),
           "Validity of SSH host certificates when the request names none, and their maximum "
           "(1m..8760h)");
@@ -62,6 +67,8 @@ struct CaAppParts {
   CaMetrics metrics;
   std::unique_ptr<CaKeyring> keyring;
   std::unique_ptr<CertIssuer> issuer;
+  std::unique_ptr<CaRotator> rotator;
+  std::unique_ptr<PeriodicTask> key_refresh;  // follows rotations made through other replicas
   std::unique_ptr<CaServiceImpl> service;
   std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
@@ -81,7 +88,8 @@ CaApp::Config CaApp::ConfigFromFlags() {
   return {.key_encryption_key_file = absl::GetFlag(FLAGS_key_encryption_key_file),
           .ssh_ca_algorithm = absl::GetFlag(FLAGS_ssh_ca_algorithm),
           .x509_ca_algorithm = absl::GetFlag(FLAGS_x509_ca_algorithm),
-          .host_cert_ttl = absl::GetFlag(FLAGS_host_cert_ttl)};
+          .host_cert_ttl = absl::GetFlag(FLAGS_host_cert_ttl),
+          .ca_key_refresh_interval = absl::GetFlag(FLAGS_ca_key_refresh_interval)};
 }
 
 absl::Status CaApp::Validate(const Config& c) {
@@ -95,6 +103,10 @@ absl::Status CaApp::Validate(const Config& c) {
       Named("x509_ca_algorithm", crypto::ParseCaKeyAlgorithm(c.x509_ca_algorithm).status()));
   if (c.host_cert_ttl < absl::Minutes(1) || c.host_cert_ttl > absl::Hours(8760)) {
     return absl::InvalidArgumentError("host_cert_ttl: must be between 1m and 8760h");
+  }
+  if (c.ca_key_refresh_interval < absl::Seconds(1) ||
+      c.ca_key_refresh_interval > absl::Minutes(5)) {
+    return absl::InvalidArgumentError("ca_key_refresh_interval: must be between 1s and 5m");
   }
   return Named("key_encryption_key_file",
                crypto::KeyEncryptionKey::FromFile(c.key_encryption_key_file).status());
@@ -124,7 +136,23 @@ absl::StatusOr<std::unique_ptr<CaApp>> CaApp::Create(server::ServiceRuntime& run
   p->issuer = std::make_unique<CertIssuer>(
       p->keyring.get(), &p->certs, &p->policy, &p->requests, &p->permissions, &runtime.clock,
       &p->metrics, CertIssuerOptions{.host_cert_ttl = config.host_cert_ttl});
-  p->service = std::make_unique<CaServiceImpl>(p->issuer.get(),
+  p->rotator =
+      std::make_unique<CaRotator>(&p->key_store, p->keyring.get(), &p->permissions, &runtime.clock);
+  CaKeyring* keyring_ptr = p->keyring.get();
+  ASSIGN_OR_RETURN(p->key_refresh,
+                   PeriodicTask::Start({.name = "ca-key-refresh",
+                                        .interval = config.ca_key_refresh_interval,
+                                        .run_at_start = false},
+                                       [keyring_ptr] {
+                                         absl::StatusOr<bool> changed = keyring_ptr->Refresh();
+                                         if (!changed.ok()) {
+                                           spdlog::warn("reloading the CA keys: {}",
+                                                        changed.status().ToString());
+                                         } else if (*changed) {
+                                           spdlog::info("CA keys reloaded (rotation)");
+                                         }
+                                       }));
+  p->service = std::make_unique<CaServiceImpl>(p->issuer.get(), p->rotator.get(),
                                                server::AuthorizedCaller(runtime.authorizer));
   ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "ca"));
   return absl::WrapUnique(new CaApp(std::move(p)));

@@ -5,7 +5,8 @@
 // or an unusable key-encryption key file exits 2 naming the flag). Create opens the KEK,
 // loads (or, on the first start, generates and stores) the CA keys from the "ca" schema,
 // and builds the issuer over the PostgreSQL stores, the policy client (ComputeCertParams,
-// CheckPermission) and the requests client (ListActiveGrants), with the gRPC adapter.
+// CheckPermission) and the requests client (ListActiveGrants), the CA rotator (RotateCa) and
+// a periodic key refresh (other replicas' rotations), with the gRPC adapter.
 // Thread-safe once created; owns everything it builds.
 #ifndef JIT_SERVICES_CA_CA_APP_H_
 #define JIT_SERVICES_CA_CA_APP_H_
@@ -31,6 +32,8 @@ class CaApp final : public server::ServiceApp {
     std::string ssh_ca_algorithm = "ed25519";
     std::string x509_ca_algorithm = "ecdsa-p256";
     absl::Duration host_cert_ttl = absl::Hours(24 * 30);
+    // Replicas re-read the CA keys this often (they follow a rotation within it).
+    absl::Duration ca_key_refresh_interval = absl::Seconds(5);
   };
 
   // The service's own flags (ca_app.cc).

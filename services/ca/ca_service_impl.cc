@@ -4,8 +4,10 @@ namespace jit::ca {
 
 using server::Caller;
 
-CaServiceImpl::CaServiceImpl(const CertIssuer* issuer, server::CallerIdentityFn caller_identity)
+CaServiceImpl::CaServiceImpl(const CertIssuer* issuer, const CaRotator* rotator,
+                             server::CallerIdentityFn caller_identity)
     : issuer_(issuer),
+      rotator_(rotator),
       handler_(server::UnaryHandler::For<v1::CaService>(std::move(caller_identity))) {}
 
 grpc::Status CaServiceImpl::SignUserSshCert(grpc::ServerContext* context,
@@ -44,6 +46,14 @@ grpc::Status CaServiceImpl::ListIssuedCerts(grpc::ServerContext* context,
                                             v1::ListIssuedCertsResponse* response) {
   return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
     return issuer_->ListIssuedCerts(caller.identity, *request);
+  });
+}
+
+grpc::Status CaServiceImpl::RotateCa(grpc::ServerContext* context,
+                                     const v1::RotateCaRequest* request,
+                                     v1::RotateCaResponse* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return rotator_->RotateCa(caller.identity, caller.actor, *request);
   });
 }
 

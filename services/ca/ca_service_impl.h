@@ -1,21 +1,23 @@
 // CaServiceImpl: the gRPC adapter of jit.ca.v1.CaService. Each method hands the logic
 // (CertIssuer) to common/server's UnaryHandler, which finds the caller (the session token,
 // verified before the handler runs, per common/auth/method_table.cc) and converts the status
-// in one place. No rule lives here. RotateCa, GetRevocationList and RevokeCerts belong to
-// issue 11 and answer UNIMPLEMENTED until then.
-// Thread-safe; the issuer is borrowed and must outlive the service.
+// in one place. No rule lives here. RotateCa goes to the CaRotator. GetRevocationList and
+// RevokeCerts belong to issue 11 and answer UNIMPLEMENTED until then.
+// Thread-safe; the issuer and rotator are borrowed and must outlive the service.
 #ifndef JIT_SERVICES_CA_CA_SERVICE_IMPL_H_
 #define JIT_SERVICES_CA_CA_SERVICE_IMPL_H_
 
 #include "common/server/unary_handler.h"
 #include "jit/ca/v1/ca.grpc.pb.h"
+#include "services/ca/ca_rotator.h"
 #include "services/ca/cert_issuer.h"
 
 namespace jit::ca {
 
 class CaServiceImpl final : public v1::CaService::Service {
  public:
-  CaServiceImpl(const CertIssuer* issuer, server::CallerIdentityFn caller_identity);
+  CaServiceImpl(const CertIssuer* issuer, const CaRotator* rotator,
+                server::CallerIdentityFn caller_identity);
 
   grpc::Status SignUserSshCert(grpc::ServerContext* context,
                                const v1::SignUserSshCertRequest* request,
@@ -32,9 +34,12 @@ class CaServiceImpl final : public v1::CaService::Service {
   grpc::Status ListIssuedCerts(grpc::ServerContext* context,
                                const v1::ListIssuedCertsRequest* request,
                                v1::ListIssuedCertsResponse* response) override;
+  grpc::Status RotateCa(grpc::ServerContext* context, const v1::RotateCaRequest* request,
+                        v1::RotateCaResponse* response) override;
 
  private:
   const CertIssuer* const issuer_;
+  const CaRotator* const rotator_;
   const server::UnaryHandler handler_;
 };
 
