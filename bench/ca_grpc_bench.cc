@@ -243,6 +243,9 @@ class CountingStore final : public jit::ca::IssuedCertStore {
     count_.fetch_add(1, std::memory_order_relaxed);
     return absl::OkStatus();
   }
+  absl::Status RecordRefusal(const jit::common::v1::AuditEvent&) override {
+    return absl::OkStatus();
+  }
   absl::StatusOr<jit::ca::IssuedCertPage> List(const jit::ca::IssuedCertFilter&, int,
                                                std::string_view) override {
     return jit::ca::IssuedCertPage{};
