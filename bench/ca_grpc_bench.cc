@@ -243,6 +243,9 @@ class CountingStore final : public jit::ca::IssuedCertStore {
     count_.fetch_add(1, std::memory_order_relaxed);
     return absl::OkStatus();
   }
+  absl::Status RecordRefusal(const jit::common::v1::AuditEvent&) override {
+    return absl::OkStatus();
+  }
   absl::StatusOr<jit::ca::IssuedCertPage> List(const jit::ca::IssuedCertFilter&, int,
                                                std::string_view) override {
     return jit::ca::IssuedCertPage{};
@@ -308,7 +311,8 @@ int main(int argc, char** argv) {
   if (!service_auth.ok()) Die(service_auth.status().ToString());
   // As every service does: the revocation list is loaded, then kept fresh.
   if (absl::Status s = (*service_auth)->StartBackgroundRefresh(); !s.ok()) Die(s.ToString());
-  jit::ca::CaServiceImpl ca_service(&issuer, /*revoker=*/nullptr,  // not measured here
+  jit::ca::CaServiceImpl ca_service(&issuer, /*revoker=*/nullptr,
+                                    /*rotator=*/nullptr,  // not measured
                                     jit::server::AuthorizedCaller((*service_auth)->authorizer()));
   EchoServiceImpl echo_service;
 

@@ -2,12 +2,16 @@
 // secrets, in-flight OIDC login secrets; ca: CA private keys), under a key-encryption key (KEK)
 // read from a file.
 //
-// Sealed format: 0x01 | KEK id (8 bytes) | nonce (24 bytes) | XChaCha20-Poly1305 ciphertext
-// and tag (libsodium's crypto_aead_xchacha20poly1305_ietf; random nonces are safe at 192 bits).
+// Sealed format (version 2, what Seal writes): 0x02 | KEK id (8 bytes) | nonce (12 bytes) |
+// AES-256-GCM ciphertext | tag (16 bytes) (OpenSSL EVP; random 96-bit nonces are safe for far
+// more than the few thousand secrets a deployment seals under one KEK). The version byte and
+// the KEK id are authenticated too (part of the GCM associated data). Version 1 (0x01 | id |
+// 24-byte nonce | XChaCha20-Poly1305, written before AES-GCM) is still opened, so rows sealed
+// earlier keep working; IsLegacy tells a caller which rows to re-seal.
 // The associated data binds a ciphertext to its row ("signing_key:<kid>", "totp:<user>",
-// "ca_key:<key id>"), so
-// copying a sealed value into another row makes it fail to open. The KEK id (a SHA-256 based
-// fingerprint, not the key) lets Open tell "sealed under another KEK" from tampering.
+// "ca_key:<kind>:<algorithm>:<key id>"), so copying a sealed value into another row makes it
+// fail to open. The KEK id (a SHA-256 based fingerprint, not the key) lets Open tell "sealed
+// under another KEK" from tampering.
 //
 // KEK file: the base64 (standard alphabet, padded) of 32 random bytes, mode 0600, e.g.
 //   openssl rand -base64 32 > kek && chmod 600 kek
@@ -41,11 +45,15 @@ class KeyEncryptionKey {
   absl::StatusOr<std::string> Seal(std::string_view plaintext,
                                    std::string_view associated_data) const;
 
-  // Decrypts what Seal produced with the same associated data. FAILED_PRECONDITION when it
-  // was sealed under another KEK; DATA_LOSS when it is malformed, altered, or bound to other
-  // associated data.
+  // Decrypts what Seal produced (either version) with the same associated data. FAILED_PRECONDITION
+  // when it was sealed under another KEK; DATA_LOSS when it is malformed, altered, or bound to
+  // other associated data.
   absl::StatusOr<SecretString> Open(std::string_view sealed,
                                     std::string_view associated_data) const;
+
+  // True when `sealed` is in the version-1 (XChaCha20-Poly1305) format: it opens, but
+  // should be re-sealed (Seal writes version 2).
+  static bool IsLegacy(std::string_view sealed);
 
   // Hex fingerprint of the key (safe to log): which KEK sealed what.
   std::string id_hex() const;

@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "services/ca/ca_keyring.h"
 #include "services/ca/ca_metrics.h"
+#include "services/ca/ca_rotator.h"
 #include "services/ca/ca_service_impl.h"
 #include "services/ca/cert_issuer.h"
 #include "services/ca/cert_revoker.h"
@@ -33,6 +34,9 @@ ABSL_FLAG(std::string, ssh_ca_algorithm, "ed25519",
           "(3072 bits, rsa-sha2-512)");
 ABSL_FLAG(std::string, x509_ca_algorithm, "ecdsa-p256",
           "Key type of the X.509 CA key generated on first start: ecdsa-p256, ed25519 or rsa");
+ABSL_FLAG(absl::Duration, ca_key_refresh_interval, absl::Seconds(5),
+          "How often a replica re-reads the CA keys, so it follows a rotation phase changed "
+          "through another replica within this time (1s..5m)");
 ABSL_FLAG(absl::Duration, host_cert_ttl, absl::Hours(24 * 30),
           "Validity of SSH host certificates when the request names none, and their maximum "
           "(1m..8760h)");
@@ -74,6 +78,8 @@ struct CaAppParts {
   std::unique_ptr<CaKeyring> keyring;
   std::unique_ptr<CertIssuer> issuer;
   std::unique_ptr<CertRevoker> revoker;
+  std::unique_ptr<CaRotator> rotator;
+  std::unique_ptr<PeriodicTask> key_refresh;  // follows rotations made through other replicas
   std::unique_ptr<CaServiceImpl> service;
   std::unique_ptr<PeriodicTask> revoked_grants_task;
   std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
@@ -96,7 +102,8 @@ CaApp::Config CaApp::ConfigFromFlags() {
           .x509_ca_algorithm = absl::GetFlag(FLAGS_x509_ca_algorithm),
           .host_cert_ttl = absl::GetFlag(FLAGS_host_cert_ttl),
           .crl_validity = absl::GetFlag(FLAGS_crl_validity),
-          .revoked_grants_poll_interval = absl::GetFlag(FLAGS_revoked_grants_poll_interval)};
+          .revoked_grants_poll_interval = absl::GetFlag(FLAGS_revoked_grants_poll_interval),
+          .ca_key_refresh_interval = absl::GetFlag(FLAGS_ca_key_refresh_interval)};
 }
 
 absl::Status CaApp::Validate(const Config& c) {
@@ -117,6 +124,10 @@ absl::Status CaApp::Validate(const Config& c) {
   if (c.revoked_grants_poll_interval < absl::Seconds(1) ||
       c.revoked_grants_poll_interval > absl::Minutes(10)) {
     return absl::InvalidArgumentError("revoked_grants_poll_interval: must be between 1s and 10m");
+  }
+  if (c.ca_key_refresh_interval < absl::Seconds(1) ||
+      c.ca_key_refresh_interval > absl::Minutes(5)) {
+    return absl::InvalidArgumentError("ca_key_refresh_interval: must be between 1s and 5m");
   }
   return Named("key_encryption_key_file",
                crypto::KeyEncryptionKey::FromFile(c.key_encryption_key_file).status());
@@ -150,7 +161,23 @@ absl::StatusOr<std::unique_ptr<CaApp>> CaApp::Create(server::ServiceRuntime& run
       p->keyring.get(), &p->revocations, &p->permissions, &p->requests, &runtime.clock,
       CertRevokerOptions{.list_validity = config.crl_validity,
                          .reissue_after = config.crl_validity / 20});
-  p->service = std::make_unique<CaServiceImpl>(p->issuer.get(), p->revoker.get(),
+  p->rotator =
+      std::make_unique<CaRotator>(&p->key_store, p->keyring.get(), &p->permissions, &runtime.clock);
+  CaKeyring* keyring_ptr = p->keyring.get();
+  ASSIGN_OR_RETURN(p->key_refresh,
+                   PeriodicTask::Start({.name = "ca-key-refresh",
+                                        .interval = config.ca_key_refresh_interval,
+                                        .run_at_start = false},
+                                       [keyring_ptr] {
+                                         absl::StatusOr<bool> changed = keyring_ptr->Refresh();
+                                         if (!changed.ok()) {
+                                           spdlog::warn("reloading the CA keys: {}",
+                                                        changed.status().ToString());
+                                         } else if (*changed) {
+                                           spdlog::info("CA keys reloaded (rotation)");
+                                         }
+                                       }));
+  p->service = std::make_unique<CaServiceImpl>(p->issuer.get(), p->revoker.get(), p->rotator.get(),
                                                server::AuthorizedCaller(runtime.authorizer));
   // Every replica follows (a repeat revokes nothing and writes nothing), so no leader is
   // needed and a CA that was down catches up on its first pass.

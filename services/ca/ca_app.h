@@ -6,8 +6,9 @@
 // loads (or, on the first start, generates and stores) the CA keys from the "ca" schema,
 // and builds the issuer over the PostgreSQL stores, the policy client (ComputeCertParams,
 // CheckPermission) and the requests client (ListActiveGrants), the revoker (revocation
-// lists; a PeriodicTask that revokes the certificates of grants revoked in requests), with
-// the gRPC adapter.
+// lists; a PeriodicTask that revokes the certificates of grants revoked in requests), the CA
+// rotator (RotateCa) and a periodic key refresh (other replicas' rotations), with the gRPC
+// adapter.
 // Thread-safe once created; owns everything it builds.
 #ifndef JIT_SERVICES_CA_CA_APP_H_
 #define JIT_SERVICES_CA_CA_APP_H_
@@ -37,6 +38,8 @@ class CaApp final : public server::ServiceApp {
     // asked for revoked grants whose certificates to revoke.
     absl::Duration crl_validity = absl::Hours(24);
     absl::Duration revoked_grants_poll_interval = absl::Seconds(5);
+    // Replicas re-read the CA keys this often (they follow a rotation within it).
+    absl::Duration ca_key_refresh_interval = absl::Seconds(5);
   };
 
   // The service's own flags (ca_app.cc).

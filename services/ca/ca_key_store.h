@@ -8,6 +8,7 @@
 #ifndef JIT_SERVICES_CA_CA_KEY_STORE_H_
 #define JIT_SERVICES_CA_CA_KEY_STORE_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,42 @@ struct CaKeyRecord {
   absl::Time create_time;
 };
 
+// CA rotation (issue 11), per kind: standby (no rotation under way; also after one ended)
+// -> init -> update_clients -> update_servers -> standby, or -> rollback from init,
+// update_clients or update_servers. "rollback" is a rest state like standby.
+enum class RotationPhase { kStandby, kInit, kUpdateClients, kUpdateServers, kRollback };
+// "standby", "init", "update_clients", "update_servers", "rollback".
+std::string_view RotationPhaseName(RotationPhase phase);
+// The inverse; INVALID_ARGUMENT naming the accepted names otherwise.
+absl::StatusOr<RotationPhase> ParseRotationPhase(std::string_view name);
+
+struct RotationState {
+  RotationPhase phase = RotationPhase::kStandby;
+  // Of the rotation under way or last done ("" before the first).
+  std::string old_key_id;
+  std::string new_key_id;
+  absl::Time update_time = absl::InfinitePast();
+};
+
+// One phase change: applied only if the stored phase is still `from`.
+struct RotationStep {
+  CaKind kind = CaKind::kSshUser;
+  RotationPhase from = RotationPhase::kStandby;
+  RotationPhase to = RotationPhase::kStandby;
+  std::string old_key_id;
+  std::string new_key_id;
+  // init: the new key, stored in state kNext.
+  std::optional<CaKeyRecord> new_key;
+  // Applied in order; each must move exactly one key of `kind` from `from` to `to`.
+  struct KeyChange {
+    std::string key_id;
+    CaKeyState from;
+    CaKeyState to;
+  };
+  std::vector<KeyChange> key_changes;
+  absl::Time time;
+};
+
 class CaKeyStore {
  public:
   virtual ~CaKeyStore() = default;
@@ -51,6 +88,15 @@ class CaKeyStore {
   // replicas starting together: the caller loads that one instead).
   virtual absl::StatusOr<bool> AddActiveIfAbsent(const CaKeyRecord& key,
                                                  const jit::common::v1::AuditEvent& event) = 0;
+
+  // The rotation phase of `kind` (kStandby when none was ever started).
+  virtual absl::StatusOr<RotationState> GetRotation(CaKind kind) = 0;
+
+  // Applies `step` (phase, key changes, new key) with `event`, all in one transaction.
+  // FAILED_PRECONDITION, with nothing changed, when the stored phase is no longer
+  // step.from (another replica moved it) or a key is not in the state the step expects.
+  virtual absl::Status ApplyRotation(const RotationStep& step,
+                                     const jit::common::v1::AuditEvent& event) = 0;
 };
 
 }  // namespace jit::ca

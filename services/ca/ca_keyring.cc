@@ -22,9 +22,10 @@ absl::StatusOr<std::string> SshPublicLine(const crypto::CaSigner& signer) {
   return key.ToLine();
 }
 
-// A new key of `kind` with its public part, not yet stored.
-absl::StatusOr<CaKeyRecord> GenerateKey(CaKind kind, const CaKeyringOptions& options,
-                                        absl::Time now) {
+}  // namespace
+
+absl::StatusOr<CaKeyRecord> CaKeyring::GenerateKey(CaKind kind, const CaKeyringOptions& options,
+                                                   absl::Time now) {
   CaKeyRecord record;
   record.kind = kind;
   record.algorithm = IsSsh(kind) ? options.ssh_algorithm : options.x509_algorithm;
@@ -47,6 +48,8 @@ absl::StatusOr<CaKeyRecord> GenerateKey(CaKind kind, const CaKeyringOptions& opt
   }
   return record;
 }
+
+namespace {
 
 absl::StatusOr<std::unique_ptr<CaKeyring::Key>> LoadKey(const CaKeyRecord& record) {
   auto key = std::make_unique<CaKeyring::Key>();
@@ -82,14 +85,65 @@ absl::StatusOr<std::unique_ptr<CaKeyring::Key>> LoadKey(const CaKeyRecord& recor
 
 }  // namespace
 
-CaKeyring::CaKeyring(std::vector<std::unique_ptr<Key>> keys) : keys_(std::move(keys)) {
-  for (const auto& key : keys_) {
-    if (key->state == CaKeyState::kActive) active_[static_cast<int>(key->kind)] = key.get();
-  }
+const CaKeyring::Key& CaKeyring::Active(CaKind kind) const {
+  absl::MutexLock lock(&mu_);
+  return *active_[static_cast<int>(kind)];
 }
 
-const CaKeyring::Key& CaKeyring::Active(CaKind kind) const {
-  return *active_[static_cast<int>(kind)];
+std::vector<const CaKeyring::Key*> CaKeyring::keys() const {
+  absl::MutexLock lock(&mu_);
+  return current_;
+}
+
+absl::Status CaKeyring::Load(const std::vector<CaKeyRecord>& records) {
+  std::vector<const Key*> next;
+  std::vector<std::unique_ptr<Key>> fresh;
+  const Key* active[kAllCaKinds.size()] = {};
+  {
+    absl::MutexLock lock(&mu_);
+    for (const CaKeyRecord& record : records) {
+      const Key* reuse = nullptr;
+      for (const Key* k : current_) {
+        if (k->key_id == record.key_id && k->state == record.state) reuse = k;
+      }
+      next.push_back(reuse);
+    }
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (next[i] == nullptr) {
+      ASSIGN_OR_RETURN(std::unique_ptr<Key> key, LoadKey(records[i]));
+      next[i] = key.get();
+      fresh.push_back(std::move(key));
+    }
+    if (next[i]->state == CaKeyState::kActive) active[static_cast<int>(next[i]->kind)] = next[i];
+  }
+  for (CaKind kind : kAllCaKinds) {
+    if (active[static_cast<int>(kind)] == nullptr) {
+      return absl::InternalError(
+          absl::StrCat("no active ", std::string(CaKindName(kind)), " CA key"));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  for (auto& key : fresh) loaded_.push_back(std::move(key));
+  current_ = std::move(next);
+  for (size_t i = 0; i < kAllCaKinds.size(); ++i) active_[i] = active[i];
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> CaKeyring::Refresh() {
+  absl::MutexLock refresh_lock(&refresh_mu_);
+  ASSIGN_OR_RETURN(std::vector<CaKeyRecord> records, store_->ListKeys());
+  bool same;
+  {
+    absl::MutexLock lock(&mu_);
+    same = records.size() == current_.size();
+    for (size_t i = 0; same && i < records.size(); ++i) {
+      same = records[i].key_id == current_[i]->key_id && records[i].state == current_[i]->state;
+    }
+  }
+  if (same) return false;
+  RETURN_IF_ERROR(Load(records));
+  return true;
 }
 
 absl::StatusOr<std::unique_ptr<CaKeyring>> CaKeyring::Open(CaKeyStore& store, const Clock& clock,
@@ -118,19 +172,9 @@ absl::StatusOr<std::unique_ptr<CaKeyring>> CaKeyring::Open(CaKeyStore& store, co
     }
   }
   ASSIGN_OR_RETURN(records, store.ListKeys());
-  std::vector<std::unique_ptr<Key>> keys;
-  for (const CaKeyRecord& record : records) {
-    ASSIGN_OR_RETURN(std::unique_ptr<Key> key, LoadKey(record));
-    keys.push_back(std::move(key));
-  }
+  auto keyring = absl::WrapUnique(new CaKeyring(&store, options));
+  RETURN_IF_ERROR(keyring->Load(records));
   records.clear();  // the PEMs are wiped here; the signers hold the keys
-  auto keyring = absl::WrapUnique(new CaKeyring(std::move(keys)));
-  for (CaKind kind : kAllCaKinds) {
-    if (keyring->active_[static_cast<int>(kind)] == nullptr) {
-      return absl::InternalError(
-          absl::StrCat("no active ", std::string(CaKindName(kind)), " CA key"));
-    }
-  }
   return keyring;
 }
 

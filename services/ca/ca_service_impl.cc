@@ -5,9 +5,10 @@ namespace jit::ca {
 using server::Caller;
 
 CaServiceImpl::CaServiceImpl(const CertIssuer* issuer, const CertRevoker* revoker,
-                             server::CallerIdentityFn caller_identity)
+                             const CaRotator* rotator, server::CallerIdentityFn caller_identity)
     : issuer_(issuer),
       revoker_(revoker),
+      rotator_(rotator),
       handler_(server::UnaryHandler::For<v1::CaService>(std::move(caller_identity))) {}
 
 grpc::Status CaServiceImpl::SignUserSshCert(grpc::ServerContext* context,
@@ -61,6 +62,14 @@ grpc::Status CaServiceImpl::RevokeCerts(grpc::ServerContext* context,
                                         v1::RevokeCertsResponse* response) {
   return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
     return revoker_->RevokeCerts(caller.identity, caller.actor, *request);
+  });
+}
+
+grpc::Status CaServiceImpl::RotateCa(grpc::ServerContext* context,
+                                     const v1::RotateCaRequest* request,
+                                     v1::RotateCaResponse* response) {
+  return handler_.Run(*context, __func__, response, [&](const Caller& caller) {
+    return rotator_->RotateCa(caller.identity, caller.actor, *request);
   });
 }
 

@@ -1,14 +1,15 @@
 // CaServiceImpl: the gRPC adapter of jit.ca.v1.CaService. Each method hands the logic
 // (CertIssuer) to common/server's UnaryHandler, which finds the caller (the session token,
 // verified before the handler runs, per common/auth/method_table.cc) and converts the status
-// in one place. No rule lives here. GetRevocationList and RevokeCerts go to the CertRevoker;
-// RotateCa belongs to issue 11 and answers UNIMPLEMENTED until then.
-// Thread-safe; the issuer and revoker are borrowed and must outlive the service.
+// in one place. No rule lives here. GetRevocationList and RevokeCerts go to the CertRevoker,
+// RotateCa to the CaRotator.
+// Thread-safe; the issuer, revoker and rotator are borrowed and must outlive the service.
 #ifndef JIT_SERVICES_CA_CA_SERVICE_IMPL_H_
 #define JIT_SERVICES_CA_CA_SERVICE_IMPL_H_
 
 #include "common/server/unary_handler.h"
 #include "jit/ca/v1/ca.grpc.pb.h"
+#include "services/ca/ca_rotator.h"
 #include "services/ca/cert_issuer.h"
 #include "services/ca/cert_revoker.h"
 
@@ -16,7 +17,7 @@ namespace jit::ca {
 
 class CaServiceImpl final : public v1::CaService::Service {
  public:
-  CaServiceImpl(const CertIssuer* issuer, const CertRevoker* revoker,
+  CaServiceImpl(const CertIssuer* issuer, const CertRevoker* revoker, const CaRotator* rotator,
                 server::CallerIdentityFn caller_identity);
 
   grpc::Status SignUserSshCert(grpc::ServerContext* context,
@@ -39,10 +40,13 @@ class CaServiceImpl final : public v1::CaService::Service {
                                  v1::GetRevocationListResponse* response) override;
   grpc::Status RevokeCerts(grpc::ServerContext* context, const v1::RevokeCertsRequest* request,
                            v1::RevokeCertsResponse* response) override;
+  grpc::Status RotateCa(grpc::ServerContext* context, const v1::RotateCaRequest* request,
+                        v1::RotateCaResponse* response) override;
 
  private:
   const CertIssuer* const issuer_;
   const CertRevoker* const revoker_;
+  const CaRotator* const rotator_;
   const server::UnaryHandler handler_;
 };
 

@@ -24,6 +24,7 @@
 #include "common/text/quote.h"
 #include "common/text/text_fields.h"
 #include "services/ca/service_name.h"
+#include "spdlog/spdlog.h"
 
 namespace jit::ca {
 namespace {
@@ -405,7 +406,9 @@ absl::StatusOr<v1::SignUserSshCertResponse> CertIssuer::SignUserSshCert(
       return response;
     }
   };
-  return Counted(metrics_, kKind, run());
+  auto result = Counted(metrics_, kKind, run());
+  if (!result.ok()) AuditRefusal(caller, actor, kKind, result.status());
+  return result;
 }
 
 absl::StatusOr<v1::SignHostSshCertResponse> CertIssuer::SignHostSshCert(
@@ -475,7 +478,9 @@ absl::StatusOr<v1::SignHostSshCertResponse> CertIssuer::SignHostSshCert(
       return response;
     }
   };
-  return Counted(metrics_, kKind, run());
+  auto result = Counted(metrics_, kKind, run());
+  if (!result.ok()) AuditRefusal(caller, actor, kKind, result.status());
+  return result;
 }
 
 absl::StatusOr<v1::SignUserX509CertResponse> CertIssuer::SignUserX509Cert(
@@ -603,7 +608,34 @@ absl::StatusOr<v1::SignUserX509CertResponse> CertIssuer::SignUserX509Cert(
       return response;
     }
   };
-  return Counted(metrics_, kKind, run());
+  auto result = Counted(metrics_, kKind, run());
+  if (!result.ok()) AuditRefusal(caller, actor, kKind, result.status());
+  return result;
+}
+
+void CertIssuer::AuditRefusal(const Identity& caller, const audit::AuditActor& actor, CaKind kind,
+                              const absl::Status& status) const {
+  if (!absl::IsPermissionDenied(status) && !absl::IsInvalidArgument(status)) return;
+  const std::string kind_name(CaKindName(kind));
+  // At most 512 bytes, cut at a UTF-8 character boundary.
+  size_t cut = std::min<size_t>(status.message().size(), 512);
+  while (cut < status.message().size() && cut > 0 &&
+         (static_cast<unsigned char>(status.message()[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  const std::string reason(status.message().substr(0, cut));
+  absl::StatusOr<AuditEvent> event = audit::NewAuditEvent(
+      kCaService, "cert.issue", clock_->Now(), actor, absl::StrCat("cert:", kind_name),
+      absl::IsPermissionDenied(status) ? AuditEvent::OUTCOME_DENIED : AuditEvent::OUTCOME_FAILURE,
+      absl::StrCat(kind_name, " certificate refused"),
+      {{"kind", kind_name},
+       {"user", caller.name()},
+       {"code", absl::StatusCodeToString(status.code())},
+       {"reason", reason}});
+  absl::Status written = event.ok() ? store_->RecordRefusal(*event) : event.status();
+  if (!written.ok()) {
+    spdlog::warn("auditing a refused {} certificate: {}", kind_name, written.ToString());
+  }
 }
 
 absl::Status CertIssuer::RecordIssued(const IssuedCertificate& cert, const audit::AuditActor& actor,

@@ -13,6 +13,8 @@
 // - valid_after = now - 1 min; valid_before = min(now + requested TTL, now + policy's
 //   max_ttl, every grant's end, the session's expiry); a TTL above max_ttl is refused.
 // - A peer that is down is UNAVAILABLE (fail closed); a failed record hands nothing out.
+// - A refusal (PERMISSION_DENIED, INVALID_ARGUMENT) is audited: cert.issue with outcome
+//   denied (resp. failure), the kind, the code and the reason; nothing else is recorded.
 // Host certificates need `cert_authority: create` (PermissionChecker); listing other
 // people's certificates needs `cert_authority: list` (without it an unfiltered list shows
 // the caller's own).
@@ -85,6 +87,9 @@ class CertIssuer {
                                       const std::vector<std::string>& grant_ids,
                                       absl::Time now) const;
   absl::Status Refuse(RefusalReason reason, std::string message) const;
+  // Audits a refused signing request (see above); a failure to do so is logged only.
+  void AuditRefusal(const Identity& caller, const audit::AuditActor& actor, CaKind kind,
+                    const absl::Status& status) const;
   // Records `cert` with its cert.issue event.
   absl::Status RecordIssued(const jit::common::v1::IssuedCertificate& cert,
                             const audit::AuditActor& actor, absl::Time now,

@@ -208,6 +208,15 @@ TEST_F(CertIssuerTest, TtlAboveTheRolesMaximumIsRefusedNamingTheTtl) {
   EXPECT_THAT(certs_.certs(), IsEmpty());
   EXPECT_EQ(metrics_.refusals(RefusalReason::kTtl), 1);
   EXPECT_EQ(metrics_.issued(CaKind::kSshUser, IssueResult::kRefused), 1);
+  // The refusal is audited: cert.issue, outcome denied, with the reason.
+  const std::vector<jit::common::v1::AuditEvent> refusals = certs_.refusals();
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_EQ(refusals[0].type(), "cert.issue");
+  EXPECT_EQ(refusals[0].outcome(), jit::common::v1::AuditEvent::OUTCOME_DENIED);
+  EXPECT_EQ(refusals[0].details().fields().at("kind").string_value(), "ssh-user");
+  EXPECT_EQ(refusals[0].details().fields().at("user").string_value(), "alice");
+  EXPECT_THAT(refusals[0].details().fields().at("reason").string_value(), HasSubstr("TTL"));
+  EXPECT_THAT(certs_.events(), IsEmpty());
 }
 
 TEST_F(CertIssuerTest, PrincipalsCanBeNarrowedButNotWidened) {
@@ -296,6 +305,7 @@ TEST_F(CertIssuerTest, RequestsDownIsUnavailableAndSignsNothing) {
   EXPECT_THAT(SignUser(request), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(certs_.certs(), IsEmpty());
   EXPECT_EQ(metrics_.issued(CaKind::kSshUser, IssueResult::kError), 1);
+  EXPECT_THAT(certs_.refusals(), IsEmpty());  // not a refusal: the CA could not decide
 }
 
 TEST_F(CertIssuerTest, PolicyDownIsUnavailable) {
@@ -355,6 +365,14 @@ TEST_F(CertIssuerTest, BadInputIsInvalidArgumentAndAsksNoPeer) {
   EXPECT_THAT(policy_.compute_cert_params.requests(), IsEmpty());
   EXPECT_THAT(certs_.certs(), IsEmpty());
   EXPECT_THAT(certs_.events(), IsEmpty());
+  // Each refusal is audited (outcome failure), nothing else recorded.
+  const std::vector<jit::common::v1::AuditEvent> refusals = certs_.refusals();
+  ASSERT_FALSE(refusals.empty());
+  for (const auto& e : refusals) {
+    EXPECT_EQ(e.type(), "cert.issue");
+    EXPECT_EQ(e.outcome(), jit::common::v1::AuditEvent::OUTCOME_FAILURE);
+    EXPECT_EQ(e.details().fields().at("code").string_value(), "INVALID_ARGUMENT");
+  }
 }
 
 TEST_F(CertIssuerTest, FailedRecordHandsOutNoCertificate) {

@@ -46,6 +46,10 @@ class IssuedCertStore {
   virtual absl::Status Record(const jit::common::v1::IssuedCertificate& cert, absl::Time issue_time,
                               const jit::common::v1::AuditEvent& event) = 0;
 
+  // Writes the audit event of a refused certificate (cert.issue with outcome denied or
+  // failure) to the outbox; nothing else is stored.
+  virtual absl::Status RecordRefusal(const jit::common::v1::AuditEvent& event) = 0;
+
   // `page_size` in 1..kMaxPageSize.
   virtual absl::StatusOr<IssuedCertPage> List(const IssuedCertFilter& filter, int page_size,
                                               std::string_view page_token) = 0;

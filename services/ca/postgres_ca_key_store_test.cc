@@ -2,10 +2,13 @@
 // one key per kind when replicas race, private keys sealed at rest, the KEK required.
 #include "services/ca/postgres_ca_key_store.h"
 
+#include <sodium.h>
+
 #include <memory>
 #include <set>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/audit/audit_event.h"
 #include "common/clock.h"
@@ -98,6 +101,52 @@ TEST_F(PostgresCaKeyStoreTest, SealedKeyMovedToAnotherRowDoesNotOpen) {
   QueryValue(
       "UPDATE ca.ca_keys SET sealed_private_key = (SELECT sealed_private_key FROM ca.ca_keys "
       "WHERE key_id = 'a') WHERE key_id = 'b' RETURNING 1");
+  EXPECT_THAT(store_->ListKeys(), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST_F(PostgresCaKeyStoreTest, SealedKeyRelabelledToAnotherKindDoesNotOpen) {
+  ASSERT_OK(store_->AddActiveIfAbsent(Record("a", CaKind::kSshUser), Event()).status());
+  QueryValue("UPDATE ca.ca_keys SET kind = 'ssh-host' WHERE key_id = 'a' RETURNING 1");
+  EXPECT_THAT(store_->ListKeys(), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST_F(PostgresCaKeyStoreTest, KeysAreSealedWithAes256Gcm) {
+  ASSERT_OK(store_->AddActiveIfAbsent(Record("a", CaKind::kSshUser), Event()).status());
+  EXPECT_EQ(QueryValue("SELECT get_byte(sealed_private_key, 0) FROM ca.ca_keys"), "2");
+}
+
+// A row sealed before AES-256-GCM (version 1: XChaCha20-Poly1305 bound to "ca_key:<key_id>",
+// built here with libsodium as the old code did) opens, and is re-sealed as version 2 the
+// first time it is listed.
+TEST_F(PostgresCaKeyStoreTest, Version1RowsOpenAndAreResealed) {
+  const std::string pem = "secret pem of old";
+  const std::string ad = "ca_key:old";
+  std::string v1(1, '\x01');
+  v1.append(absl::HexStringToBytes(kek_->id_hex()));
+  std::string nonce(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, '\0');
+  randombytes_buf(nonce.data(), nonce.size());
+  v1.append(nonce);
+  std::string body(pem.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  unsigned long long n = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      reinterpret_cast<unsigned char*>(body.data()), &n,
+      reinterpret_cast<const unsigned char*>(pem.data()), pem.size(),
+      reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr,
+      reinterpret_cast<const unsigned char*>(nonce.data()),
+      reinterpret_cast<const unsigned char*>(kek_->key().Reveal().data()));
+  v1.append(body.substr(0, n));
+  QueryValue(absl::StrCat(
+      "INSERT INTO ca.ca_keys (key_id, kind, algorithm, state, public_key, sealed_private_key, "
+      "create_time, state_time) VALUES ('old', 'ssh-user', 'ed25519', 'active', 'k', '\\x",
+      absl::BytesToHexString(v1), "', now(), now()) RETURNING 1"));
+
+  ASSERT_OK_AND_ASSIGN(auto keys, store_->ListKeys());
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].private_key_pem.Reveal(), pem);
+  EXPECT_EQ(QueryValue("SELECT get_byte(sealed_private_key, 0) FROM ca.ca_keys"), "2");
+  ASSERT_OK_AND_ASSIGN(keys, store_->ListKeys());  // the re-sealed row, bound to the kind now
+  EXPECT_EQ(keys[0].private_key_pem.Reveal(), pem);
+  QueryValue("UPDATE ca.ca_keys SET kind = 'ssh-host' WHERE key_id = 'old' RETURNING 1");
   EXPECT_THAT(store_->ListKeys(), StatusIs(absl::StatusCode::kDataLoss));
 }
 

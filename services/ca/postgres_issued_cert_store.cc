@@ -55,6 +55,13 @@ absl::Status PostgresIssuedCertStore::Record(const IssuedCertificate& cert, absl
   });
 }
 
+absl::Status PostgresIssuedCertStore::RecordRefusal(const jit::common::v1::AuditEvent& event) {
+  return db::RunInTransaction(*pool_, [&](pqxx::transaction_base& txn) -> absl::Status {
+    audit::InsertOutboxEvent(txn, kCaService, event);
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<IssuedCertPage> PostgresIssuedCertStore::List(const IssuedCertFilter& filter,
                                                              int page_size,
                                                              std::string_view page_token) {

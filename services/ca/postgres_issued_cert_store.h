@@ -17,6 +17,7 @@ class PostgresIssuedCertStore final : public IssuedCertStore {
 
   absl::Status Record(const jit::common::v1::IssuedCertificate& cert, absl::Time issue_time,
                       const jit::common::v1::AuditEvent& event) override;
+  absl::Status RecordRefusal(const jit::common::v1::AuditEvent& event) override;
   absl::StatusOr<IssuedCertPage> List(const IssuedCertFilter& filter, int page_size,
                                       std::string_view page_token) override;
 

@@ -67,6 +67,14 @@ class PostgresIssuedCertStoreTest : public testing::CaDatabaseTest {
   std::unique_ptr<PostgresIssuedCertStore> store_;
 };
 
+TEST_F(PostgresIssuedCertStoreTest, RecordRefusalWritesOnlyTheEvent) {
+  ASSERT_OK(store_->RecordRefusal(*audit::NewAuditEvent(
+      "ca", "cert.issue", kT0, {.actor = "user:alice"}, "cert:ssh-user",
+      jit::common::v1::AuditEvent::OUTCOME_DENIED, "ssh-user certificate refused")));
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM ca.audit_outbox WHERE type = 'cert.issue'"), "1");
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM ca.issued_certs"), "0");
+}
+
 TEST_F(PostgresIssuedCertStoreTest, RecordStoresTheCertificateAndItsEvent) {
   const IssuedCertificate cert = Cert("1", "alice", {"g1", "g2"}, kT0, kT0 + absl::Hours(1));
   ASSERT_OK(store_->Record(cert, kT0, Event()));

@@ -32,6 +32,18 @@ class InMemoryIssuedCertStore final : public IssuedCertStore {
     return absl::OkStatus();
   }
 
+  absl::Status RecordRefusal(const jit::common::v1::AuditEvent& event) override {
+    absl::MutexLock lock(&mu_);
+    if (!error_.ok()) return error_;
+    refusals_.push_back(event);
+    return absl::OkStatus();
+  }
+  // The refusal events (kept apart from events(), which go with recorded certificates).
+  std::vector<jit::common::v1::AuditEvent> refusals() const {
+    absl::MutexLock lock(&mu_);
+    return refusals_;
+  }
+
   absl::StatusOr<IssuedCertPage> List(const IssuedCertFilter& filter, int page_size,
                                       std::string_view page_token) override {
     absl::MutexLock lock(&mu_);
@@ -82,6 +94,7 @@ class InMemoryIssuedCertStore final : public IssuedCertStore {
   absl::Status error_ ABSL_GUARDED_BY(mu_);
   std::vector<jit::common::v1::IssuedCertificate> certs_ ABSL_GUARDED_BY(mu_);
   std::vector<jit::common::v1::AuditEvent> events_ ABSL_GUARDED_BY(mu_);
+  std::vector<jit::common::v1::AuditEvent> refusals_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace jit::ca::testing

@@ -116,6 +116,17 @@ absl::Status SshdServer::SetRevokedKeys(const std::string& krl) {
   return absl::OkStatus();
 }
 
+absl::Status SshdServer::SetTrustedUserCaKeys(const std::vector<std::string>& lines) {
+  const std::string tmp = dir_ + "/trusted_user_ca_keys.tmp";
+  if (absl::Status s = WriteTestFile(tmp, absl::StrJoin(lines, "\n") + "\n", 0644); !s.ok()) {
+    return s;
+  }
+  if (::rename(tmp.c_str(), (dir_ + "/trusted_user_ca_keys").c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("rename: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SshdServer::SetAuthorizedPrincipals(const std::string& user,
                                                  const std::vector<std::string>& principals) {
   return WriteTestFile(absl::StrCat(dir_, "/principals/", user),

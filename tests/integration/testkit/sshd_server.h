@@ -19,8 +19,9 @@
 // a world-writable directory such as /tmp, so the fixture's files live in a 0755 directory
 // under /run, removed on destruction; the login user's account must not be locked ("!"
 // password; `usermod -p '*'`); the default login user is root (PermitRootLogin
-// prohibit-password allows certificates). RevokedKeys and the principals files are re-read
-// on every login, so SetRevokedKeys / SetAuthorizedPrincipals take effect without a restart;
+// prohibit-password allows certificates). RevokedKeys, TrustedUserCAKeys and the principals
+// files are re-read on every login, so SetRevokedKeys / SetTrustedUserCaKeys /
+// SetAuthorizedPrincipals take effect without a restart;
 // a missing or unreadable KRL refuses every key.
 //
 // Errors: FAILED_PRECONDITION when not running as root or sshd is missing; INTERNAL with
@@ -99,6 +100,9 @@ class SshdServer {
   absl::Status SetRevokedKeys(const std::string& krl);
   absl::Status SetAuthorizedPrincipals(const std::string& user,
                                        const std::vector<std::string>& principals);
+  // TrustedUserCAKeys (re-read by sshd at every certificate login), as jit-host sync
+  // rewrites it: written beside and renamed.
+  absl::Status SetTrustedUserCaKeys(const std::vector<std::string>& lines);
 
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
