@@ -1,9 +1,12 @@
 #include "services/policy/review_rules/review_rule.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <sstream>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -278,6 +281,45 @@ absl::StatusOr<AccessReviewRule> ParseReviewRuleDocument(absl::string_view docum
         absl::StrCat("expected one rule document, found ", rules->size()));
   }
   return std::move(rules->front());
+}
+
+absl::StatusOr<std::vector<AccessReviewRule>> LoadReviewRuleDirectory(const std::string& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string ext = entry.path().extension().string();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) {
+      files.push_back(entry.path());
+    }
+  }
+  if (ec) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read review rules directory ", dir, ": ", ec.message()));
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<AccessReviewRule> rules;
+  std::map<std::string, std::string> defined_in;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    if (!in.good()) return absl::NotFoundError(absl::StrCat("cannot read ", file.string()));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    absl::StatusOr<std::vector<AccessReviewRule>> parsed = ParseReviewRuleDocuments(buffer.str());
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file.filename().string(), ": ", parsed.status().message()));
+    }
+    for (auto& rule : *parsed) {
+      auto [it, inserted] = defined_in.emplace(rule.metadata().name(), file.filename().string());
+      if (!inserted) {
+        return absl::InvalidArgumentError(absl::StrCat("review rule \"", rule.metadata().name(),
+                                                       "\" is defined in both ", it->second,
+                                                       " and ", file.filename().string()));
+      }
+      rules.push_back(std::move(rule));
+    }
+  }
+  return rules;
 }
 
 absl::Status ValidateReviewRule(const AccessReviewRule& rule) {

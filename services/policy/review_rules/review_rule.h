@@ -44,6 +44,11 @@ absl::StatusOr<AccessReviewRule> ParseReviewRuleDocument(absl::string_view docum
 // Zero or more rules separated by "---" (a file of a rules directory).
 absl::StatusOr<std::vector<AccessReviewRule>> ParseReviewRuleDocuments(absl::string_view document);
 
+// Every *.yaml, *.yml and *.json file directly in `dir` (--review_rules_dir), in name order,
+// each holding one or more rule documents. INVALID_ARGUMENT names the file (and line) of a
+// bad document or a name defined twice; NOT_FOUND if the directory cannot be read.
+absl::StatusOr<std::vector<AccessReviewRule>> LoadReviewRuleDirectory(const std::string& dir);
+
 // INVALID_ARGUMENT "<field path>: <problem>" for an invalid rule.
 absl::Status ValidateReviewRule(const AccessReviewRule& rule);
 
