@@ -98,6 +98,18 @@ absl::StatusOr<RequestChange> ExpireChange(const AccessRequest& current, absl::T
 // The grant of an approved or revoked request, as the CA sees it at `now`.
 Grant GrantOf(const AccessRequest& request, absl::Time now);
 
+// Decides a request right after it is created (automatic review, auto_review.h). Thread-safe.
+class AutoReviewHook {
+ public:
+  virtual ~AutoReviewHook() = default;
+  // `created` as stored; returns it as it stands afterwards (unchanged when nothing decided).
+  virtual absl::StatusOr<AccessRequest> Apply(const Identity& requester,
+                                              const AccessRequest& created) = 0;
+  // A dry run: the request as it would stand, nothing written.
+  virtual absl::StatusOr<AccessRequest> Preview(const Identity& requester,
+                                                const AccessRequest& request) = 0;
+};
+
 class RequestLifecycle {
  public:
   RequestLifecycle(RequestStore* store, policy::PolicyClient* policy,
@@ -110,8 +122,13 @@ class RequestLifecycle {
         options_(options),
         observer_(observer) {}
 
+  // With an auto-review hook set, a stored (non-break-glass) request is handed to it right
+  // after create and a dry run returns its preview (a review by system:auto-review naming
+  // the rule that would decide); a hook error leaves the request pending (logged).
   absl::StatusOr<AccessRequest> Create(const Identity& caller, const audit::AuditActor& actor,
                                        const v1::CreateRequestRequest& request);
+  // Before serving; borrowed, may be null.
+  void set_auto_review(AutoReviewHook* hook) { auto_review_ = hook; }
   absl::StatusOr<AccessRequest> Get(const Identity& caller, const v1::GetRequestRequest& request);
   // user "" = all (with "list access_request" permission) or else the caller's own;
   // reviewable_by_me = pending-or-not requests of others that CheckReview lets the caller
@@ -151,6 +168,7 @@ class RequestLifecycle {
   const Clock* const clock_;
   const RequestLifecycleOptions options_;
   LifecycleObserver* const observer_;
+  AutoReviewHook* auto_review_ = nullptr;
 };
 
 }  // namespace jit::requests
