@@ -136,6 +136,12 @@ const MethodAuthorizationTable& JitMethodTable() {
         {p + "ComputeCertParams", Services({"ca"})},
         {p + "CheckAccess", AnyService()},
         {p + "CheckPermission", AnyService()},
+        // policy: automatic review rules (issue 15)
+        {p + "UpsertReviewRule", Users()},
+        {p + "GetReviewRule", Users()},
+        {p + "ListReviewRules", Users()},
+        {p + "DeleteReviewRule", Users()},
+        {p + "EvaluateReviewRules", Services({"requests"})},
         // audit
         {u + "IngestEvents", AnyService()},
         {u + "SearchEvents", Users()},

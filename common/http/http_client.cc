@@ -177,17 +177,20 @@ absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
       curl_share_setopt(share->handle, CURLSHOPT_UNLOCKFUNC, &Share::Unlock) != CURLSHE_OK ||
       curl_share_setopt(share->handle, CURLSHOPT_USERDATA, share.get()) != CURLSHE_OK ||
       curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
-      curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
-          CURLSHE_OK ||
+      curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
       curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
     return absl::InternalError("libcurl share initialisation failed");
   }
-  return std::unique_ptr<CurlHttpClient>(
-      new CurlHttpClient(std::move(options), std::move(share)));
+  return std::unique_ptr<CurlHttpClient>(new CurlHttpClient(std::move(options), std::move(share)));
 }
 
 absl::StatusOr<HttpResponse> CurlHttpClient::Get(std::string_view url) {
   return Perform("GET", url, nullptr, {});
+}
+
+absl::StatusOr<HttpResponse> CurlHttpClient::GetWithHeaders(std::string_view url,
+                                                            const std::vector<Field>& headers) {
+  return Perform("GET", url, nullptr, headers);
 }
 
 absl::StatusOr<HttpResponse> CurlHttpClient::PostForm(std::string_view url,
@@ -214,8 +217,7 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Post(std::string_view url,
   return Perform("POST", url, &body, all);
 }
 
-absl::StatusOr<HttpResponse> CurlHttpClient::Perform(std::string_view method,
-                                                     std::string_view url,
+absl::StatusOr<HttpResponse> CurlHttpClient::Perform(std::string_view method, std::string_view url,
                                                      const SecretString* body,
                                                      const std::vector<Field>& headers) {
   if (absl::Status s = CheckUrlAllowed(url, options_.allow_loopback_http); !s.ok()) return s;

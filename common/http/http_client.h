@@ -42,6 +42,12 @@ class HttpClient {
   // UNAVAILABLE for transport failures (connect, TLS, timeout); INVALID_ARGUMENT for a URL
   // the client may not fetch. Any HTTP status is a successful response.
   virtual absl::StatusOr<HttpResponse> Get(std::string_view url) = 0;
+  // GET with request headers (an API token); header values are never logged.
+  // Implementations that do not support it return UNIMPLEMENTED.
+  virtual absl::StatusOr<HttpResponse> GetWithHeaders(std::string_view url,
+                                                      const std::vector<Field>& headers) {
+    return absl::UnimplementedError("GetWithHeaders is not supported by this client");
+  }
   // POST with an application/x-www-form-urlencoded body.
   virtual absl::StatusOr<HttpResponse> PostForm(std::string_view url,
                                                 const std::vector<Field>& form,
@@ -93,6 +99,8 @@ class CurlHttpClient final : public HttpClient {
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
   absl::StatusOr<HttpResponse> Get(std::string_view url) override;
+  absl::StatusOr<HttpResponse> GetWithHeaders(std::string_view url,
+                                              const std::vector<Field>& headers) override;
   absl::StatusOr<HttpResponse> PostForm(std::string_view url, const std::vector<Field>& form,
                                         const std::vector<Field>& headers) override;
   absl::StatusOr<HttpResponse> Post(std::string_view url, std::string_view content_type,
@@ -103,8 +111,7 @@ class CurlHttpClient final : public HttpClient {
   struct Share;  // the shared caches and their locks
   CurlHttpClient(CurlHttpClientOptions options, std::unique_ptr<Share> share);
   absl::StatusOr<HttpResponse> Perform(std::string_view method, std::string_view url,
-                                       const SecretString* body,
-                                       const std::vector<Field>& headers);
+                                       const SecretString* body, const std::vector<Field>& headers);
 
   const CurlHttpClientOptions options_;
   const std::unique_ptr<Share> share_;

@@ -41,7 +41,8 @@ absl::StatusOr<CheckPermissionResponse> CheckPermission(const RoleSnapshot& snap
   if (resource == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown resource ", QuoteBounded(request.resource()),
-                     " (role, user, access_request, grant, cert_authority, audit_event)"));
+                     " (role, user, access_request, grant, cert_authority, audit_event, "
+                     "access_review_rule)"));
   }
   const uint32_t verb = request.verb() == "*" ? 0 : AdminVerbBit(request.verb());
   if (verb == 0) {

@@ -534,7 +534,7 @@ std::string CompiledLabelSelector::Explain(const LabelView& labels, const Traits
 uint32_t AdminResourceBit(absl::string_view name) {
   if (name == "*") {
     return kAdminRole | kAdminUser | kAdminAccessRequest | kAdminGrant | kAdminCertAuthority |
-           kAdminAuditEvent;
+           kAdminAuditEvent | kAdminAccessReviewRule;
   }
   if (name == "role") return kAdminRole;
   if (name == "user") return kAdminUser;
@@ -542,6 +542,7 @@ uint32_t AdminResourceBit(absl::string_view name) {
   if (name == "grant") return kAdminGrant;
   if (name == "cert_authority") return kAdminCertAuthority;
   if (name == "audit_event") return kAdminAuditEvent;
+  if (name == "access_review_rule") return kAdminAccessReviewRule;
   return 0;
 }
 

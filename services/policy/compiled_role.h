@@ -143,6 +143,7 @@ enum AdminResource : uint32_t {
   kAdminGrant = 1u << 3,
   kAdminCertAuthority = 1u << 4,
   kAdminAuditEvent = 1u << 5,
+  kAdminAccessReviewRule = 1u << 6,
 };
 enum AdminVerb : uint32_t {
   kVerbList = 1u << 0,

@@ -14,6 +14,9 @@
 #include "services/policy/policy_service_impl.h"
 #include "services/policy/postgres_role_store.h"
 #include "services/policy/postgres_role_watcher.h"
+#include "services/policy/review_rules/on_call_sources.h"
+#include "services/policy/review_rules/postgres_review_rule_store.h"
+#include "services/policy/review_rules/review_rule_administration.h"
 #include "services/policy/role_administration.h"
 #include "services/policy/role_catalog.h"
 #include "services/policy/role_directory.h"
@@ -34,19 +37,27 @@ ABSL_FLAG(std::string, decision_hook_ca_file, "", "PEM bundle to verify an https
 ABSL_FLAG(std::string, decision_hook_token_file, "",
           "File holding the bearer token sent to the decision hook");
 
+ABSL_FLAG(std::string, review_rules_dir, "",
+          "Directory of access_review_rule files (*.yaml, *.yml, *.json) imported at start; a "
+          "rule that differs from the stored one is a conflict and start-up fails");
+
 namespace jit::policy {
 namespace internal {
 
 // Every object of the running service, in dependency order (destroyed in reverse: the
 // watcher first).
 struct PolicyAppParts {
-  PolicyAppParts(server::ServiceRuntime& runtime, std::unique_ptr<DecisionHook> decision_hook)
+  PolicyAppParts(server::ServiceRuntime& runtime, std::unique_ptr<DecisionHook> decision_hook,
+                 std::unique_ptr<OnCallSource> on_call_source)
       : store(&runtime.pool),
         catalog(&store, &snapshots, &runtime.clock),
         hook(std::move(decision_hook)),
         engine(&snapshots, &runtime.clock, hook.get()),
         roles(&catalog, &engine),
-        service(&engine, &roles, server::AuthorizedCaller(runtime.authorizer)) {}
+        review_rule_store(&runtime.pool),
+        on_call(std::move(on_call_source)),
+        review_rules(&review_rule_store, &engine, &runtime.clock, on_call.get()),
+        service(&engine, &roles, server::AuthorizedCaller(runtime.authorizer), &review_rules) {}
 
   PostgresRoleStore store;
   RoleSnapshotHolder snapshots;
@@ -54,6 +65,9 @@ struct PolicyAppParts {
   std::unique_ptr<DecisionHook> hook;
   PolicyEngine engine;
   RoleAdministration roles;
+  PostgresReviewRuleStore review_rule_store;
+  std::unique_ptr<OnCallSource> on_call;  // null: on_call rules fail closed
+  ReviewRuleAdministration review_rules;
   PolicyServiceImpl service;
   std::unique_ptr<PostgresRoleWatcher> watcher;
   std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
@@ -114,6 +128,8 @@ absl::Status ImportDirectory(RoleCatalog& catalog, const std::string& dir) {
 
 PolicyApp::Config PolicyApp::ConfigFromFlags() {
   return {.roles_dir = absl::GetFlag(FLAGS_roles_dir),
+          .review_rules_dir = absl::GetFlag(FLAGS_review_rules_dir),
+          .on_call = OnCallConfigFromFlags(),
           .role_poll_interval = absl::GetFlag(FLAGS_role_poll_interval),
           .decision_hook_url = absl::GetFlag(FLAGS_decision_hook_url),
           .decision_hook_timeout = absl::GetFlag(FLAGS_decision_hook_timeout),
@@ -126,7 +142,8 @@ absl::Status PolicyApp::Validate(const Config& config) {
       config.role_poll_interval > absl::Minutes(1)) {
     return absl::InvalidArgumentError("role_poll_interval: must be between 10ms and 1m");
   }
-  return HookOf(config).status();
+  RETURN_IF_ERROR(HookOf(config).status());
+  return OnCallSourceOf(config.on_call).status();
 }
 
 absl::StatusOr<std::unique_ptr<PolicyApp>> PolicyApp::Create(server::ServiceRuntime& runtime,
@@ -137,12 +154,20 @@ absl::StatusOr<std::unique_ptr<PolicyApp>> PolicyApp::Create(server::ServiceRunt
     spdlog::info("external decision hook {} (timeout {})", config.decision_hook_url,
                  absl::FormatDuration(config.decision_hook_timeout));
   }
-  auto p = std::make_unique<internal::PolicyAppParts>(runtime, std::move(hook));
+  ASSIGN_OR_RETURN(std::unique_ptr<OnCallSource> on_call, OnCallSourceOf(config.on_call));
+  auto p = std::make_unique<internal::PolicyAppParts>(runtime, std::move(hook), std::move(on_call));
   if (absl::Status s = p->catalog.Refresh(); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("loading roles: ", s.message()));
   }
   if (!config.roles_dir.empty()) {
     RETURN_IF_ERROR(Named("roles_dir", ImportDirectory(p->catalog, config.roles_dir)));
+  }
+  if (!config.review_rules_dir.empty()) {
+    ASSIGN_OR_RETURN(std::vector<v1::AccessReviewRule> rules,
+                     LoadReviewRuleDirectory(config.review_rules_dir));
+    RETURN_IF_ERROR(Named("review_rules_dir", p->review_rules.ImportRules(
+                                                  rules, {.actor = "gitops:review_rules_dir"})));
+    spdlog::info("review_rules_dir {}: {} rules in place", config.review_rules_dir, rules.size());
   }
   RoleCatalog* catalog = &p->catalog;
   ASSIGN_OR_RETURN(p->watcher, PostgresRoleWatcher::Start(

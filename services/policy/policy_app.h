@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/server/service_main.h"
+#include "services/policy/review_rules/on_call_sources.h"
 
 namespace jit::policy {
 namespace internal {
@@ -29,7 +30,9 @@ struct PolicyAppParts;  // every object of the service (policy_app.cc)
 class PolicyApp final : public server::ServiceApp {
  public:
   struct Config {
-    std::string roles_dir;  // "" = no import
+    std::string roles_dir;         // "" = no import
+    std::string review_rules_dir;  // "" = no import
+    OnCallConfig on_call;
     absl::Duration role_poll_interval = absl::Milliseconds(500);
     std::string decision_hook_url;  // "" = no external hook
     absl::Duration decision_hook_timeout = absl::Milliseconds(500);

@@ -7,9 +7,11 @@ using ::jit::common::v1::Role;
 using ::jit::server::Caller;
 
 PolicyServiceImpl::PolicyServiceImpl(const PolicyEngine* engine, RoleAdministration* roles,
-                                     server::CallerIdentityFn caller_identity)
+                                     server::CallerIdentityFn caller_identity,
+                                     ReviewRuleAdministration* review_rules)
     : engine_(engine),
       roles_(roles),
+      review_rules_(review_rules),
       handler_(server::UnaryHandler::For<pb::PolicyService>(std::move(caller_identity))) {}
 
 grpc::Status PolicyServiceImpl::UpsertRole(grpc::ServerContext* context,
@@ -76,6 +78,64 @@ grpc::Status PolicyServiceImpl::CheckPermission(grpc::ServerContext* context,
                                                 pb::CheckPermissionResponse* response) {
   return handler_.Run(*context, __func__, response,
                       [&] { return engine_->CheckPermission(*request); });
+}
+
+namespace {
+absl::Status NoReviewRules() {
+  return absl::UnimplementedError("review rules are not served by this policy server");
+}
+}  // namespace
+
+grpc::Status PolicyServiceImpl::UpsertReviewRule(grpc::ServerContext* context,
+                                                 const pb::UpsertReviewRuleRequest* request,
+                                                 pb::AccessReviewRule* response) {
+  return handler_.Run(*context, __func__, response,
+                      [&](const Caller& caller) -> absl::StatusOr<pb::AccessReviewRule> {
+                        if (review_rules_ == nullptr) return NoReviewRules();
+                        return review_rules_->UpsertReviewRule(caller.identity, *request,
+                                                               caller.actor);
+                      });
+}
+
+grpc::Status PolicyServiceImpl::GetReviewRule(grpc::ServerContext* context,
+                                              const pb::GetReviewRuleRequest* request,
+                                              pb::AccessReviewRule* response) {
+  return handler_.Run(*context, __func__, response,
+                      [&](const Caller& caller) -> absl::StatusOr<pb::AccessReviewRule> {
+                        if (review_rules_ == nullptr) return NoReviewRules();
+                        return review_rules_->GetReviewRule(caller.identity, *request);
+                      });
+}
+
+grpc::Status PolicyServiceImpl::ListReviewRules(grpc::ServerContext* context,
+                                                const pb::ListReviewRulesRequest* request,
+                                                pb::ListReviewRulesResponse* response) {
+  return handler_.Run(*context, __func__, response,
+                      [&](const Caller& caller) -> absl::StatusOr<pb::ListReviewRulesResponse> {
+                        if (review_rules_ == nullptr) return NoReviewRules();
+                        return review_rules_->ListReviewRules(caller.identity, *request);
+                      });
+}
+
+grpc::Status PolicyServiceImpl::DeleteReviewRule(grpc::ServerContext* context,
+                                                 const pb::DeleteReviewRuleRequest* request,
+                                                 pb::DeleteReviewRuleResponse* response) {
+  return handler_.Run(*context, __func__, response,
+                      [&](const Caller& caller) -> absl::StatusOr<pb::DeleteReviewRuleResponse> {
+                        if (review_rules_ == nullptr) return NoReviewRules();
+                        return review_rules_->DeleteReviewRule(caller.identity, *request,
+                                                               caller.actor);
+                      });
+}
+
+grpc::Status PolicyServiceImpl::EvaluateReviewRules(grpc::ServerContext* context,
+                                                    const pb::EvaluateReviewRulesRequest* request,
+                                                    pb::EvaluateReviewRulesResponse* response) {
+  return handler_.Run(*context, __func__, response,
+                      [&]() -> absl::StatusOr<pb::EvaluateReviewRulesResponse> {
+                        if (review_rules_ == nullptr) return NoReviewRules();
+                        return review_rules_->Evaluate(*request);
+                      });
 }
 
 }  // namespace jit::policy

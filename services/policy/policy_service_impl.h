@@ -8,13 +8,15 @@
 // the caller's identity for CheckPermission: the handler reads it through `caller_identity`,
 // its only source (server::AuthorizedCaller in production); an error there ends the call
 // with that error.
-// Thread-safe; engine and roles are borrowed and must outlive the service.
+// The review rule RPCs go to `review_rules` (UNIMPLEMENTED when it is null).
+// Thread-safe; engine, roles and review_rules are borrowed and must outlive the service.
 #ifndef JIT_SERVICES_POLICY_POLICY_SERVICE_IMPL_H_
 #define JIT_SERVICES_POLICY_POLICY_SERVICE_IMPL_H_
 
 #include "common/server/unary_handler.h"
 #include "jit/policy/v1/policy.grpc.pb.h"
 #include "services/policy/policy_engine.h"
+#include "services/policy/review_rules/review_rule_administration.h"
 #include "services/policy/role_administration.h"
 
 namespace jit::policy {
@@ -22,7 +24,8 @@ namespace jit::policy {
 class PolicyServiceImpl final : public jit::policy::v1::PolicyService::Service {
  public:
   PolicyServiceImpl(const PolicyEngine* engine, RoleAdministration* roles,
-                    server::CallerIdentityFn caller_identity);
+                    server::CallerIdentityFn caller_identity,
+                    ReviewRuleAdministration* review_rules = nullptr);
 
   grpc::Status UpsertRole(grpc::ServerContext* context,
                           const jit::policy::v1::UpsertRoleRequest* request,
@@ -52,9 +55,26 @@ class PolicyServiceImpl final : public jit::policy::v1::PolicyService::Service {
                                const jit::policy::v1::CheckPermissionRequest* request,
                                jit::policy::v1::CheckPermissionResponse* response) override;
 
+  grpc::Status UpsertReviewRule(grpc::ServerContext* context,
+                                const jit::policy::v1::UpsertReviewRuleRequest* request,
+                                jit::policy::v1::AccessReviewRule* response) override;
+  grpc::Status GetReviewRule(grpc::ServerContext* context,
+                             const jit::policy::v1::GetReviewRuleRequest* request,
+                             jit::policy::v1::AccessReviewRule* response) override;
+  grpc::Status ListReviewRules(grpc::ServerContext* context,
+                               const jit::policy::v1::ListReviewRulesRequest* request,
+                               jit::policy::v1::ListReviewRulesResponse* response) override;
+  grpc::Status DeleteReviewRule(grpc::ServerContext* context,
+                                const jit::policy::v1::DeleteReviewRuleRequest* request,
+                                jit::policy::v1::DeleteReviewRuleResponse* response) override;
+  grpc::Status EvaluateReviewRules(grpc::ServerContext* context,
+                                   const jit::policy::v1::EvaluateReviewRulesRequest* request,
+                                   jit::policy::v1::EvaluateReviewRulesResponse* response) override;
+
  private:
   const PolicyEngine* const engine_;
   RoleAdministration* const roles_;
+  ReviewRuleAdministration* const review_rules_;
   const server::UnaryHandler handler_;
 };
 

@@ -10,8 +10,18 @@ namespace jit::policy {
 namespace {
 
 enum class Tok {
-  kIdent, kString, kDot, kComma, kLParen, kRParen, kLBracket, kRBracket,
-  kAnd, kOr, kNot, kEnd,
+  kIdent,
+  kString,
+  kDot,
+  kComma,
+  kLParen,
+  kRParen,
+  kLBracket,
+  kRBracket,
+  kAnd,
+  kOr,
+  kNot,
+  kEnd,
 };
 
 struct Token {
@@ -21,8 +31,7 @@ struct Token {
 };
 
 absl::Status ErrorAt(size_t pos, absl::string_view problem) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("predicate at position ", pos + 1, ": ", problem));
+  return absl::InvalidArgumentError(absl::StrCat("predicate at position ", pos + 1, ": ", problem));
 }
 
 absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view in) {
@@ -56,10 +65,18 @@ absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view in) {
           if (i >= in.size()) break;
           const char e = in[i++];
           switch (e) {
-            case '"': text += '"'; break;
-            case '\\': text += '\\'; break;
-            case 'n': text += '\n'; break;
-            case 't': text += '\t'; break;
+            case '"':
+              text += '"';
+              break;
+            case '\\':
+              text += '\\';
+              break;
+            case 'n':
+              text += '\n';
+              break;
+            case 't':
+              text += '\t';
+              break;
             default:
               return ErrorAt(i - 2, absl::StrCat("unknown escape \\", std::string(1, e)));
           }
@@ -81,13 +98,27 @@ absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view in) {
     }
     Tok kind;
     switch (c) {
-      case '.': kind = Tok::kDot; break;
-      case ',': kind = Tok::kComma; break;
-      case '(': kind = Tok::kLParen; break;
-      case ')': kind = Tok::kRParen; break;
-      case '[': kind = Tok::kLBracket; break;
-      case ']': kind = Tok::kRBracket; break;
-      case '!': kind = Tok::kNot; break;
+      case '.':
+        kind = Tok::kDot;
+        break;
+      case ',':
+        kind = Tok::kComma;
+        break;
+      case '(':
+        kind = Tok::kLParen;
+        break;
+      case ')':
+        kind = Tok::kRParen;
+        break;
+      case '[':
+        kind = Tok::kLBracket;
+        break;
+      case ']':
+        kind = Tok::kRBracket;
+        break;
+      case '!':
+        kind = Tok::kNot;
+        break;
       default:
         return ErrorAt(start, absl::StrCat("unexpected character '", std::string(1, c), "'"));
     }
@@ -100,9 +131,12 @@ absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view in) {
 
 std::string Describe(const Token& t) {
   switch (t.kind) {
-    case Tok::kEnd: return "the end";
-    case Tok::kString: return "a string";
-    default: return absl::StrCat("'", t.text, "'");
+    case Tok::kEnd:
+      return "the end";
+    case Tok::kString:
+      return "a string";
+    default:
+      return absl::StrCat("'", t.text, "'");
   }
 }
 
@@ -158,8 +192,9 @@ class PredicateParser {
 
   absl::Status RequireBool(int node, size_t pos) {
     if (out_->nodes_[node].type != Type::kBool) {
-      return ErrorAt(pos, "expected a boolean expression (a call such as contains(...)), "
-                          "found a value");
+      return ErrorAt(pos,
+                     "expected a boolean expression (a call such as contains(...)), "
+                     "found a value");
     }
     return absl::OkStatus();
   }
@@ -237,8 +272,8 @@ class PredicateParser {
       if (absl::Status s = Expect(Tok::kDot, "'.match'"); !s.ok()) return s;
       const Token& member = Next();
       if (member.kind != Tok::kIdent || member.text != "match") {
-        return ErrorAt(member.pos, "unknown function regexp." + member.text +
-                                       " (supported: regexp.match)");
+        return ErrorAt(member.pos,
+                       "unknown function regexp." + member.text + " (supported: regexp.match)");
       }
       function = "regexp.match";
     }
@@ -252,7 +287,8 @@ class PredicateParser {
     const Type first_type = out_->nodes_[*first].type;
 
     if (function == "regexp.match") {
-      if (first_type == Type::kBool) return ErrorAt(first_pos, "regexp.match needs a string or list");
+      if (first_type == Type::kBool)
+        return ErrorAt(first_pos, "regexp.match needs a string or list");
       const Token pattern = Next();
       if (pattern.kind != Tok::kString) {
         return ErrorAt(pattern.pos, "regexp.match needs a string literal pattern");
@@ -303,8 +339,8 @@ class PredicateParser {
         while (true) {
           const Token item = Next();
           if (item.kind != Tok::kString) {
-            return ErrorAt(item.pos, absl::StrCat("expected a string in the list, found ",
-                                                  Describe(item)));
+            return ErrorAt(item.pos,
+                           absl::StrCat("expected a string in the list, found ", Describe(item)));
           }
           items.push_back(item.text);
           if (static_cast<int>(items.size()) > kMaxPredicateNodes) {
@@ -371,6 +407,11 @@ class PredicateParser {
       } else if (name == "user.traits") {
         node.variable = Variable::kSubjectTraits;
         is_traits = true;
+      } else if (scope_ == PredicateScope::kAutoReview && name == "request.roles") {
+        node.variable = Variable::kRequestRoles;
+      } else if (scope_ == PredicateScope::kAutoReview && name == "request.reason") {
+        node.variable = Variable::kRequestReason;
+        node.type = Type::kString;
       } else {
         known = false;
       }
@@ -382,6 +423,9 @@ class PredicateParser {
                                       ? " (supported: reviewer.roles, reviewer.traits[\"k\"], "
                                         "request.roles, request.reason, request.user, "
                                         "request.traits[\"k\"])"
+                                  : scope_ == PredicateScope::kAutoReview
+                                      ? " (supported: user.name, user.roles, "
+                                        "user.traits[\"k\"], request.roles, request.reason)"
                                       : " (supported: user.name, user.roles, "
                                         "user.traits[\"k\"])"));
     }
@@ -406,9 +450,9 @@ class PredicateParser {
 
 absl::StatusOr<Predicate> Predicate::Compile(absl::string_view source, PredicateScope scope) {
   if (source.size() > kMaxPredicateLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "predicate at position ", kMaxPredicateLength + 1, ": longer than ",
-        kMaxPredicateLength, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat("predicate at position ",
+                                                   kMaxPredicateLength + 1, ": longer than ",
+                                                   kMaxPredicateLength, " bytes"));
   }
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(source);
   if (!tokens.ok()) return tokens.status();
@@ -457,14 +501,24 @@ Predicate::Value Predicate::EvalValue(int index, const PredicateInput& input) co
       break;
     case Op::kVariable:
       switch (node.variable) {
-        case Variable::kSubjectName: value.str = input.subject_name; break;
-        case Variable::kSubjectRoles: value.field = input.subject_roles; break;
+        case Variable::kSubjectName:
+          value.str = input.subject_name;
+          break;
+        case Variable::kSubjectRoles:
+          value.field = input.subject_roles;
+          break;
         case Variable::kSubjectTraits:
           value.field = TraitValues(input.subject_traits, strings_[node.index]);
           break;
-        case Variable::kRequestRoles: value.field = input.request_roles; break;
-        case Variable::kRequestReason: value.str = input.request_reason; break;
-        case Variable::kRequestUser: value.str = input.request_user; break;
+        case Variable::kRequestRoles:
+          value.field = input.request_roles;
+          break;
+        case Variable::kRequestReason:
+          value.str = input.request_reason;
+          break;
+        case Variable::kRequestUser:
+          value.str = input.request_user;
+          break;
         case Variable::kRequestTraits:
           value.field = TraitValues(input.request_traits, strings_[node.index]);
           break;
@@ -524,8 +578,6 @@ bool Predicate::EvalBool(int index, const PredicateInput& input) const {
   }
 }
 
-bool Predicate::Evaluate(const PredicateInput& input) const {
-  return EvalBool(root_, input);
-}
+bool Predicate::Evaluate(const PredicateInput& input) const { return EvalBool(root_, input); }
 
 }  // namespace jit::policy

@@ -19,6 +19,8 @@
 //     reviewer.roles, reviewer.traits["k"], request.roles, request.reason, request.user,
 //     request.traits["k"] (the requester's traits)                      -- lists/strings
 //   kRule (rules[].where): user.name, user.roles, user.traits["k"]
+//   kAutoReview (access_review_rule spec.where): user.name, user.roles, user.traits["k"],
+//     request.roles, request.reason (the user is the requester)
 // Types are checked when compiling, so evaluation cannot fail. A missing trait is an empty
 // list. Source at most kMaxPredicateLength bytes, nesting at most kMaxPredicateDepth, at
 // most kMaxPredicateNodes nodes.
@@ -43,7 +45,7 @@ inline constexpr size_t kMaxPredicateLength = 4096;
 inline constexpr int kMaxPredicateDepth = 32;
 inline constexpr int kMaxPredicateNodes = 256;
 
-enum class PredicateScope { kReview, kRule };
+enum class PredicateScope { kReview, kRule, kAutoReview };
 
 using StringField = google::protobuf::RepeatedPtrField<std::string>;
 
@@ -53,7 +55,7 @@ struct PredicateInput {
   absl::string_view subject_name;
   const StringField* subject_roles = nullptr;
   const Traits* subject_traits = nullptr;
-  // kReview only.
+  // kReview (and request_roles, request_reason for kAutoReview).
   const StringField* request_roles = nullptr;
   absl::string_view request_reason;
   absl::string_view request_user;
@@ -76,13 +78,27 @@ class Predicate {
   friend class PredicateParser;
 
   enum class Op {
-    kTrue, kFalse, kAnd, kOr, kNot, kEquals, kContains, kRegexMatch,
-    kString, kList, kVariable,
+    kTrue,
+    kFalse,
+    kAnd,
+    kOr,
+    kNot,
+    kEquals,
+    kContains,
+    kRegexMatch,
+    kString,
+    kList,
+    kVariable,
   };
   enum class Type { kBool, kString, kList };
   enum class Variable {
-    kSubjectName, kSubjectRoles, kSubjectTraits,
-    kRequestRoles, kRequestReason, kRequestUser, kRequestTraits,
+    kSubjectName,
+    kSubjectRoles,
+    kSubjectTraits,
+    kRequestRoles,
+    kRequestReason,
+    kRequestUser,
+    kRequestTraits,
   };
   struct Node {
     Op op;

@@ -735,6 +735,11 @@ absl::StatusOr<std::vector<Role>> ParseDocuments(absl::string_view document, siz
 
 }  // namespace
 
+absl::StatusOr<std::vector<YAML::Node>> LoadBoundedYamlDocuments(absl::string_view document,
+                                                                 size_t max_bytes) {
+  return LoadDocuments(document, max_bytes);
+}
+
 absl::StatusOr<std::vector<Role>> ParseRoleDocuments(absl::string_view document) {
   return ParseDocuments(document, kMaxRoleFileSize);
 }

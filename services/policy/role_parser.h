@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "jit/common/v1/role.pb.h"
+#include "yaml-cpp/yaml.h"
 
 namespace jit::policy {
 
@@ -58,6 +59,12 @@ absl::StatusOr<jit::common::v1::Role> ParseRoleDocument(absl::string_view docume
 // Zero or more roles separated by "---" (a file of a --roles_dir). Errors name the line
 // in the whole input.
 absl::StatusOr<std::vector<jit::common::v1::Role>> ParseRoleDocuments(absl::string_view document);
+
+// The documents of `document` (at most `max_bytes`) through the same bounded first pass
+// (the node, depth, document limits above), for other kinds the policy service parses
+// (access_review_rule). INVALID_ARGUMENT naming the line; no exception escapes.
+absl::StatusOr<std::vector<YAML::Node>> LoadBoundedYamlDocuments(absl::string_view document,
+                                                                 size_t max_bytes);
 
 }  // namespace jit::policy
 

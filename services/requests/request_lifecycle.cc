@@ -24,6 +24,7 @@
 #include "common/text/text_fields.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "spdlog/spdlog.h"
 
 namespace jit::requests {
 namespace {
@@ -473,7 +474,14 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Create(const Identity& caller,
   }
   *request.mutable_requester_traits() = caller.traits();
   request.set_request_key(rq.request_key());
-  if (rq.dry_run()) return request;
+  if (rq.dry_run()) {
+    if (auto_review_ != nullptr && !rq.break_glass()) {
+      absl::StatusOr<AccessRequest> preview = auto_review_->Preview(caller, request);
+      if (preview.ok()) return *std::move(preview);
+      spdlog::warn("auto-review preview failed: {}", preview.status().ToString());
+    }
+    return request;
+  }
 
   ASSIGN_OR_RETURN(std::string id, audit::NewUuidV7(now));
   request.set_id(id);
@@ -504,6 +512,16 @@ absl::StatusOr<AccessRequest> RequestLifecycle::Create(const Identity& caller,
                      rq.break_glass() ? absl::StrCat("break-glass: ", rq.reason()) : rq.reason()),
           events));
   if (created.created && observer_ != nullptr) observer_->Created(created.request);
+  if (created.created && auto_review_ != nullptr && !rq.break_glass()) {
+    absl::StatusOr<AccessRequest> reviewed = auto_review_->Apply(caller, created.request);
+    if (reviewed.ok()) {
+      Notify(created.request.state(), *reviewed, clock_->Now());
+      return *std::move(reviewed);
+    }
+    // Nothing decided: the request waits for people.
+    spdlog::warn("auto-review of request {} failed: {}", created.request.id(),
+                 reviewed.status().ToString());
+  }
   return created.request;
 }
 

@@ -102,6 +102,18 @@ Grant GrantOf(const AccessRequest& request, absl::Time now);
 // same answer for one reviewer (so it is asked once per key in a listing).
 std::string ReviewDecisionKey(const AccessRequest& request);
 
+// Decides a request right after it is created (automatic review, auto_review.h). Thread-safe.
+class AutoReviewHook {
+ public:
+  virtual ~AutoReviewHook() = default;
+  // `created` as stored; returns it as it stands afterwards (unchanged when nothing decided).
+  virtual absl::StatusOr<AccessRequest> Apply(const Identity& requester,
+                                              const AccessRequest& created) = 0;
+  // A dry run: the request as it would stand, nothing written.
+  virtual absl::StatusOr<AccessRequest> Preview(const Identity& requester,
+                                                const AccessRequest& request) = 0;
+};
+
 class RequestLifecycle {
  public:
   RequestLifecycle(RequestStore* store, policy::PolicyClient* policy,
@@ -114,8 +126,13 @@ class RequestLifecycle {
         options_(options),
         observer_(observer) {}
 
+  // With an auto-review hook set, a stored (non-break-glass) request is handed to it right
+  // after create and a dry run returns its preview (a review by system:auto-review naming
+  // the rule that would decide); a hook error leaves the request pending (logged).
   absl::StatusOr<AccessRequest> Create(const Identity& caller, const audit::AuditActor& actor,
                                        const v1::CreateRequestRequest& request);
+  // Before serving; borrowed, may be null.
+  void set_auto_review(AutoReviewHook* hook) { auto_review_ = hook; }
   absl::StatusOr<AccessRequest> Get(const Identity& caller, const v1::GetRequestRequest& request);
   // user "" = all (with "list access_request" permission) or else the caller's own;
   // reviewable_by_me = requests of others that CheckReview lets the caller review, PENDING
@@ -165,6 +182,7 @@ class RequestLifecycle {
   const Clock* const clock_;
   const RequestLifecycleOptions options_;
   LifecycleObserver* const observer_;
+  AutoReviewHook* auto_review_ = nullptr;
 };
 
 }  // namespace jit::requests

@@ -12,6 +12,11 @@ absl::StatusOr<v1::CheckRequestResponse> GrpcPolicyClient::CheckRequest(
   return peer_->Call(*stub_, &Stub::CheckRequest, request);
 }
 
+absl::StatusOr<v1::EvaluateReviewRulesResponse> GrpcPolicyClient::EvaluateReviewRules(
+    const v1::EvaluateReviewRulesRequest& request) {
+  return peer_->Call(*stub_, &Stub::EvaluateReviewRules, request);
+}
+
 absl::StatusOr<v1::CheckReviewResponse> GrpcPolicyClient::CheckReview(
     const v1::CheckReviewRequest& request) {
   return peer_->Call(*stub_, &Stub::CheckReview, request);

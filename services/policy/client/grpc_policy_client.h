@@ -22,6 +22,8 @@ class GrpcPolicyClient final : public PolicyClient {
       const v1::CheckRequestRequest& request) override;
   absl::StatusOr<v1::CheckReviewResponse> CheckReview(
       const v1::CheckReviewRequest& request) override;
+  absl::StatusOr<v1::EvaluateReviewRulesResponse> EvaluateReviewRules(
+      const v1::EvaluateReviewRulesRequest& request) override;
   absl::StatusOr<v1::ComputeCertParamsResponse> ComputeCertParams(
       const v1::ComputeCertParamsRequest& request) override;
   absl::StatusOr<v1::CheckAccessResponse> CheckAccess(

@@ -35,6 +35,12 @@ class PolicyClient {
   // Any service: may this identity use this administrative verb on this resource?
   virtual absl::StatusOr<v1::CheckPermissionResponse> CheckPermission(
       const v1::CheckPermissionRequest& request) = 0;
+  // For the requests service: the access review rules matching a request just made.
+  // Clients that do not implement it answer UNIMPLEMENTED (no rule decides).
+  virtual absl::StatusOr<v1::EvaluateReviewRulesResponse> EvaluateReviewRules(
+      const v1::EvaluateReviewRulesRequest& request) {
+    return absl::UnimplementedError("EvaluateReviewRules is not implemented by this client");
+  }
 };
 
 }  // namespace jit::policy

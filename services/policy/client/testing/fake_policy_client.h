@@ -26,6 +26,8 @@ class FakePolicyClient final : public PolicyClient {
       "CheckAccess"};
   client::testing::FakeRpc<v1::CheckPermissionRequest, v1::CheckPermissionResponse>
       check_permission{"CheckPermission"};
+  client::testing::FakeRpc<v1::EvaluateReviewRulesRequest, v1::EvaluateReviewRulesResponse>
+      evaluate_review_rules{"EvaluateReviewRules"};
 
   absl::StatusOr<v1::CheckRequestResponse> CheckRequest(
       const v1::CheckRequestRequest& request) override {
@@ -46,6 +48,10 @@ class FakePolicyClient final : public PolicyClient {
   absl::StatusOr<v1::CheckPermissionResponse> CheckPermission(
       const v1::CheckPermissionRequest& request) override {
     return check_permission.Call(request);
+  }
+  absl::StatusOr<v1::EvaluateReviewRulesResponse> EvaluateReviewRules(
+      const v1::EvaluateReviewRulesRequest& request) override {
+    return evaluate_review_rules.Call(request);
   }
 };
 
