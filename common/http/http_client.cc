@@ -177,13 +177,11 @@ absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
       curl_share_setopt(share->handle, CURLSHOPT_UNLOCKFUNC, &Share::Unlock) != CURLSHE_OK ||
       curl_share_setopt(share->handle, CURLSHOPT_USERDATA, share.get()) != CURLSHE_OK ||
       curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
-      curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
-          CURLSHE_OK ||
+      curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
       curl_share_setopt(share->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
     return absl::InternalError("libcurl share initialisation failed");
   }
-  return std::unique_ptr<CurlHttpClient>(
-      new CurlHttpClient(std::move(options), std::move(share)));
+  return std::unique_ptr<CurlHttpClient>(new CurlHttpClient(std::move(options), std::move(share)));
 }
 
 absl::StatusOr<HttpResponse> CurlHttpClient::Get(std::string_view url) {
@@ -214,8 +212,7 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Post(std::string_view url,
   return Perform("POST", url, &body, all);
 }
 
-absl::StatusOr<HttpResponse> CurlHttpClient::Perform(std::string_view method,
-                                                     std::string_view url,
+absl::StatusOr<HttpResponse> CurlHttpClient::Perform(std::string_view method, std::string_view url,
                                                      const SecretString* body,
                                                      const std::vector<Field>& headers) {
   if (absl::Status s = CheckUrlAllowed(url, options_.allow_loopback_http); !s.ok()) return s;
@@ -289,6 +286,10 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Perform(std::string_view method,
   char* location = nullptr;
   if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location != nullptr) {
     response.location = location;
+  }
+  curl_off_t retry_after = 0;
+  if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0) {
+    response.retry_after = absl::Seconds(retry_after);
   }
   response.body = std::move(response_body.data);
   return response;

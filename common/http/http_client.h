@@ -27,6 +27,9 @@ struct HttpResponse {
   std::string body;
   std::string content_type;
   std::string location;  // the Location header of a redirect, if any
+  // The Retry-After header (delta-seconds or an HTTP date, as a wait from now); zero when
+  // absent.
+  absl::Duration retry_after = absl::ZeroDuration();
 };
 
 // A request parameter or header whose value may be secret.
@@ -103,8 +106,7 @@ class CurlHttpClient final : public HttpClient {
   struct Share;  // the shared caches and their locks
   CurlHttpClient(CurlHttpClientOptions options, std::unique_ptr<Share> share);
   absl::StatusOr<HttpResponse> Perform(std::string_view method, std::string_view url,
-                                       const SecretString* body,
-                                       const std::vector<Field>& headers);
+                                       const SecretString* body, const std::vector<Field>& headers);
 
   const CurlHttpClientOptions options_;
   const std::unique_ptr<Share> share_;
