@@ -292,6 +292,10 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Perform(std::string_view method, st
   if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location != nullptr) {
     response.location = location;
   }
+  curl_off_t retry_after = 0;
+  if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0) {
+    response.retry_after = absl::Seconds(retry_after);
+  }
   response.body = std::move(response_body.data);
   return response;
 }

@@ -27,6 +27,9 @@ struct HttpResponse {
   std::string body;
   std::string content_type;
   std::string location;  // the Location header of a redirect, if any
+  // The Retry-After header (delta-seconds or an HTTP date, as a wait from now); zero when
+  // absent.
+  absl::Duration retry_after = absl::ZeroDuration();
 };
 
 // A request parameter or header whose value may be secret.

@@ -198,6 +198,10 @@ absl::StatusOr<RequestStore::Created> PostgresRequestStore::Create(
     t.set_revision(revision);
     InsertTransition(txn, stored.id(), t);
     for (const AuditEvent& event : events) audit::InsertOutboxEvent(txn, kRequestsSchema, event);
+    if (hook_ != nullptr) {
+      RETURN_IF_ERROR(
+          hook_->OnChange(txn, jit::common::v1::ACCESS_REQUEST_STATE_UNSPECIFIED, stored));
+    }
     *stored.add_history() = t;
     out.request = std::move(stored);
     out.created = true;
@@ -241,6 +245,7 @@ absl::StatusOr<AccessRequest> PostgresRequestStore::Update(std::string_view id, 
     }
     auto history = current.history();
     WriteChange(txn, key, current.state(), change, &stored);
+    if (hook_ != nullptr) RETURN_IF_ERROR(hook_->OnChange(txn, current.state(), stored));
     *stored.mutable_history() = std::move(history);
     if (change.transition.has_value()) *stored.add_history() = *change.transition;
     return absl::OkStatus();
@@ -327,6 +332,7 @@ absl::StatusOr<std::vector<AccessRequest>> PostgresRequestStore::ExpireDue(absl:
       if (!change.write) continue;
       AccessRequest stored;
       WriteChange(txn, current.id(), current.state(), change, &stored);
+      if (hook_ != nullptr) RETURN_IF_ERROR(hook_->OnChange(txn, current.state(), stored));
       changed.push_back(std::move(stored));
     }
     return absl::OkStatus();

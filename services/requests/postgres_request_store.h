@@ -17,11 +17,27 @@
 #ifndef JIT_SERVICES_REQUESTS_POSTGRES_REQUEST_STORE_H_
 #define JIT_SERVICES_REQUESTS_POSTGRES_REQUEST_STORE_H_
 
+#include "absl/status/status.h"
 #include "common/db/pg_pool.h"
 #include "services/requests/change_feed.h"
 #include "services/requests/request_store.h"
 
+namespace pqxx {
+class transaction_base;
+}  // namespace pqxx
+
 namespace jit::requests {
+
+// Writes more rows in the transaction of every stored change (the notification queue,
+// notify/notification_queue.h): called after the request's own rows with the state before
+// (UNSPECIFIED for a new request) and the request as stored. An error rolls the change back.
+// May throw libpqxx exceptions like any statement. Must be thread-safe.
+class PostgresChangeHook {
+ public:
+  virtual ~PostgresChangeHook() = default;
+  virtual absl::Status OnChange(pqxx::transaction_base& txn, AccessRequestState from,
+                                const AccessRequest& after) = 0;
+};
 
 // The schema (and audit source) name.
 inline constexpr char kRequestsSchema[] = "requests";
@@ -31,7 +47,9 @@ inline constexpr char kChangeChannel[] = "jit_requests_changes";
 class PostgresRequestStore final : public RequestStore, public ChangeFeed {
  public:
   // The `requests` schema must be migrated (services/requests/migrations.h).
-  explicit PostgresRequestStore(db::PgPool* pool) : pool_(pool) {}
+  // `hook` (may be null, borrowed) sees every change inside its transaction.
+  explicit PostgresRequestStore(db::PgPool* pool, PostgresChangeHook* hook = nullptr)
+      : pool_(pool), hook_(hook) {}
 
   absl::StatusOr<Created> Create(const AccessRequest& request, const std::string& content_hash,
                                  const AccessRequestTransition& transition,
@@ -53,6 +71,7 @@ class PostgresRequestStore final : public RequestStore, public ChangeFeed {
   // The advisory lock of the sequencer (an arbitrary constant of this schema).
   static constexpr int64_t kSequencerLock = 0x6a69747265710001;
   db::PgPool* const pool_;
+  PostgresChangeHook* const hook_;
 };
 
 }  // namespace jit::requests

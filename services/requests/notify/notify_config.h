@@ -1,0 +1,86 @@
+// NotifyConfig: where the requests service sends approver notifications (issue 15), read
+// once at start-up from the YAML file that --notify_config names:
+//
+//   sinks:                        # each a name, a kind and its secrets in files
+//     - {name: ops-slack, kind: slack, url_file: /etc/jit/notify/slack-url}
+//     - {name: pager, kind: pagerduty, routing_key_file: /etc/jit/notify/pd-key,
+//        url: https://events.pagerduty.com/v2/enqueue}          # url optional
+//     - {name: soc, kind: webhook, url_file: /etc/jit/notify/soc-url,
+//        secret_file: /etc/jit/notify/soc-hmac}
+//   routes:                       # a request goes to every route one of its roles (globs)
+//     - {roles: ["db-*"], sinks: [pager]}         # or suggested reviewers match
+//     - {reviewers: ["dba-oncall"], sinks: [ops-slack]}
+//   default: [ops-slack]          # when no route matches
+//   requesters:                   # decisions also go to the requester's channel
+//     - {users: ["*"], sinks: [soc]}
+//   reminder_fraction: 0.5        # remind at this fraction of the pending TTL (0 = never)
+//   max_attempts: 10              # then the row is dead-lettered
+//   send_timeout: 5s   min_backoff: 1s   max_backoff: 5m   poll_interval: 100ms
+//
+// Secrets (webhook URLs, routing keys, signing secrets) are read with ReadSecretFile and held
+// in SecretStrings: never logged, never in metrics or the database. Errors:
+// INVALID_ARGUMENT naming the field (unknown keys too), FAILED_PRECONDITION for a secret
+// file that cannot be used. Immutable after loading; thread-safe.
+#ifndef JIT_SERVICES_REQUESTS_NOTIFY_NOTIFY_CONFIG_H_
+#define JIT_SERVICES_REQUESTS_NOTIFY_NOTIFY_CONFIG_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/secret.h"
+
+namespace jit::requests::notify {
+
+enum class SinkKind { kSlack, kPagerDuty, kWebhook };
+
+// "slack", "pagerduty", "webhook": the metric label.
+std::string_view SinkKindName(SinkKind kind);
+
+inline constexpr char kPagerDutyEventsUrl[] = "https://events.pagerduty.com/v2/enqueue";
+
+struct SinkConfig {
+  std::string name;
+  SinkKind kind = SinkKind::kSlack;
+  // Slack / webhook: the URL (a secret: it authorises posting). PagerDuty: the Events API
+  // endpoint (not secret).
+  SecretString url;
+  SecretString routing_key;     // PagerDuty integration key
+  SecretString signing_secret;  // webhook HMAC key
+};
+
+struct Route {
+  std::vector<std::string> roles;      // globs over requested roles
+  std::vector<std::string> reviewers;  // globs over the request's suggested reviewers
+  std::vector<std::string> users;      // requesters: globs over the requester
+  std::vector<std::string> sinks;
+};
+
+struct NotifyConfig {
+  std::vector<SinkConfig> sinks;
+  std::vector<Route> routes;
+  std::vector<std::string> default_sinks;
+  std::vector<Route> requesters;
+  double reminder_fraction = 0.5;
+  int max_attempts = 10;
+  absl::Duration send_timeout = absl::Seconds(5);
+  absl::Duration min_backoff = absl::Seconds(1);
+  absl::Duration max_backoff = absl::Minutes(5);
+  absl::Duration poll_interval = absl::Milliseconds(100);
+  // Tests only: plain http to 127.0.0.1 is allowed.
+  bool allow_loopback_http = false;
+
+  // The sink named `name`, or null.
+  const SinkConfig* Sink(std::string_view name) const;
+};
+
+// Parses `yaml`; secret files are read relative to nothing (absolute paths expected).
+absl::StatusOr<NotifyConfig> ParseNotifyConfig(std::string_view yaml);
+// Reads and parses the file at `path` (FAILED_PRECONDITION naming it when unreadable).
+absl::StatusOr<NotifyConfig> LoadNotifyConfig(const std::string& path);
+
+}  // namespace jit::requests::notify
+
+#endif  // JIT_SERVICES_REQUESTS_NOTIFY_NOTIFY_CONFIG_H_
