@@ -1,5 +1,7 @@
 #include "tools/jit/commands.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -100,11 +102,19 @@ absl::Status Login(auth::UserAuthClient& auth, const std::string& jit_dir, const
 }
 
 absl::Status Logout(auth::UserAuthClient* auth, const std::string& jit_dir, const Output& o) {
+  absl::Status ended = absl::OkStatus();
   if (auth != nullptr) {
     absl::StatusOr<auth::v1::LogoutResponse> r = auth->Logout();
-    if (!r.ok() && !absl::IsUnauthenticated(r.status())) return r.status();
+    if (!r.ok() && !absl::IsUnauthenticated(r.status())) ended = r.status();
   }
+  // The token goes whatever jit-auth said: a logout never leaves it behind.
   if (absl::Status s = RemoveSessionToken(jit_dir); !s.ok()) return s;
+  if (!ended.ok()) {
+    return absl::Status(ended.code(),
+                        absl::StrCat("removed the stored token, but could not end the session at "
+                                     "jit-auth (",
+                                     ended.message(), "); it ends by itself when it expires"));
+  }
   if (o.format == Format::kJson) {
     *o.out << "{\"loggedOut\":true}\n";
   } else {
@@ -247,11 +257,17 @@ absl::Status RequestList(auth::UserAuthClient& auth, requests::UserRequestsClien
 absl::StatusOr<std::string> ResolveRequestId(requests::UserRequestsClient& requests,
                                              const std::string& prefix) {
   if (prefix.size() >= kFullIdLength) return prefix;
-  absl::StatusOr<std::vector<AccessRequest>> list =
-      ListAll(requests, requests::v1::ListRequestsRequest());
-  if (!list.ok()) return list.status();
+  // What the caller may list, and what they may review (a reviewer may list only some).
   std::vector<std::string> ids;
-  for (const AccessRequest& a : *list) ids.push_back(a.id());
+  for (bool reviewable : {false, true}) {
+    requests::v1::ListRequestsRequest req;
+    req.set_reviewable_by_me(reviewable);
+    absl::StatusOr<std::vector<AccessRequest>> list = ListAll(requests, req);
+    if (!list.ok()) return list.status();
+    for (const AccessRequest& a : *list) {
+      if (std::find(ids.begin(), ids.end(), a.id()) == ids.end()) ids.push_back(a.id());
+    }
+  }
   return ResolveIdPrefix(prefix, ids);
 }
 

@@ -239,7 +239,27 @@ TEST_F(CommandsTest, ListFollowsPages) {
     return absl::StatusOr<requests::v1::ListRequestsResponse>(page);
   });
   EXPECT_THAT(ResolveRequestId(requests_, "b"), ::jit::testing::IsOkAndHolds(std::string("b-2")));
-  EXPECT_EQ(requests_.list.requests().size(), 2u);
+  // Two pages of what the caller may list, two of what they may review.
+  EXPECT_EQ(requests_.list.requests().size(), 4u);
+}
+
+TEST_F(CommandsTest, ResolveFindsARequestOnlyTheReviewerListSees) {
+  requests_.list.Handle([](const requests::v1::ListRequestsRequest& req) {
+    requests::v1::ListRequestsResponse page;
+    if (req.reviewable_by_me()) {
+      *page.add_requests() = Request("c-3", common::v1::ACCESS_REQUEST_STATE_PENDING);
+    }
+    return absl::StatusOr<requests::v1::ListRequestsResponse>(page);
+  });
+  EXPECT_THAT(ResolveRequestId(requests_, "c"), ::jit::testing::IsOkAndHolds(std::string("c-3")));
+}
+
+TEST_F(CommandsTest, LogoutRemovesTheTokenEvenWhenAuthIsDown) {
+  ASSERT_OK(SaveSessionToken(jit_dir_, "t"));
+  auth_.logout.Answer(absl::UnavailableError("auth service at x is unavailable"));
+  EXPECT_THAT(Logout(&auth_, jit_dir_, Text()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("removed the stored token")));
+  EXPECT_THAT(LoadSessionToken(jit_dir_), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(CommandsTest, StatusShowsIdentityAndOwnOpenRequests) {

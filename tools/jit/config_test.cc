@@ -58,5 +58,22 @@ TEST(ConfigTest, BadFileLineOrTimeoutNamesWhereToFix) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--timeout")));
 }
 
+TEST(ConfigTest, DatabasesAndClustersComeFromTheFile) {
+  ConfigSources s = Sources({});
+  s.file_text =
+      "db.web_app_db.addr = 127.0.0.1:5432\ndb.web_app_db.server_ca_file = /ca.pem\n"
+      "kube.prod.server = https://k:6443\nkube.prod.ca_file = /k.pem\n";
+  ASSERT_OK_AND_ASSIGN(CliConfig c, ResolveConfig(s));
+  EXPECT_EQ(c.targets.at("db.web_app_db.addr"), "127.0.0.1:5432");
+  EXPECT_EQ(c.targets.at("kube.prod.server"), "https://k:6443");
+  EXPECT_EQ(c.ca_addr, "localhost:7102");
+  EXPECT_EQ(c.audit_addr, "localhost:7105");
+  for (const char* bad : {"db.web_app_db.port = 1\n", "db..addr = x\n", "db.a/b.addr = x\n",
+                          "kube.prod.addr = x\n"}) {
+    s.file_text = bad;
+    EXPECT_THAT(ResolveConfig(s), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace jit::cli
