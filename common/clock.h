@@ -1,6 +1,6 @@
 // Time as an injected dependency. Code that needs "now" takes a `const Clock&` (or a
-// pointer) in its constructor; production passes RealClock, tests pass FakeClock and move
-// time explicitly, so no test waits for time to pass.
+// pointer) in its constructor; production passes RealClock, tests pass FakeClock
+// (common/testing/fake_clock.h) and move time explicitly, so no test waits for time to pass.
 #ifndef JIT_COMMON_CLOCK_H_
 #define JIT_COMMON_CLOCK_H_
 
@@ -28,29 +28,6 @@ class RealClock final : public Clock {
     static const RealClock clock;
     return clock;
   }
-};
-
-// A clock that moves only when told to. Thread-safe.
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1'700'000'000)) : now_(start) {}
-
-  absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void SetTime(absl::Time t) {
-    absl::MutexLock lock(&mu_);
-    now_ = t;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace jit

@@ -1,5 +1,6 @@
 #include "common/log_rate_limiter.h"
 
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

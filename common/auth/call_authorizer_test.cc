@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/pki/x509_ca.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -13,6 +13,7 @@
 #include "common/jwt/jwk.h"
 #include "common/jwt/jws.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

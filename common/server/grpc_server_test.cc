@@ -11,6 +11,7 @@
 #include "common/server/metrics.h"
 #include "common/server/tls.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "common/testing/raw_call.h"
 #include "common/testing/reflection_client.h"
 #include "common/testing/test_pki_files.h"

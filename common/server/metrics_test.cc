@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "curl/curl.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

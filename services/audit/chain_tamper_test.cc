@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/crypto/base64.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "common/testing/runfiles.h"
 #include "common/testing/subprocess.h"
 #include "gmock/gmock.h"

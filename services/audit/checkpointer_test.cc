@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/crypto/ed25519.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/audit/chain/canonical.h"

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "common/clock.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/audit/event_ingestor.h"

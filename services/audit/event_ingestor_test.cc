@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/audit/storage/testing/in_memory_event_store.h"

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/auth/testing/in_memory_login_attempt_store.h"

@@ -10,6 +10,7 @@
 #include "common/crypto/key_encryption.h"
 #include "common/http/http_client.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"

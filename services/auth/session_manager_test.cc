@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/jwt/session_token.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/auth/stored_token_sources.h"

@@ -2,6 +2,7 @@
 
 #include "common/crypto/base32.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/auth/testing/in_memory_totp_step_store.h"

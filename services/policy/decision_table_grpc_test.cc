@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/grpc_status.h"
 #include "common/server/tls.h"
+#include "common/testing/fake_clock.h"
 #include "common/testing/test_pki_files.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"

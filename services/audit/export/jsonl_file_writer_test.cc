@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "common/testing/runfiles.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

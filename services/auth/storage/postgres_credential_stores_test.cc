@@ -12,6 +12,7 @@
 #include "common/db/pg_values.h"
 #include "common/proto_time.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jit/common/v1/audit_event.pb.h"

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/testing/fake_clock.h"
 #include "google/protobuf/message.h"
 #include "jit/common/v1/role.pb.h"
 #include "nlohmann/json.hpp"
