@@ -14,6 +14,7 @@
 #include "common/ssh/krl.h"
 #include "common/status_macros.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/ca/testing/in_memory_ca_key_store.h"

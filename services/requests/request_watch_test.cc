@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/proto_time.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/policy/client/policy_permission_checker.h"

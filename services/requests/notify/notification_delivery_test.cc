@@ -23,6 +23,7 @@
 #include "common/http/http_client.h"
 #include "common/http/loopback_http_server.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
