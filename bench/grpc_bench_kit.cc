@@ -14,17 +14,6 @@
 #include "common/testing/test_pki_files.h"
 
 namespace jit::bench {
-namespace {
-
-// No session is revoked.
-class NoRevocations final : public auth::RevocationFeed {
- public:
-  absl::StatusOr<auth::RevocationUpdate> FetchRevocations(int64_t) override {
-    return auth::RevocationUpdate{.cursor = 1, .complete = true};
-  }
-};
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<BenchGate>> BenchGate::Create(
     const std::string& service, std::vector<std::pair<std::string, auth::MethodRule>> rules,
