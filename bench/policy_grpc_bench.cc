@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "bench/grpc_bench_kit.h"
 #include "bench/policy_workload.h"
 #include "common/auth/jwks_cache.h"
 #include "common/auth/method_table.h"
@@ -59,6 +60,9 @@ namespace {
 
 namespace pb = ::jit::policy::v1;
 namespace eb = ::jit::bench::v1;
+using ::jit::bench::EchoServiceImpl;
+using ::jit::bench::Median;
+using ::jit::bench::Rate;
 
 constexpr int kInFlight = 64;
 // --max_threads of the server. The synchronous server needs a thread per call in progress
@@ -68,100 +72,10 @@ constexpr int kInFlight = 64;
 constexpr int kServerThreads = 128;
 constexpr double kTargetRatio = 0.8;
 
-class EchoServiceImpl final : public eb::EchoService::Service {
- public:
-  grpc::Status Echo(grpc::ServerContext*, const eb::EchoMessage* request,
-                    eb::EchoMessage* response) override {
-    *response = *request;
-    return grpc::Status::OK;
-  }
-};
-
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "policy_grpc_bench: %s\n", what.c_str());
   std::exit(1);
 }
-
-struct Rate {
-  double qps = 0;
-  int64_t completed = 0;
-  int64_t failed = 0;
-  double cpu_us_per_call = 0;  // this process (client and server), user + system
-};
-
-double ProcessCpuSeconds() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-// Keeps `kInFlight` calls outstanding for `duration` and counts those completing in time.
-// `start(context, cq)` starts one call and returns its reader; `ok(response)` checks it.
-template <typename Response, typename Start, typename Check>
-Rate ClosedLoop(absl::Duration duration, Start start, Check ok) {
-  struct Call {
-    grpc::ClientContext context;
-    Response response;
-    grpc::Status status;
-    std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
-  };
-  grpc::CompletionQueue cq;
-  std::vector<std::unique_ptr<Call>> calls(kInFlight);
-  auto launch = [&](int i) {
-    calls[i] = std::make_unique<Call>();
-    calls[i]->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    calls[i]->reader = start(&calls[i]->context, &cq);
-    calls[i]->reader->StartCall();
-    calls[i]->reader->Finish(&calls[i]->response, &calls[i]->status,
-                             reinterpret_cast<void*>(static_cast<intptr_t>(i)));
-  };
-  const double cpu_begin = ProcessCpuSeconds();
-  const auto begin = std::chrono::steady_clock::now();
-  const auto end = begin + absl::ToChronoNanoseconds(duration);
-  for (int i = 0; i < kInFlight; ++i) launch(i);
-  Rate rate;
-  int outstanding = kInFlight;
-  void* tag;
-  bool next_ok;
-  while (outstanding > 0 && cq.Next(&tag, &next_ok)) {
-    --outstanding;
-    const int i = static_cast<int>(reinterpret_cast<intptr_t>(tag));
-    const auto now = std::chrono::steady_clock::now();
-    if (!next_ok || !calls[i]->status.ok() || !ok(calls[i]->response)) {
-      ++rate.failed;
-      if (rate.failed == 1) {
-        std::fprintf(stderr, "call failed: %s\n", calls[i]->status.error_message().c_str());
-      }
-    } else if (now <= end) {
-      ++rate.completed;
-    }
-    if (now < end) {
-      launch(i);
-      ++outstanding;
-    }
-  }
-  cq.Shutdown();
-  while (cq.Next(&tag, &next_ok)) {
-  }
-  rate.qps = rate.completed / absl::ToDoubleSeconds(duration);
-  const int64_t finished = rate.completed + rate.failed;
-  if (finished > 0) rate.cpu_us_per_call = (ProcessCpuSeconds() - cpu_begin) * 1e6 / finished;
-  return rate;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-// No session is revoked (the bench calls with a service certificate only).
-class NoRevocations final : public jit::auth::RevocationFeed {
- public:
-  absl::StatusOr<jit::auth::RevocationUpdate> FetchRevocations(int64_t) override {
-    return jit::auth::RevocationUpdate{.cursor = 1, .complete = true};
-  }
-};
 
 }  // namespace
 
@@ -199,7 +113,7 @@ int main(int argc, char** argv) {
                                       .ca_bundle_pem = tls->ca_pem,
                                       .table = &*table},
                                      {.jwks = std::make_unique<jit::auth::StaticJwksSource>(),
-                                      .revocations = std::make_unique<NoRevocations>()},
+                                      .revocations = std::make_unique<jit::bench::NoRevocations>()},
                                      &clock);
   if (!service_auth.ok()) Die(service_auth.status().ToString());
   jit::policy::PolicyServiceImpl policy_service(
@@ -243,16 +157,16 @@ int main(int argc, char** argv) {
   echo_request.set_payload(access.SerializeAsString());
 
   auto run_access = [&](absl::Duration d) {
-    return ClosedLoop<pb::CheckAccessResponse>(
-        d,
+    return jit::bench::ClosedLoop<pb::CheckAccessResponse>(
+        d, kInFlight,
         [&](grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
           return policy->PrepareAsyncCheckAccess(ctx, access, cq);
         },
         [](const pb::CheckAccessResponse& r) { return r.allowed(); });
   };
   auto run_echo_on = [&](eb::EchoService::Stub* stub, absl::Duration d) {
-    return ClosedLoop<eb::EchoMessage>(
-        d,
+    return jit::bench::ClosedLoop<eb::EchoMessage>(
+        d, kInFlight,
         [&](grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
           return stub->PrepareAsyncEcho(ctx, echo_request, cq);
         },
