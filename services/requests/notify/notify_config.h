@@ -76,9 +76,11 @@ struct NotifyConfig {
   const SinkConfig* Sink(std::string_view name) const;
 };
 
-// Parses `yaml`; secret files are read relative to nothing (absolute paths expected).
-absl::StatusOr<NotifyConfig> ParseNotifyConfig(std::string_view yaml);
-// Reads and parses the file at `path` (FAILED_PRECONDITION naming it when unreadable).
+// Parses `yaml`; relative secret file names are read from `base_dir` ("" = as given).
+absl::StatusOr<NotifyConfig> ParseNotifyConfig(std::string_view yaml,
+                                               const std::string& base_dir = "");
+// Reads and parses the file at `path`, relative secret file names beside it
+// (FAILED_PRECONDITION naming it when unreadable).
 absl::StatusOr<NotifyConfig> LoadNotifyConfig(const std::string& path);
 
 }  // namespace jit::requests::notify
