@@ -516,6 +516,22 @@ TEST_F(NotificationDeliveryTest, ReminderAtTheFractionOfTheTtlAndCancelledByTheD
   EXPECT_EQ(Query("SELECT count(*) FROM requests.notifications WHERE state = 5"), "1");
 }
 
+TEST_F(NotificationDeliveryTest, ExpiryBySweeperNotifiesAndResolvesTheIncident) {
+  ASSERT_NO_FATAL_FAILURE(Start(server_->port(), 0.5));
+  ASSERT_OK_AND_ASSIGN(AccessRequest r, Create("lena", "db-admin"));
+  ASSERT_OK(worker_->RunBatch().status());
+  clock_.Advance(absl::Hours(1) + absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(int expired, lifecycle_->ExpireDue(100));
+  EXPECT_EQ(expired, 1);
+  Drain();
+  EXPECT_THAT(Deduplicated(receiver_.Deliveries("/slack/")),
+              ::testing::ElementsAre(r.id() + ":created", r.id() + ":expired"));
+  EXPECT_THAT(Deduplicated(receiver_.Deliveries("/pd")),
+              ::testing::ElementsAre(r.id() + ":trigger", r.id() + ":resolve"));
+  EXPECT_THAT(Deduplicated(receiver_.Deliveries("/hook")),
+              ::testing::ElementsAre(r.id() + ":expired"));
+}
+
 TEST_F(NotificationDeliveryTest, BreakGlassIsSentUrgent) {
   ASSERT_NO_FATAL_FAILURE(Start(server_->port()));
   policy_.check_request.Handle([](const policy::v1::CheckRequestRequest&) {
