@@ -1,13 +1,8 @@
-// Notifications: the requests service's approver notifications as one part of the app
-// (requests_app.cc), built from --notify_config:
-//
-//   NotifyConfig (notify_config.h) -> PostgresNotificationQueue, the PostgresRequestStore's
-//   change hook (rows in the transaction of each change) -> NotificationWorker (every
-//   replica) posting through a CurlHttpClient with the config's send_timeout.
-//
-// Create loads the config (errors name the file and field) and builds the parts; Start
-// starts the worker. Declared before the store that borrows hook(); the worker stops when
-// this object is destroyed. Thread-safe once started.
+// Notifications: approver notifications as one part of the requests app, built from
+// --notify_config: NotifyConfig -> PostgresNotificationQueue (the store's change hook) ->
+// NotificationWorker posting through a CurlHttpClient with send_timeout. Create loads the
+// config (errors name the file and field); Start starts the worker. Declare it before the
+// store that borrows hook(); destroying it stops the worker. Thread-safe once started.
 #ifndef JIT_SERVICES_REQUESTS_NOTIFY_NOTIFICATIONS_H_
 #define JIT_SERVICES_REQUESTS_NOTIFY_NOTIFICATIONS_H_
 
