@@ -4,6 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/memory/memory.h"
+#include "absl/strings/str_cat.h"
 #include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
 #include "common/proto_time.h"
@@ -13,6 +14,7 @@
 #include "services/policy/client/policy_permission_checker.h"
 #include "services/policy/postgres_role_watcher.h"
 #include "services/requests/expiry_sweeper.h"
+#include "services/requests/notify/notifications.h"
 #include "services/requests/postgres_request_store.h"
 #include "services/requests/request_lifecycle.h"
 #include "services/requests/request_watch.h"
@@ -29,6 +31,9 @@ ABSL_FLAG(absl::Duration, break_glass_review_window, absl::Hours(24),
 ABSL_FLAG(int, expiry_batch, 100, "Requests the expiry sweeper expires per transaction");
 ABSL_FLAG(absl::Duration, expiry_max_idle, absl::Seconds(30),
           "Longest sleep of the expiry sweeper (it also wakes at the next due time)");
+ABSL_FLAG(std::string, notify_config, "",
+          "YAML file of approver notification sinks and routes (services/requests/README.md); "
+          "relative secret file names are read beside it. Empty = no notifications");
 
 namespace jit::requests {
 namespace {
@@ -46,15 +51,19 @@ class AppObserver final : public LifecycleObserver {
  public:
   explicit AppObserver(RequestsMetrics* metrics) : metrics_(metrics) {}
   void set_sweeper(ExpirySweeper* sweeper) { sweeper_ = sweeper; }
+  // Woken after each commit, so notifications leave without waiting for its poll.
+  void set_notifier(notify::NotificationWorker* worker) { notifier_ = worker; }
 
   void Created(const AccessRequest& request) override {
     metrics_->Created(request);
+    if (notifier_ != nullptr) notifier_->Wake();
     const std::optional<absl::Time> due = DueTime(request);
     if (sweeper_ != nullptr && due.has_value()) sweeper_->NoteDue(*due);
   }
   void Transitioned(AccessRequestState from, const AccessRequest& request,
                     absl::Time now) override {
     metrics_->Transitioned(from, request, now);
+    if (notifier_ != nullptr) notifier_->Wake();
     if (sweeper_ != nullptr && request.state() == jit::common::v1::ACCESS_REQUEST_STATE_APPROVED) {
       sweeper_->NoteDue(FromProtoTimestamp(request.access_expire_time()));
     }
@@ -62,17 +71,20 @@ class AppObserver final : public LifecycleObserver {
 
  private:
   RequestsMetrics* const metrics_;
-  ExpirySweeper* sweeper_ = nullptr;  // set before any call is served
+  ExpirySweeper* sweeper_ = nullptr;                // set before any call is served
+  notify::NotificationWorker* notifier_ = nullptr;  // likewise; null when off
 };
 
 // Every object of the running service, in dependency order (destroyed in reverse: the
 // sweeper first).
 struct RequestsAppParts {
-  RequestsAppParts(server::ServiceRuntime& runtime, const RequestsApp::Config& config)
-      : policy_peer("policy", runtime.config.peers.policy, runtime.tls, runtime.config.rpc_timeout),
+  RequestsAppParts(server::ServiceRuntime& runtime, const RequestsApp::Config& config,
+                   std::unique_ptr<notify::Notifications> notifications_in)
+      : notifications(std::move(notifications_in)),
+        policy_peer("policy", runtime.config.peers.policy, runtime.tls, runtime.config.rpc_timeout),
         policy(&policy_peer),
         permissions(&policy),
-        store(&runtime.pool),
+        store(&runtime.pool, notifications ? notifications->hook() : nullptr),
         metrics(runtime.registry),
         observer(&metrics),
         lifecycle(&store, &policy, &permissions, &runtime.clock,
@@ -90,6 +102,7 @@ struct RequestsAppParts {
     observer.set_sweeper(&sweeper);
   }
 
+  std::unique_ptr<notify::Notifications> notifications;  // null when off
   client::PeerClient policy_peer;
   policy::GrpcPolicyClient policy;
   policy::PolicyPermissionChecker permissions;
@@ -115,7 +128,8 @@ RequestsApp::Config RequestsApp::ConfigFromFlags() {
           .start_skew = absl::GetFlag(FLAGS_start_skew),
           .break_glass_review_window = absl::GetFlag(FLAGS_break_glass_review_window),
           .expiry_batch = absl::GetFlag(FLAGS_expiry_batch),
-          .expiry_max_idle = absl::GetFlag(FLAGS_expiry_max_idle)};
+          .expiry_max_idle = absl::GetFlag(FLAGS_expiry_max_idle),
+          .notify_config = absl::GetFlag(FLAGS_notify_config)};
 }
 
 absl::Status RequestsApp::Validate(const Config& config) {
@@ -135,18 +149,34 @@ absl::Status RequestsApp::Validate(const Config& config) {
   if (config.expiry_max_idle < absl::Milliseconds(100) || config.expiry_max_idle > absl::Hours(1)) {
     return absl::InvalidArgumentError("expiry_max_idle: must be between 100ms and 1h");
   }
+  if (!config.notify_config.empty()) {
+    if (absl::Status s = notify::LoadNotifyConfig(config.notify_config).status(); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("notify_config: ", s.message()));
+    }
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<RequestsApp>> RequestsApp::Create(server::ServiceRuntime& runtime,
                                                                  const Config& config) {
   RETURN_IF_ERROR(Validate(config));
-  auto parts = std::make_unique<internal::RequestsAppParts>(runtime, config);
+  std::unique_ptr<notify::Notifications> notifications;
+  if (!config.notify_config.empty()) {
+    ASSIGN_OR_RETURN(notifications,
+                     notify::Notifications::Create(&runtime.pool, &runtime.clock, &runtime.registry,
+                                                   config.notify_config));
+  }
+  auto parts =
+      std::make_unique<internal::RequestsAppParts>(runtime, config, std::move(notifications));
   RETURN_IF_ERROR(parts->sweeper.Start());
   ASSIGN_OR_RETURN(parts->feed_watcher,
                    policy::PostgresRoleWatcher::Start(
                        &runtime.pool, [hub = &parts->hub] { return hub->Poll(); },
                        {.poll_interval = kFeedPollInterval, .channel = kChangeChannel}));
+  if (parts->notifications) {
+    RETURN_IF_ERROR(parts->notifications->Start());
+    parts->observer.set_notifier(&parts->notifications->worker());
+  }
   ASSIGN_OR_RETURN(parts->audit_relay, audit::ServiceOutboxRelay::Start(runtime, kRequestsSchema));
   return absl::WrapUnique(new RequestsApp(std::move(parts)));
 }

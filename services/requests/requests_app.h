@@ -15,6 +15,7 @@
 #define JIT_SERVICES_REQUESTS_REQUESTS_APP_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,13 +35,15 @@ class RequestsApp final : public server::ServiceApp {
     absl::Duration break_glass_review_window = absl::Hours(24);
     int expiry_batch = 100;
     absl::Duration expiry_max_idle = absl::Seconds(30);
+    // Approver notifications (notify/notify_config.h); "" = off.
+    std::string notify_config;
   };
 
   // The service's own flags (requests_app.cc).
   static Config ConfigFromFlags();
   // INVALID_ARGUMENT naming the flag: max_start_delay outside 1m..366d, start_skew outside
   // 0..1h, break_glass_review_window outside 1m..30d, expiry_batch outside 1..10000,
-  // expiry_max_idle outside 100ms..1h.
+  // expiry_max_idle outside 100ms..1h, a notify_config that does not load.
   static absl::Status Validate(const Config& config);
   static absl::StatusOr<std::unique_ptr<RequestsApp>> Create(server::ServiceRuntime& runtime,
                                                              const Config& config);

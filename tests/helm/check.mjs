@@ -434,6 +434,12 @@ function acceptanceProblems(objects, label) {
           "    client_secret_file: corp.secret\n    redirect_url: https://jit.example.com/oidc/callback\n",
         "corp.secret": "s3cret\n",
       },
+      notify: {
+        "notify.yaml": "sinks:\n  - {name: ops, kind: slack, url_file: slack.url}\n" +
+          "  - {name: pager, kind: pagerduty, routing_key_file: pd.key}\ndefault: [ops]\n",
+        "slack.url": "https://hooks.slack.com/services/T0/B0/x\n",
+        "pd.key": "r0uting\n",
+      },
       roles: { "dev.yaml": readFileSync("deploy/local/examples/roles/dev.yaml") },
       "decision-hook-ca": { "ca.crt": ca },
       "decision-hook-token": { token: "t0ken\n" },

@@ -89,6 +89,9 @@ chart sets itself (addresses, files it mounts), then config and <service>.config
 {{- if $v.bootstrapUsers.existingSecret -}}{{- $_ := set $env "JIT_BOOTSTRAP_USERS_FILE" "/etc/jit/bootstrap/users.yaml" -}}{{- end -}}
 {{- if $v.oidcConnectors.existingSecret -}}{{- $_ := set $env "JIT_OIDC_CONNECTORS_FILE" "/etc/jit/oidc/connectors.yaml" -}}{{- end -}}
 {{- end -}}
+{{- if and (eq $svc "requests") $v.notifications.existingSecret -}}
+{{- $_ := set $env "JIT_NOTIFY_CONFIG" "/etc/jit/notify/notify.yaml" -}}
+{{- end -}}
 {{- if eq $svc "audit" -}}
 {{- $_ := set $env "JIT_CHECKPOINT_KEY_FILE" "/etc/jit/checkpoint/key" -}}
 {{- if $v.export.enabled -}}{{- $_ := set $env "JIT_EXPORT_DIR" "/var/lib/jit/export" -}}{{- end -}}

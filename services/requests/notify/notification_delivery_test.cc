@@ -4,6 +4,7 @@
 // documented formats (the webhook signature with OpenSSL directly), fail with 500, 429 +
 // Retry-After and hang past the send timeout as scripted, or are down; time for back-off and
 // leases moves on a FakeClock, never by sleeping.
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <deque>
@@ -24,6 +25,8 @@
 #include "common/http/loopback_http_server.h"
 #include "common/status_matchers.h"
 #include "common/testing/fake_clock.h"
+#include "common/testing/runfiles.h"
+#include "common/testing/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -84,6 +87,7 @@ struct Answer {
   int status = 200;
   std::string retry_after;
   bool hang = false;  // hold the reply until released (past the client's timeout)
+  absl::Notification* arrived = nullptr;  // notified when this request has been read
 };
 
 class Receiver {
@@ -95,7 +99,11 @@ class Receiver {
                                                  httplib::Response& rs) { Handle(p, rq, rs); });
     }
   }
-  ~Receiver() { release_.Notify(); }
+  ~Receiver() { Release(); }
+  // Lets hanging replies go (once).
+  void Release() {
+    if (!release_.HasBeenNotified()) release_.Notify();
+  }
 
   void Script(const std::string& path, std::vector<Answer> answers) {
     absl::MutexLock lock(&mu_);
@@ -167,6 +175,7 @@ class Receiver {
         script_[path].pop_front();
       }
     }
+    if (a.arrived != nullptr) a.arrived->Notify();
     if (a.hang) release_.WaitForNotificationWithTimeout(absl::Seconds(10));
     rs.status = a.status;
     if (!a.retry_after.empty()) rs.set_header("Retry-After", a.retry_after);
@@ -252,6 +261,7 @@ class NotificationDeliveryTest : public db::testing::PostgresTest {
         "requesters: [{users: ['*'], sinks: [soc]}]\n", "reminder_fraction: ", reminder_fraction,
         "\nmax_attempts: 4\nsend_timeout: 500ms\nmin_backoff: 1s\n", "max_backoff: 20s\n");
     ASSERT_OK_AND_ASSIGN(config_, ParseNotifyConfig(yaml));
+    config_path_ = SecretFile("notify.yaml", yaml);
     queue_ = std::make_unique<PostgresNotificationQueue>(pool_.get(), &config_);
     store_ = std::make_unique<PostgresRequestStore>(pool_.get(), queue_.get());
     permissions_ = std::make_unique<policy::PolicyPermissionChecker>(&policy_);
@@ -327,6 +337,7 @@ class NotificationDeliveryTest : public db::testing::PostgresTest {
   std::unique_ptr<db::PgPool> pool_;
   policy::testing::FakePolicyClient policy_;
   NotifyConfig config_;
+  std::string config_path_;
   prometheus::Registry registry_;
   std::unique_ptr<PostgresNotificationQueue> queue_;
   std::unique_ptr<PostgresRequestStore> store_;
@@ -500,6 +511,39 @@ TEST_F(NotificationDeliveryTest, AWorkerKilledMidSendIsRedeliveredWithTheSameKey
   EXPECT_EQ(Query("SELECT state FROM requests.notifications"), "2");
 }
 
+TEST_F(NotificationDeliveryTest, AWorkerProcessKilledMidSendIsRedeliveredWithTheSameKey) {
+  // The child worker runs on the real clock: start the fake one at the real time.
+  clock_.SetTime(absl::Now());
+  ASSERT_NO_FATAL_FAILURE(Start(server_->port()));
+  absl::Notification arrived;
+  receiver_.Script("/slack/", {{.hang = true, .arrived = &arrived}});
+  ASSERT_OK_AND_ASSIGN(AccessRequest r, Create("mia", "web"));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<jit::testing::Subprocess> child,
+      jit::testing::Subprocess::Start(
+          {jit::testing::RunfilePath("services/requests/notify/notify_worker_once"),
+           db().conninfo(), config_path_},
+          jit::testing::TestTempPath("notify_worker_once.log")));
+  // Killed while the receiver holds its request (it has the body; no reply has gone back).
+  ASSERT_TRUE(arrived.WaitForNotificationWithTimeout(absl::Seconds(60))) << child->Output();
+  child->Signal(SIGKILL);
+  ASSERT_OK_AND_ASSIGN(int code, child->Wait(absl::Seconds(10)));
+  EXPECT_EQ(code, 128 + SIGKILL);
+  receiver_.Release();
+  EXPECT_EQ(Query("SELECT state || ' ' || attempts FROM requests.notifications"), "1 1");
+  // Leased by the dead worker for a minute; then this replica sends it again.
+  ASSERT_OK_AND_ASSIGN(int n, worker_->RunBatch());
+  EXPECT_EQ(n, 0);
+  clock_.Advance(absl::Minutes(2));
+  ASSERT_OK_AND_ASSIGN(n, worker_->RunBatch());
+  EXPECT_EQ(n, 1);
+  const auto deliveries = receiver_.Deliveries("/slack/");
+  ASSERT_EQ(deliveries.size(), 2u);
+  EXPECT_EQ(deliveries[0].key, deliveries[1].key);
+  EXPECT_THAT(Deduplicated(deliveries), ::testing::ElementsAre(r.id() + ":created"));
+  EXPECT_EQ(Query("SELECT state || ' ' || attempts FROM requests.notifications"), "2 2");
+}
+
 TEST_F(NotificationDeliveryTest, ReminderAtTheFractionOfTheTtlAndCancelledByTheDecision) {
   ASSERT_NO_FATAL_FAILURE(Start(server_->port(), 0.5));
   ASSERT_OK_AND_ASSIGN(AccessRequest waiting, Create("ivan", "web"));
@@ -515,6 +559,22 @@ TEST_F(NotificationDeliveryTest, ReminderAtTheFractionOfTheTtlAndCancelledByTheD
   ASSERT_EQ(slack.size(), 4u);
   EXPECT_EQ(slack.back(), waiting.id() + ":reminder");
   EXPECT_EQ(Query("SELECT count(*) FROM requests.notifications WHERE state = 5"), "1");
+}
+
+TEST_F(NotificationDeliveryTest, ExpiryBySweeperNotifiesAndResolvesTheIncident) {
+  ASSERT_NO_FATAL_FAILURE(Start(server_->port(), 0.5));
+  ASSERT_OK_AND_ASSIGN(AccessRequest r, Create("lena", "db-admin"));
+  ASSERT_OK(worker_->RunBatch().status());
+  clock_.Advance(absl::Hours(1) + absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(int expired, lifecycle_->ExpireDue(100));
+  EXPECT_EQ(expired, 1);
+  Drain();
+  EXPECT_THAT(Deduplicated(receiver_.Deliveries("/slack/")),
+              ::testing::ElementsAre(r.id() + ":created", r.id() + ":expired"));
+  EXPECT_THAT(Deduplicated(receiver_.Deliveries("/pd")),
+              ::testing::ElementsAre(r.id() + ":trigger", r.id() + ":resolve"));
+  EXPECT_THAT(Deduplicated(receiver_.Deliveries("/hook")),
+              ::testing::ElementsAre(r.id() + ":expired"));
 }
 
 TEST_F(NotificationDeliveryTest, BreakGlassIsSentUrgent) {

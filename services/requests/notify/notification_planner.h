@@ -1,18 +1,10 @@
-// PlanNotifications: which notifications a change of an access request causes, and to which
-// sinks (notify_config.h), as plain logic. The writer (notification_queue.h) stores them in
-// the transaction of the change.
-//
-// - A new PENDING request: "created" to its routed sinks, and, with reminder_fraction > 0, a
-//   "reminder" due at create + fraction * (pending_expire_time - create_time).
-// - A new break-glass request (APPROVED at once): "break_glass", urgent, to its routed sinks
-//   (never dropped: with no route and no default it goes to every sink).
-// - PENDING -> APPROVED | DENIED | EXPIRED | CANCELLED: the matching event ("approved", ...)
-//   to its routed sinks and to the requester's (the `requesters` routes), and the pending
-//   reminders of the request are cancelled (Plan.cancel_reminders).
-// - Any other change: nothing.
-// Routed sinks: every route one of the request's roles or suggested reviewers matches (globs:
-// '*' any run, '?' one character); none matching -> `default`. Each sink once per event.
-// Pure; thread-safe.
+// PlanNotifications: which notifications a change of a request causes, and to which sinks.
+// New PENDING request: "created", plus a "reminder" at reminder_fraction of its pending TTL.
+// New break-glass request: "break_glass", urgent (to every sink when nothing routes it).
+// PENDING -> APPROVED/DENIED/EXPIRED/CANCELLED: that event to the routed and the requester's
+// sinks, and the request's pending reminders are cancelled. Anything else: nothing.
+// Routed sinks: routes whose role or suggested-reviewer globs match ('*', '?'), else the
+// default; each sink once per event. Pure; thread-safe.
 #ifndef JIT_SERVICES_REQUESTS_NOTIFY_NOTIFICATION_PLANNER_H_
 #define JIT_SERVICES_REQUESTS_NOTIFY_NOTIFICATION_PLANNER_H_
 

@@ -1,20 +1,12 @@
-// The notification queue in PostgreSQL (requests.notifications, migration 0004), written in
-// the transaction of each request change and drained by NotificationWorker in every replica.
-//
-// - OnChange (a PostgresChangeHook of PostgresRequestStore) plans the change's notifications
-//   (notification_planner.h) and inserts one row per (event, sink) with a fresh UUIDv7 id,
-//   the idempotency key of every attempt; a decision cancels the request's pending reminders.
-// - Claim takes up to `limit` due pending rows that no other transaction holds (FOR UPDATE
-//   SKIP LOCKED), skipping a row while an earlier pending row of the same request and sink
-//   exists (per-request order), and leases them: attempts + 1, due again at now + lease, so a
-//   worker that dies mid-send leaves its rows to be claimed again after the lease (at least
-//   once, the same id). Returned in seq order.
-// - Finish records one attempt's outcome: sent, retry at a time, failed or dead-lettered with
-//   a reason. It applies only while the row is still pending with the attempt count of the
-//   claim (a worker whose lease ran out cannot undo the outcome of the one that took over):
-//   false when it no longer applies.
-// Errors: the database's (common/db/pg_errors.h); DATA_LOSS for a row that does not parse.
-// Thread-safe; borrows the pool and the config.
+// The notification queue (requests.notifications, migration 0004). OnChange, the
+// PostgresRequestStore's change hook, plans the change's notifications and inserts one row per
+// (event, sink), id = the idempotency key, in the change's transaction; a decision cancels the
+// request's pending reminders. Claim leases up to `limit` due rows (SKIP LOCKED; attempts + 1,
+// due again at now + lease), never a row while an earlier pending row of the same request and
+// sink exists, in seq order. Finish records an attempt's outcome only while the row is still
+// pending with the claim's attempt count (false otherwise: a later claim took over).
+// Errors: the database's; DATA_LOSS for a row that does not parse. Thread-safe; borrows the
+// pool and config.
 #ifndef JIT_SERVICES_REQUESTS_NOTIFY_NOTIFICATION_QUEUE_H_
 #define JIT_SERVICES_REQUESTS_NOTIFY_NOTIFICATION_QUEUE_H_
 

@@ -1,25 +1,12 @@
-// NotificationWorker: delivers the notification queue (notification_queue.h) to the sinks,
-// in every replica of the requests service.
-//
-// RunBatch: claims up to `batch` due rows (SKIP LOCKED, leased), and for each renders the
-// sink's HTTP call (sink_payloads.h, Idempotency-Key = the row id on every attempt), posts
-// it with the configured timeout and records the outcome (Classify):
-//   2xx                                  sent
-//   429, 5xx, timeout / transport error  retry after Backoff (Retry-After honoured), or
-//                                        dead-lettered once max_attempts are used
-//   any other status                     failed with the reason ("HTTP 400"), no retry
-//   a sink no longer configured          failed
-// Rows of one request and sink go out in order (the queue holds later ones back), so a
-// retrying row delays the ones after it. A worker killed mid-send leaves its claimed rows
-// leased; they are claimed again when the lease ends and sent with the same key (at least
-// once; receivers deduplicate by Idempotency-Key).
-// Start runs RunBatch on a PeriodicTask every poll_interval (at once again after a full
-// batch); runs also sample the queue depth and delete rows finished more than `retention`
-// ago.
-// Metrics (bounded labels: sink_kind): jit_requests_notifications_sent_total,
-// _failed_total, _retries_total, _dead_letters_total, jit_requests_notification_delivery_seconds
-// (event to acknowledgement), jit_requests_notification_queue_depth. Reasons and logs name
-// the sink and the status, never its URL, key or secret.
+// NotificationWorker: delivers the notification queue to the sinks, in every replica.
+// RunBatch claims due rows (leased, SKIP LOCKED), posts each sink's call (sink_payloads.h)
+// with the configured timeout and records the outcome (Classify): 2xx sent; 429, 5xx and
+// transport errors retried after Backoff (Retry-After honoured) or dead-lettered after
+// max_attempts; other statuses failed with the reason; an unconfigured sink failed. A worker
+// killed mid-send leaves its rows leased; they are sent again, same key, when the lease ends.
+// Start runs it on a PeriodicTask (poll_interval; Wake after a commit), samples the depth and
+// deletes rows finished `retention` ago. Metrics with bounded labels (sink_kind) are listed in
+// services/requests/README.md; reasons and logs never hold a URL, key or secret.
 // Thread-safe; borrows the queue, client, config, clock and registry.
 #ifndef JIT_SERVICES_REQUESTS_NOTIFY_NOTIFICATION_WORKER_H_
 #define JIT_SERVICES_REQUESTS_NOTIFY_NOTIFICATION_WORKER_H_

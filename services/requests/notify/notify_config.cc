@@ -1,5 +1,6 @@
 #include "services/requests/notify/notify_config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -60,11 +61,14 @@ absl::StatusOr<absl::Duration> DurationField(const YAML::Node& node, const std::
   return d;
 }
 
-absl::StatusOr<SecretString> SecretField(const YAML::Node& node, const std::string& where) {
+absl::StatusOr<SecretString> SecretField(const YAML::Node& node, const std::string& where,
+                                         const std::string& base_dir) {
   if (!node || !node.IsScalar() || node.as<std::string>().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": a file path is required"));
   }
-  absl::StatusOr<SecretString> secret = ReadSecretFile(node.as<std::string>());
+  std::string path = node.as<std::string>();
+  if (path[0] != '/' && !base_dir.empty()) path = absl::StrCat(base_dir, "/", path);
+  absl::StatusOr<SecretString> secret = ReadSecretFile(path);
   if (!secret.ok()) {
     return absl::Status(secret.status().code(),
                         absl::StrCat(where, ": ", secret.status().message()));
@@ -107,7 +111,7 @@ absl::StatusOr<std::vector<Route>> Routes(const YAML::Node& node, const std::str
   return out;
 }
 
-absl::StatusOr<NotifyConfig> FromYaml(const YAML::Node& root) {
+absl::StatusOr<NotifyConfig> FromYaml(const YAML::Node& root, const std::string& base_dir) {
   NotifyConfig config;
   if (!root || root.IsNull()) return absl::InvalidArgumentError("notify config: empty");
   RETURN_IF_ERROR(CheckKeys(
@@ -153,15 +157,16 @@ absl::StatusOr<NotifyConfig> FromYaml(const YAML::Node& root) {
       sink.kind = kind == "slack" ? SinkKind::kSlack : SinkKind::kWebhook;
       RETURN_IF_ERROR(only(kind == "slack" ? std::set<std::string>{"url_file"}
                                            : std::set<std::string>{"url_file", "secret_file"}));
-      ASSIGN_OR_RETURN(sink.url, SecretField(s["url_file"], at + ".url_file"));
+      ASSIGN_OR_RETURN(sink.url, SecretField(s["url_file"], at + ".url_file", base_dir));
       if (sink.kind == SinkKind::kWebhook) {
-        ASSIGN_OR_RETURN(sink.signing_secret, SecretField(s["secret_file"], at + ".secret_file"));
+        ASSIGN_OR_RETURN(sink.signing_secret,
+                         SecretField(s["secret_file"], at + ".secret_file", base_dir));
       }
     } else if (kind == "pagerduty") {
       sink.kind = SinkKind::kPagerDuty;
       RETURN_IF_ERROR(only({"routing_key_file", "url"}));
       ASSIGN_OR_RETURN(sink.routing_key,
-                       SecretField(s["routing_key_file"], at + ".routing_key_file"));
+                       SecretField(s["routing_key_file"], at + ".routing_key_file", base_dir));
       sink.url = SecretString(s["url"] ? s["url"].as<std::string>() : kPagerDutyEventsUrl);
     } else {
       return absl::InvalidArgumentError(at + ".kind: one of slack, pagerduty, webhook");
@@ -230,9 +235,9 @@ const SinkConfig* NotifyConfig::Sink(std::string_view name) const {
   return nullptr;
 }
 
-absl::StatusOr<NotifyConfig> ParseNotifyConfig(std::string_view yaml) {
+absl::StatusOr<NotifyConfig> ParseNotifyConfig(std::string_view yaml, const std::string& base_dir) {
   try {
-    return FromYaml(YAML::Load(std::string(yaml)));
+    return FromYaml(YAML::Load(std::string(yaml)), base_dir);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("notify config: ", e.what()));
   }
@@ -243,7 +248,9 @@ absl::StatusOr<NotifyConfig> LoadNotifyConfig(const std::string& path) {
   if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read ", path));
   std::stringstream text;
   text << in.rdbuf();
-  absl::StatusOr<NotifyConfig> config = ParseNotifyConfig(text.str());
+  const size_t slash = path.rfind('/');
+  absl::StatusOr<NotifyConfig> config = ParseNotifyConfig(
+      text.str(), slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1)));
   if (!config.ok()) {
     return absl::Status(config.status().code(),
                         absl::StrCat(path, ": ", config.status().message()));

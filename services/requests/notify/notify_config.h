@@ -1,26 +1,12 @@
-// NotifyConfig: where the requests service sends approver notifications (issue 15), read
-// once at start-up from the YAML file that --notify_config names:
-//
-//   sinks:                        # each a name, a kind and its secrets in files
-//     - {name: ops-slack, kind: slack, url_file: /etc/jit/notify/slack-url}
-//     - {name: pager, kind: pagerduty, routing_key_file: /etc/jit/notify/pd-key,
-//        url: https://events.pagerduty.com/v2/enqueue}          # url optional
-//     - {name: soc, kind: webhook, url_file: /etc/jit/notify/soc-url,
-//        secret_file: /etc/jit/notify/soc-hmac}
-//   routes:                       # a request goes to every route one of its roles (globs)
-//     - {roles: ["db-*"], sinks: [pager]}         # or suggested reviewers match
-//     - {reviewers: ["dba-oncall"], sinks: [ops-slack]}
-//   default: [ops-slack]          # when no route matches
-//   requesters:                   # decisions also go to the requester's channel
-//     - {users: ["*"], sinks: [soc]}
-//   reminder_fraction: 0.5        # remind at this fraction of the pending TTL (0 = never)
-//   max_attempts: 10              # then the row is dead-lettered
-//   send_timeout: 5s   min_backoff: 1s   max_backoff: 5m   poll_interval: 100ms
-//
-// Secrets (webhook URLs, routing keys, signing secrets) are read with ReadSecretFile and held
-// in SecretStrings: never logged, never in metrics or the database. Errors:
-// INVALID_ARGUMENT naming the field (unknown keys too), FAILED_PRECONDITION for a secret
-// file that cannot be used. Immutable after loading; thread-safe.
+// NotifyConfig: the approver notification sinks and routes (issue 15), read once at start-up
+// from the YAML file --notify_config names (format: services/requests/README.md, "Approver
+// notifications"): sinks (slack, pagerduty, webhook) with their URLs, routing keys and
+// signing secrets in files (relative names beside the YAML), routes by requested role and
+// suggested reviewer globs, a default, requester routes for decisions, the reminder fraction
+// and the delivery limits (attempts, timeout, back-off, poll interval).
+// Secrets are read with ReadSecretFile into SecretStrings: never logged, never in metrics or
+// the database; errors never quote a URL. Errors: INVALID_ARGUMENT naming the field (unknown
+// keys too), FAILED_PRECONDITION for a file that cannot be used. Immutable; thread-safe.
 #ifndef JIT_SERVICES_REQUESTS_NOTIFY_NOTIFY_CONFIG_H_
 #define JIT_SERVICES_REQUESTS_NOTIFY_NOTIFY_CONFIG_H_
 
@@ -76,9 +62,11 @@ struct NotifyConfig {
   const SinkConfig* Sink(std::string_view name) const;
 };
 
-// Parses `yaml`; secret files are read relative to nothing (absolute paths expected).
-absl::StatusOr<NotifyConfig> ParseNotifyConfig(std::string_view yaml);
-// Reads and parses the file at `path` (FAILED_PRECONDITION naming it when unreadable).
+// Parses `yaml`; relative secret file names are read from `base_dir` ("" = as given).
+absl::StatusOr<NotifyConfig> ParseNotifyConfig(std::string_view yaml,
+                                               const std::string& base_dir = "");
+// Reads and parses the file at `path`, relative secret file names beside it
+// (FAILED_PRECONDITION naming it when unreadable).
 absl::StatusOr<NotifyConfig> LoadNotifyConfig(const std::string& path);
 
 }  // namespace jit::requests::notify

@@ -127,6 +127,14 @@ TEST(NotifyConfigTest, RejectsAnUnreadableSecretFile) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("sinks[0].url_file")));
 }
 
+TEST(NotifyConfigTest, ReadsRelativeSecretFilesBesideTheConfigFile) {
+  SecretFile("rel.url", "https://hooks.example/rel");
+  const std::string path =
+      SecretFile("rel.yaml", "sinks: [{name: a, kind: slack, url_file: rel.url}]\n");
+  ASSERT_OK_AND_ASSIGN(NotifyConfig c, LoadNotifyConfig(path));
+  EXPECT_EQ(c.Sink("a")->url.Reveal(), "https://hooks.example/rel");
+}
+
 TEST(NotifyConfigTest, RejectsUnknownKeys) {
   EXPECT_THAT(ParseNotifyConfig("sinks: []\nbogus: 1\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bogus")));

@@ -1,19 +1,11 @@
-// The HTTP request each sink kind gets for a notification (the formats the README
-// documents), as plain functions:
-//
-// - Slack-compatible incoming webhook (Mattermost accepts the same): {"text": fallback,
-//   "blocks": [header, section with fields Requester / Roles / Duration / Start / Reason /
-//   Thresholds / Who may approve / Pending until, the command `jit request approve <id>`,
-//   context with event and id]}; user text escaped as Slack asks (& < >) and bounded.
-// - PagerDuty Events API v2: {"routing_key", "event_action": "trigger" (created,
-//   break_glass, reminder) or "resolve" (a decision), "dedup_key": the request id,
-//   "payload": {"summary", "source": "jit-access", "severity": "critical" when urgent else
-//   "warning", "custom_details"}} (payload only on trigger, as the API allows).
-// - Generic webhook: the JSON document below (kWebhookSchema), with headers
-//   X-Jit-Timestamp (Unix seconds) and X-Jit-Signature: "v1=" + lowercase hex of
-//   HMAC-SHA256(secret, timestamp + "." + body).
-// Every request carries Idempotency-Key: the notification id (the same on every attempt).
-// The URL, routing key and signing secret stay in SecretStrings. Pure; thread-safe.
+// The HTTP call each sink kind gets for a notification, as documented in
+// services/requests/README.md ("What each sink receives"): a Slack-compatible Block Kit
+// message (requester, roles, reason, duration, start, thresholds, who may approve, the exact
+// `jit request approve <id>`; user text escaped and bounded), a PagerDuty Events API v2 event
+// (trigger on created/break-glass/reminder, resolve on a decision, dedup_key = request id),
+// or a generic webhook JSON signed with X-Jit-Signature = "v1=" + hex HMAC-SHA256(secret,
+// timestamp + "." + body) and X-Jit-Timestamp. Every call carries Idempotency-Key = the
+// notification id. URL, routing key and secret stay in SecretStrings. Pure; thread-safe.
 #ifndef JIT_SERVICES_REQUESTS_NOTIFY_SINK_PAYLOADS_H_
 #define JIT_SERVICES_REQUESTS_NOTIFY_SINK_PAYLOADS_H_
 
