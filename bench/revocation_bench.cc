@@ -14,6 +14,13 @@
 // ("serial: N" per line), which is its interface; writing that file is not timed. Both KRLs
 // are then checked with `ssh-keygen -Q` against a certificate with a revoked serial (a KRL
 // ssh-keygen cannot read back would refuse every key on a real sshd).
+//
+// Second part, with a PostgreSQL (--pg_url=URL or JIT_TEST_PG_URL; skipped without one and
+// in smoke mode): what a host's fetch costs, GetRevocationList(ssh-user) through the ca's
+// CertRevoker and PostgresRevocationStore for 100,000 revoked, unexpired certificates in a
+// fresh database (wall time, best of the repetitions): the first call after a change
+// (reads the set, bumps the list number under its row lock, builds the KRL) and an
+// unchanged list (reads without locks, builds the KRL). No goal in the issue; a REF line.
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -33,11 +40,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/clock.h"
 #include "common/crypto/ca_signer.h"
+#include "common/db/migrations.h"
+#include "common/db/pg_pool.h"
+#include "common/db/testing/test_database.h"
 #include "common/ssh/certificate.h"
 #include "common/ssh/krl.h"
 #include "common/ssh/signature.h"
 #include "common/testing/subprocess.h"
+#include "pqxx/pqxx"
+#include "services/ca/ca_keyring.h"
+#include "services/ca/cert_revoker.h"
+#include "services/ca/migrations.h"
+#include "services/ca/postgres_revocation_store.h"
+#include "services/ca/testing/in_memory_ca_key_store.h"
 
 namespace jit::bench {
 namespace {
@@ -112,10 +129,83 @@ bool SshKeygenSaysRevoked(const std::string& krl, const std::string& cert) {
   return rc == 1 && out.find(": REVOKED") != std::string::npos;
 }
 
+// GetRevocationList(ssh-user) from PostgreSQL with `n` revoked certificates.
+void ServicePath(size_t n, int reps) {
+  absl::StatusOr<std::unique_ptr<db::testing::TestDatabase>> database =
+      db::testing::TestDatabase::Create();
+  if (!database.ok()) Die("database: " + database.status().ToString());
+  auto pool = Must(db::PgPool::Create((*database)->PoolOptions(2)), "pool");
+  if (absl::Status s = db::ApplyMigrations(*pool, "ca", ca::Migrations()); !s.ok()) {
+    Die("migrations: " + s.ToString());
+  }
+  RealClock clock;
+  ca::testing::InMemoryCaKeyStore keys;
+  auto keyring = Must(ca::CaKeyring::Open(keys, clock), "keyring");
+  const ca::CaKeyring::Key& key = keyring->Active(ca::CaKind::kSshUser);
+  {
+    pqxx::connection c((*database)->conninfo());
+    pqxx::work w(c);
+    w.exec_params(
+        "INSERT INTO ca.ca_keys (key_id, kind, algorithm, state, public_key, sealed_private_key, "
+        "create_time, state_time) VALUES ($1, 'ssh-user', 'ed25519', 'active', $2, '\\x00', "
+        "now(), now())",
+        key.key_id, key.public_key);
+    // Random 63-bit serials (md5 of the row number), valid for a day, all revoked.
+    w.exec_params(
+        "INSERT INTO ca.issued_certs (kind, serial, ca_key_id, key_id, principals, user_name, "
+        "grant_ids, public_key_fingerprint, valid_after, valid_before, issue_time, certificate, "
+        "revoke_time, revoke_reason) SELECT 'ssh-user', "
+        "((('x' || substr(md5(g::text), 1, 16))::bit(64)::bigint & 9223372036854775807) | 1)"
+        "::text, $1, 'u/' || g, '{root}', 'u', '{}', 'SHA256:x', now() - interval '1 minute', "
+        "now() + interval '1 day', now(), 'c', now(), 'bench' FROM generate_series(1, $2) g "
+        "ON CONFLICT DO NOTHING",
+        key.key_id, static_cast<int64_t>(n));
+    w.exec("ANALYZE ca.issued_certs");
+    w.commit();
+  }
+  ca::PostgresRevocationStore store(pool.get());
+  ca::CertRevoker revoker(keyring.get(), &store, nullptr, nullptr, &clock);
+  ca::v1::GetRevocationListRequest request;
+  request.set_type(ca::v1::CA_TYPE_SSH_USER);
+  double first_ms = 1e300, unchanged_ms = 1e300;
+  size_t size = 0;
+  for (int rep = 0; rep < reps; ++rep) {
+    // A change: one more revoked certificate, so the next fetch publishes a new list.
+    {
+      pqxx::connection c((*database)->conninfo());
+      pqxx::work w(c);
+      w.exec_params(
+          "INSERT INTO ca.issued_certs (kind, serial, ca_key_id, key_id, principals, user_name, "
+          "grant_ids, public_key_fingerprint, valid_after, valid_before, issue_time, "
+          "certificate, revoke_time, revoke_reason) VALUES ('ssh-user', $1, $2, 'x', '{root}', "
+          "'u', '{}', 'SHA256:x', now() - interval '1 minute', now() + interval '1 day', now(), "
+          "'c', now(), 'bench')",
+          std::to_string(1000 + rep), key.key_id);
+      w.commit();
+    }
+    absl::Time start = absl::Now();
+    auto first = Must(revoker.GetRevocationList(request), "GetRevocationList (changed)");
+    first_ms = std::min(first_ms, absl::ToDoubleMilliseconds(absl::Now() - start));
+    start = absl::Now();
+    auto again = Must(revoker.GetRevocationList(request), "GetRevocationList (unchanged)");
+    unchanged_ms = std::min(unchanged_ms, absl::ToDoubleMilliseconds(absl::Now() - start));
+    size = again.revocation_list().size();
+    auto krl = Must(ssh::Krl::Parse(again.revocation_list()), "KRL");
+    if (!krl.IsSerialRevoked(key.ssh->public_key().wire(), 1000 + rep)) Die("serial missing");
+  }
+  std::cout << absl::StrFormat(
+      "service %zu revoked: KRL %zu bytes; GetRevocationList changed %.1f ms, unchanged %.1f ms "
+      "(wall, PostgreSQL included)\n",
+      n, size, first_ms, unchanged_ms);
+  std::cout << absl::StrFormat("REF service_krl_changed measured=%.1fms\n", first_ms);
+  std::cout << absl::StrFormat("REF service_krl_unchanged measured=%.1fms\n", unchanged_ms);
+}
+
 int Main(int argc, char** argv) {
   bool smoke = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) smoke = true;
+    if (std::strncmp(argv[i], "--pg_url=", 9) == 0) setenv("JIT_TEST_PG_URL", argv[i] + 9, 1);
   }
   if (const char* env = std::getenv("JIT_BENCH_SMOKE"); env != nullptr && env[0] == '1') {
     smoke = true;
@@ -200,6 +290,7 @@ int Main(int argc, char** argv) {
   }
   for (const std::string& g : goals) std::cout << g << "\n";
   if (tmp == nullptr) testing::RunShell("rm -rf " + dir);
+  if (!smoke && std::getenv("JIT_TEST_PG_URL") != nullptr) ServicePath(n, reps);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "services/ca/ca_app.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -9,6 +10,7 @@
 #include "common/client/peer.h"
 #include "common/crypto/ca_signer.h"
 #include "common/crypto/key_encryption.h"
+#include "common/log_rate_limiter.h"
 #include "common/periodic_task.h"
 #include "common/server/unary_handler.h"
 #include "common/status_macros.h"
@@ -63,7 +65,8 @@ struct CaAppParts {
         policy(&policy_peer),
         requests(&requests_peer),
         permissions(&policy),
-        metrics(runtime.registry) {}
+        metrics(runtime.registry),
+        follow_warnings(runtime.clock, 1, absl::Minutes(1)) {}
 
   std::unique_ptr<crypto::KeyEncryptionKey> kek;
   PostgresCaKeyStore key_store;
@@ -80,6 +83,8 @@ struct CaAppParts {
   std::unique_ptr<CertRevoker> revoker;
   std::unique_ptr<CaRotator> rotator;
   std::unique_ptr<PeriodicTask> key_refresh;  // follows rotations made through other replicas
+  // Requests down: one warning a minute, not one per pass.
+  LogRateLimiter follow_warnings;
   std::unique_ptr<CaServiceImpl> service;
   std::unique_ptr<PeriodicTask> revoked_grants_task;
   std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
@@ -88,6 +93,18 @@ struct CaAppParts {
 }  // namespace internal
 
 namespace {
+
+void FollowRevokedGrants(internal::CaAppParts& p) {
+  absl::StatusOr<int> revoked = p.revoker->FollowRevokedGrants();
+  if (!revoked.ok()) {
+    if (std::optional<uint64_t> suppressed = p.follow_warnings.Admit()) {
+      spdlog::warn("following revoked grants: {}{}", revoked.status().ToString(),
+                   SuppressedNote(*suppressed));
+    }
+  } else if (*revoked > 0) {
+    spdlog::info("revoked {} certificate(s) of revoked grants", *revoked);
+  }
+}
 
 absl::Status Named(absl::string_view flag, const absl::Status& s) {
   if (s.ok()) return s;
@@ -181,22 +198,11 @@ absl::StatusOr<std::unique_ptr<CaApp>> CaApp::Create(server::ServiceRuntime& run
                                                server::AuthorizedCaller(runtime.authorizer));
   // Every replica follows (a repeat revokes nothing and writes nothing), so no leader is
   // needed and a CA that was down catches up on its first pass.
-  const CertRevoker* revoker = p->revoker.get();
-  ASSIGN_OR_RETURN(
-      p->revoked_grants_task,
-      PeriodicTask::Start(
-          {.name = "ca-revoked-grants", .interval = config.revoked_grants_poll_interval},
-          [revoker] {
-            absl::StatusOr<int> n = revoker->FollowRevokedGrants();
-            if (!n.ok()) {
-              spdlog::warn("following revoked grants: {}", n.status().ToString());
-            } else if (*n > 0) {
-              spdlog::info(
-                  "revoked {} certificate(s) of revoked "
-                  "grants",
-                  *n);
-            }
-          }));
+  internal::CaAppParts* parts = p.get();
+  ASSIGN_OR_RETURN(p->revoked_grants_task,
+                   PeriodicTask::Start({.name = "ca-revoked-grants",
+                                        .interval = config.revoked_grants_poll_interval},
+                                       [parts] { FollowRevokedGrants(*parts); }));
   ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "ca"));
   return absl::WrapUnique(new CaApp(std::move(p)));
 }

@@ -386,6 +386,7 @@ constexpr InputRow kBadTextRows[] = {
     {"requests", "/jit.requests.v1.RequestsService/ListActiveGrants", Caller::kService, 3, "ca"},
     {"ca", "/jit.ca.v1.CaService/SignUserSshCert", Caller::kUser, 1},
     {"ca", "/jit.ca.v1.CaService/ListIssuedCerts", Caller::kUser, 3},
+    {"ca", "/jit.ca.v1.CaService/RevokeCerts", Caller::kUser, 3},
     {"audit", "/jit.audit.v1.AuditService/SearchEvents", Caller::kUser, 6},
 };
 
