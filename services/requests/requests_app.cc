@@ -13,8 +13,10 @@
 #include "services/policy/client/grpc_policy_client.h"
 #include "services/policy/client/policy_permission_checker.h"
 #include "services/policy/postgres_role_watcher.h"
+#include "services/requests/auto_review.h"
 #include "services/requests/expiry_sweeper.h"
 #include "services/requests/notify/notifications.h"
+#include "services/requests/postgres_auto_approval_quota.h"
 #include "services/requests/postgres_request_store.h"
 #include "services/requests/request_lifecycle.h"
 #include "services/requests/request_watch.h"
@@ -87,6 +89,8 @@ struct RequestsAppParts {
         store(&runtime.pool, notifications ? notifications->hook() : nullptr),
         metrics(runtime.registry),
         observer(&metrics),
+        auto_quota(&runtime.pool),
+        auto_reviewer(&store, &policy, &auto_quota, &runtime.clock),
         lifecycle(&store, &policy, &permissions, &runtime.clock,
                   {.start_skew = config.start_skew,
                    .max_start_delay = config.max_start_delay,
@@ -100,6 +104,7 @@ struct RequestsAppParts {
                  .max_idle = config.expiry_max_idle,
                  .on_counts = [this](const RequestCounts& c) { metrics.SetCounts(c); }}) {
     observer.set_sweeper(&sweeper);
+    lifecycle.set_auto_review(&auto_reviewer);
   }
 
   std::unique_ptr<notify::Notifications> notifications;  // null when off
@@ -109,6 +114,8 @@ struct RequestsAppParts {
   PostgresRequestStore store;
   RequestsMetrics metrics;
   AppObserver observer;
+  PostgresAutoApprovalQuota auto_quota;
+  AutoReviewer auto_reviewer;
   RequestLifecycle lifecycle;
   FeedHub hub;
   RequestWatch watch;

@@ -186,6 +186,31 @@ absl::Status WaitForDecision(requests::UserRequestsClient& requests, AccessReque
   return absl::OkStatus();
 }
 
+// What `request create --dry-run` says: nothing stored, and which automatic review rule
+// (a review by system:auto-review naming it) would decide.
+absl::Status DryRunOutcome(const AccessRequest& r, const Output& o) {
+  if (o.format == Format::kJson) {
+    *o.out << ToJson(r);
+    return absl::OkStatus();
+  }
+  *o.out << "dry run: policy allows the request; nothing was stored\n";
+  const common::v1::AccessReview* automatic = nullptr;
+  for (const auto& review : r.reviews()) {
+    if (review.reviewer() == "system:auto-review") automatic = &review;
+  }
+  if (automatic == nullptr) {
+    *o.out << "no review rule decides it: reviewers must approve it\n";
+  } else if (r.state() == common::v1::ACCESS_REQUEST_STATE_APPROVED) {
+    *o.out << "it would be approved at once: " << Printable(automatic->reason()) << "\n";
+  } else if (r.state() == common::v1::ACCESS_REQUEST_STATE_DENIED) {
+    *o.out << "it would be denied at once: " << Printable(automatic->reason()) << "\n";
+  } else {
+    *o.out << Printable(automatic->reason())
+           << " (one review; the thresholds need more reviewers)\n";
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status RequestCreate(requests::UserRequestsClient& requests, const CreateInput& in,
@@ -213,8 +238,10 @@ absl::Status RequestCreate(requests::UserRequestsClient& requests, const CreateI
   }
   for (const std::string& r : in.reviewers) req.add_suggested_reviewers(r);
   req.set_break_glass(in.break_glass);
+  req.set_dry_run(in.dry_run);
   absl::StatusOr<AccessRequest> r = requests.CreateRequest(req);
   if (!r.ok()) return r.status();
+  if (in.dry_run) return DryRunOutcome(*r, o);
   if (wait != nullptr && r->state() == common::v1::ACCESS_REQUEST_STATE_PENDING) {
     if (o.format == Format::kText) *o.out << "created " << Outcome(*r, o.now) << "\n";
     return WaitForDecision(requests, *r, *wait, o);

@@ -53,6 +53,8 @@ struct CreateInput {
   std::vector<std::string> reviewers;
   // Emergency self-elevation: granted at once when a role allows it, reviewed afterwards.
   bool break_glass = false;
+  // Check with policy and show which automatic review rule would decide; store nothing.
+  bool dry_run = false;
 };
 // How `request create --wait` waits: `sleep` between polls (the binary sleeps for real,
 // tests advance a fake clock), `now` for the live line, written to `status` ("\r" updated).

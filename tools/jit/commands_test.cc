@@ -129,6 +129,27 @@ TEST_F(CommandsTest, CreateSendsRolesReasonDurationAndSaysHowToApprove) {
   EXPECT_EQ(requests_.create.requests().size(), 1u);
 }
 
+TEST_F(CommandsTest, DryRunSaysWhichRuleWouldDecide) {
+  requests_.create.Handle([](const requests::v1::CreateRequestRequest& req) {
+    common::v1::AccessRequest r = Request("", common::v1::ACCESS_REQUEST_STATE_APPROVED);
+    auto* review = r.add_reviews();
+    review->set_reviewer("system:auto-review");
+    review->set_reason("rule \"dev-office-hours\" approves");
+    return absl::StatusOr<common::v1::AccessRequest>(r);
+  });
+  CreateInput in{.roles = {"dev-db"}, .reason = "JIRA-1", .dry_run = true};
+  ASSERT_OK(RequestCreate(requests_, in, Text()));
+  EXPECT_TRUE(requests_.create.requests()[0].dry_run());
+  EXPECT_THAT(out_.str(), HasSubstr("nothing was stored"));
+  EXPECT_THAT(out_.str(), HasSubstr("approved at once: rule \"dev-office-hours\" approves"));
+  EXPECT_THAT(out_.str(), Not(HasSubstr("jit request approve")));
+
+  out_.str("");
+  requests_.create.Answer(Request("", common::v1::ACCESS_REQUEST_STATE_PENDING));
+  ASSERT_OK(RequestCreate(requests_, in, Text()));
+  EXPECT_THAT(out_.str(), HasSubstr("no review rule decides it"));
+}
+
 TEST_F(CommandsTest, WaitPollsUntilApprovedWithALiveLine) {
   requests_.create.Answer(Request("7f3c1a2b-aaaa", common::v1::ACCESS_REQUEST_STATE_PENDING));
   int polls = 0;

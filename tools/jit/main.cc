@@ -235,6 +235,9 @@ int Main(int argc, char** argv) {
   create->add_option("--duration", create_in.duration, "How long, e.g. 30m or 2h");
   create->add_option("--start", create_in.start,
                      "When the access starts (RFC 3339; default: at approval)");
+  create->add_flag("--dry-run", create_in.dry_run,
+                   "Check with policy and show which automatic review rule would decide; "
+                   "store nothing");
   bool wait = false;
   create->add_flag("--wait", wait,
                    "Wait for the decision with a live status line; exit 0 only if approved");
