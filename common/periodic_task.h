@@ -1,22 +1,13 @@
-// PeriodicTask: runs a function on its own thread every `interval` (each wait jittered, so
-// replicas started together do not hit the database in step), until stopped; Wake() asks
-// for a run now. The one way the services run background upkeep (auth's maintenance, the
-// revocation-list refresh, policy's role refresh).
-//
+// PeriodicTask: the one way services run background upkeep. Runs a function on its own
+// thread every `interval` (each wait jittered, so replicas do not hit the database in step)
+// until stopped; Wake() asks for a run now (several wakes before a run cause one run; a wake
+// during a run causes one more after it). Runs never overlap.
 //   ASSIGN_OR_RETURN(task_, PeriodicTask::Start({.name = "maintenance",
-//                                                .interval = absl::Seconds(15)},
-//                                               [this] { RunOnce(); }));
-//   ...
-//   task_->Wake();   // e.g. on a notification: run again as soon as possible
-//
-// - Runs never overlap. A Wake() during a run causes one more run right after it; several
-//   wakes before a run starts cause one run.
-// - Stop() (also the destructor, so a member task stops before the members declared before
-//   it are destroyed) wakes the thread, waits for a run in progress to return and starts no
-//   other; it is idempotent. The function is never called after Stop() returns.
-// - Waits use the monotonic time of the process: they pace work and decide nothing.
-// Thread-safe: Wake and Stop may be called from any thread, also from the function (Stop
-// from inside the function only marks the task stopped).
+//                                                .interval = absl::Seconds(15)}, [this] { RunOnce(); }));
+// Stop() (also the destructor) waits for a run in progress and starts no other; idempotent;
+// the function is never called after it returns. Waits use monotonic time and decide nothing.
+// Thread-safe: Wake and Stop may be called from any thread, also from the function (Stop from
+// inside only marks the task stopped).
 #ifndef JIT_COMMON_PERIODIC_TASK_H_
 #define JIT_COMMON_PERIODIC_TASK_H_
 

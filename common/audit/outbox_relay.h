@@ -1,30 +1,14 @@
-// OutboxRelay: delivers a service's audit outbox (<schema>.audit_outbox,
-// postgres_audit_outbox.h) to the audit service, in every replica.
-//
-// DeliverOnce, in one transaction: claim the lowest undelivered rows (sequence order, at
-// most batch_size, FOR UPDATE SKIP LOCKED, so a replica never waits for another), send them
-// in one IngestEvents call, and on the sink's acknowledgement mark them delivered. The
-// source's order is kept across replicas: a relay whose claim does not start at the lowest
-// undelivered row (another replica holds earlier rows) sends nothing and returns 0, so
-// batches reach the sink one after another in sequence order. Delivery is at least once
-// (an acknowledgement lost before the commit means the batch is sent again; the sink
-// deduplicates by event id), so storage is exactly once.
-//
-// Start() runs the relay in the background on a common PeriodicTask every `idle_interval`:
-// each run (RunOnce) delivers batch after batch until the outbox is drained or a delivery
-// fails; after a failure no delivery is tried before a full-jitter exponential back-off
-// (NextDelay: min_backoff doubling to max_backoff) has passed, so replicas do not hammer a
-// sink that is down. Runs also sample the gauges (every `gauge_interval`) and delete
-// delivered rows older than `retention` (every `cleanup_interval`).
-//
-// Metrics (prefix jit_<schema>_, e.g. jit_auth_): audit_outbox_depth,
-// audit_outbox_oldest_undelivered_seconds, audit_outbox_delivered_total and
-// audit_outbox_delivery_failures_total{code} (a status code name: bounded).
-//
-// Errors: the sink's (UNAVAILABLE while it is down, INVALID_ARGUMENT for a batch it refuses,
-// which then blocks the outbox until fixed: nothing is skipped) and the database's;
-// DATA_LOSS for a row that does not parse. Nothing is marked delivered on any error.
-// Thread-safe; borrows the pool, the client, the clock and the registry.
+// OutboxRelay: delivers a service's audit outbox (<schema>.audit_outbox) to the audit
+// service, in every replica. DeliverOnce claims the lowest undelivered rows (FOR UPDATE SKIP
+// LOCKED, at most batch_size), sends them in one IngestEvents call and marks them delivered
+// on acknowledgement, in one transaction; a relay whose claim does not start at the lowest
+// undelivered row sends nothing, so batches reach the sink in sequence order. At least once
+// (the sink deduplicates by event id). Start() runs it on a PeriodicTask with full-jitter
+// back-off after a failure, samples the gauges and deletes delivered rows after `retention`.
+// Metrics (jit_<schema>_): audit_outbox_depth, _oldest_undelivered_seconds, _delivered_total,
+// _delivery_failures_total{code}. Errors: the sink's and the database's; DATA_LOSS for a row
+// that does not parse; nothing is marked delivered on any error (a refused batch blocks the
+// outbox until fixed). Thread-safe; borrows the pool, client, clock and registry.
 #ifndef JIT_COMMON_AUDIT_OUTBOX_RELAY_H_
 #define JIT_COMMON_AUDIT_OUTBOX_RELAY_H_
 

@@ -3,6 +3,7 @@
 #include "common/auth/jwks_cache.h"
 #include "common/auth/revocation.h"
 #include "common/auth/test_keys.h"
+#include "common/auth/testing/static_revocation_checker.h"
 #include "common/clock.h"
 #include "common/pki/x509_ca.h"
 #include "common/status_matchers.h"
@@ -37,8 +38,8 @@ class CallAuthorizerTest : public ::testing::Test {
     key_ = *MakeTestSessionKey("k1", "jit-access", "jit-test");
     source_.SetKeys({key_.jwk});
     keys_ = *JwksCache::Create(&source_, &clock_, {});
-    tokens_ = *TokenVerifier::Create({.issuer = "jit-access", .audience = "jit-test"},
-                                     keys_.get(), &revocation_, &clock_);
+    tokens_ = *TokenVerifier::Create({.issuer = "jit-access", .audience = "jit-test"}, keys_.get(),
+                                     &revocation_, &clock_);
     ca_ = *pki::CreateCertificateAuthority({}, clock_.Now());
     peers_ = *PeerCertificateVerifier::Create(*pki::CertificateToPem(ca_.cert.get()), &clock_);
     authorizer_ = *CallAuthorizer::Create(&table_, tokens_.get(), peers_.get());
@@ -102,7 +103,8 @@ TEST_F(CallAuthorizerTest, UserWithValidTokenMayCallUserMethods) {
 }
 
 TEST_F(CallAuthorizerTest, NoTokenIsUnauthenticated) {
-  EXPECT_THAT(Call(kUsersOnly), StatusIs(absl::StatusCode::kUnauthenticated, "missing bearer token"));
+  EXPECT_THAT(Call(kUsersOnly),
+              StatusIs(absl::StatusCode::kUnauthenticated, "missing bearer token"));
 }
 
 TEST_F(CallAuthorizerTest, ExpiredTokenIsUnauthenticated) {
@@ -112,9 +114,9 @@ TEST_F(CallAuthorizerTest, ExpiredTokenIsUnauthenticated) {
 
 TEST_F(CallAuthorizerTest, ForgedTokenIsUnauthenticated) {
   TestSessionKey attacker = *MakeTestSessionKey("k1", "jit-access", "jit-test");
-  const std::string forged = "Bearer " + *attacker.issuer->Issue(TestUser("admin", "s"),
-                                                                 clock_.Now(),
-                                                                 clock_.Now() + absl::Hours(1));
+  const std::string forged =
+      "Bearer " +
+      *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(), clock_.Now() + absl::Hours(1));
   EXPECT_THAT(Call(kUsersOnly, {forged}),
               StatusIs(absl::StatusCode::kUnauthenticated, "token signature is invalid"));
 }
@@ -138,9 +140,8 @@ TEST_F(CallAuthorizerTest, AllowedServiceCertificatePasses) {
 }
 
 TEST_F(CallAuthorizerTest, ServiceNotOnTheAllowlistIsDenied) {
-  EXPECT_THAT(Call(kCaOnly, {}, policy_cert_),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr("service policy may not call")));
+  EXPECT_THAT(Call(kCaOnly, {}, policy_cert_), StatusIs(absl::StatusCode::kPermissionDenied,
+                                                        HasSubstr("service policy may not call")));
 }
 
 TEST_F(CallAuthorizerTest, CertificateFromAnotherCaIsUnauthenticated) {
@@ -206,12 +207,11 @@ TEST_F(CallAuthorizerTest, GateReportsEachTokenVerificationOnceByResult) {
   EXPECT_THAT(call(valid, true), StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
   revocation_.SetUnavailable(true);
   EXPECT_THAT(call(valid, true), StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_THAT(observer.results,
-              ::testing::ElementsAre(TokenVerificationResult::kValid,
-                                     TokenVerificationResult::kInvalid,
-                                     TokenVerificationResult::kExpired,
-                                     TokenVerificationResult::kRevoked,
-                                     TokenVerificationResult::kUnavailable));
+  EXPECT_THAT(
+      observer.results,
+      ::testing::ElementsAre(TokenVerificationResult::kValid, TokenVerificationResult::kInvalid,
+                             TokenVerificationResult::kExpired, TokenVerificationResult::kRevoked,
+                             TokenVerificationResult::kUnavailable));
   // No token: nothing to count.
   CallCredentials none;
   EXPECT_THAT(authorizer->Authorize(kUsersOnly, none, true),

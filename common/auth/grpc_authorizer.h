@@ -1,20 +1,10 @@
-// gRPC glue for CallAuthorizer. Both pieces fail closed; a server uses both:
-//
-// 1. A gate before any handler runs: install the processor on the server credentials.
-//      auto creds = grpc::SslServerCredentials(ssl_options);  // request + verify client certs
-//      creds->SetAuthMetadataProcessor(
-//          std::make_shared<AuthorizingMetadataProcessor>(authorizer.get()));
-//    A refused call ends with the exact code (UNAUTHENTICATED / PERMISSION_DENIED /
-//    UNAVAILABLE) and its handler is never called. (gRPC 1.51's experimental server
-//    interceptors cannot end a call with a status of their choosing, hence the processor.)
-//
-// 2. The caller's identity inside a handler:
-//      ASSIGN_OR_RETURN(Identity caller,
-//          AuthorizeServerCall(*authorizer, *context, "/jit.ca.v1.CaService/RotateCa"));
-//    This authorizes again from the call's own credentials (a cache hit for the token and
-//    the peer certificate: well under a microsecond). The processor cannot hand its result
-//    to the handler: gRPC 1.51 shares one AuthContext among the calls of a connection, so a
-//    property set for one call would be seen by the others.
+// gRPC glue for CallAuthorizer; both pieces fail closed and a server uses both:
+// 1. A gate before any handler runs: AuthorizingMetadataProcessor, installed on the server
+//    credentials (creds->SetAuthMetadataProcessor(...)). A refused call ends with the exact
+//    code (UNAUTHENTICATED / PERMISSION_DENIED / UNAVAILABLE); its handler never runs.
+// 2. AuthorizeServerCall(authorizer, context, method): the caller's identity inside a
+//    handler, authorised again from the call's own credentials (a cache hit). The processor
+//    cannot pass its result on: gRPC 1.51 shares one AuthContext among a connection's calls.
 #ifndef JIT_COMMON_AUTH_GRPC_AUTHORIZER_H_
 #define JIT_COMMON_AUTH_GRPC_AUTHORIZER_H_
 

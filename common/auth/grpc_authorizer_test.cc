@@ -17,6 +17,7 @@
 #include "common/auth/peer_certificate_verifier.h"
 #include "common/auth/revocation.h"
 #include "common/auth/test_keys.h"
+#include "common/auth/testing/static_revocation_checker.h"
 #include "common/auth/token_verifier.h"
 #include "common/clock.h"
 #include "common/pki/x509_ca.h"

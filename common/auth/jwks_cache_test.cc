@@ -42,8 +42,7 @@ TEST_F(JwksCacheTest, FirstLookupFetchesOnce) {
 TEST_F(JwksCacheTest, UnknownKidRefreshesAtMostOncePerInterval) {
   ASSERT_THAT(cache_->GetKey("k1", JwsAlgorithm::kEdDSA), IsOk());
   clock_.Advance(absl::Seconds(5));
-  EXPECT_THAT(cache_->GetKey("nope", JwsAlgorithm::kEdDSA),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(cache_->GetKey("nope", JwsAlgorithm::kEdDSA), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(source_.fetches(), 2);
   for (int i = 0; i < 100; ++i) {
     EXPECT_THAT(cache_->GetKey("nope-" + std::to_string(i), JwsAlgorithm::kEdDSA),
@@ -51,8 +50,7 @@ TEST_F(JwksCacheTest, UnknownKidRefreshesAtMostOncePerInterval) {
   }
   EXPECT_EQ(source_.fetches(), 2);
   clock_.Advance(absl::Seconds(5));
-  EXPECT_THAT(cache_->GetKey("nope", JwsAlgorithm::kEdDSA),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(cache_->GetKey("nope", JwsAlgorithm::kEdDSA), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(source_.fetches(), 3);
 }
 
@@ -80,11 +78,9 @@ TEST_F(JwksCacheTest, FetchFailureKeepsKnownKeysUntilMaxStaleness) {
   source_.SetError(absl::UnavailableError("auth down"));
   clock_.Advance(absl::Minutes(30));
   EXPECT_THAT(cache_->GetKey("k1", JwsAlgorithm::kEdDSA), IsOk());
-  EXPECT_THAT(cache_->GetKey("k2", JwsAlgorithm::kEdDSA),
-              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(cache_->GetKey("k2", JwsAlgorithm::kEdDSA), StatusIs(absl::StatusCode::kUnavailable));
   clock_.Advance(absl::Minutes(31));
-  EXPECT_THAT(cache_->GetKey("k1", JwsAlgorithm::kEdDSA),
-              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(cache_->GetKey("k1", JwsAlgorithm::kEdDSA), StatusIs(absl::StatusCode::kUnavailable));
   source_.SetError(absl::OkStatus());
   clock_.Advance(absl::Seconds(5));
   EXPECT_THAT(cache_->GetKey("k1", JwsAlgorithm::kEdDSA), IsOk());
@@ -92,8 +88,7 @@ TEST_F(JwksCacheTest, FetchFailureKeepsKnownKeysUntilMaxStaleness) {
 
 TEST_F(JwksCacheTest, NoKeysYetIsUnavailable) {
   source_.SetError(absl::UnavailableError("auth down"));
-  EXPECT_THAT(cache_->GetKey("k1", JwsAlgorithm::kEdDSA),
-              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(cache_->GetKey("k1", JwsAlgorithm::kEdDSA), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST_F(JwksCacheTest, GenerationChangesOnlyWhenAKeyIsLostOrReplaced) {
@@ -116,9 +111,9 @@ TEST_F(JwksCacheTest, IgnoresKeysForOtherAlgorithms) {
   crypto::EvpPkeyPtr ec = *crypto::GenerateP256Key();
   source_.SetKeys({k1_.jwk, *jwt::P256Jwk("ec", ec.get())});
   EXPECT_THAT(cache_->GetKey("ec", JwsAlgorithm::kES256), StatusIs(absl::StatusCode::kNotFound));
-  ASSERT_OK_AND_ASSIGN(auto both, JwksCache::Create(&source_, &clock_,
-                                                    {.algorithms = {JwsAlgorithm::kEdDSA,
-                                                                    JwsAlgorithm::kES256}}));
+  ASSERT_OK_AND_ASSIGN(
+      auto both, JwksCache::Create(&source_, &clock_,
+                                   {.algorithms = {JwsAlgorithm::kEdDSA, JwsAlgorithm::kES256}}));
   EXPECT_THAT(both->GetKey("ec", JwsAlgorithm::kES256), IsOk());
 }
 

@@ -21,8 +21,10 @@ class PeerCertificateVerifierTest : public ::testing::Test {
   std::string Leaf(const pki::CertificateAuthority& ca, std::vector<std::string> uris,
                    absl::Duration validity = absl::Hours(24)) {
     return pki::IssueCertificate(ca,
-                                 {.common_name = "x", .uri_sans = std::move(uris),
-                                  .dns_sans = {"localhost"}, .validity = validity},
+                                 {.common_name = "x",
+                                  .uri_sans = std::move(uris),
+                                  .dns_sans = {"localhost"},
+                                  .validity = validity},
                                  clock_.Now())
         ->cert_pem;
   }
@@ -58,8 +60,8 @@ TEST_F(PeerCertificateVerifierTest, ExpiredCertificateIsRefusedEvenAfterCaching)
 TEST_F(PeerCertificateVerifierTest, NeedsExactlyOneJitSpiffeId) {
   EXPECT_THAT(verifier_->Verify(Leaf(ca_, {"spiffe://other/service/ca"})),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("exactly one")));
-  EXPECT_THAT(verifier_->Verify(Leaf(ca_, {"spiffe://jit-access/service/ca",
-                                           "spiffe://jit-access/service/audit"})),
+  EXPECT_THAT(verifier_->Verify(Leaf(
+                  ca_, {"spiffe://jit-access/service/ca", "spiffe://jit-access/service/audit"})),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("exactly one")));
   EXPECT_THAT(verifier_->Verify(""), StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(verifier_->Verify("garbage"), StatusIs(absl::StatusCode::kUnauthenticated));
@@ -68,8 +70,9 @@ TEST_F(PeerCertificateVerifierTest, NeedsExactlyOneJitSpiffeId) {
 TEST_F(PeerCertificateVerifierTest, BundleMustHoldCas) {
   EXPECT_THAT(PeerCertificateVerifier::Create("", &clock_),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(PeerCertificateVerifier::Create(Leaf(ca_, {"spiffe://jit-access/service/x"}), &clock_),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a CA")));
+  EXPECT_THAT(
+      PeerCertificateVerifier::Create(Leaf(ca_, {"spiffe://jit-access/service/x"}), &clock_),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a CA")));
 }
 
 TEST_F(PeerCertificateVerifierTest, BundleWithTwoCasAcceptsBoth) {

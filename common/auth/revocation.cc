@@ -80,11 +80,4 @@ size_t RevocationList::size() const {
   return revoked_.size();
 }
 
-absl::Status StaticRevocationChecker::CheckSession(std::string_view session_id) const {
-  absl::MutexLock lock(&mu_);
-  if (unavailable_) return absl::UnavailableError("revocation list is out of date");
-  if (revoked_.contains(AsAbsl(session_id))) return absl::UnauthenticatedError("session revoked");
-  return absl::OkStatus();
-}
-
 }  // namespace jit::auth

@@ -1,19 +1,11 @@
-// Revoked sessions: the interface the token verifier asks, and a list kept in sync with
-// auth's record of ended sessions.
-//
-// Logout must be honoured by every replica of every service within 5 s while auth is up: a
-// RevocationFeed backed by auth's ListRevokedSessions RPC, a RevocationList per process, and
-// a thread calling RevocationList::Refresh() every second.
-//
-// When the feed fails (auth restarting, its database hiccuping), the list's mode decides, as
-// Teleport's locking mode does:
-//   kStrict     checks answer UNAVAILABLE once the list is older than kStrictStaleness (5 s):
-//               a logout is never missed, at the price of auth being a fuse.
-//   kBestEffort checks keep answering from the last known list (a session ended before the
-//               outage stays refused) until it is older than max_staleness (1 min by
-//               default), then UNAVAILABLE: an outage shorter than that locks nobody out.
-// A list never loaded answers UNAVAILABLE in both modes. age() feeds the metric
-// jit_<service>_revocation_list_age_seconds, which deploy/prometheus/alerts.yml watches.
+// Revoked sessions: the RevocationChecker the token verifier asks, and a RevocationList kept
+// in sync with auth's ListRevokedSessions (Refresh() every second), so a logout holds on
+// every replica within 5 s while auth is up. When the feed fails, the mode decides:
+//   kStrict     UNAVAILABLE once the list is older than kStrictStaleness (5 s);
+//   kBestEffort answers from the last list (sessions ended before the outage stay refused)
+//               until it is older than max_staleness (1 min by default), then UNAVAILABLE.
+// A list never loaded answers UNAVAILABLE in both modes. age() feeds
+// jit_<service>_revocation_list_age_seconds (alerted on in deploy/prometheus/alerts.yml).
 #ifndef JIT_COMMON_AUTH_REVOCATION_H_
 #define JIT_COMMON_AUTH_REVOCATION_H_
 
@@ -126,25 +118,6 @@ class RevocationList final : public RevocationChecker {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, absl::Time> revoked_ ABSL_GUARDED_BY(mu_);
   absl::Time last_success_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-};
-
-// A RevocationChecker over a fixed in-memory set, for tests and tools. Thread-safe.
-class StaticRevocationChecker final : public RevocationChecker {
- public:
-  void Revoke(std::string session_id) {
-    absl::MutexLock lock(&mu_);
-    revoked_[std::move(session_id)] = absl::InfiniteFuture();
-  }
-  void SetUnavailable(bool unavailable) {
-    absl::MutexLock lock(&mu_);
-    unavailable_ = unavailable;
-  }
-  absl::Status CheckSession(std::string_view session_id) const override;
-
- private:
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, absl::Time> revoked_ ABSL_GUARDED_BY(mu_);
-  bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace jit::auth

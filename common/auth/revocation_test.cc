@@ -2,6 +2,7 @@
 
 #include <deque>
 
+#include "common/auth/testing/static_revocation_checker.h"
 #include "common/clock.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"

@@ -21,11 +21,18 @@ TEST(SpiffeTest, FormatsAndParsesServiceAndUserIds) {
 
 TEST(SpiffeTest, RejectsAnythingElse) {
   for (const char* bad : {
-           "spiffe://other/service/ca", "spiffe://jit-access/service/", "spiffe://jit-access/service/CA",
-           "spiffe://jit-access/service/ca/", "spiffe://jit-access/service/ca?x=1",
-           "spiffe://jit-access/service/ca/x", "spiffe://jit-access:443/service/ca",
-           "spiffe://jit-access/workload/ca", "https://jit-access/service/ca", "",
-           "spiffe://jit-access/user/a b", "SPIFFE://jit-access/service/ca",
+           "spiffe://other/service/ca",
+           "spiffe://jit-access/service/",
+           "spiffe://jit-access/service/CA",
+           "spiffe://jit-access/service/ca/",
+           "spiffe://jit-access/service/ca?x=1",
+           "spiffe://jit-access/service/ca/x",
+           "spiffe://jit-access:443/service/ca",
+           "spiffe://jit-access/workload/ca",
+           "https://jit-access/service/ca",
+           "",
+           "spiffe://jit-access/user/a b",
+           "SPIFFE://jit-access/service/ca",
        }) {
     EXPECT_THAT(ParseSpiffeId(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }

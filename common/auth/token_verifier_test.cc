@@ -5,6 +5,7 @@
 #include "common/auth/jwks_cache.h"
 #include "common/auth/revocation.h"
 #include "common/auth/test_keys.h"
+#include "common/auth/testing/static_revocation_checker.h"
 #include "common/clock.h"
 #include "common/crypto/base64.h"
 #include "common/crypto/digest.h"
@@ -116,8 +117,9 @@ TEST_F(TokenVerifierTest, NotYetValidTokenIsRefused) {
 }
 
 TEST_F(TokenVerifierTest, TokenForAnotherAudienceIsRefused) {
-  auto issuer = *jwt::SessionTokenIssuer::Create({.issuer = "jit-access", .audience = "jit-staging"},
-                                                 jwt::JwsAlgorithm::kEdDSA, "k1", k1_.signer);
+  auto issuer =
+      *jwt::SessionTokenIssuer::Create({.issuer = "jit-access", .audience = "jit-staging"},
+                                       jwt::JwsAlgorithm::kEdDSA, "k1", k1_.signer);
   const std::string token =
       *issuer->Issue(TestUser("alice", "s"), clock_.Now(), clock_.Now() + absl::Hours(1));
   EXPECT_THAT(verifier_->Verify(token),
@@ -126,16 +128,16 @@ TEST_F(TokenVerifierTest, TokenForAnotherAudienceIsRefused) {
 
 TEST_F(TokenVerifierTest, ForgedTokenWithKnownKidIsRefused) {
   TestSessionKey attacker = *MakeTestSessionKey("k1");  // same kid, attacker's key
-  const std::string token = *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(),
-                                                    clock_.Now() + absl::Hours(1));
+  const std::string token =
+      *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(), clock_.Now() + absl::Hours(1));
   EXPECT_THAT(verifier_->Verify(token),
               StatusIs(absl::StatusCode::kUnauthenticated, "token signature is invalid"));
 }
 
 TEST_F(TokenVerifierTest, UnknownKidIsRefusedAfterOneRefresh) {
   TestSessionKey attacker = *MakeTestSessionKey("k-unknown");
-  const std::string token = *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(),
-                                                    clock_.Now() + absl::Hours(1));
+  const std::string token =
+      *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(), clock_.Now() + absl::Hours(1));
   EXPECT_THAT(verifier_->Verify(token),
               StatusIs(absl::StatusCode::kUnauthenticated, "token signed by an unknown key"));
   EXPECT_EQ(source_.fetches(), 1);
@@ -169,15 +171,16 @@ TEST_F(TokenVerifierTest, Hs256WithThePublicKeyAsSecretIsRefused) {
                             token.substr(token.find('.'), token.rfind('.') - token.find('.'));
   const std::string public_key = *crypto::Base64UrlDecode(k1_.jwk.x);
   const std::string mac = *crypto::HmacSha256(public_key, input);
-  EXPECT_THAT(verifier_->Verify(input + "." + crypto::Base64UrlEncode(mac)),
-              StatusIs(absl::StatusCode::kUnauthenticated, "invalid token: token alg is not accepted"));
+  EXPECT_THAT(
+      verifier_->Verify(input + "." + crypto::Base64UrlEncode(mac)),
+      StatusIs(absl::StatusCode::kUnauthenticated, "invalid token: token alg is not accepted"));
 }
 
 TEST_F(TokenVerifierTest, Es256TokenIsRefusedWhenOnlyEdDsaIsAccepted) {
   crypto::EvpPkeyPtr ec = *crypto::GenerateP256Key();
   source_.SetKeys({k1_.jwk, *jwt::P256Jwk("ec", ec.get())});
-  std::shared_ptr<crypto::Signer> signer = *crypto::EcdsaP256Signer::Create(
-      std::move(ec), crypto::EcdsaSignatureEncoding::kIeeeP1363);
+  std::shared_ptr<crypto::Signer> signer =
+      *crypto::EcdsaP256Signer::Create(std::move(ec), crypto::EcdsaSignatureEncoding::kIeeeP1363);
   auto issuer = *jwt::SessionTokenIssuer::Create({.issuer = "jit-access", .audience = "jit-test"},
                                                  jwt::JwsAlgorithm::kES256, "ec", signer);
   const std::string token =
@@ -224,9 +227,9 @@ TEST_F(TokenVerifierTest, AuthorizationHeaderNeedsBearerScheme) {
 }
 
 TEST_F(TokenVerifierTest, CacheStaysWithinCapacity) {
-  auto small = *TokenVerifier::Create(
-      {.issuer = "jit-access", .audience = "jit-test", .cache_capacity = 64}, keys_.get(),
-      &revocation_, &clock_);
+  auto small =
+      *TokenVerifier::Create({.issuer = "jit-access", .audience = "jit-test", .cache_capacity = 64},
+                             keys_.get(), &revocation_, &clock_);
   for (int i = 0; i < 500; ++i) {
     ASSERT_THAT(small->Verify(Token("s" + std::to_string(i))), IsOk());
   }
@@ -256,8 +259,9 @@ TEST(TokenVerifierCreateTest, RequiresIssuerAudienceAndDependencies) {
   StaticJwksSource source;
   StaticRevocationChecker revocation;
   auto keys = *JwksCache::Create(&source, &clock, {});
-  EXPECT_THAT(TokenVerifier::Create({.issuer = "", .audience = "a"}, keys.get(), &revocation, &clock),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      TokenVerifier::Create({.issuer = "", .audience = "a"}, keys.get(), &revocation, &clock),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(TokenVerifier::Create({.issuer = "i", .audience = "a"}, keys.get(), nullptr, &clock),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }

@@ -1,23 +1,11 @@
-// Channel credentials for calling one named jit-access service over mTLS.
-//
-// grpc::SslCredentials only checks that the server certificate chains to the CA bundle and
-// names the host we dialled; every jit-access service certificate carries the same host
-// names, so a channel to auth would accept the policy service's certificate. These
-// credentials also require, during the TLS handshake, that the server certificate carry the
-// identity of the service we meant to call:
-//
-//   auto creds = PeerChannelCredentials(tls, "auth");
-//   auto channel = grpc::CreateChannel("auth.jit:7101", creds);
-//
-// The handshake checks, all of which must pass before a request byte is sent:
-//  1. the server's chain verifies against `tls.ca_pem` (and only that bundle);
-//  2. the dialled host is in the certificate's DNS/IP SANs (as grpc::SslCredentials did);
-//  3. the certificate carries exactly one jit-access SPIFFE ID, and it is
-//     spiffe://jit-access/service/<service> (CheckPeerServiceIdentity).
-// The client presents `tls`'s certificate chain and key (mTLS).
-//
-// A refused handshake fails the call with UNAVAILABLE; its message contains
-// kPeerIdentityMismatch when check 3 failed (PeerClient maps that to INTERNAL).
+// Channel credentials for calling one named jit-access service over mTLS:
+//   auto channel = grpc::CreateChannel("auth.jit:7101", PeerChannelCredentials(tls, "auth"));
+// Every service certificate carries the same host names, so besides grpc::SslCredentials'
+// checks (chain to `tls.ca_pem` only; dialled host in the DNS/IP SANs) the handshake requires
+// exactly one jit-access SPIFFE ID, spiffe://jit-access/service/<service>
+// (CheckPeerServiceIdentity), before a request byte is sent. The client presents `tls`'s
+// chain and key. A refused handshake fails the call with UNAVAILABLE; its message contains
+// kPeerIdentityMismatch when the identity check failed (PeerClient maps that to INTERNAL).
 #ifndef JIT_COMMON_CLIENT_PEER_CREDENTIALS_H_
 #define JIT_COMMON_CLIENT_PEER_CREDENTIALS_H_
 

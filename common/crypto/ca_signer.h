@@ -1,18 +1,11 @@
-// CaSigner: the private key of a certificate authority behind one interface, for OpenSSH
-// certificates (raw signatures from Sign; common/ssh/signature.h turns them into SSH
-// signature blobs) and for X.509 certificates and CRLs (OpenSSL signs with key()).
-//
-// Key kinds: Ed25519 (libsodium signs; about twice OpenSSL 3.0's rate here), ECDSA P-256 with
-// SHA-256 and RSA of at least 3072 bits with PKCS#1 v1.5 and SHA-512 (OpenSSH's
-// rsa-sha2-512), through OpenSSL.
-//
-// Storage form of a private key: PKCS#8 PEM, unencrypted, always in a SecretString (sealing
-// it at rest is the key store's job); `openssl pkey` reads it. Key bytes never reach a log or
-// an error message.
-//
-// Errors: Create/GenerateCaPrivateKey give INVALID_ARGUMENT for an unreadable key, an unsupported
-// kind or curve, or RSA shorter than 3072 bits; Sign gives INTERNAL only if the library fails.
-// Thread-safety: a CaSigner is immutable; any number of threads may sign at once.
+// CaSigner: a certificate authority's private key behind one interface: raw signatures for
+// OpenSSH certificates (Sign; common/ssh/signature.h makes SSH blobs) and key() for X.509
+// certificates and CRLs. Ed25519 (libsodium), ECDSA P-256/SHA-256 and RSA >= 3072 with
+// PKCS#1 v1.5/SHA-512 (rsa-sha2-512) through OpenSSL. A private key's storage form is PKCS#8
+// PEM in a SecretString (sealing at rest is the key store's job); key bytes never reach a log
+// or an error. Errors: INVALID_ARGUMENT for an unreadable key, an unsupported kind or curve,
+// or RSA under 3072 bits; Sign gives INTERNAL only if the library fails.
+// Thread-safety: immutable; any number of threads may sign at once.
 #ifndef JIT_COMMON_CRYPTO_CA_SIGNER_H_
 #define JIT_COMMON_CRYPTO_CA_SIGNER_H_
 

@@ -1,33 +1,13 @@
-// Versioned SQL migrations for one service's schema, applied at start-up.
-//
-//   // services/auth/BUILD.bazel: jit_sql_migrations(name = "migrations", srcs = glob(
-//   //     ["migrations/*.sql"]), cc_namespace = "jit::auth")   (see //bazel:sql_migrations.bzl)
-//   RETURN_IF_ERROR(jit::db::ApplyMigrations(*pool, "auth", jit::auth::Migrations()));
-//
-// ApplyMigrations:
-// - takes a session-level advisory lock keyed by the schema name, so replicas starting
-//   together run one after another (the later ones find nothing to do); the lock is released
-//   on every path, also on error (if releasing fails, the connection is closed, which
-//   releases it);
-// - creates the schema and `<schema>.schema_migrations(version, name, checksum, applied_at)`
-//   if missing (a schema created beforehand, e.g. by a DBA for a role without CREATE on the
-//   database, is used as it is; so are the tables of a schema another role migrated, for a
-//   role without CREATE on it that finds nothing pending: the audit sink's writer role);
-// - refuses (FAILED_PRECONDITION, naming the version and file) when an applied migration's
-//   SHA-256 differs from the binary's, when the database has a version the binary lacks
-//   below the binary's newest, or when a pending version is older than an applied one;
-//   nothing is applied then;
-// - tolerates versions newer than the binary knows (a rolling upgrade: the newer binary has
-//   migrated already) with a warning;
-// - applies each pending migration in its own transaction together with its bookkeeping
-//   row, with search_path set to the schema (unqualified names land there). A failing
-//   migration leaves neither its effects nor its row; the error keeps the mapped code
-//   (pg_errors.h) and names the schema, version and file. Migrations must not contain
-//   transaction control (BEGIN/COMMIT) or statements that cannot run in a transaction
-//   (CREATE INDEX CONCURRENTLY).
-// Errors: INVALID_ARGUMENT for a bad schema name or list (see ValidateMigrations);
-// UNAVAILABLE when the database cannot be reached; others as above.
-// Thread-safety: safe to call concurrently (that is the point) on distinct connections.
+// ApplyMigrations: brings one service's schema up to the binary's versioned SQL migrations
+// (jit_sql_migrations in //bazel:sql_migrations.bzl), at start-up.
+// - Replicas starting together serialise on an advisory lock keyed by the schema name.
+// - Each pending migration runs in its own transaction with its schema_migrations row;
+//   a failing one leaves nothing and its error names the schema, version and file.
+// - FAILED_PRECONDITION, nothing applied: an applied migration's checksum differs, the
+//   database lacks a version below the binary's newest, or a pending version is older than
+//   an applied one. Newer versions than the binary knows are tolerated (rolling upgrade).
+// Errors: INVALID_ARGUMENT for a bad schema name or list (ValidateMigrations); UNAVAILABLE
+// when the database cannot be reached. Thread-safe. Details: common/db/README.md.
 #ifndef JIT_COMMON_DB_MIGRATIONS_H_
 #define JIT_COMMON_DB_MIGRATIONS_H_
 

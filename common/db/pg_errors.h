@@ -1,25 +1,12 @@
-// The one place where libpqxx exceptions become absl::Status. Code that talks to PostgreSQL
-// catches everything at its boundary and maps it here; no exception leaves common/db or a
-// store built on it.
-//
-//   absl::StatusOr<Role> PostgresRoleStore::Get(std::string_view name) {
-//     return CatchPgErrors([&]() -> absl::StatusOr<Role> { ... pqxx calls ... });
-//   }
-//
-// Mapping (SQLSTATE first, then the libpqxx exception type):
-//   unique (23505), exclusion (23P01)            -> ALREADY_EXISTS
-//   foreign key (23503), restrict (23001)        -> FAILED_PRECONDITION
-//   not null (23502), check (23514), data (22*)  -> INVALID_ARGUMENT
-//   serialization (40001), deadlock (40P01),
-//   other rollbacks (40*), lock timeout (55P03)  -> ABORTED (retry the whole transaction)
-//   broken connection, 08*, shutdown (57P01..3),
-//   too many connections (53300)                 -> UNAVAILABLE
-//   other resource errors (53*)                  -> RESOURCE_EXHAUSTED
-//   statement timeout / cancel (57014)           -> DEADLINE_EXCEEDED
-//   commit outcome unknown (in_doubt_error)      -> UNKNOWN
-//   everything else (syntax, privileges, libpqxx usage, std::exception, ...) -> INTERNAL
-// The message is the first line of the server's error (no DETAIL: it can quote row values)
-// plus "(SQLSTATE xxxxx)"; the query text is never included.
+// The one place where libpqxx exceptions become absl::Status: code that talks to PostgreSQL
+// wraps its pqxx calls in CatchPgErrors and no exception leaves common/db or a store.
+// Mapping by SQLSTATE, then exception type: unique/exclusion -> ALREADY_EXISTS; foreign key
+// -> FAILED_PRECONDITION; not null/check/data -> INVALID_ARGUMENT; serialization, deadlock,
+// lock timeout -> ABORTED; broken connection, shutdown, too many connections -> UNAVAILABLE;
+// other resource errors -> RESOURCE_EXHAUSTED; statement timeout -> DEADLINE_EXCEEDED;
+// commit outcome unknown -> UNKNOWN; everything else -> INTERNAL (table: common/db/README.md).
+// The message is the server's first error line plus "(SQLSTATE xxxxx)": never DETAIL (it can
+// quote row values) and never the query text.
 #ifndef JIT_COMMON_DB_PG_ERRORS_H_
 #define JIT_COMMON_DB_PG_ERRORS_H_
 

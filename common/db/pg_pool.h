@@ -1,35 +1,13 @@
-// PgPool: a fixed-size pool of PostgreSQL connections (libpqxx) shared by a service's
-// request handlers.
-//
-//   PgPoolOptions options;
-//   options.conninfo = jit::SecretString(url);   // may hold a password; never logged
-//   options.size = 8;
-//   ASSIGN_OR_RETURN(std::unique_ptr<PgPool> pool, PgPool::Create(options));
-//   ...
-//   ASSIGN_OR_RETURN(PgConnection conn, pool->Acquire());
-//   pqxx::work txn(*conn);                        // conn returns to the pool when it dies
-//
-// Prefer RunInTransaction (pg_transaction.h), which also maps exceptions and retries.
-//
-// Behaviour:
-// - Create validates the options, opens one connection at once and fails fast: a database
-//   that cannot be reached (or refuses the login) gives UNAVAILABLE with a one-line reason
-//   naming host/port/dbname/user and never the password. Further connections are opened on
-//   demand, up to `size`, outside the pool's lock.
-// - Acquire hands out an idle connection, or opens a new one, or waits for one to be
-//   returned. Waiting longer than `acquire_timeout` gives UNAVAILABLE ("pool exhausted"):
-//   the caller may retry, and the code does not get confused with the RPC's own deadline.
-//   A failed connect gives UNAVAILABLE as in Create.
-// - A connection found broken is discarded and replaced: idle connections are checked on
-//   acquire (a terminated backend leaves the socket readable, found without a round trip),
-//   and a lease returned closed or marked with MarkBroken() is dropped. libpqxx's silent
-//   reconnection is switched off, so session state (advisory locks) is never lost unseen.
-// - A lease must not leave session state behind (SET, LISTEN, temp tables, open cursors):
-//   the next user of the connection would inherit it. Sessions that need such state take a
-//   connection of their own with ConnectDedicated().
-//
-// Thread-safety: PgPool is thread-safe. A PgConnection belongs to one thread at a time.
-// Leases may outlive the pool (their connection is then closed on release).
+// PgPool: a fixed-size, thread-safe pool of libpqxx connections shared by a service's
+// handlers. Prefer RunInTransaction (pg_transaction.h) over raw leases.
+// - Create validates the options and opens one connection at once: an unreachable database
+//   is UNAVAILABLE naming host/port/dbname/user, never the password.
+// - Acquire returns an idle or new connection, or waits up to `acquire_timeout`, then
+//   UNAVAILABLE ("pool exhausted"). Broken connections are replaced, never reused.
+// - A lease must leave no session state behind (SET, LISTEN, temp tables); use
+//   ConnectDedicated() for sessions that need it.
+// Thread-safety: PgPool is thread-safe; a PgConnection belongs to one thread at a time and
+// may outlive the pool. Notes and examples: common/db/README.md.
 #ifndef JIT_COMMON_DB_PG_POOL_H_
 #define JIT_COMMON_DB_PG_POOL_H_
 

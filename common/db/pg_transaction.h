@@ -1,24 +1,12 @@
-// RunInTransaction: runs a function in one PostgreSQL transaction on a pooled connection,
-// commits it, maps every exception to a status (pg_errors.h) and retries the transactions
-// that PostgreSQL asks to retry.
-//
-//   absl::Status s = RunInTransaction(pool, {.isolation = Isolation::kSerializable},
-//       [&](pqxx::transaction_base& txn) -> absl::Status {
-//         pqxx::result r = txn.exec_params("SELECT state FROM requests.requests WHERE id=$1", id);
-//         if (r.empty()) return absl::NotFoundError("no such request");
-//         txn.exec_params("UPDATE requests.requests SET state=$2 WHERE id=$1", id, next);
-//         return absl::OkStatus();
-//       });
-//
-// - `fn` returning OK commits; returning an error rolls back and returns that error as is
-//   (never retried). `fn` may throw libpqxx exceptions freely: they are caught here.
-// - Serialization failures and deadlocks (ABORTED), and a connection lost before the commit
-//   (UNAVAILABLE; the connection is replaced), are retried on a fresh transaction up to
-//   `max_attempts` in all; the last error is returned. So `fn` may run more than once: keep
-//   side effects outside the database out of it, or make them idempotent.
-// - A connection lost during COMMIT gives UNKNOWN (the outcome is unknown) and is not retried.
-// - Acquiring the connection can fail with UNAVAILABLE (see PgPool::Acquire).
-// Thread-safety: as PgPool; `fn` runs on the calling thread.
+// RunInTransaction: runs `fn` in one PostgreSQL transaction on a pooled connection, commits,
+// maps every exception (pg_errors.h) and retries what PostgreSQL asks to retry.
+// - `fn` returning OK commits; an error rolls back and is returned as is (never retried).
+//   `fn` may throw libpqxx exceptions freely.
+// - ABORTED (serialization, deadlock) and UNAVAILABLE before the commit are retried on a
+//   fresh transaction up to `max_attempts`: `fn` may run more than once, so keep outside
+//   side effects out of it. A connection lost during COMMIT is UNKNOWN, not retried.
+// - Acquiring the connection can fail with UNAVAILABLE (PgPool::Acquire).
+// Thread-safety: as PgPool; `fn` runs on the calling thread. Example: common/db/README.md.
 #ifndef JIT_COMMON_DB_PG_TRANSACTION_H_
 #define JIT_COMMON_DB_PG_TRANSACTION_H_
 

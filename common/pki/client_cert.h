@@ -1,26 +1,13 @@
-// X.509 client certificates for people (RFC 5280), issued by the x509-user CA: PostgreSQL
-// certificate authentication (subject CN = the database user) and Kubernetes (CN = the user,
-// one O per group). Each carries basicConstraints CA:FALSE, keyUsage digitalSignature,
-// extendedKeyUsage clientAuth, subject and authority key identifiers, a random 128-bit serial,
-// and the roles and grant ids it was issued for in a private, non-critical extension
-// (kJitAccessExtensionOid):
-//
-//   JitAccess ::= SEQUENCE { roles SEQUENCE OF UTF8String, grantIds SEQUENCE OF UTF8String }
-//
-// The certificate is written as DER field by field (der.h) and signed with the CA's key
-// through one EVP_DigestSign: OpenSSL 3.0's X509 object API spent about 4 signatures' worth
-// of CPU per certificate on encoder lookups and ASN.1 templates (bench/ca_bench). Everything
-// it writes is read back by OpenSSL, the openssl tool and PostgreSQL in the tests.
-//
-// The caller decides the validity (the CA service: now - 1 min to the earliest of TTL, role
-// limits, grant ends and token expiry); it is clipped to the CA certificate's.
-//
-// Errors: INVALID_ARGUMENT for a key not accepted (csr.h's CheckClientKey), an empty or
-// over-long CN or O (64 characters, RFC 5280's upper bound), control characters in them,
-// more than kMaxOrganizations groups, empty role or grant ids, not_before >= not_after;
-// FAILED_PRECONDITION when the CA certificate has expired; INTERNAL when OpenSSL fails.
-// Thread-safety: free functions; a CertificateAuthority may be shared by any number of
-// threads issuing at once.
+// X.509 client certificates for people (RFC 5280) from the x509-user CA: PostgreSQL (CN = the
+// database user) and Kubernetes (CN = the user, one O per group). CA:FALSE, digitalSignature,
+// clientAuth, key identifiers, a random 128-bit serial, and the roles and grant ids in a
+// private non-critical extension (kJitAccessExtensionOid: SEQUENCE { roles SEQUENCE OF
+// UTF8String, grantIds SEQUENCE OF UTF8String }). Written as DER (der.h) and signed in one
+// EVP_DigestSign; the validity is the caller's, clipped to the CA certificate's.
+// Errors: INVALID_ARGUMENT for a key not accepted (CheckClientKey), an empty, over-long (64)
+// or control-character CN/O, more than kMaxOrganizations groups, empty role or grant ids,
+// not_before >= not_after; FAILED_PRECONDITION when the CA certificate has expired; INTERNAL
+// when OpenSSL fails. Thread-safe: a CertificateAuthority may be shared by issuing threads.
 #ifndef JIT_COMMON_PKI_CLIENT_CERT_H_
 #define JIT_COMMON_PKI_CLIENT_CERT_H_
 

@@ -1,20 +1,12 @@
-// The start-up sequence shared by the five service binaries, so each main.cc is a few lines:
-//
-//   int main(int argc, char** argv) {
-//     return jit::server::RunServiceApp<jit::policy::PolicyApp>(
-//         argc, argv, {.name = "policy", .ports = jit::server::kPolicyPorts,
-//                      .migrations = jit::policy::Migrations()});
-//   }
-//
-//   1. flags (with JIT_* environment overrides) -> ServiceConfig and the service's own
-//      Config, both validated at once, before anything connects; --help lists every flag
-//      with its default, --version prints the version; a bad flag or value exits 2 with one
-//      line naming it;
-//   2. logging; TLS material; PostgreSQL pool (unreachable database: exit 1, one line);
-//   3. the service's own schema migrated (under an advisory lock: replicas starting
-//      together apply each migration once); with --migrate_only, exit 0 here;
-//   4. metrics exposer, the service objects (ServiceDefinition::build), the gRPC server;
-//   5. on SIGTERM/SIGINT: NOT_SERVING, drain in-flight calls up to --drain_timeout, exit 0.
+// RunServiceApp: the start-up sequence of the five service binaries, so each main.cc is a
+// few lines (RunServiceApp<PolicyApp>(argc, argv, {.name, .ports, .migrations})):
+// 1. flags (JIT_* environment overrides) -> ServiceConfig and the service's Config, both
+//    validated before anything connects; --help lists every flag with its default,
+//    --version prints the version; a bad flag or value exits 2 with one line naming it;
+// 2. logging, TLS material, PostgreSQL pool (unreachable database: exit 1, one line);
+// 3. the service's schema migrated under an advisory lock; --migrate_only exits 0 here;
+// 4. metrics exposer, the service objects (ServiceDefinition::build), the gRPC server;
+// 5. on SIGTERM/SIGINT: NOT_SERVING, drain in-flight calls up to --drain_timeout, exit 0.
 #ifndef JIT_COMMON_SERVER_SERVICE_MAIN_H_
 #define JIT_COMMON_SERVER_SERVICE_MAIN_H_
 

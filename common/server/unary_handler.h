@@ -1,22 +1,13 @@
-// UnaryHandler: the one way a gRPC adapter runs a unary call. It finds the caller of the
-// method when the logic needs one (the project method table, through the CallAuthorizer:
-// the same check the per-call gate made), runs the logic, and maps its status once
-// (jit::ToGrpcStatus). The method name is never typed by hand: it is the service's full
-// name and the handler's own name (__func__), the name the method table is keyed by.
-//
-//   grpc::Status PolicyServiceImpl::GetRole(grpc::ServerContext* ctx, const GetRoleRequest* rq,
-//                                           Role* reply) {
-//     return handler_.Run(*ctx, __func__, reply, [&](const server::Caller& caller) {
-//       return roles_->GetRole(caller.identity, *rq);   // absl::StatusOr<Role>
-//     });
-//   }
-//
-// The logic may take `const Caller&` or nothing (then the caller is not looked up again:
-// every call passed the gate before its handler runs), and may return absl::StatusOr<Reply>
-// (moved into the reply), absl::Status (the reply stays empty), or take `Reply*` as its
-// last argument and fill it in place, returning absl::Status (the hot path; a reply of a
-// failed call is cleared). A refused caller ends the call with the refusal's code.
-// Thread-safe; immutable after construction.
+// UnaryHandler: the one way a gRPC adapter runs a unary call: look up the caller through the
+// project method table (the same check the per-call gate made), run the logic, map its
+// status once (jit::ToGrpcStatus). The method name is the handler's own __func__:
+//   return handler_.Run(*ctx, __func__, reply, [&](const server::Caller& caller) {
+//     return roles_->GetRole(caller.identity, *rq);   // absl::StatusOr<Role>
+//   });
+// The logic takes `const Caller&` or nothing, and returns absl::StatusOr<Reply> (moved into
+// the reply), absl::Status (empty reply), or fills a trailing `Reply*` and returns
+// absl::Status (the reply of a failed call is cleared). A refused caller ends the call with
+// the refusal's code. Thread-safe; immutable after construction.
 #ifndef JIT_COMMON_SERVER_UNARY_HANDLER_H_
 #define JIT_COMMON_SERVER_UNARY_HANDLER_H_
 

@@ -1,20 +1,11 @@
 // SshReader / SshWriter: the one bounds-checked way to read and write SSH wire data (RFC 4251
-// §5: byte, boolean, uint32, uint64, string, mpint), in the spirit of OpenSSH's sshbuf.
-// Public keys, certificates (PROTOCOL.certkeys), private key files and KRLs (PROTOCOL.krl)
-// are read and written only through these two types; protocol code never indexes raw bytes.
-//
-// SshReader is a cursor over bytes it does not own (the caller keeps them alive). Every Read*
-// checks the remaining length first and returns INVALID_ARGUMENT naming the field
-// ("truncated <field>", "<field>: ...") instead of reading past the end; on error the cursor
-// does not move. A nested string becomes its own reader (ReadNested), so an inner parser
-// cannot see outer bytes. ExpectEnd refuses trailing bytes.
-//
-// SshWriter appends to a buffer with a hard maximum size; once a write would pass it the
-// writer is failed (status() is INVALID_ARGUMENT) and further writes are ignored, so callers
-// check once at the end. What a writer produces is exactly what a reader accepts (mpints are
-// written in the minimal two's-complement form the reader insists on).
-//
-// Thread-compatible: one thread per object.
+// §5), as OpenSSH's sshbuf; keys, certificates and KRLs go only through them.
+// SshReader is a cursor over bytes it does not own: every Read* checks the length first and
+// returns INVALID_ARGUMENT naming the field, leaving the cursor unmoved; ReadNested gives an
+// inner parser its own reader; ExpectEnd refuses trailing bytes.
+// SshWriter appends up to a hard maximum size; past it the writer is failed (status() is
+// INVALID_ARGUMENT) and ignores further writes, so callers check once at the end. What a
+// writer produces a reader accepts (minimal mpints). Thread-compatible.
 #ifndef JIT_COMMON_SSH_WIRE_H_
 #define JIT_COMMON_SSH_WIRE_H_
 

@@ -1,22 +1,12 @@
-// What the sink accepts from IngestEvents, and the normal form it stores.
-//
-// A batch holds at most kMaxBatchEvents events. Each event needs an id (a UUID, any case),
-// a dotted type ("auth.login": lowercase letters, digits and '_', two or more parts), a time
-// between 1970-01-01 and 9999-12-31 and a service; every other field may be empty. Limits
-// (bytes of UTF-8): type 128, service 64, replica 255, actor and target 1024, message 4096,
-// request_id, session_id and remote_addr 256, details 64 KiB as stored JSON
-// (chain/details_json.h) and nested at most 32 deep, no NaN or infinite number. No string
-// may hold U+0000 or invalid UTF-8 (PostgreSQL text cannot), and the outcome must be one of
-// the enum's values.
-//
-// Every violation is INVALID_ARGUMENT naming the event and the field ("events[3].details:
-// 70000 bytes, over the limit of 65536"); the first one found is reported.
-//
-// Normal form: id in lowercase, time truncated to whole microseconds, `code` from the code
-// table (chain/event_codes.h), `ingest_time` = the given time (whole microseconds);
-// sequence, hash and prev_hash cleared (the sink sets them; what a producer put there is
-// ignored).
-// Thread-safe: plain functions.
+// What the sink accepts from IngestEvents, and the normal form it stores. A batch holds at
+// most kMaxBatchEvents events; each needs a UUID id, a dotted lowercase type (two or more
+// parts), a time in 1970..9999 and a service. Byte limits: type 128, service 64, replica 255,
+// actor/target 1024, message 4096, request_id/session_id/remote_addr 256, details 64 KiB as
+// stored JSON, depth 32, no NaN/infinity; no U+0000 or invalid UTF-8; a known outcome.
+// The first violation is INVALID_ARGUMENT naming event and field ("events[3].details: 70000
+// bytes, over the limit of 65536"). Normal form: lowercase id, times in whole microseconds,
+// `code` from chain/event_codes.h, ingest_time = time; sequence and hashes cleared (the sink
+// sets them). Thread-safe: plain functions.
 #ifndef JIT_SERVICES_AUDIT_EVENT_VALIDATION_H_
 #define JIT_SERVICES_AUDIT_EVENT_VALIDATION_H_
 

@@ -1,22 +1,12 @@
 // Login throttling: after `max_failures` failed logins for a user name, each within `window`
-// of the previous one, further attempts are refused for a back-off that doubles with every
-// further failure (base_lockout, 2x, 4x, ... capped at max_lockout). A success clears the
-// record; a quiet `window` after the last failure does too.
-//
-// An attempt is counted before its password is hashed, not after: BeginAttempt atomically
-// (per user name, across replicas) refuses while the name is locked and otherwise counts
-// the attempt as a failure at once. So attempts running in parallel (a hash takes ~125 ms)
-// cannot all pass the check before any of them is counted: at most `max_failures` of them
-// are ever in flight or failed in one run. The attempt then ends as
-//   - a success: AttemptSucceeded clears the record;
-//   - a failure (wrong password or code): nothing more to do, it is counted already;
-//   - no verdict on the credentials (a store outage, ...): RefundAttempt takes its failure
-//     back, so server trouble does not lock legitimate users out. A process that dies
-//     mid-attempt leaves it counted (failing closed).
-//
-// The record is kept per submitted user name whether or not the user exists, so the
-// behaviour (and the answer) for an unknown name is the same as for a real one. Attempts
-// refused while locked are not counted (they cannot extend the lock).
+// of the previous, attempts are refused for a back-off doubling per further failure
+// (base_lockout .. max_lockout); a success or a quiet `window` clears the record. Records are
+// kept per submitted name, existing or not, so unknown names behave like real ones.
+// BeginAttempt counts an attempt as a failure before its password is hashed (atomically per
+// name, across replicas), so parallel attempts cannot all pass the check: then
+// AttemptSucceeded clears the record, a failure needs nothing more, and RefundAttempt takes
+// the failure back when there was no verdict (a store outage). A process dying mid-attempt
+// leaves it counted (fail closed). Attempts refused while locked are not counted.
 #ifndef JIT_SERVICES_AUTH_LOCKOUT_H_
 #define JIT_SERVICES_AUTH_LOCKOUT_H_
 

@@ -1,29 +1,14 @@
-// Logging in: local users (password and, when enrolled, a TOTP code) and OIDC single
-// sign-on, each ending in a new session (session_manager.h).
-//
-// Local logins go through LocalAuthenticator, whose answers are identical (and cost the
-// same Argon2id work) for an unknown user and a wrong password; at most
-// `hash_limiter`'s limit of logins hash at once. Every outcome is counted
-// (jit_auth_logins_total) and audited: "auth.login" with the session, "auth.login.failed"
-// with a reason (invalid_credentials, totp_required, invalid_totp, totp_replayed, locked,
-// credentials_changed, user_changed, oidc_refused), and "auth.user.locked" when a failure
-// starts a lockout.
-//
-// A session is started only for the version of the user the login authenticated and read
-// (UserRecord::session_generation, checked atomically with the insert by SessionStore::
-// Create): a login that overlaps a change ending the user's sessions never leaves a session
-// behind it. Such a login answers, when the user was deleted or its password changed, the
-// ordinary UNAUTHENTICATED "invalid username or password" (the password checked no longer
-// opens the account; nothing more is told to whoever holds the old one), audited as
-// "credentials_changed" but not counted by the lockout; when only roles or traits changed,
-// ABORTED (log in again: the next session carries the new ones), audited as "user_changed".
-// An OIDC login whose user is deleted between being recorded and its session gets ABORTED.
-//
-// OIDC: BeginOidc picks the connector ("" = the only one) and returns its authorization URL
-// and state (sealed, nothing stored: oidc/sealed_state.h); CompleteOidc opens the state, finds
-// the login's connector in it, completes it (the connector spends the state), records the user
-// (origin "oidc:<connector>", roles and traits of this login; a name that belongs to a local user
-// is refused) and starts the session.
+// Logging in: local users (password and, when enrolled, a TOTP code) and OIDC single sign-on,
+// each ending in a new session (session_manager.h). Local logins cost the same Argon2id work
+// and give the same answer for an unknown user and a wrong password; at most hash_limiter's
+// limit hash at once. Every outcome is counted (jit_auth_logins_total) and audited
+// (auth.login, auth.login.failed with a reason, auth.user.locked).
+// A session starts only for the user version the login read (session_generation, checked
+// with the insert): a login overlapping a deletion or password change answers the ordinary
+// UNAUTHENTICATED; one overlapping a role/trait change answers ABORTED (log in again).
+// OIDC: BeginOidc returns the connector's authorization URL and a sealed state (nothing
+// stored); CompleteOidc completes it, records the user (origin "oidc:<connector>"; a local
+// user's name is refused) and starts the session. Thread-safe.
 #ifndef JIT_SERVICES_AUTH_LOGIN_MANAGER_H_
 #define JIT_SERVICES_AUTH_LOGIN_MANAGER_H_
 

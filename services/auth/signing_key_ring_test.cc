@@ -2,6 +2,7 @@
 
 #include "common/auth/jwks_cache.h"
 #include "common/auth/revocation.h"
+#include "common/auth/testing/static_revocation_checker.h"
 #include "common/auth/token_verifier.h"
 #include "common/clock.h"
 #include "common/status_matchers.h"

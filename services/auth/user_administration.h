@@ -1,21 +1,11 @@
-// The user RPCs (Create/Get/List/Update/Delete/SetPassword, EnrollTotp/ConfirmTotp) for an
-// authenticated person, and the start-up creation of bootstrap users.
-//
-// Who may do what:
-//   - anyone, on themself: GetUser; SetPassword with the current password (other sessions
-//     end); EnrollTotp/ConfirmTotp when no TOTP is enabled yet, or from a session that was
-//     established with the enabled TOTP (so a stolen password-only session cannot replace
-//     the second factor);
-//   - otherwise the policy service decides (PermissionChecker) on resource "user":
-//     "read" GetUser, "list" ListUsers, "create" CreateUser, "update" UpdateUser,
-//     SetPassword (no current password needed; all the user's sessions end) and ResetTotp
-//     (removes another user's TOTP so that they enrol again), "delete" DeleteUser.
-//   - TOTP enrollment is only ever for oneself: nobody sees or sets another user's secret.
-// Users from single sign-on (origin "oidc:<connector>") get their roles, traits and second
-// factor from the provider: UpdateUser, SetPassword and TOTP enrollment refuse them with
-// FAILED_PRECONDITION; DeleteUser ends their sessions (their next login recreates them).
-// Changing roles or traits, or a password, ends the user's sessions (their tokens carry the
-// old roles); deleting a user too.
+// The user RPCs (Create/Get/List/Update/Delete/SetPassword/ResetTotp, EnrollTotp/ConfirmTotp)
+// and the start-up creation of bootstrap users. Anyone may, on themself: GetUser;
+// SetPassword with the current password; TOTP enrolment when none is enabled or from a
+// session established with it. Otherwise policy decides on resource "user" (read, list,
+// create, update incl. SetPassword and ResetTotp, delete). Nobody sees or sets another's TOTP
+// secret. Users from single sign-on (origin "oidc:<connector>") are refused UpdateUser,
+// SetPassword and TOTP enrolment (FAILED_PRECONDITION). Changing roles, traits or a password,
+// and deleting a user, end the user's sessions.
 #ifndef JIT_SERVICES_AUTH_USER_ADMINISTRATION_H_
 #define JIT_SERVICES_AUTH_USER_ADMINISTRATION_H_
 

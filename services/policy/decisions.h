@@ -1,24 +1,13 @@
 // The policy decisions, as plain functions of a role snapshot and a request proto.
-//
-// Common rules:
-//  - The identity's roles are looked up in the snapshot; a name the snapshot does not know
-//    grants nothing, and the explanation says so ("role \"ghost\" does not exist; it
-//    grants nothing").
-//  - Deny wins: a role's deny side matches if ANY of its matchers for the resource matches
-//    (labels, or the login/db user/db name/kube group/kube user asked for). Allow needs ONE
-//    role whose allow side matches ALL of them.
-//  - Options merge across roles: shortest max_session_ttl (kDefaultMaxSessionTtl when no
-//    role sets one), require_mfa if any role requires it, the union of record_session
-//    (the strictest), shortest client_idle_timeout, shortest request_ttl
-//    (kDefaultRequestTtl when no role sets one).
-//  - An identity whose expire_time has passed (`now`) is denied everything, and so is one
-//    without an expire_time (nothing valid lasts forever; a caller that forgot to set it
-//    gets a denial that says so, never an allow).
-//  - Malformed input (a missing resource kind, login, user name, requested role ...) is
-//    INVALID_ARGUMENT; a refused request is an OK status with allowed = false and an
-//    explanation naming the roles and rules that decided.
-// Thread-safe: the functions only read the snapshot and the request. They never allocate
-// per role on the common path.
+// - Roles the snapshot does not know grant nothing (the explanation says so).
+// - Deny wins: a role's deny side matches if ANY matcher for the resource matches; allow
+//   needs ONE role whose allow side matches ALL of them.
+// - Options merge to the strictest: shortest max_session_ttl / client_idle_timeout /
+//   request_ttl (defaults kDefaultMaxSessionTtl, kDefaultRequestTtl), require_mfa if any.
+// - An identity past its expire_time, or without one, is denied everything.
+// Malformed input is INVALID_ARGUMENT; a refusal is OK with allowed = false and an
+// explanation naming the roles and rules that decided.
+// Thread-safe: read-only over snapshot and request; no per-role allocation on the common path.
 #ifndef JIT_SERVICES_POLICY_DECISIONS_H_
 #define JIT_SERVICES_POLICY_DECISIONS_H_
 

@@ -1,30 +1,11 @@
-// DecisionHook over HTTP (common/http's HttpClient), speaking Open Policy Agent's data API.
-//
-// Contract:
-//   POST <url>
-//   Content-Type: application/json
-//   Authorization: Bearer <token>                     (only when a token is configured)
-//   {"input": {"decision": "check_access",            (or check_request, check_review,
-//                                                      check_permission)
-//              "request":  {...},                     the decision's request proto as
-//                                                      proto3 JSON (camelCase field names)
-//              "local":    {"allowed": true,
-//                           "explanation": {...}}}}   the local decision (always an allow)
-//   Reply: HTTP 200 with
-//   {"result": {"allow": true|false, "reason": "optional text"}}
-// With OPA, point `url` at a rule document, e.g.
-// https://opa:8181/v1/data/jit/decision, whose value is {"allow": ..., "reason": ...}.
-//
-// The URL must be https://, or http:// to 127.0.0.1 or [::1] (an OPA sidecar): the input
-// names people and their roles, and the token must not cross a network in clear.
-//
-// Anything else denies: no reply within `timeout`, a connection or TLS failure, or a reply
-// larger than max_response_bytes (UNAVAILABLE, from the HTTP client); a status other than
-// 200 (UNAVAILABLE); a body that is not JSON, lacks result.allow or has a non-boolean allow
-// (OPA's "undefined" reply {} included) (INVALID_ARGUMENT). Redirects are not followed; TLS
-// peers are verified (system CAs or ca_file). Connections are reused across calls.
-//
-// Thread-safe.
+// HttpDecisionHook: a DecisionHook that asks an HTTP endpoint speaking Open Policy Agent's
+// data API (POST {"input": {decision, request, local}}; reply {"result": {"allow", "reason"}};
+// the wire contract is in services/policy/README.md). The URL must be https://, or http:// to
+// 127.0.0.1 or [::1]; redirects are not followed; TLS peers are verified.
+// Anything but an explicit allow denies: no reply within `timeout`, a connection or TLS
+// failure, a reply over max_response_bytes or a status other than 200 (UNAVAILABLE); a body
+// that is not JSON or lacks a boolean result.allow, OPA's "undefined" {} included
+// (INVALID_ARGUMENT). Thread-safe; connections are reused across calls.
 #ifndef JIT_SERVICES_POLICY_HTTP_DECISION_HOOK_H_
 #define JIT_SERVICES_POLICY_HTTP_DECISION_HOOK_H_
 

@@ -1,19 +1,12 @@
-// RoleStore over PostgreSQL, in the `policy` schema (migrations/0001_roles.sql):
-//
-//  - a row per role: the Role as proto3 JSON (jsonb) without server-managed metadata, and
-//    its revision, update_time (microseconds) and updated_by in columns;
-//  - store_state.generation, bumped by a statement trigger on every change of `roles`
-//    (also changes made by hand), which also NOTIFYs kRoleChangeChannel at commit;
-//  - Upsert and Delete are single conditional statements (INSERT ... ON CONFLICT, UPDATE /
-//    DELETE ... WHERE revision = $n), so an expected revision cannot race: a mismatch is
-//    ABORTED naming the stored revision;
-//  - ListAll reads the generation and the roles in one REPEATABLE READ transaction, so the
-//    pair is consistent;
-//  - the audit event of a write or delete goes into policy.audit_outbox in the same
-//    transaction (common/audit/postgres_audit_outbox.h).
-// Errors: database errors as mapped by common/db/pg_errors.h (UNAVAILABLE when the database
-// cannot be reached, ...); DATA_LOSS for a stored role that cannot be decoded.
-// Thread-safe; the pool is borrowed and must outlive the store.
+// RoleStore over PostgreSQL (`policy` schema): a row per role (proto3 JSON without
+// server-managed metadata; revision, update_time, updated_by in columns) and
+// store_state.generation, bumped by a statement trigger on every change (hand edits too),
+// which NOTIFYs kRoleChangeChannel at commit. Upsert/Delete are single conditional
+// statements, so an expected revision cannot race (mismatch: ABORTED naming the stored one);
+// ListAll reads generation and roles in one REPEATABLE READ transaction; a write's audit
+// event goes into policy.audit_outbox in the same transaction.
+// Errors: as common/db/pg_errors.h maps them; DATA_LOSS for a stored role that cannot be
+// decoded. Thread-safe; the pool is borrowed.
 #ifndef JIT_SERVICES_POLICY_POSTGRES_ROLE_STORE_H_
 #define JIT_SERVICES_POLICY_POSTGRES_ROLE_STORE_H_
 

@@ -1,18 +1,10 @@
 // Keeps a replica's role snapshot current: calls `refresh` (RoleCatalog::Refresh) when
-// PostgreSQL announces a role change on kRoleChangeChannel, and at least every
-// `poll_interval` as a fallback, so a change made through any replica is seen here within
-// about poll_interval even when notifications are lost.
-//
-//  - LISTEN runs on a dedicated connection (PgPool::ConnectDedicated, never a pooled one);
-//    when it breaks, the watcher reconnects every `reconnect_delay` and refreshes once it
-//    listens again (changes announced meanwhile were missed). Polling goes on throughout.
-//  - Refreshes run on a common/periodic_task.h PeriodicTask (poll_interval, jittered), which
-//    the listener thread wakes on a notification and whenever LISTEN is (re)established.
-//    Notifications arriving together cause one refresh. Refresh errors are logged and
-//    retried on the next tick; the snapshot in use stays as it was.
-//  - Stop() (or the destructor) wakes the listener at once, joins it and stops the task.
-// Timers use the monotonic clock: they pace I/O waits and decide nothing.
-// Thread-safe. The pool must outlive the watcher.
+// PostgreSQL announces a change on kRoleChangeChannel, and at least every `poll_interval`
+// (a PeriodicTask the listener wakes), so changes are seen even when notifications are lost.
+// LISTEN runs on a dedicated connection; when it breaks the watcher reconnects every
+// `reconnect_delay` and refreshes once listening again. Refresh errors are logged and retried
+// on the next tick; the snapshot stays as it was. Stop() (or the destructor) joins the
+// listener and stops the task. Thread-safe; the pool must outlive the watcher.
 #ifndef JIT_SERVICES_POLICY_POSTGRES_ROLE_WATCHER_H_
 #define JIT_SERVICES_POLICY_POSTGRES_ROLE_WATCHER_H_
 

@@ -1,22 +1,12 @@
-// The role-management RPCs on behalf of an authenticated caller: every call first asks
-// PolicyEngine::CheckPermission whether the caller's roles grant the verb on the `role`
-// resource (admin `rules`; the external hook applies too), then calls RoleCatalog.
-//
-//   GetRole -> read, ListRoles -> list, DeleteRole -> delete,
-//   UpsertRole -> create for a role that does not exist, update for one that does.
-//
-// UpsertRole fails closed against races: a caller holding both create and update writes as
-// asked; a caller holding only one of them has the write pinned to what was checked (the
-// role must still be absent, or still be at the revision seen), so a concurrent change
-// gives ABORTED instead of a write of the other kind. With expected_revision 0 the call
-// needs create, with expected_revision > 0 it needs update.
-//
-// Only people manage roles: a caller that is not KIND_USER is PERMISSION_DENIED whatever
-// its roles; a caller without a name is UNAUTHENTICATED. Refusals are PERMISSION_DENIED
-// naming the verb and the decision's explanation; the catalog's errors pass unchanged.
-// The caller is recorded as updated_by "user:<name>", and as the actor of the audit event
-// of a write or delete (with `actor`'s session and address: the call's).
-// Thread-safe; catalog and engine are borrowed.
+// The role-management RPCs on behalf of an authenticated caller: each asks
+// PolicyEngine::CheckPermission for the verb on resource `role` (GetRole read, ListRoles list,
+// DeleteRole delete, UpsertRole create or update), then calls RoleCatalog. A caller holding
+// only one of create/update has the write pinned to what was checked (absent, or at the seen
+// revision): a concurrent change gives ABORTED. Only people manage roles: a non-KIND_USER
+// caller is PERMISSION_DENIED, a nameless one UNAUTHENTICATED. Refusals are
+// PERMISSION_DENIED naming the verb and the explanation; catalog errors pass unchanged. The
+// caller is recorded as updated_by "user:<name>" and as the audit actor. Thread-safe;
+// catalog and engine are borrowed.
 #ifndef JIT_SERVICES_POLICY_ROLE_ADMINISTRATION_H_
 #define JIT_SERVICES_POLICY_ROLE_ADMINISTRATION_H_
 

@@ -1,27 +1,15 @@
 // RoleCatalog: the role-management RPCs (UpsertRole, GetRole, ListRoles, DeleteRole) over a
 // RoleStore, and the upkeep of this replica's snapshot.
-//
-//  - UpsertRole takes a Role proto or a YAML/JSON document, validates it fully (the
-//    parser's and ValidateRole's INVALID_ARGUMENT errors), ignores server-managed metadata
-//    (revision, update_time, updated_by), writes with the caller's expected_revision
-//    (ABORTED on conflict) and refreshes the snapshot, so this replica sees its own write at
-//    once. Nothing is written when validation fails.
-//  - ListRoles pages by name: page_size 0 = 100, at most 1000; page_token is opaque.
-//  - Refresh() rebuilds the snapshot when the store's generation moved, recompiling only
-//    roles whose stored content changed (not just their revision: a role deleted and
-//    created again starts at revision 1 again, and a hand edit need not bump it).
-//    PostgresRoleWatcher calls it on a NOTIFY or a poll tick; a stored role that no longer compiles
-//    (a hand edit, or valid only under an older binary) is replaced in the snapshot by a role of
-//    its name that denies everything, and logged: dropping it would drop its deny rules and widen
-//    its holders' access. A store whose generation went back (restored from a backup) replaces the
-//    snapshot outright.
-//  - ImportRoles() seeds the store from a --roles_dir: roles that are missing are created,
-//    identical ones are left alone, and roles that differ from the stored ones are
-//    conflicts: FAILED_PRECONDITION naming them, and nothing is imported.
-//  - Every write and delete is audited in the same transaction as the change (the store's
-//    contract, role_store.h): "role.upsert" (also for each role ImportRoles creates) and
-//    "role.delete", target "role:<name>", by `actor`, details.revision the role's revision.
-// Thread-safe. Store, holder and clock are borrowed and must outlive the catalog.
+// - UpsertRole validates fully (nothing written on INVALID_ARGUMENT), ignores server-managed
+//   metadata, writes with expected_revision (ABORTED on conflict), refreshes the snapshot.
+// - Refresh() rebuilds the snapshot when the store's generation moved, recompiling roles whose
+//   content changed; a stored role that no longer compiles becomes a deny-everything role of
+//   its name (dropping it would drop its deny rules), logged; a generation that went back
+//   (backup restore) replaces the snapshot outright.
+// - ImportRoles() (--roles_dir) creates missing roles, leaves identical ones, and refuses
+//   differing ones as FAILED_PRECONDITION naming them, importing nothing.
+// - Writes and deletes are audited in the change's transaction (role.upsert / role.delete).
+// Thread-safe; store, holder and clock are borrowed.
 #ifndef JIT_SERVICES_POLICY_ROLE_CATALOG_H_
 #define JIT_SERVICES_POLICY_ROLE_CATALOG_H_
 

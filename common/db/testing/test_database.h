@@ -1,24 +1,11 @@
-// TestDatabase: a fresh, uniquely named PostgreSQL database for one test, dropped afterwards.
-//
-// The server comes from JIT_TEST_PG_URL, a superuser URL that tests/run.sh provides
-// (start one by hand with `tests/lib/pg.sh start DIR --fast` and pass
-// `--test_env=JIT_TEST_PG_URL=postgresql://postgres@127.0.0.1:PORT/postgres`). Without it the
-// test fails with a message saying so: a database test is never skipped silently.
-//
-//   class PostgresRoleStoreTest : public jit::db::testing::PostgresTest {};
-//   TEST_F(PostgresRoleStoreTest, Upserts) {
-//     ASSERT_OK_AND_ASSIGN(auto pool, jit::db::PgPool::Create(db().PoolOptions()));
-//     ...
-//   }
-//
-// BUILD: the test depends on //common/db/testing:test_database and carries
-// tags = ["pg", "external"] ("external": never cached, the server is outside Bazel's view).
-//
-// Errors (Create): FAILED_PRECONDITION when JIT_TEST_PG_URL is missing, INVALID_ARGUMENT when
-// it cannot be parsed, UNAVAILABLE when the server cannot be reached, INTERNAL when the
-// database cannot be created. The destructor terminates the database's remaining sessions
-// and drops it (JIT_TEST_PG_KEEP=1 keeps it for a post-mortem; its name is logged).
-// Thread-safety: the object is immutable after Create.
+// TestDatabase: a fresh, uniquely named PostgreSQL database for one test, dropped afterwards
+// (its remaining sessions terminated; JIT_TEST_PG_KEEP=1 keeps it, its name is logged).
+// The server is JIT_TEST_PG_URL (a superuser URL from tests/run.sh or tests/lib/pg.sh); a
+// database test without it fails saying so, never skips. Targets depend on
+// //common/db/testing:test_database and carry tags = ["pg", "external"].
+// Errors (Create): FAILED_PRECONDITION without JIT_TEST_PG_URL, INVALID_ARGUMENT when it
+// cannot be parsed, UNAVAILABLE when unreachable, INTERNAL when the database cannot be
+// created. Immutable after Create. Example: common/db/README.md.
 #ifndef JIT_COMMON_DB_TESTING_TEST_DATABASE_H_
 #define JIT_COMMON_DB_TESTING_TEST_DATABASE_H_
 

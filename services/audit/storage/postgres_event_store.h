@@ -1,24 +1,12 @@
 // EventStore and CheckpointStore over the `audit` schema (migrations/0001_events.sql).
-//
-// Append, in one read-committed transaction with synchronous_commit on (durable on return
-// whatever the server's default): lock the chain_head row FOR UPDATE (appends of every
-// replica queue here, so the chain never forks), look up which ids are stored already, link
-// the new events after the head, write them with one COPY, move the head, and store the
-// checkpoint the CheckpointFn asks for. Ids already stored are found by the events' unique
-// index: the first attempt does not look them up, and a conflict makes it run again with
-// the lookup (a repeated batch costs one more round; a fresh one saves a query). A connection lost
-// during COMMIT gives UNKNOWN: the batch may or may not be stored; sending it again is safe
-// (ids already stored are skipped).
-//
-// Group commit: batches that arrive while this replica is appending wait, and the next
-// append stores all of them (up to kMaxGroupEvents events) in one such transaction, in
-// arrival order: one lock, one COPY and one commit for many callers instead of each waiting
-// on the head lock in turn. Each caller still gets its own result: if the shared transaction
-// fails, every batch of the group is tried again alone, so one bad batch fails only itself.
-//
-// The pool's role needs only what jit_audit_writer is granted: SELECT and INSERT on events
-// and checkpoints, SELECT and UPDATE on chain_head.
-// Thread-safe; borrows the pool, which must outlive the store.
+// Append is durable on return (synchronous_commit on): it locks the chain_head row FOR
+// UPDATE (so replicas never fork the chain), skips ids already stored, links the events
+// after the head, writes them with one COPY, moves the head and stores the checkpoint the
+// CheckpointFn asks for. Batches arriving meanwhile are group-committed (up to
+// kMaxGroupEvents, arrival order); if a group fails, each batch is retried alone, so one bad
+// batch fails only itself. A connection lost during COMMIT is UNKNOWN (sending again is safe).
+// The pool's role needs only jit_audit_writer's grants (SELECT, INSERT on events and
+// checkpoints; SELECT, UPDATE on chain_head). Thread-safe; borrows the pool.
 #ifndef JIT_SERVICES_AUDIT_STORAGE_POSTGRES_EVENT_STORE_H_
 #define JIT_SERVICES_AUDIT_STORAGE_POSTGRES_EVENT_STORE_H_
 

@@ -1,25 +1,11 @@
-// The OIDC `state` parameter as a sealed, self-contained value: everything Complete needs to
-// finish a login (which connector, the nonce, the PKCE verifier, the redirect URL, the
-// expiry) travels with the browser, so BeginOidcLogin stores nothing and any replica can
-// complete the login.
-//
-// state = base64url (no padding) of crypto::KeyEncryptionKey::Seal(plaintext, "oidc_state:v1"),
-// i.e. XChaCha20-Poly1305 under the auth service's key-encryption key: confidential (the nonce and
-// the PKCE verifier stay secret from the browser and the provider) and tamper-evident (a
-// changed byte, a state made up or one sealed under another KEK does not open). The
-// associated data keeps a sealed state from being accepted as any other sealed value (and
-// vice versa) and names the format version.
-//
-// Plaintext, format 1 (integers big-endian):
-//   u8 version (1) | 16 bytes login id | i64 expiry, Unix microseconds |
-//   u8 length + connector | u8 length + nonce | u8 length + PKCE verifier |
-//   u16 length + redirect URL
-// 49 bytes of sealing overhead (key_encryption.h); with a 43-character nonce and verifier and
-// a 40-byte redirect URL a state is about 280 characters. A state is never longer than
-// kMaxOidcStateChars.
-//
-// Single use is enforced at Complete, by recording the login id once the provider accepted
-// the code (state_store.h).
+// The OIDC `state` parameter as a sealed, self-contained value: the login id, connector,
+// nonce, PKCE verifier, redirect URL and expiry travel with the browser, so BeginOidcLogin
+// stores nothing and any replica completes the login. state = base64url (no padding) of
+// KeyEncryptionKey::Seal(plaintext, kOidcStateAssociatedData): confidential (nonce and
+// verifier stay secret) and tamper-evident; the associated data keeps it from passing as any
+// other sealed value. Plaintext format 1 (big-endian): u8 version | 16-byte login id |
+// i64 expiry (Unix us) | u8 len + connector | u8 len + nonce | u8 len + PKCE verifier |
+// u16 len + redirect URL. Single use is enforced at Complete (state_store.h).
 #ifndef JIT_SERVICES_AUTH_OIDC_SEALED_STATE_H_
 #define JIT_SERVICES_AUTH_OIDC_SEALED_STATE_H_
 

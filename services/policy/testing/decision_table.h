@@ -1,35 +1,7 @@
-// Decision tables: test cases for the policy decisions, kept as data (YAML files under
-// services/policy/testdata/decisions/), loadable by any runner: the logic suite
-// (decision_table_test.cc) and the gRPC suite (decision_table_grpc_test.cc) that sends the
-// same requests through PolicyService and checks the replies with the same CheckOutcome.
-//
-// File format:
-//   roles:                       # role documents, as a role file would hold them
-//     - {kind: role, version: v7, metadata: {name: dev}, spec: {...}}
-//   cases:
-//     - name: dev_reaches_staging_as_ubuntu     # [A-Za-z0-9_]+, unique in the file
-//       tags: [grpc]                             # optional, for runners to select by
-//       now: "2024-01-01T00:00:00Z"              # optional; default kDefaultNow
-//       hook: {allow: false, reason: "freeze"}   # optional fake external hook;
-//                                                # or {error: DEADLINE_EXCEEDED}
-//       check_access:                            # exactly one of check_access,
-//         identity: {name: alice, roles: [dev], traits: {logins: [alice]}}
-//         resource: {kind: node, labels: {env: staging}, login: ubuntu}
-//                                                # check_request, check_review,
-//                                                # compute_cert_params, check_permission:
-//                                                # the request proto in proto3 JSON form
-//       expect: {allowed: true}                  # response fields that must be equal
-//                                                # (nested messages compared partially)
-//       explanation_contains: ["role \"dev\""]   # substrings of explanation.summary
-//       explanation_excludes: ["..."]
-//       explanation_matches: [{role: dev, side: allow, field: node_labels}]
-//                                                # each must match some RuleMatch
-//       error: {code: INVALID_ARGUMENT, contains: "resource.login"}   # expect a Status
-// Identities (identity, user, reviewer) get expire_time = now + 1h unless the case sets one;
-// `expire_time: none` leaves it unset.
-// Shorthands in requests: traits maps take plain lists (`logins: [a]` for
-// `logins: {values: [a]}`); resource kind takes node/db/kube/app; durations take "30m",
-// "1h30m" as well as "1800s".
+// Decision tables: policy decision test cases kept as YAML under
+// services/policy/testdata/decisions/ (the format is in its README.md), loaded here and run
+// by the logic suite (decision_table_test.cc) and the gRPC suite
+// (decision_table_grpc_test.cc), which judge replies with the same CheckOutcome.
 #ifndef JIT_SERVICES_POLICY_TESTING_DECISION_TABLE_H_
 #define JIT_SERVICES_POLICY_TESTING_DECISION_TABLE_H_
 
