@@ -163,6 +163,7 @@ absl::Status Certs(auth::UserAuthClient& auth, requests::UserRequestsClient& req
     for (const AccessRequest& a : *active) ids.push_back(a.id());
     for (const std::string& p : request_ids) {
       absl::StatusOr<std::string> id = ResolveIdPrefix(p, ids);
+      if (!id.ok() && !absl::IsNotFound(id.status())) return id.status();  // ambiguous
       if (!id.ok()) {
         return absl::FailedPreconditionError(
             absl::StrCat("request ", Printable(p),

@@ -214,6 +214,39 @@ TEST_F(AccessTest, DbCommandIsPsqlWithVerifyFull) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(AccessTest, KubeLoginWritesAKubeconfigWithTheClientCertificate) {
+  EXPECT_THAT(
+      KubeLogin(ca_, jit_dir_, {.cluster = "prod", .server = "https://k:6443", .ca_file = "/k.pem"},
+                Text()),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("run `jit certs`")));
+  ASSERT_OK(Certs(auth_, requests_, ca_, jit_dir_, {}, Text()));
+  EXPECT_THAT(
+      KubeLogin(ca_, jit_dir_, {.cluster = "prod", .server = "https://k:6443", .ca_file = "/k.pem"},
+                Text()),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("no Kubernetes access")));
+  ca::v1::SignUserX509CertResponse signed_cert;
+  signed_cert.set_certificate_pem("-----BEGIN CERTIFICATE-----\nk\n-----END CERTIFICATE-----\n");
+  signed_cert.mutable_issued()->set_user("alice");
+  signed_cert.mutable_issued()->add_principals("system:authenticated");
+  *signed_cert.mutable_issued()->mutable_valid_before() = ToProtoTimestamp(kNow + absl::Hours(1));
+  ca_.sign_x509.Answer(signed_cert);
+  out_.str("");
+  ASSERT_OK(KubeLogin(
+      ca_, jit_dir_, {.cluster = "prod", .server = "https://k:6443", .ca_file = "/k.pem"}, Text()));
+  const ca::v1::SignUserX509CertRequest sent = ca_.sign_x509.requests().back();
+  EXPECT_EQ(sent.target(), ca::v1::SignUserX509CertRequest::TARGET_KUBERNETES);
+  EXPECT_THAT(sent.grant_ids(), ElementsAre(kGrant));
+  const std::string config = Slurp(jit_dir_ + "/kube/prod.kubeconfig");
+  EXPECT_THAT(config, HasSubstr("server: \"https://k:6443\""));
+  EXPECT_THAT(config, HasSubstr("certificate-authority: \"/k.pem\""));
+  EXPECT_THAT(config, HasSubstr("client-certificate: \"" + jit_dir_ + "/kube/prod.crt\""));
+  EXPECT_THAT(config, HasSubstr("client-key: \"" + AccessFiles(jit_dir_).tls_key + "\""));
+  EXPECT_EQ(Mode(jit_dir_ + "/kube/prod.kubeconfig"), 0600);
+  EXPECT_THAT(out_.str(), HasSubstr("export KUBECONFIG=" + jit_dir_ + "/kube/prod.kubeconfig"));
+  EXPECT_THAT(KubeLogin(ca_, jit_dir_, {.cluster = "../x", .server = "s", .ca_file = "c"}, Text()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(AccessFilesTest, LayoutUnderTheJitDirectory) {
   AccessFiles f("/h/.jit");
   EXPECT_EQ(f.ssh_key, "/h/.jit/ssh/id_ed25519");

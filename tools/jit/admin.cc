@@ -249,7 +249,8 @@ absl::Status AuditSearch(audit::UserAuditClient& audit, const AuditSearchInput& 
   if (!in.user.empty()) {
     req.set_actor(absl::StrContains(in.user, ':') ? in.user : "user:" + in.user);
   }
-  req.set_request_id(in.request_id);
+  // Events about an access request name it as their target.
+  if (!in.request_id.empty()) req.set_target("access_request:" + in.request_id);
   req.set_page_size(1000);
   std::vector<common::v1::AuditEvent> events;
   while (static_cast<int>(events.size()) < in.limit) {
@@ -274,7 +275,10 @@ absl::Status AuditSearch(audit::UserAuditClient& audit, const AuditSearchInput& 
   std::vector<std::vector<std::string>> rows = {
       {"SEQ", "TIME", "TYPE", "ACTOR", "TARGET", "OUTCOME", "REQUEST", "MESSAGE"}};
   for (const auto& e : events) {
-    std::string request = e.request_id().empty() ? "-" : e.request_id().substr(0, 8);
+    std::string request = "-";
+    if (absl::StartsWith(e.target(), "access_request:")) {
+      request = e.target().substr(std::string("access_request:").size(), 8);
+    }
     rows.push_back({absl::StrCat(e.sequence()), RelativeTime(FromProtoTimestamp(e.time()), o.now),
                     e.type(), e.actor(), e.target(), OutcomeName(e.outcome()), request,
                     e.message().substr(0, 80)});

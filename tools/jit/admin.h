@@ -53,7 +53,7 @@ struct AuditSearchInput {
   std::vector<std::string> types;  // exact or "request.*"
   std::string since;               // "2h" (ago) or RFC 3339; "" = all
   std::string user;                // actor, e.g. "user:alice" or "alice"
-  std::string request_id;
+  std::string request_id;          // events whose target is this access request
   int limit = 1000;
 };
 // Oldest first, as a table: TIME, TYPE, ACTOR, TARGET, OUTCOME, REQUEST, MESSAGE.

@@ -109,14 +109,17 @@ TEST_F(AdminTest, AuditSearchFiltersOldestFirst) {
   e->set_sequence(41);
   e->set_type("request.created");
   e->set_actor("user:alice");
-  e->set_request_id("0190a1b2-0000-7000-8000-000000000001");
+  e->set_target("access_request:0190a1b2-0000-7000-8000-000000000001");
   e->set_outcome(common::v1::AuditEvent::OUTCOME_SUCCESS);
   *e->mutable_time() = ToProtoTimestamp(kNow - absl::Minutes(5));
   audit_.search.Answer(r);
-  ASSERT_OK(AuditSearch(audit_, {.types = {"request.*"}, .since = "2h", .user = "alice"}, Text()));
+  ASSERT_OK(AuditSearch(
+      audit_, {.types = {"request.*"}, .since = "2h", .user = "alice", .request_id = "r1"},
+      Text()));
   const audit::v1::SearchEventsRequest sent = audit_.search.requests()[0];
   EXPECT_TRUE(sent.ascending());
   EXPECT_EQ(sent.actor(), "user:alice");
+  EXPECT_EQ(sent.target(), "access_request:r1");
   EXPECT_EQ(FromProtoTimestamp(sent.start_time()), kNow - absl::Hours(2));
   EXPECT_THAT(out_.str(), HasSubstr("request.created"));
   EXPECT_THAT(out_.str(), HasSubstr("0190a1b2"));

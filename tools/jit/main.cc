@@ -240,7 +240,8 @@ int Main(int argc, char** argv) {
                    "store nothing");
   bool wait = false;
   create->add_flag("--wait", wait,
-                   "Wait for the decision with a live status line; exit 0 only if approved");
+                   "Wait for the decision with a live status line, then get certificates; exit "
+                   "0 only if approved");
   create->add_option("--reviewers", create_in.reviewers, "Suggested reviewers (comma separated)")
       ->delimiter(',');
   CreateInput glass_in;
@@ -457,6 +458,15 @@ int Main(int argc, char** argv) {
                     .now = [] { return absl::Now(); },
                     .status = &std::cerr};
     s = RequestCreate(*c->requests, create_in, o, wait ? &hooks : nullptr);
+    // --wait ends approved: the certificates come at once (a failure here leaves the
+    // approval standing; it says to run `jit certs`).
+    if (s.ok() && wait) {
+      if (absl::Status certs_status = Certs(*c->auth, *c->requests, *c->ca, config->jit_dir, {}, o);
+          !certs_status.ok()) {
+        std::cerr << "jit: the request is approved, but getting certificates failed: "
+                  << ErrorSentence(certs_status) << "; run `jit certs` to try again\n";
+      }
+    }
   } else if (glass->parsed()) {
     s = RequestCreate(*c->requests, glass_in, o);
   } else if (ls->parsed()) {
