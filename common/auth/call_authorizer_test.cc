@@ -24,6 +24,7 @@ constexpr char kPublic[] = "/jit.auth.v1.AuthService/GetJwks";
 constexpr char kUsersOnly[] = "/jit.requests.v1.RequestsService/CreateRequest";
 constexpr char kCaOnly[] = "/jit.requests.v1.RequestsService/ListActiveGrants";
 constexpr char kUsersAndServices[] = "/jit.auth.v1.AuthService/WhoAmI";
+constexpr char kHostsOnly[] = "/jit.ca.v1.CaService/RenewHost";
 
 class CallAuthorizerTest : public ::testing::Test {
  protected:
@@ -33,12 +34,13 @@ class CallAuthorizerTest : public ::testing::Test {
         {kUsersOnly, Users()},
         {kCaOnly, Services({"ca"})},
         {kUsersAndServices, UsersAndAnyService()},
+        {kHostsOnly, Hosts()},
     });
     key_ = *MakeTestSessionKey("k1", "jit-access", "jit-test");
     source_.SetKeys({key_.jwk});
     keys_ = *JwksCache::Create(&source_, &clock_, {});
-    tokens_ = *TokenVerifier::Create({.issuer = "jit-access", .audience = "jit-test"},
-                                     keys_.get(), &revocation_, &clock_);
+    tokens_ = *TokenVerifier::Create({.issuer = "jit-access", .audience = "jit-test"}, keys_.get(),
+                                     &revocation_, &clock_);
     ca_ = *pki::CreateCertificateAuthority({}, clock_.Now());
     peers_ = *PeerCertificateVerifier::Create(*pki::CertificateToPem(ca_.cert.get()), &clock_);
     authorizer_ = *CallAuthorizer::Create(&table_, tokens_.get(), peers_.get());
@@ -102,7 +104,8 @@ TEST_F(CallAuthorizerTest, UserWithValidTokenMayCallUserMethods) {
 }
 
 TEST_F(CallAuthorizerTest, NoTokenIsUnauthenticated) {
-  EXPECT_THAT(Call(kUsersOnly), StatusIs(absl::StatusCode::kUnauthenticated, "missing bearer token"));
+  EXPECT_THAT(Call(kUsersOnly),
+              StatusIs(absl::StatusCode::kUnauthenticated, "missing bearer token"));
 }
 
 TEST_F(CallAuthorizerTest, ExpiredTokenIsUnauthenticated) {
@@ -112,9 +115,9 @@ TEST_F(CallAuthorizerTest, ExpiredTokenIsUnauthenticated) {
 
 TEST_F(CallAuthorizerTest, ForgedTokenIsUnauthenticated) {
   TestSessionKey attacker = *MakeTestSessionKey("k1", "jit-access", "jit-test");
-  const std::string forged = "Bearer " + *attacker.issuer->Issue(TestUser("admin", "s"),
-                                                                 clock_.Now(),
-                                                                 clock_.Now() + absl::Hours(1));
+  const std::string forged =
+      "Bearer " +
+      *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(), clock_.Now() + absl::Hours(1));
   EXPECT_THAT(Call(kUsersOnly, {forged}),
               StatusIs(absl::StatusCode::kUnauthenticated, "token signature is invalid"));
 }
@@ -137,10 +140,22 @@ TEST_F(CallAuthorizerTest, AllowedServiceCertificatePasses) {
   EXPECT_EQ(svc.auth_method(), "mtls");
 }
 
+TEST_F(CallAuthorizerTest, HostCertificatePassesOnlyWhereHostsAreAllowed) {
+  const std::string host = Cert(ca_, "spiffe://jit-access/host/db1.example.com");
+  ASSERT_OK_AND_ASSIGN(Identity id, Call(kHostsOnly, {}, host));
+  EXPECT_EQ(id.kind(), Identity::KIND_HOST);
+  EXPECT_EQ(id.name(), "db1.example.com");
+  EXPECT_THAT(Call(kCaOnly, {}, host),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("hosts may not call")));
+  EXPECT_THAT(Call(kUsersAndServices, {}, host), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Call(kHostsOnly, {}, ca_cert_), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Call(kHostsOnly, {}, Cert(rogue_ca_, "spiffe://jit-access/host/db1.example.com")),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 TEST_F(CallAuthorizerTest, ServiceNotOnTheAllowlistIsDenied) {
-  EXPECT_THAT(Call(kCaOnly, {}, policy_cert_),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr("service policy may not call")));
+  EXPECT_THAT(Call(kCaOnly, {}, policy_cert_), StatusIs(absl::StatusCode::kPermissionDenied,
+                                                        HasSubstr("service policy may not call")));
 }
 
 TEST_F(CallAuthorizerTest, CertificateFromAnotherCaIsUnauthenticated) {
@@ -206,12 +221,11 @@ TEST_F(CallAuthorizerTest, GateReportsEachTokenVerificationOnceByResult) {
   EXPECT_THAT(call(valid, true), StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
   revocation_.SetUnavailable(true);
   EXPECT_THAT(call(valid, true), StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_THAT(observer.results,
-              ::testing::ElementsAre(TokenVerificationResult::kValid,
-                                     TokenVerificationResult::kInvalid,
-                                     TokenVerificationResult::kExpired,
-                                     TokenVerificationResult::kRevoked,
-                                     TokenVerificationResult::kUnavailable));
+  EXPECT_THAT(
+      observer.results,
+      ::testing::ElementsAre(TokenVerificationResult::kValid, TokenVerificationResult::kInvalid,
+                             TokenVerificationResult::kExpired, TokenVerificationResult::kRevoked,
+                             TokenVerificationResult::kUnavailable));
   // No token: nothing to count.
   CallCredentials none;
   EXPECT_THAT(authorizer->Authorize(kUsersOnly, none, true),
