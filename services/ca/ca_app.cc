@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit/postgres_audit_outbox.h"
 #include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
 #include "common/crypto/ca_signer.h"
@@ -15,6 +16,10 @@
 #include "services/ca/ca_metrics.h"
 #include "services/ca/ca_service_impl.h"
 #include "services/ca/cert_issuer.h"
+#include "services/ca/join/enrollment.h"
+#include "services/ca/join/internal_ca_loader.h"
+#include "services/ca/join/postgres_join_store.h"
+#include "services/ca/join/redemption_limiter.h"
 #include "services/ca/postgres_ca_key_store.h"
 #include "services/ca/postgres_issued_cert_store.h"
 #include "services/policy/client/grpc_policy_client.h"
@@ -34,6 +39,13 @@ ABSL_FLAG(absl::Duration, host_cert_ttl, absl::Hours(24 * 30),
           "Validity of SSH host certificates when the request names none, and their maximum "
           "(1m..8760h)");
 
+ABSL_FLAG(std::string, internal_ca_cert_file, "",
+          "PEM certificate of the internal CA (the services' mTLS CA), imported into PostgreSQL "
+          "on the first start that names it, with --internal_ca_key_file; later starts need "
+          "neither. Join tokens (EnrollHost, JoinService) need it");
+ABSL_FLAG(std::string, internal_ca_key_file, "",
+          "PEM private key of the internal CA (mode 0600), with --internal_ca_cert_file");
+
 namespace jit::ca {
 namespace internal {
 
@@ -49,7 +61,10 @@ struct CaAppParts {
         policy(&policy_peer),
         requests(&requests_peer),
         permissions(&policy),
-        metrics(runtime.registry) {}
+        metrics(runtime.registry),
+        join_store(&runtime.pool, this->kek.get()),
+        refusals(&runtime.pool, "ca"),
+        limiter(&runtime.clock) {}
 
   std::unique_ptr<crypto::KeyEncryptionKey> kek;
   PostgresCaKeyStore key_store;
@@ -62,6 +77,11 @@ struct CaAppParts {
   CaMetrics metrics;
   std::unique_ptr<CaKeyring> keyring;
   std::unique_ptr<CertIssuer> issuer;
+  join::PostgresJoinStore join_store;
+  audit::PostgresAuditOutbox refusals;
+  join::RedemptionLimiter limiter;
+  std::optional<pki::CertificateAuthority> internal_ca;
+  std::unique_ptr<join::Enrollment> enrollment;
   std::unique_ptr<CaServiceImpl> service;
   std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
@@ -81,7 +101,9 @@ CaApp::Config CaApp::ConfigFromFlags() {
   return {.key_encryption_key_file = absl::GetFlag(FLAGS_key_encryption_key_file),
           .ssh_ca_algorithm = absl::GetFlag(FLAGS_ssh_ca_algorithm),
           .x509_ca_algorithm = absl::GetFlag(FLAGS_x509_ca_algorithm),
-          .host_cert_ttl = absl::GetFlag(FLAGS_host_cert_ttl)};
+          .host_cert_ttl = absl::GetFlag(FLAGS_host_cert_ttl),
+          .internal_ca_cert_file = absl::GetFlag(FLAGS_internal_ca_cert_file),
+          .internal_ca_key_file = absl::GetFlag(FLAGS_internal_ca_key_file)};
 }
 
 absl::Status CaApp::Validate(const Config& c) {
@@ -96,6 +118,7 @@ absl::Status CaApp::Validate(const Config& c) {
   if (c.host_cert_ttl < absl::Minutes(1) || c.host_cert_ttl > absl::Hours(8760)) {
     return absl::InvalidArgumentError("host_cert_ttl: must be between 1m and 8760h");
   }
+  RETURN_IF_ERROR(join::ValidateInternalCaFiles(c.internal_ca_cert_file, c.internal_ca_key_file));
   return Named("key_encryption_key_file",
                crypto::KeyEncryptionKey::FromFile(c.key_encryption_key_file).status());
 }
@@ -124,8 +147,20 @@ absl::StatusOr<std::unique_ptr<CaApp>> CaApp::Create(server::ServiceRuntime& run
   p->issuer = std::make_unique<CertIssuer>(
       p->keyring.get(), &p->certs, &p->policy, &p->requests, &p->permissions, &runtime.clock,
       &p->metrics, CertIssuerOptions{.host_cert_ttl = config.host_cert_ttl});
-  p->service = std::make_unique<CaServiceImpl>(p->issuer.get(),
-                                               server::AuthorizedCaller(runtime.authorizer));
+  ASSIGN_OR_RETURN(p->internal_ca,
+                   join::LoadInternalCa(p->join_store, config.internal_ca_cert_file,
+                                        config.internal_ca_key_file, runtime.clock.Now()));
+  const CertIssuer* issuer = p->issuer.get();
+  p->enrollment = std::make_unique<join::Enrollment>(
+      &p->join_store,
+      [issuer](const ssh::SshPublicKey& key, const std::vector<std::string>& principals,
+               absl::Duration ttl, std::string_view owner, const audit::AuditActor& actor) {
+        return issuer->IssueHostSshCert(key, principals, ttl, owner, actor);
+      },
+      p->internal_ca.has_value() ? &*p->internal_ca : nullptr, &p->permissions, &p->refusals,
+      &p->limiter, &runtime.clock, join::EnrollmentOptions{.host_cert_ttl = config.host_cert_ttl});
+  p->service = std::make_unique<CaServiceImpl>(
+      p->issuer.get(), server::AuthorizedCaller(runtime.authorizer), p->enrollment.get());
   ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "ca"));
   return absl::WrapUnique(new CaApp(std::move(p)));
 }

@@ -31,6 +31,10 @@ class CaApp final : public server::ServiceApp {
     std::string ssh_ca_algorithm = "ed25519";
     std::string x509_ca_algorithm = "ecdsa-p256";
     absl::Duration host_cert_ttl = absl::Hours(24 * 30);
+    // The internal CA (service and host identities), imported into PostgreSQL on the first
+    // start that names it; both or neither (services/ca/README.md, "Enrolment").
+    std::string internal_ca_cert_file;
+    std::string internal_ca_key_file;
   };
 
   // The service's own flags (ca_app.cc).

@@ -2,20 +2,24 @@
 // (CertIssuer) to common/server's UnaryHandler, which finds the caller (the session token,
 // verified before the handler runs, per common/auth/method_table.cc) and converts the status
 // in one place. No rule lives here. RotateCa, GetRevocationList and RevokeCerts belong to
-// issue 11 and answer UNIMPLEMENTED until then.
-// Thread-safe; the issuer is borrowed and must outlive the service.
+// issue 11 and answer UNIMPLEMENTED until then. The enrolment RPCs (CreateJoinToken,
+// EnrollHost, JoinService, RenewHost) go to join::Enrollment; built without one (benches)
+// they answer FAILED_PRECONDITION.
+// Thread-safe; the issuer and the enrollment are borrowed and must outlive the service.
 #ifndef JIT_SERVICES_CA_CA_SERVICE_IMPL_H_
 #define JIT_SERVICES_CA_CA_SERVICE_IMPL_H_
 
 #include "common/server/unary_handler.h"
 #include "jit/ca/v1/ca.grpc.pb.h"
 #include "services/ca/cert_issuer.h"
+#include "services/ca/join/enrollment.h"
 
 namespace jit::ca {
 
 class CaServiceImpl final : public v1::CaService::Service {
  public:
-  CaServiceImpl(const CertIssuer* issuer, server::CallerIdentityFn caller_identity);
+  CaServiceImpl(const CertIssuer* issuer, server::CallerIdentityFn caller_identity,
+                const join::Enrollment* enrollment = nullptr);
 
   grpc::Status SignUserSshCert(grpc::ServerContext* context,
                                const v1::SignUserSshCertRequest* request,
@@ -32,9 +36,19 @@ class CaServiceImpl final : public v1::CaService::Service {
   grpc::Status ListIssuedCerts(grpc::ServerContext* context,
                                const v1::ListIssuedCertsRequest* request,
                                v1::ListIssuedCertsResponse* response) override;
+  grpc::Status CreateJoinToken(grpc::ServerContext* context,
+                               const v1::CreateJoinTokenRequest* request,
+                               v1::CreateJoinTokenResponse* response) override;
+  grpc::Status EnrollHost(grpc::ServerContext* context, const v1::EnrollHostRequest* request,
+                          v1::EnrollHostResponse* response) override;
+  grpc::Status JoinService(grpc::ServerContext* context, const v1::JoinServiceRequest* request,
+                           v1::JoinServiceResponse* response) override;
+  grpc::Status RenewHost(grpc::ServerContext* context, const v1::RenewHostRequest* request,
+                         v1::RenewHostResponse* response) override;
 
  private:
   const CertIssuer* const issuer_;
+  const join::Enrollment* const enrollment_;
   const server::UnaryHandler handler_;
 };
 
