@@ -23,6 +23,9 @@ AuditActor ActorOf(const Identity& caller, std::string_view remote_addr) {
     case Identity::KIND_SERVICE:
       actor.actor = absl::StrCat("service:", caller.name());
       break;
+    case Identity::KIND_HOST:
+      actor.actor = absl::StrCat("host:", caller.name());
+      break;
     default:
       actor.actor = "anonymous";
   }

@@ -35,7 +35,7 @@ TokenVerificationResult ClassifyTokenVerification(const absl::Status& status) {
 
 Identity ServiceIdentity(const PeerIdentity& peer) {
   Identity id;
-  id.set_kind(Identity::KIND_SERVICE);
+  id.set_kind(peer.id.kind == SpiffeId::Kind::kHost ? Identity::KIND_HOST : Identity::KIND_SERVICE);
   id.set_name(peer.id.name);
   id.set_spiffe_id(peer.spiffe_uri);
   id.set_auth_method("mtls");
@@ -63,8 +63,7 @@ absl::StatusOr<Identity> CallAuthorizer::Authorize(std::string_view full_method,
                                                    bool record_token_result) const {
   const MethodRule* rule = table_->Find(full_method);
   if (rule == nullptr) {
-    return absl::PermissionDeniedError("method has no authorization rule: " +
-                                       LogSafe(full_method));
+    return absl::PermissionDeniedError("method has no authorization rule: " + LogSafe(full_method));
   }
   if (rule->public_access) {
     absl::StatusOr<PeerIdentity> peer = PeerOf(credentials);
@@ -88,9 +87,16 @@ absl::StatusOr<Identity> CallAuthorizer::Authorize(std::string_view full_method,
   absl::StatusOr<PeerIdentity> peer = PeerOf(credentials);
   if (absl::IsNotFound(peer.status())) {
     return absl::UnauthenticatedError(
-        rule->users ? "missing bearer token" : "missing credentials: a service certificate is required");
+        rule->users ? "missing bearer token"
+                    : "missing credentials: a service certificate is required");
   }
   if (!peer.ok()) return peer.status();
+  if (peer->id.kind == SpiffeId::Kind::kHost) {
+    if (!rule->hosts) {
+      return absl::PermissionDeniedError("hosts may not call " + std::string(full_method));
+    }
+    return ServiceIdentity(*peer);
+  }
   if (peer->id.kind != SpiffeId::Kind::kService) {
     // A person's client certificate is not a session: it never authorizes by itself.
     if (rule->users) return absl::UnauthenticatedError("missing bearer token");

@@ -26,6 +26,7 @@ constexpr char kPublic[] = "/jit.auth.v1.AuthService/GetJwks";
 constexpr char kUsersOnly[] = "/jit.requests.v1.RequestsService/CreateRequest";
 constexpr char kCaOnly[] = "/jit.requests.v1.RequestsService/ListActiveGrants";
 constexpr char kUsersAndServices[] = "/jit.auth.v1.AuthService/WhoAmI";
+constexpr char kHostsOnly[] = "/jit.ca.v1.CaService/RenewHost";
 
 class CallAuthorizerTest : public ::testing::Test {
  protected:
@@ -35,6 +36,7 @@ class CallAuthorizerTest : public ::testing::Test {
         {kUsersOnly, Users()},
         {kCaOnly, Services({"ca"})},
         {kUsersAndServices, UsersAndAnyService()},
+        {kHostsOnly, Hosts()},
     });
     key_ = *MakeTestSessionKey("k1", "jit-access", "jit-test");
     source_.SetKeys({key_.jwk});
@@ -138,6 +140,19 @@ TEST_F(CallAuthorizerTest, AllowedServiceCertificatePasses) {
   EXPECT_EQ(svc.name(), "ca");
   EXPECT_EQ(svc.spiffe_id(), "spiffe://jit-access/service/ca");
   EXPECT_EQ(svc.auth_method(), "mtls");
+}
+
+TEST_F(CallAuthorizerTest, HostCertificatePassesOnlyWhereHostsAreAllowed) {
+  const std::string host = Cert(ca_, "spiffe://jit-access/host/db1.example.com");
+  ASSERT_OK_AND_ASSIGN(Identity id, Call(kHostsOnly, {}, host));
+  EXPECT_EQ(id.kind(), Identity::KIND_HOST);
+  EXPECT_EQ(id.name(), "db1.example.com");
+  EXPECT_THAT(Call(kCaOnly, {}, host),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("hosts may not call")));
+  EXPECT_THAT(Call(kUsersAndServices, {}, host), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Call(kHostsOnly, {}, ca_cert_), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Call(kHostsOnly, {}, Cert(rogue_ca_, "spiffe://jit-access/host/db1.example.com")),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(CallAuthorizerTest, ServiceNotOnTheAllowlistIsDenied) {

@@ -33,6 +33,7 @@ MethodRule Public() { return MethodRule{.public_access = true}; }
 MethodRule Users() { return MethodRule{.users = true}; }
 MethodRule AnyService() { return MethodRule{.any_service = true}; }
 MethodRule UsersAndAnyService() { return MethodRule{.users = true, .any_service = true}; }
+MethodRule Hosts() { return MethodRule{.hosts = true}; }
 MethodRule Services(std::initializer_list<std::string> names) {
   MethodRule r;
   r.services.insert(names.begin(), names.end());
@@ -51,7 +52,8 @@ absl::StatusOr<MethodAuthorizationTable> MethodAuthorizationTable::Create(
     if (!ValidMethodName(method)) {
       return absl::InvalidArgumentError(absl::StrCat("invalid method name '", method, "'"));
     }
-    if (!rule.public_access && !rule.users && !rule.any_service && rule.services.empty()) {
+    if (!rule.public_access && !rule.users && !rule.any_service && rule.services.empty() &&
+        !rule.hosts) {
       return absl::InvalidArgumentError(absl::StrCat(method, ": rule allows nobody"));
     }
     for (const std::string& s : rule.services) {
@@ -104,7 +106,6 @@ const MethodAuthorizationTable& JitMethodTable() {
         {a + "EnrollTotp", Users()},
         {a + "ConfirmTotp", Users()},
         {a + "ResetTotp", Users()},
-        {a + "JoinService", Public()},  // proven by the one-time join token
         {a + "RotateSigningKey", Users()},
         {a + "ListRevokedSessions", AnyService()},  // every service's token verifier
         // ca
@@ -117,6 +118,11 @@ const MethodAuthorizationTable& JitMethodTable() {
         // KRL/CRL distribution: people, services (and, with jit-host, enrolled hosts)
         {c + "GetRevocationList", UsersAndAnyService()},
         {c + "RevokeCerts", UsersAndServices({"requests"})},
+        // ca enrolment (issue 11): redeeming a join token is proven by the token itself.
+        {c + "CreateJoinToken", Users()},
+        {c + "EnrollHost", Public()},
+        {c + "JoinService", Public()},
+        {c + "RenewHost", Hosts()},  // an enrolled host's identity certificate
         // requests
         {r + "CreateRequest", Users()},
         {r + "GetRequest", Users()},

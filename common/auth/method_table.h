@@ -31,6 +31,8 @@ struct MethodRule {
   bool any_service = false;
   // These services (by name, as in spiffe://jit-access/service/<name>).
   absl::flat_hash_set<std::string> services;
+  // Machines enrolled by join token (spiffe://jit-access/host/<name>).
+  bool hosts = false;
 
   bool AllowsService(std::string_view name) const {
     return any_service || services.contains(absl::string_view(name.data(), name.size()));
@@ -44,6 +46,7 @@ MethodRule Services(std::initializer_list<std::string> names);
 MethodRule AnyService();
 MethodRule UsersAndServices(std::initializer_list<std::string> names);
 MethodRule UsersAndAnyService();
+MethodRule Hosts();
 
 // Immutable after Create; thread-safe.
 class MethodAuthorizationTable {

@@ -90,6 +90,14 @@ TEST(JitMethodTableTest, KeyRowsAreAsDesigned) {
   EXPECT_TRUE(lists->users);
   EXPECT_TRUE(lists->any_service);
   EXPECT_EQ(JitMethodTable().Find("/jit.auth.v1.AuthService/Nope"), nullptr);
+  EXPECT_TRUE(JitMethodTable().Find("/jit.ca.v1.CaService/EnrollHost")->public_access);
+  EXPECT_TRUE(JitMethodTable().Find("/jit.ca.v1.CaService/JoinService")->public_access);
+  const MethodRule* renew = JitMethodTable().Find("/jit.ca.v1.CaService/RenewHost");
+  ASSERT_NE(renew, nullptr);
+  EXPECT_TRUE(renew->hosts);
+  EXPECT_FALSE(renew->users);
+  EXPECT_FALSE(renew->any_service);
+  EXPECT_FALSE(renew->public_access);
   EXPECT_EQ(JitMethodTable().Find("jit.auth.v1.AuthService/Login"), nullptr);
 }
 

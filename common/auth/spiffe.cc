@@ -14,12 +14,25 @@ bool IsValidServiceName(std::string_view name) {
 bool IsValidUserName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '.' || c == '_' || c == '-' || c == '@')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '_' || c == '-' || c == '@')) {
       return false;
     }
   }
   return true;
+}
+
+bool IsValidHostName(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9'))) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;
+  }
+  return true;
+}
+
+std::string HostSpiffeId(std::string_view host) {
+  return "spiffe://" + std::string(kTrustDomain) + "/host/" + std::string(host);
 }
 
 std::string ServiceSpiffeId(std::string_view service) {
@@ -47,6 +60,12 @@ absl::StatusOr<SpiffeId> ParseSpiffeId(std::string_view uri) {
     std::string_view name = rest.substr(kUser.size());
     if (!IsValidUserName(name)) return absl::InvalidArgumentError("invalid user name");
     return SpiffeId{SpiffeId::Kind::kUser, std::string(name)};
+  }
+  constexpr std::string_view kHost = "host/";
+  if (rest.substr(0, kHost.size()) == kHost) {
+    std::string_view name = rest.substr(kHost.size());
+    if (!IsValidHostName(name)) return absl::InvalidArgumentError("invalid host name");
+    return SpiffeId{SpiffeId::Kind::kHost, std::string(name)};
   }
   return absl::InvalidArgumentError("unknown SPIFFE ID path");
 }

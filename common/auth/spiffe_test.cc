@@ -19,6 +19,18 @@ TEST(SpiffeTest, FormatsAndParsesServiceAndUserIds) {
   EXPECT_EQ(user.name, "alice@example.com");
 }
 
+TEST(SpiffeTest, FormatsAndParsesHostIds) {
+  EXPECT_EQ(HostSpiffeId("db1.example.com"), "spiffe://jit-access/host/db1.example.com");
+  ASSERT_OK_AND_ASSIGN(SpiffeId host, ParseSpiffeId("spiffe://jit-access/host/10.0.0.5"));
+  EXPECT_EQ(host.kind, SpiffeId::Kind::kHost);
+  EXPECT_EQ(host.name, "10.0.0.5");
+  for (const char* bad :
+       {"spiffe://jit-access/host/", "spiffe://jit-access/host/DB1", "spiffe://jit-access/host/-x",
+        "spiffe://jit-access/host/a/b", "spiffe://jit-access/host/a_b"}) {
+    EXPECT_THAT(ParseSpiffeId(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
+}
+
 TEST(SpiffeTest, RejectsAnythingElse) {
   for (const char* bad : {
            "spiffe://other/service/ca",

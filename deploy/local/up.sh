@@ -179,6 +179,9 @@ for s in "${services[@]}"; do
       (umask 077 && head -c 32 /dev/urandom | base64 >"$state/ca/kek")
     fi
     extra+=(--key_encryption_key_file="$state/ca/kek")
+    # The internal CA, imported once into PostgreSQL for join tokens (services/ca/README.md).
+    extra+=(--internal_ca_cert_file="$state/pki/internal-ca.pem"
+      --internal_ca_key_file="$state/pki/internal-ca.key")
   fi
   if [[ $s == audit ]]; then
     extra+=(--checkpoint_key_file="$audit_dir/checkpoint.key" --export_dir="$audit_dir/export")

@@ -453,9 +453,6 @@ TEST_F(AuthIntegrationTest, AdminVerbsFailClosedWhenPolicyIsDown) {
   // Without a token, user RPCs are refused before any of that.
   EXPECT_EQ(auth_->GetUser(CallContext().get(), self, &me).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  v1::JoinServiceResponse join;
-  EXPECT_EQ(auth_->JoinService(CallContext().get(), {}, &join).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST_F(AuthIntegrationTest, OidcCodeFlowThroughTheBinary) {

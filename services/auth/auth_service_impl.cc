@@ -122,12 +122,4 @@ grpc::Status AuthServiceImpl::ListRevokedSessions(Ctx* ctx,
                       [&] { return p_.sessions->ListRevoked(request->after_cursor()); });
 }
 
-grpc::Status AuthServiceImpl::JoinService(Ctx* ctx, const v1::JoinServiceRequest*,
-                                          v1::JoinServiceResponse* response) {
-  return handler_.Run(*ctx, __func__, response, []() -> absl::Status {
-    return absl::UnimplementedError(
-        "JoinService needs one-time join tokens, which no API issues yet");
-  });
-}
-
 }  // namespace jit::auth

@@ -2,8 +2,7 @@
 // logic to common/server's UnaryHandler, which finds the caller (the project method table,
 // the same check the per-call gate made) and converts the status once. No rule lives here.
 //
-// JoinService answers UNIMPLEMENTED: it needs one-time join tokens, and no API creates them
-// yet.
+// Service enrolment by join token lives in the ca service (jit.ca.v1.CaService/JoinService).
 #ifndef JIT_SERVICES_AUTH_AUTH_SERVICE_IMPL_H_
 #define JIT_SERVICES_AUTH_AUTH_SERVICE_IMPL_H_
 
@@ -53,7 +52,6 @@ class AuthServiceImpl final : public jit::auth::v1::AuthService::Service {
   grpc::Status EnrollTotp(Ctx*, const v1::EnrollTotpRequest*, v1::EnrollTotpResponse*) override;
   grpc::Status ResetTotp(Ctx*, const v1::ResetTotpRequest*, v1::ResetTotpResponse*) override;
   grpc::Status ConfirmTotp(Ctx*, const v1::ConfirmTotpRequest*, v1::ConfirmTotpResponse*) override;
-  grpc::Status JoinService(Ctx*, const v1::JoinServiceRequest*, v1::JoinServiceResponse*) override;
   grpc::Status RotateSigningKey(Ctx*, const v1::RotateSigningKeyRequest*,
                                 v1::RotateSigningKeyResponse*) override;
   grpc::Status ListRevokedSessions(Ctx*, const v1::ListRevokedSessionsRequest*,

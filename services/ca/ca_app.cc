@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit/postgres_audit_outbox.h"
 #include "common/audit/service_outbox_relay.h"
 #include "common/client/peer.h"
 #include "common/crypto/ca_signer.h"
@@ -20,6 +21,10 @@
 #include "services/ca/ca_service_impl.h"
 #include "services/ca/cert_issuer.h"
 #include "services/ca/cert_revoker.h"
+#include "services/ca/join/enrollment.h"
+#include "services/ca/join/internal_ca_loader.h"
+#include "services/ca/join/postgres_join_store.h"
+#include "services/ca/join/redemption_limiter.h"
 #include "services/ca/postgres_ca_key_store.h"
 #include "services/ca/postgres_issued_cert_store.h"
 #include "services/ca/postgres_revocation_store.h"
@@ -49,6 +54,13 @@ ABSL_FLAG(absl::Duration, revoked_grants_poll_interval, absl::Seconds(5),
           "How often the requests service is asked for revoked grants whose certificates to "
           "revoke (1s..10m)");
 
+ABSL_FLAG(std::string, internal_ca_cert_file, "",
+          "PEM certificate of the internal CA (the services' mTLS CA), imported into PostgreSQL "
+          "on the first start that names it, with --internal_ca_key_file; later starts need "
+          "neither. Join tokens (EnrollHost, JoinService) need it");
+ABSL_FLAG(std::string, internal_ca_key_file, "",
+          "PEM private key of the internal CA (mode 0600), with --internal_ca_cert_file");
+
 namespace jit::ca {
 namespace internal {
 
@@ -66,7 +78,10 @@ struct CaAppParts {
         requests(&requests_peer),
         permissions(&policy),
         metrics(runtime.registry),
-        follow_warnings(runtime.clock, 1, absl::Minutes(1)) {}
+        follow_warnings(runtime.clock, 1, absl::Minutes(1)),
+        join_store(&runtime.pool, this->kek.get()),
+        refusals(&runtime.pool, "ca"),
+        limiter(&runtime.clock) {}
 
   std::unique_ptr<crypto::KeyEncryptionKey> kek;
   PostgresCaKeyStore key_store;
@@ -85,6 +100,11 @@ struct CaAppParts {
   std::unique_ptr<PeriodicTask> key_refresh;  // follows rotations made through other replicas
   // Requests down: one warning a minute, not one per pass.
   LogRateLimiter follow_warnings;
+  join::PostgresJoinStore join_store;
+  audit::PostgresAuditOutbox refusals;
+  join::RedemptionLimiter limiter;
+  std::optional<pki::CertificateAuthority> internal_ca;
+  std::unique_ptr<join::Enrollment> enrollment;
   std::unique_ptr<CaServiceImpl> service;
   std::unique_ptr<PeriodicTask> revoked_grants_task;
   std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
@@ -120,7 +140,9 @@ CaApp::Config CaApp::ConfigFromFlags() {
           .host_cert_ttl = absl::GetFlag(FLAGS_host_cert_ttl),
           .crl_validity = absl::GetFlag(FLAGS_crl_validity),
           .revoked_grants_poll_interval = absl::GetFlag(FLAGS_revoked_grants_poll_interval),
-          .ca_key_refresh_interval = absl::GetFlag(FLAGS_ca_key_refresh_interval)};
+          .ca_key_refresh_interval = absl::GetFlag(FLAGS_ca_key_refresh_interval),
+          .internal_ca_cert_file = absl::GetFlag(FLAGS_internal_ca_cert_file),
+          .internal_ca_key_file = absl::GetFlag(FLAGS_internal_ca_key_file)};
 }
 
 absl::Status CaApp::Validate(const Config& c) {
@@ -146,6 +168,7 @@ absl::Status CaApp::Validate(const Config& c) {
       c.ca_key_refresh_interval > absl::Minutes(5)) {
     return absl::InvalidArgumentError("ca_key_refresh_interval: must be between 1s and 5m");
   }
+  RETURN_IF_ERROR(join::ValidateInternalCaFiles(c.internal_ca_cert_file, c.internal_ca_key_file));
   return Named("key_encryption_key_file",
                crypto::KeyEncryptionKey::FromFile(c.key_encryption_key_file).status());
 }
@@ -194,8 +217,21 @@ absl::StatusOr<std::unique_ptr<CaApp>> CaApp::Create(server::ServiceRuntime& run
                                            spdlog::info("CA keys reloaded (rotation)");
                                          }
                                        }));
+  ASSIGN_OR_RETURN(p->internal_ca,
+                   join::LoadInternalCa(p->join_store, config.internal_ca_cert_file,
+                                        config.internal_ca_key_file, runtime.clock.Now()));
+  const CertIssuer* issuer = p->issuer.get();
+  p->enrollment = std::make_unique<join::Enrollment>(
+      &p->join_store,
+      [issuer](const ssh::SshPublicKey& key, const std::vector<std::string>& principals,
+               absl::Duration ttl, std::string_view owner, const audit::AuditActor& actor) {
+        return issuer->IssueHostSshCert(key, principals, ttl, owner, actor);
+      },
+      p->internal_ca.has_value() ? &*p->internal_ca : nullptr, &p->permissions, &p->refusals,
+      &p->limiter, &runtime.clock, join::EnrollmentOptions{.host_cert_ttl = config.host_cert_ttl});
   p->service = std::make_unique<CaServiceImpl>(p->issuer.get(), p->revoker.get(), p->rotator.get(),
-                                               server::AuthorizedCaller(runtime.authorizer));
+                                               server::AuthorizedCaller(runtime.authorizer),
+                                               p->enrollment.get());
   // Every replica follows (a repeat revokes nothing and writes nothing), so no leader is
   // needed and a CA that was down catches up on its first pass.
   internal::CaAppParts* parts = p.get();

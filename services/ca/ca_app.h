@@ -40,6 +40,10 @@ class CaApp final : public server::ServiceApp {
     absl::Duration revoked_grants_poll_interval = absl::Seconds(5);
     // Replicas re-read the CA keys this often (they follow a rotation within it).
     absl::Duration ca_key_refresh_interval = absl::Seconds(5);
+    // The internal CA (service and host identities), imported into PostgreSQL on the first
+    // start that names it; both or neither (services/ca/README.md, "Enrolment").
+    std::string internal_ca_cert_file;
+    std::string internal_ca_key_file;
   };
 
   // The service's own flags (ca_app.cc).

@@ -437,50 +437,57 @@ absl::StatusOr<v1::SignHostSshCertResponse> CertIssuer::SignHostSshCert(
           absl::StrCat("TTL ", absl::FormatDuration(*ttl), " exceeds the host certificate maximum ",
                        absl::FormatDuration(options_.host_cert_ttl)));
     }
-    const absl::Time now = clock_->Now();
     std::vector<std::string> principals;
     for (const std::string& p : request.principals()) AddUnique(&principals, p);
-    ssh::SshCertificateSpec spec{.key = *key};
-    spec.type = ssh::SshCertType::kHost;
-    spec.principals = principals;
-    spec.valid_after = ssh::ToCertTime(now - options_.backdate);
-    spec.valid_before = ssh::ToCertTime(now + ttl.value_or(options_.host_cert_ttl));
-    const CaKeyring::Key& ca = keyring_->Active(kKind);
-    for (int attempt = 1;; ++attempt) {
-      ASSIGN_OR_RETURN(spec.serial, RandomSerial());
-      spec.key_id = absl::StrCat("host/", principals.front(), "/", spec.serial);
-      absl::StatusOr<std::string> line =
-          Timed(metrics_, kKind, [&]() -> absl::StatusOr<std::string> {
-            ASSIGN_OR_RETURN(std::string wire, ssh::SignSshCertificate(spec, *ca.ssh));
-            return ssh::SshCertificateLine(wire, spec.key_id);
-          });
-      if (!line.ok()) {
-        return absl::InternalError(absl::StrCat("signing failed: ", line.status().message()));
-      }
-      v1::SignHostSshCertResponse response;
-      response.set_certificate(*line);
-      IssuedCertificate& issued = *response.mutable_issued();
-      issued.set_serial(absl::StrCat(spec.serial));
-      issued.set_kind(CertificateKindOf(kKind));
-      issued.set_key_id(spec.key_id);
-      for (const std::string& p : principals) issued.add_principals(p);
-      SetProtoTimestamp(absl::FromUnixSeconds(static_cast<int64_t>(spec.valid_after)),
-                        issued.mutable_valid_after());
-      SetProtoTimestamp(absl::FromUnixSeconds(static_cast<int64_t>(spec.valid_before)),
-                        issued.mutable_valid_before());
-      issued.set_user(caller.name());
-      issued.set_public_key_fingerprint(key->Fingerprint());
-      issued.set_ca_key_id(ca.key_id);
-      issued.set_certificate(*line);
-      absl::Status recorded = RecordIssued(issued, actor, now, {});
-      if (absl::IsAlreadyExists(recorded) && attempt < kSerialAttempts) continue;
-      RETURN_IF_ERROR(recorded);
-      return response;
-    }
+    return IssueHostSshCert(*key, principals, ttl.value_or(options_.host_cert_ttl), caller.name(),
+                            actor);
   };
   auto result = Counted(metrics_, kKind, run());
   if (!result.ok()) AuditRefusal(caller, actor, kKind, result.status());
   return result;
+}
+
+absl::StatusOr<v1::SignHostSshCertResponse> CertIssuer::IssueHostSshCert(
+    const ssh::SshPublicKey& key, const std::vector<std::string>& principals, absl::Duration ttl,
+    std::string_view owner, const audit::AuditActor& actor) const {
+  constexpr CaKind kKind = CaKind::kSshHost;
+  const absl::Time now = clock_->Now();
+  ssh::SshCertificateSpec spec{.key = key};
+  spec.type = ssh::SshCertType::kHost;
+  spec.principals = principals;
+  spec.valid_after = ssh::ToCertTime(now - options_.backdate);
+  spec.valid_before = ssh::ToCertTime(now + ttl);
+  const CaKeyring::Key& ca = keyring_->Active(kKind);
+  for (int attempt = 1;; ++attempt) {
+    ASSIGN_OR_RETURN(spec.serial, RandomSerial());
+    spec.key_id = absl::StrCat("host/", principals.front(), "/", spec.serial);
+    absl::StatusOr<std::string> line = Timed(metrics_, kKind, [&]() -> absl::StatusOr<std::string> {
+      ASSIGN_OR_RETURN(std::string wire, ssh::SignSshCertificate(spec, *ca.ssh));
+      return ssh::SshCertificateLine(wire, spec.key_id);
+    });
+    if (!line.ok()) {
+      return absl::InternalError(absl::StrCat("signing failed: ", line.status().message()));
+    }
+    v1::SignHostSshCertResponse response;
+    response.set_certificate(*line);
+    IssuedCertificate& issued = *response.mutable_issued();
+    issued.set_serial(absl::StrCat(spec.serial));
+    issued.set_kind(CertificateKindOf(kKind));
+    issued.set_key_id(spec.key_id);
+    for (const std::string& p : principals) issued.add_principals(p);
+    SetProtoTimestamp(absl::FromUnixSeconds(static_cast<int64_t>(spec.valid_after)),
+                      issued.mutable_valid_after());
+    SetProtoTimestamp(absl::FromUnixSeconds(static_cast<int64_t>(spec.valid_before)),
+                      issued.mutable_valid_before());
+    issued.set_user(std::string(owner));
+    issued.set_public_key_fingerprint(key.Fingerprint());
+    issued.set_ca_key_id(ca.key_id);
+    issued.set_certificate(*line);
+    absl::Status recorded = RecordIssued(issued, actor, now, {});
+    if (absl::IsAlreadyExists(recorded) && attempt < kSerialAttempts) continue;
+    RETURN_IF_ERROR(recorded);
+    return response;
+  }
 }
 
 absl::StatusOr<v1::SignUserX509CertResponse> CertIssuer::SignUserX509Cert(

@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "common/audit/audit_event.h"
 #include "common/clock.h"
+#include "common/ssh/public_key.h"
 #include "jit/ca/v1/ca.pb.h"
 #include "jit/common/v1/identity.pb.h"
 #include "services/ca/ca_keyring.h"
@@ -68,6 +69,12 @@ class CertIssuer {
   absl::StatusOr<v1::SignUserX509CertResponse> SignUserX509Cert(
       const Identity& caller, const audit::AuditActor& actor,
       const v1::SignUserX509CertRequest& request) const;
+  // Signs and records a host certificate for `key` and `principals` (non-empty, unique,
+  // already checked by the caller) valid for `ttl`, recorded with user = `owner`. No
+  // permission check: SignHostSshCert's, or a redeemed join token (join/enrollment.h).
+  absl::StatusOr<v1::SignHostSshCertResponse> IssueHostSshCert(
+      const ssh::SshPublicKey& key, const std::vector<std::string>& principals, absl::Duration ttl,
+      std::string_view owner, const audit::AuditActor& actor) const;
   // Public: what sshd, ssh and PostgreSQL must trust.
   absl::StatusOr<v1::GetCaPublicKeysResponse> GetCaPublicKeys(
       const v1::GetCaPublicKeysRequest& request) const;
