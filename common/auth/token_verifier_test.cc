@@ -93,6 +93,45 @@ TEST_F(TokenVerifierTest, UnknownRevocationStateFailsClosed) {
   EXPECT_THAT(verifier_->Verify(token), StatusIs(absl::StatusCode::kUnavailable));
 }
 
+// A feed that answered once (an empty, complete list) and then went away.
+class OnceFeed final : public RevocationFeed {
+ public:
+  absl::StatusOr<RevocationUpdate> FetchRevocations(int64_t) override {
+    if (answered_) return absl::UnavailableError("auth down");
+    answered_ = true;
+    return RevocationUpdate{.cursor = 1, .complete = true};
+  }
+
+ private:
+  bool answered_ = false;
+};
+
+// On a best-effort list 10 s old (auth away), a session holding a strict role is refused as
+// in strict mode; sessions without one still pass.
+TEST_F(TokenVerifierTest, StrictRolesAreHeldToTheStrictBoundOnABestEffortList) {
+  OnceFeed feed;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<RevocationList> list,
+                       RevocationList::Create(&feed, &clock_, {}));
+  ASSERT_THAT(list->Refresh(), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto strict_dev, TokenVerifier::Create({.issuer = "jit-access",
+                                                               .audience = "jit-test",
+                                                               .strict_roles = {"dev"}},
+                                                              keys_.get(), list.get(), &clock_));
+  ASSERT_OK_AND_ASSIGN(auto strict_admin, TokenVerifier::Create({.issuer = "jit-access",
+                                                                 .audience = "jit-test",
+                                                                 .strict_roles = {"admin"}},
+                                                                keys_.get(), list.get(), &clock_));
+  const std::string token = Token();  // alice, role dev
+  ASSERT_THAT(strict_dev->Verify(token), IsOk());
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_THAT(list->Refresh(), StatusIs(absl::StatusCode::kUnavailable));
+  // Cached or not, the strict role decides.
+  EXPECT_THAT(strict_dev->Verify(token),
+              StatusIs(absl::StatusCode::kUnavailable, "revocation list is out of date"));
+  EXPECT_THAT(strict_dev->Verify(Token("sess-2")), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(strict_admin->Verify(token), IsOk());
+}
+
 TEST_F(TokenVerifierTest, ExpiredTokenIsRefused) {
   const std::string token = Token("s", absl::Hours(1), -absl::Hours(2));
   EXPECT_THAT(verifier_->Verify(token),
@@ -116,8 +155,9 @@ TEST_F(TokenVerifierTest, NotYetValidTokenIsRefused) {
 }
 
 TEST_F(TokenVerifierTest, TokenForAnotherAudienceIsRefused) {
-  auto issuer = *jwt::SessionTokenIssuer::Create({.issuer = "jit-access", .audience = "jit-staging"},
-                                                 jwt::JwsAlgorithm::kEdDSA, "k1", k1_.signer);
+  auto issuer =
+      *jwt::SessionTokenIssuer::Create({.issuer = "jit-access", .audience = "jit-staging"},
+                                       jwt::JwsAlgorithm::kEdDSA, "k1", k1_.signer);
   const std::string token =
       *issuer->Issue(TestUser("alice", "s"), clock_.Now(), clock_.Now() + absl::Hours(1));
   EXPECT_THAT(verifier_->Verify(token),
@@ -126,16 +166,16 @@ TEST_F(TokenVerifierTest, TokenForAnotherAudienceIsRefused) {
 
 TEST_F(TokenVerifierTest, ForgedTokenWithKnownKidIsRefused) {
   TestSessionKey attacker = *MakeTestSessionKey("k1");  // same kid, attacker's key
-  const std::string token = *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(),
-                                                    clock_.Now() + absl::Hours(1));
+  const std::string token =
+      *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(), clock_.Now() + absl::Hours(1));
   EXPECT_THAT(verifier_->Verify(token),
               StatusIs(absl::StatusCode::kUnauthenticated, "token signature is invalid"));
 }
 
 TEST_F(TokenVerifierTest, UnknownKidIsRefusedAfterOneRefresh) {
   TestSessionKey attacker = *MakeTestSessionKey("k-unknown");
-  const std::string token = *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(),
-                                                    clock_.Now() + absl::Hours(1));
+  const std::string token =
+      *attacker.issuer->Issue(TestUser("admin", "s"), clock_.Now(), clock_.Now() + absl::Hours(1));
   EXPECT_THAT(verifier_->Verify(token),
               StatusIs(absl::StatusCode::kUnauthenticated, "token signed by an unknown key"));
   EXPECT_EQ(source_.fetches(), 1);
@@ -169,15 +209,16 @@ TEST_F(TokenVerifierTest, Hs256WithThePublicKeyAsSecretIsRefused) {
                             token.substr(token.find('.'), token.rfind('.') - token.find('.'));
   const std::string public_key = *crypto::Base64UrlDecode(k1_.jwk.x);
   const std::string mac = *crypto::HmacSha256(public_key, input);
-  EXPECT_THAT(verifier_->Verify(input + "." + crypto::Base64UrlEncode(mac)),
-              StatusIs(absl::StatusCode::kUnauthenticated, "invalid token: token alg is not accepted"));
+  EXPECT_THAT(
+      verifier_->Verify(input + "." + crypto::Base64UrlEncode(mac)),
+      StatusIs(absl::StatusCode::kUnauthenticated, "invalid token: token alg is not accepted"));
 }
 
 TEST_F(TokenVerifierTest, Es256TokenIsRefusedWhenOnlyEdDsaIsAccepted) {
   crypto::EvpPkeyPtr ec = *crypto::GenerateP256Key();
   source_.SetKeys({k1_.jwk, *jwt::P256Jwk("ec", ec.get())});
-  std::shared_ptr<crypto::Signer> signer = *crypto::EcdsaP256Signer::Create(
-      std::move(ec), crypto::EcdsaSignatureEncoding::kIeeeP1363);
+  std::shared_ptr<crypto::Signer> signer =
+      *crypto::EcdsaP256Signer::Create(std::move(ec), crypto::EcdsaSignatureEncoding::kIeeeP1363);
   auto issuer = *jwt::SessionTokenIssuer::Create({.issuer = "jit-access", .audience = "jit-test"},
                                                  jwt::JwsAlgorithm::kES256, "ec", signer);
   const std::string token =
@@ -224,9 +265,9 @@ TEST_F(TokenVerifierTest, AuthorizationHeaderNeedsBearerScheme) {
 }
 
 TEST_F(TokenVerifierTest, CacheStaysWithinCapacity) {
-  auto small = *TokenVerifier::Create(
-      {.issuer = "jit-access", .audience = "jit-test", .cache_capacity = 64}, keys_.get(),
-      &revocation_, &clock_);
+  auto small =
+      *TokenVerifier::Create({.issuer = "jit-access", .audience = "jit-test", .cache_capacity = 64},
+                             keys_.get(), &revocation_, &clock_);
   for (int i = 0; i < 500; ++i) {
     ASSERT_THAT(small->Verify(Token("s" + std::to_string(i))), IsOk());
   }
@@ -256,8 +297,9 @@ TEST(TokenVerifierCreateTest, RequiresIssuerAudienceAndDependencies) {
   StaticJwksSource source;
   StaticRevocationChecker revocation;
   auto keys = *JwksCache::Create(&source, &clock, {});
-  EXPECT_THAT(TokenVerifier::Create({.issuer = "", .audience = "a"}, keys.get(), &revocation, &clock),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      TokenVerifier::Create({.issuer = "", .audience = "a"}, keys.get(), &revocation, &clock),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(TokenVerifier::Create({.issuer = "i", .audience = "a"}, keys.get(), nullptr, &clock),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
