@@ -195,6 +195,23 @@ TEST(PeerClientReplicasTest, SpreadsCallsAndSurvivesLosingAReplica) {
   EXPECT_EQ(second.callers().size(), before + 20);
 }
 
+// A dns:/// target (a Kubernetes headless Service) reaches the peer and checks its name.
+TEST(PeerClientReplicasTest, DnsTargetReachesThePeer) {
+  RecordingAuth auth;
+  auto server = server::GrpcServer::Start(
+      {.service_name = "a",
+       .listen_address = "127.0.0.1:0",
+       .tls = LoadTls(jit::testing::TestTlsFiles("auth"))},
+      {server::RegisteredService::Of<jit::auth::v1::AuthService>(&auth)}, nullptr);
+  ASSERT_THAT(server, IsOk());
+  PeerClient peer("auth", absl::StrCat("dns:///localhost:", (*server)->port()), ClientTls(),
+                  absl::Seconds(10));
+  auto stub = jit::auth::v1::AuthService::NewStub(peer.channel());
+  jit::auth::v1::GetJwksResponse response;
+  EXPECT_THAT(peer.ToStatus(stub->GetJwks(peer.NewContext().get(), {}, &response)), IsOk());
+  EXPECT_THAT(auth.callers(), ElementsAre("spiffe://jit-access/service/client"));
+}
+
 TEST(PeerClientReplicasTest, TargetsAndRetryPolicy) {
   // One address: unchanged (pick_first, no service config).
   EXPECT_EQ(PeerTargetFor("auth", "localhost:7101").target, "localhost:7101");

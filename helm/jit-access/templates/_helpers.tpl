@@ -82,7 +82,8 @@ chart sets itself (addresses, files it mounts), then config and <service>.config
 {{- $_ := set $env "JIT_DB_PASSWORD_FILE" "/etc/jit/db/password" -}}
 {{- range $peer := splitList " " (include "jit.services" .) -}}
 {{- $port := ternary (include "jit.serviceLanePort" .) (include "jit.grpcPort" $peer) (eq $peer "auth") -}}
-{{- $_ := set $env (printf "JIT_%s_ADDR" (upper $peer)) (printf "%s:%s" (include "jit.svcName" (dict "root" $root "svc" $peer)) $port) -}}
+{{- /* The headless Service: every ready pod's address, called round robin (common/client/peer.h). */ -}}
+{{- $_ := set $env (printf "JIT_%s_ADDR" (upper $peer)) (printf "dns:///%s-headless:%s" (include "jit.svcName" (dict "root" $root "svc" $peer)) $port) -}}
 {{- end -}}
 {{- if or (eq $svc "auth") (eq $svc "ca") -}}
 {{- $_ := set $env "JIT_KEY_ENCRYPTION_KEY_FILE" "/etc/jit/kek/kek" -}}
