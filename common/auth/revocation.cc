@@ -1,5 +1,7 @@
 #include "common/auth/revocation.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/absl_string_view.h"
@@ -66,9 +68,17 @@ absl::Duration RevocationList::age() const {
 }
 
 absl::Status RevocationList::CheckSession(std::string_view session_id) const {
+  return Check(session_id, staleness_bound());
+}
+
+absl::Status RevocationList::CheckSessionStrictly(std::string_view session_id) const {
+  return Check(session_id, std::min(staleness_bound(), kStrictStaleness));
+}
+
+absl::Status RevocationList::Check(std::string_view session_id, absl::Duration bound) const {
   const absl::Time now = clock_->Now();
   absl::ReaderMutexLock lock(&mu_);
-  if (now - last_success_ > staleness_bound()) {
+  if (now - last_success_ > bound) {
     return absl::UnavailableError("revocation list is out of date");
   }
   if (revoked_.contains(AsAbsl(session_id))) return absl::UnauthenticatedError("session revoked");

@@ -32,6 +32,12 @@ class RevocationChecker {
   // OK when the session is not known to be revoked; UNAUTHENTICATED "session revoked" when
   // it is; UNAVAILABLE when the answer cannot be trusted (the checker is out of date).
   virtual absl::Status CheckSession(std::string_view session_id) const = 0;
+  // The same answer, held to the strict bound whatever the checker's mode: for sessions of
+  // roles that want strict revocation (TokenVerifier::Options::strict_roles). A checker
+  // without modes answers as CheckSession.
+  virtual absl::Status CheckSessionStrictly(std::string_view session_id) const {
+    return CheckSession(session_id);
+  }
 };
 
 struct RevokedSession {
@@ -93,6 +99,8 @@ class RevocationList final : public RevocationChecker {
   absl::Status Refresh();
 
   absl::Status CheckSession(std::string_view session_id) const override;
+  // Fails with UNAVAILABLE once the list is older than kStrictStaleness, in either mode.
+  absl::Status CheckSessionStrictly(std::string_view session_id) const override;
 
   // Time since the last successful refresh began (since creation while never loaded).
   absl::Duration age() const;
@@ -103,6 +111,8 @@ class RevocationList final : public RevocationChecker {
   size_t size() const;
 
  private:
+  absl::Status Check(std::string_view session_id, absl::Duration bound) const;
+
   RevocationList(RevocationFeed* feed, const Clock* clock, Options options)
       : feed_(feed), clock_(clock), options_(options), created_(clock->Now()) {}
 

@@ -114,6 +114,23 @@ TEST_F(RevocationListTest, BestEffortKeepsTheLastListUntilMaxStaleness) {
   EXPECT_THAT(list_->CheckSession("s1"), StatusIs(absl::StatusCode::kUnavailable));
 }
 
+// A best-effort list answers a strict check (a session of a strict role) as a strict list
+// would: refused once the list is older than 5 s, while other sessions ride the outage out.
+TEST_F(RevocationListTest, StrictCheckOnABestEffortListFailsClosedAfterFiveSeconds) {
+  feed_.script.push_back(
+      RevocationUpdate{.sessions = {{"ended", In(absl::Hours(1))}}, .cursor = 1, .complete = true});
+  ASSERT_THAT(list_->Refresh(), IsOk());
+  feed_.script.push_back(absl::UnavailableError("auth down"));
+  clock_.Advance(kStrictStaleness);
+  EXPECT_THAT(list_->CheckSessionStrictly("s1"), IsOk());  // exactly 5 s
+  EXPECT_THAT(list_->CheckSessionStrictly("ended"),
+              StatusIs(absl::StatusCode::kUnauthenticated, "session revoked"));
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_THAT(list_->CheckSessionStrictly("s1"),
+              StatusIs(absl::StatusCode::kUnavailable, "revocation list is out of date"));
+  EXPECT_THAT(list_->CheckSession("s1"), IsOk());
+}
+
 TEST_F(RevocationListTest, MaxStalenessIsConfigurableAndAtLeastTheStrictBound) {
   list_ = *RevocationList::Create(&feed_, &clock_, {.max_staleness = absl::Minutes(5)});
   EXPECT_EQ(list_->staleness_bound(), absl::Minutes(5));

@@ -45,6 +45,7 @@ absl::StatusOr<std::unique_ptr<ServiceAuth>> ServiceAuth::Create(const ServiceAu
   TokenVerifier::Options verifier_options;
   verifier_options.issuer = options.token_issuer;
   verifier_options.audience = options.token_audience;
+  verifier_options.strict_roles = options.revocation_strict_roles;
   ASSIGN_OR_RETURN(auth->token_verifier_, TokenVerifier::Create(verifier_options, auth->jwks_.get(),
                                                                 auth->revocations_.get(), clock));
   ASSIGN_OR_RETURN(auth->peers_, PeerCertificateVerifier::Create(options.ca_bundle_pem, clock));

@@ -18,6 +18,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/auth/call_authorizer.h"
@@ -54,6 +55,9 @@ struct ServiceAuthOptions {
   // What token checks do while the revocation feed fails (revocation.h).
   RevocationMode revocation_mode = RevocationMode::kBestEffort;
   absl::Duration revocation_max_staleness = absl::Minutes(1);
+  // Roles whose sessions are checked strictly whatever revocation_mode says
+  // (TokenVerifier::Options::strict_roles).
+  std::vector<std::string> revocation_strict_roles;
   // Where jit_<metrics_service>_token_verifications_total and the revocation list's
   // jit_<metrics_service>_revocation_list_age_seconds / _staleness_bound_seconds go;
   // null = no metric.

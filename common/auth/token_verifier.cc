@@ -1,5 +1,7 @@
 #include "common/auth/token_verifier.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/jwt/jws.h"
@@ -24,8 +26,8 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
       new TokenVerifier(std::move(options), keys, revocation, clock));
 }
 
-TokenVerifier::TokenVerifier(Options options, JwksCache* keys,
-                             const RevocationChecker* revocation, const Clock* clock)
+TokenVerifier::TokenVerifier(Options options, JwksCache* keys, const RevocationChecker* revocation,
+                             const Clock* clock)
     : options_(std::move(options)),
       policy_{.issuer = options_.issuer,
               .audience = options_.audience,
@@ -53,7 +55,7 @@ absl::StatusOr<std::shared_ptr<const Identity>> TokenVerifier::Verify(std::strin
     }
   }
   if (cached != nullptr) {
-    if (absl::Status s = revocation_->CheckSession(cached->session_id()); !s.ok()) return s;
+    if (absl::Status s = CheckRevocation(*cached); !s.ok()) return s;
     return cached;
   }
   absl::StatusOr<std::shared_ptr<const Identity>> result = VerifyUncached(token, digest, now);
@@ -64,6 +66,16 @@ absl::StatusOr<std::shared_ptr<const Identity>> TokenVerifier::Verify(std::strin
     shard.entries.erase(digest);
   }
   return result;
+}
+
+absl::Status TokenVerifier::CheckRevocation(const Identity& identity) const {
+  for (const std::string& role : identity.roles()) {
+    if (std::find(options_.strict_roles.begin(), options_.strict_roles.end(), role) !=
+        options_.strict_roles.end()) {
+      return revocation_->CheckSessionStrictly(identity.session_id());
+    }
+  }
+  return revocation_->CheckSession(identity.session_id());
 }
 
 absl::StatusOr<std::shared_ptr<const Identity>> TokenVerifier::VerifyUncached(
@@ -89,10 +101,11 @@ absl::StatusOr<std::shared_ptr<const Identity>> TokenVerifier::VerifyUncached(
     // "token alg does not match the key" or "token signature is invalid".
     return absl::UnauthenticatedError(std::string(s.message()));
   }
-  absl::StatusOr<jwt::SessionClaims> claims = jwt::ValidateSessionClaims(jws->payload, policy_, now);
+  absl::StatusOr<jwt::SessionClaims> claims =
+      jwt::ValidateSessionClaims(jws->payload, policy_, now);
   if (!claims.ok()) return claims.status();
   auto identity = std::make_shared<const Identity>(std::move(claims->identity));
-  if (absl::Status s = revocation_->CheckSession(identity->session_id()); !s.ok()) return s;
+  if (absl::Status s = CheckRevocation(*identity); !s.ok()) return s;
   Insert(digest,
          CacheEntry{.identity = identity,
                     .valid_until = claims->expire_time + options_.max_clock_skew,

@@ -47,6 +47,11 @@ class TokenVerifier {
     std::vector<jwt::JwsAlgorithm> algorithms = {jwt::JwsAlgorithm::kEdDSA};
     // Verified tokens kept (entries are a few hundred bytes).
     size_t cache_capacity = 100'000;
+    // Roles sensitive enough to want strict revocation whatever the deployment's mode
+    // (--revocation_strict_roles): a session holding any of them is refused with
+    // UNAVAILABLE once the revocation list is older than kStrictStaleness
+    // (RevocationChecker::CheckSessionStrictly), as in strict mode.
+    std::vector<std::string> strict_roles;
   };
 
   // `keys`, `revocation` and `clock` are not owned and must outlive the verifier.
@@ -86,6 +91,9 @@ class TokenVerifier {
 
   TokenVerifier(Options options, JwksCache* keys, const RevocationChecker* revocation,
                 const Clock* clock);
+
+  // CheckSession, or CheckSessionStrictly for a session holding one of options_.strict_roles.
+  absl::Status CheckRevocation(const jit::common::v1::Identity& identity) const;
 
   absl::StatusOr<std::shared_ptr<const jit::common::v1::Identity>> VerifyUncached(
       std::string_view token, const crypto::Sha256Digest& digest, absl::Time now);

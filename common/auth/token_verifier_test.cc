@@ -95,6 +95,45 @@ TEST_F(TokenVerifierTest, UnknownRevocationStateFailsClosed) {
   EXPECT_THAT(verifier_->Verify(token), StatusIs(absl::StatusCode::kUnavailable));
 }
 
+// A feed that answered once (an empty, complete list) and then went away.
+class OnceFeed final : public RevocationFeed {
+ public:
+  absl::StatusOr<RevocationUpdate> FetchRevocations(int64_t) override {
+    if (answered_) return absl::UnavailableError("auth down");
+    answered_ = true;
+    return RevocationUpdate{.cursor = 1, .complete = true};
+  }
+
+ private:
+  bool answered_ = false;
+};
+
+// On a best-effort list 10 s old (auth away), a session holding a strict role is refused as
+// in strict mode; sessions without one still pass.
+TEST_F(TokenVerifierTest, StrictRolesAreHeldToTheStrictBoundOnABestEffortList) {
+  OnceFeed feed;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<RevocationList> list,
+                       RevocationList::Create(&feed, &clock_, {}));
+  ASSERT_THAT(list->Refresh(), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto strict_dev, TokenVerifier::Create({.issuer = "jit-access",
+                                                               .audience = "jit-test",
+                                                               .strict_roles = {"dev"}},
+                                                              keys_.get(), list.get(), &clock_));
+  ASSERT_OK_AND_ASSIGN(auto strict_admin, TokenVerifier::Create({.issuer = "jit-access",
+                                                                 .audience = "jit-test",
+                                                                 .strict_roles = {"admin"}},
+                                                                keys_.get(), list.get(), &clock_));
+  const std::string token = Token();  // alice, role dev
+  ASSERT_THAT(strict_dev->Verify(token), IsOk());
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_THAT(list->Refresh(), StatusIs(absl::StatusCode::kUnavailable));
+  // Cached or not, the strict role decides.
+  EXPECT_THAT(strict_dev->Verify(token),
+              StatusIs(absl::StatusCode::kUnavailable, "revocation list is out of date"));
+  EXPECT_THAT(strict_dev->Verify(Token("sess-2")), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(strict_admin->Verify(token), IsOk());
+}
+
 TEST_F(TokenVerifierTest, ExpiredTokenIsRefused) {
   const std::string token = Token("s", absl::Hours(1), -absl::Hours(2));
   EXPECT_THAT(verifier_->Verify(token),

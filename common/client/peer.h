@@ -9,6 +9,13 @@
 //       policy.Call(*stub, &PolicyService::Stub::CheckAccess, request);
 //
 // A peer that is down or too slow gives UNAVAILABLE (retryable), never a crash or a hang.
+//
+// Replicas: `address` may list several ("host:port,host:port": each host resolved once, to
+// IPv4, at construction) or be "dns:///name:port" (every address the name resolves to,
+// re-resolved as gRPC does: a Kubernetes headless Service). Calls are then spread round robin
+// over the replicas that are up, and the peer's idempotent methods (Get*, List*, Search*,
+// Check*, Verify*, WhoAmI, ComputeCertParams) are retried on UNAVAILABLE, at most 3
+// attempts within the call's deadline, so that losing one replica loses no read.
 // The channel (PeerChannelCredentials, peer_credentials.h) verifies during the TLS handshake
 // that the server's certificate chains to our CA bundle, names the host dialled and carries
 // exactly the SPIFFE ID spiffe://jit-access/service/<name>; any other server is refused
@@ -25,14 +32,29 @@
 #include "common/server/tls.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/support/channel_arguments.h"
 
 namespace jit::client {
+
+// The gRPC target and channel arguments PeerClient uses for `address` (above) to reach the
+// service `name`: round robin and the retry policy for lists and dns:/// targets, the
+// project's limits for all.
+struct PeerTarget {
+  std::string target;
+  grpc::ChannelArguments args;
+};
+PeerTarget PeerTargetFor(const std::string& name, const std::string& address);
+
+// gRPC service config retrying `service_full_name`'s idempotent methods (above) on
+// UNAVAILABLE; "" when the service is not in the generated descriptor pool.
+std::string IdempotentRetryServiceConfig(const std::string& service_full_name);
 
 class PeerClient {
  public:
   // `name` is the peer's service name ("policy"): the identity its certificate must carry,
-  // and its name in errors. `address` is "host:port". The channel connects lazily, so a
-  // peer that is down at start-up is not an error.
+  // and its name in errors. `address` is "host:port", a list of them or "dns:///host:port"
+  // (above). The channel connects lazily, so a peer that is down at start-up is not an
+  // error. With a list, the TLS host name checked is the first entry's host.
   PeerClient(std::string name, const std::string& address, const server::TlsMaterial& tls,
              absl::Duration timeout);
 

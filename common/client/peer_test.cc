@@ -162,6 +162,74 @@ TEST(PeerClientTest, PeerThatIsDownIsUnavailableNamingIt) {
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("audit service unavailable")));
 }
 
+// Two replicas of auth behind one PeerClient ("localhost:a,localhost:b"): calls are spread
+// over both; with one of them gone, every call still succeeds (the channel leaves the dead
+// replica, and an idempotent call that met it is retried on the other).
+TEST(PeerClientReplicasTest, SpreadsCallsAndSurvivesLosingAReplica) {
+  RecordingAuth first, second;
+  const server::TlsMaterial tls = LoadTls(jit::testing::TestTlsFiles("auth"));
+  auto a = server::GrpcServer::Start(
+      {.service_name = "a", .listen_address = "127.0.0.1:0", .tls = tls},
+      {server::RegisteredService::Of<jit::auth::v1::AuthService>(&first)}, nullptr);
+  auto b = server::GrpcServer::Start(
+      {.service_name = "b", .listen_address = "127.0.0.1:0", .tls = tls},
+      {server::RegisteredService::Of<jit::auth::v1::AuthService>(&second)}, nullptr);
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  PeerClient peer("auth", absl::StrCat("localhost:", (*a)->port(), ",localhost:", (*b)->port()),
+                  ClientTls(), absl::Seconds(10));
+  auto stub = jit::auth::v1::AuthService::NewStub(peer.channel());
+  auto call = [&] {
+    jit::auth::v1::GetJwksResponse response;
+    return peer.ToStatus(stub->GetJwks(peer.NewContext().get(), {}, &response));
+  };
+  // Round robin connects to every replica before the first pick; 20 calls then alternate.
+  for (int i = 0; i < 20; ++i) ASSERT_THAT(call(), IsOk()) << "call " << i;
+  EXPECT_GE(first.callers().size(), 5u);
+  EXPECT_GE(second.callers().size(), 5u);
+
+  (*a)->Shutdown(absl::ZeroDuration());
+  a->reset();
+  const size_t before = second.callers().size();
+  for (int i = 0; i < 20; ++i) EXPECT_THAT(call(), IsOk()) << "call " << i << " after the loss";
+  EXPECT_EQ(second.callers().size(), before + 20);
+}
+
+// A dns:/// target (a Kubernetes headless Service) reaches the peer and checks its name.
+TEST(PeerClientReplicasTest, DnsTargetReachesThePeer) {
+  RecordingAuth auth;
+  auto server = server::GrpcServer::Start(
+      {.service_name = "a",
+       .listen_address = "127.0.0.1:0",
+       .tls = LoadTls(jit::testing::TestTlsFiles("auth"))},
+      {server::RegisteredService::Of<jit::auth::v1::AuthService>(&auth)}, nullptr);
+  ASSERT_THAT(server, IsOk());
+  PeerClient peer("auth", absl::StrCat("dns:///localhost:", (*server)->port()), ClientTls(),
+                  absl::Seconds(10));
+  auto stub = jit::auth::v1::AuthService::NewStub(peer.channel());
+  jit::auth::v1::GetJwksResponse response;
+  EXPECT_THAT(peer.ToStatus(stub->GetJwks(peer.NewContext().get(), {}, &response)), IsOk());
+  EXPECT_THAT(auth.callers(), ElementsAre("spiffe://jit-access/service/client"));
+}
+
+TEST(PeerClientReplicasTest, TargetsAndRetryPolicy) {
+  // One address: unchanged (pick_first, no service config).
+  EXPECT_EQ(PeerTargetFor("auth", "localhost:7101").target, "localhost:7101");
+  // A list: resolved to IPv4 once, round robin.
+  EXPECT_EQ(PeerTargetFor("auth", "localhost:7101, 127.0.0.1:7111").target,
+            "ipv4:127.0.0.1:7101,127.0.0.1:7111");
+  EXPECT_EQ(PeerTargetFor("auth", "dns:///auth-headless:7101").target, "dns:///auth-headless:7101");
+  // Only idempotent methods are retried.
+  const std::string config = IdempotentRetryServiceConfig("jit.auth.v1.AuthService");
+  EXPECT_THAT(config, HasSubstr(R"("method":"GetJwks")"));
+  EXPECT_THAT(config, HasSubstr(R"("method":"ListRevokedSessions")"));
+  EXPECT_THAT(config, HasSubstr(R"("method":"WhoAmI")"));
+  EXPECT_THAT(config, Not(HasSubstr(R"("method":"Login")")));
+  EXPECT_THAT(config, Not(HasSubstr(R"("method":"CreateUser")")));
+  EXPECT_THAT(config, HasSubstr("round_robin"));
+  EXPECT_EQ(IdempotentRetryServiceConfig("jit.nothing.v1.NothingService"), "");
+}
+
 TEST(PeerClientTest, DeadlineExceededMapsToUnavailable) {
   PeerClient peer("ca", "localhost:1", ClientTls(), absl::Seconds(1));
   EXPECT_THAT(peer.ToStatus(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "slow")),

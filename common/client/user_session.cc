@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/client/peer.h"
 #include "common/grpc_status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -18,7 +19,10 @@ UserSession::UserSession(std::string name, std::string address, const std::strin
       timeout_(timeout) {
   grpc::SslCredentialsOptions options;
   options.pem_root_certs = ca_pem;
-  channel_ = grpc::CreateChannel(address_, grpc::SslCredentials(options));
+  // Replicas as for services (peer.h): a list or dns:/// target is called round robin, and
+  // idempotent methods are retried on UNAVAILABLE.
+  PeerTarget target = PeerTargetFor(name_, address_);
+  channel_ = grpc::CreateCustomChannel(target.target, grpc::SslCredentials(options), target.args);
 }
 
 std::unique_ptr<grpc::ClientContext> UserSession::NewContext() const {

@@ -9,6 +9,8 @@
 // Errors keep the server's code and message (they are meant for the person), except that a
 // service that is down, unreachable or too slow gives UNAVAILABLE "<name> service at
 // <address> is unavailable: ...". An empty token sends no authorization header (Login).
+// `address` may name several replicas ("host:port,host:port" or "dns:///host:port"): calls
+// are spread round robin and idempotent ones retried on UNAVAILABLE, as PeerClient does.
 // Thread-safe; a failed call returns only the status, never a partial response.
 #ifndef JIT_COMMON_CLIENT_USER_SESSION_H_
 #define JIT_COMMON_CLIENT_USER_SESSION_H_

@@ -36,7 +36,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
 
   grpc::ServerBuilder builder;
   int port = 0;
-  std::shared_ptr<grpc::ServerCredentials> credentials = MakeServerCredentials(options.tls);
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      MakeServerCredentials(options.tls, options.require_client_certificate);
   if (options.auth_processor != nullptr) {
     credentials->SetAuthMetadataProcessor(options.auth_processor);
   }
@@ -72,7 +73,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(
-        absl::StrCat("listen_addr: cannot listen on ", options.listen_address));
+        absl::StrCat(options.listen_flag, ": cannot listen on ", options.listen_address));
   }
   auto result =
       std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), port, std::move(names)));

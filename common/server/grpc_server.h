@@ -42,11 +42,15 @@ struct GrpcServerOptions {
   std::string service_name;
   // "host:port"; port 0 picks a free port (see GrpcServer::port()).
   std::string listen_address;
+  // The flag that set listen_address, named when it cannot be bound.
+  std::string listen_flag = "listen_addr";
   TlsMaterial tls;
   // Threads serving synchronous RPCs (libpqxx blocks; this bounds database concurrency
   // together with the pool size).
   int max_threads = 256;
   int max_receive_message_bytes = 4 << 20;
+  // Refuse TLS handshakes without a client certificate (the service lane).
+  bool require_client_certificate = false;
   // Runs before every call's handler and may refuse it (authentication and per-method
   // authorization, common/auth). Null: no gate (tests of the server alone).
   std::shared_ptr<grpc::AuthMetadataProcessor> auth_processor;

@@ -3,11 +3,14 @@
 #include <cstdio>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/auth/remote_token_sources.h"
 #include "common/client/peer.h"
 #include "common/config/flags.h"
@@ -44,8 +47,15 @@ ABSL_FLAG(std::string, log_file, "", "Append logs to this file instead of stderr
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight RPCs may finish before being cancelled");
 ABSL_FLAG(int, max_threads, 256, "Threads serving RPCs (beyond: RESOURCE_EXHAUSTED)");
+ABSL_FLAG(std::string, service_listen_addr, "",
+          "Service lane: a second gRPC listen address host:port for calls from other services "
+          "(client certificate required), with its own threads; empty = off (auth only)");
+ABSL_FLAG(int, service_max_threads, 32,
+          "Threads serving RPCs on the service lane (--service_listen_addr)");
 ABSL_FLAG(absl::Duration, rpc_timeout, absl::Seconds(5), "Deadline of calls to other services");
-ABSL_FLAG(std::string, auth_addr, "localhost:7101", "auth service host:port");
+ABSL_FLAG(std::string, auth_addr, "localhost:7101",
+          "auth service host:port (replicas: host:port,host:port or dns:///host:port, called "
+          "round robin; the same for every --<peer>_addr)");
 ABSL_FLAG(std::string, ca_addr, "localhost:7102", "ca service host:port");
 ABSL_FLAG(std::string, requests_addr, "localhost:7103", "requests service host:port");
 ABSL_FLAG(std::string, policy_addr, "localhost:7104", "policy service host:port");
@@ -54,6 +64,9 @@ ABSL_FLAG(std::string, audit_addr, "localhost:7105",
 ABSL_FLAG(bool, migrate_only, false,
           "Apply this service's schema migrations, then exit 0 without serving (e.g. as the "
           "schema's owner, before the service runs as a role with fewer rights)");
+ABSL_FLAG(std::vector<std::string>, revocation_strict_roles, {},
+          "Roles sensitive enough for strict revocation whatever --revocation_mode says: a "
+          "session holding one is refused once the revocation list is 5 s old (comma list)");
 ABSL_FLAG(std::string, token_issuer, "jit-access", "Issuer (iss) of accepted session tokens");
 ABSL_FLAG(std::string, token_audience, "jit-access",
           "Audience (aud) accepted session tokens must name");
@@ -73,6 +86,19 @@ absl::Status ValidateHostPort(absl::string_view flag, const std::string& value) 
       !absl::SimpleAtoi(absl::string_view(value).substr(colon + 1), &port) || port < 0 ||
       port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat(flag, ": '", value, "' is not host:port"));
+  }
+  return absl::OkStatus();
+}
+
+// A peer address (common/client/peer.h): "host:port", several separated by commas (the
+// replicas, called round robin) or "dns:///host:port".
+absl::Status ValidatePeerAddress(absl::string_view flag, const std::string& value) {
+  if (absl::StartsWith(value, "dns:")) {
+    const absl::string_view rest = absl::StripPrefix(absl::StripPrefix(value, "dns:"), "///");
+    return ValidateHostPort(flag, std::string(rest));
+  }
+  for (absl::string_view entry : absl::StrSplit(value, ',')) {
+    RETURN_IF_ERROR(ValidateHostPort(flag, std::string(absl::StripAsciiWhitespace(entry))));
   }
   return absl::OkStatus();
 }
@@ -143,6 +169,8 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
   c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   c.max_threads = absl::GetFlag(FLAGS_max_threads);
   c.rpc_timeout = absl::GetFlag(FLAGS_rpc_timeout);
+  c.service_listen_addr = absl::GetFlag(FLAGS_service_listen_addr);
+  c.service_max_threads = absl::GetFlag(FLAGS_service_max_threads);
   c.peers = {.auth = absl::GetFlag(FLAGS_auth_addr),
              .ca = absl::GetFlag(FLAGS_ca_addr),
              .requests = absl::GetFlag(FLAGS_requests_addr),
@@ -154,6 +182,9 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
   ASSIGN_OR_RETURN(c.revocation_mode,
                    auth::RevocationModeFromName(absl::GetFlag(FLAGS_revocation_mode)));
   c.revocation_max_staleness = absl::GetFlag(FLAGS_revocation_max_staleness);
+  for (const std::string& role : absl::GetFlag(FLAGS_revocation_strict_roles)) {
+    if (!role.empty()) c.revocation_strict_roles.push_back(role);
+  }
   RETURN_IF_ERROR(DurationBetween("revocation_max_staleness", c.revocation_max_staleness,
                                   auth::kStrictStaleness, absl::Hours(1)));
 
@@ -173,18 +204,24 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromFlags(const std::string& name, Se
   if (c.max_threads < 2 || c.max_threads > 10000) {
     return absl::InvalidArgumentError("max_threads: must be between 2 and 10000");
   }
+  if (!c.service_listen_addr.empty()) {
+    RETURN_IF_ERROR(ValidateHostPort("service_listen_addr", c.service_listen_addr));
+  }
+  if (c.service_max_threads < 2 || c.service_max_threads > 10000) {
+    return absl::InvalidArgumentError("service_max_threads: must be between 2 and 10000");
+  }
   RETURN_IF_ERROR(DurationBetween("db_connect_timeout", c.db_connect_timeout, absl::Milliseconds(1),
                                   absl::Minutes(10)));
   RETURN_IF_ERROR(
       DurationBetween("rpc_timeout", c.rpc_timeout, absl::Milliseconds(1), absl::Minutes(10)));
   RETURN_IF_ERROR(
       DurationBetween("drain_timeout", c.drain_timeout, absl::ZeroDuration(), absl::Hours(1)));
-  RETURN_IF_ERROR(ValidateHostPort("auth_addr", c.peers.auth));
-  RETURN_IF_ERROR(ValidateHostPort("ca_addr", c.peers.ca));
-  RETURN_IF_ERROR(ValidateHostPort("requests_addr", c.peers.requests));
-  RETURN_IF_ERROR(ValidateHostPort("policy_addr", c.peers.policy));
+  RETURN_IF_ERROR(ValidatePeerAddress("auth_addr", c.peers.auth));
+  RETURN_IF_ERROR(ValidatePeerAddress("ca_addr", c.peers.ca));
+  RETURN_IF_ERROR(ValidatePeerAddress("requests_addr", c.peers.requests));
+  RETURN_IF_ERROR(ValidatePeerAddress("policy_addr", c.peers.policy));
   // Empty: no audit sink; the outbox relay is off and events wait in the outbox.
-  if (!c.peers.audit.empty()) RETURN_IF_ERROR(ValidateHostPort("audit_addr", c.peers.audit));
+  if (!c.peers.audit.empty()) RETURN_IF_ERROR(ValidatePeerAddress("audit_addr", c.peers.audit));
   if (c.token_issuer.empty()) return absl::InvalidArgumentError("token_issuer: must be set");
   if (c.token_audience.empty()) {
     return absl::InvalidArgumentError("token_audience: must be set");
@@ -252,6 +289,7 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                                  .table = &auth::JitMethodTable(),
                                  .revocation_mode = config->revocation_mode,
                                  .revocation_max_staleness = config->revocation_max_staleness,
+                                 .revocation_strict_roles = config->revocation_strict_roles,
                                  .registry = registry.get(),
                                  .metrics_service = definition.name},
                                 *std::move(sources), &RealClock::Get());
@@ -282,6 +320,27 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                 metrics.RecordStarted(method);
                 metrics.RecordHandled(method, code, latency);
               })};
+  // The service lane first: a flood at the public listener must find it already serving.
+  std::unique_ptr<GrpcServer> lane;
+  if (!config->service_listen_addr.empty()) {
+    std::vector<RegisteredService> lane_services = (*app)->ServiceLaneServices();
+    if (lane_services.empty()) {
+      return FailStart(definition.name, absl::InvalidArgumentError(absl::StrCat(
+                                            "service_listen_addr: jit-", definition.name,
+                                            " has no service lane (only auth offers one)")));
+    }
+    GrpcServerOptions lane_options = options;
+    lane_options.listen_address = config->service_listen_addr;
+    lane_options.max_threads = config->service_max_threads;
+    lane_options.require_client_certificate = true;
+    lane_options.listen_flag = "service_listen_addr";
+    absl::StatusOr<std::unique_ptr<GrpcServer>> started =
+        GrpcServer::Start(lane_options, lane_services, &metrics, (*app)->Interceptors());
+    if (!started.ok()) return FailStart(definition.name, started.status());
+    lane = *std::move(started);
+    spdlog::info("service lane (client certificate required) on {} (port {})",
+                 config->service_listen_addr, lane->port());
+  }
   absl::StatusOr<std::unique_ptr<GrpcServer>> server =
       GrpcServer::Start(options, (*app)->Services(), &metrics, (*app)->Interceptors());
   if (!server.ok()) return FailStart(definition.name, server.status());
@@ -302,8 +361,10 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                absl::FormatDuration(config->drain_timeout));
   if (health != nullptr) health->SetServing(false);  // readiness fails while draining
   (*server)->Shutdown(config->drain_timeout);
+  if (lane != nullptr) lane->Shutdown(config->drain_timeout);
   health.reset();
   server->reset();
+  lane.reset();
   app->reset();
   service_auth->reset();
   spdlog::info("stopped");

@@ -54,6 +54,13 @@ struct ServiceConfig {
   LogOptions log;
   absl::Duration drain_timeout = absl::Seconds(10);
   int max_threads = 256;
+  // The service lane: a second gRPC listener for calls from other services (client
+  // certificate required at the handshake) with its own thread budget, so that floods of
+  // anonymous calls at listen_addr (auth's Login) cannot starve service-to-service calls
+  // such as the revocation feed. "" = off. Only services whose app offers
+  // ServiceLaneServices() (auth) accept it.
+  std::string service_listen_addr;
+  int service_max_threads = 32;
   absl::Duration rpc_timeout = absl::Seconds(5);
   PeerAddresses peers;
   // Apply the migrations and exit 0 (step 3), without serving.
@@ -64,6 +71,8 @@ struct ServiceConfig {
   // What token checks do while auth's revocation feed fails (common/auth/revocation.h).
   auth::RevocationMode revocation_mode = auth::RevocationMode::kBestEffort;
   absl::Duration revocation_max_staleness = absl::Minutes(1);
+  // Roles whose sessions are refused once the list is 5 s old even in best_effort mode.
+  std::vector<std::string> revocation_strict_roles;
 };
 
 // Reads the common flags for service `name` with its default ports. INVALID_ARGUMENT names
@@ -93,6 +102,10 @@ class ServiceApp {
   Interceptors() {
     return {};
   }
+  // Second instances of the services (over the same objects) for the service lane
+  // (ServiceConfig::service_listen_addr); a grpc::Service serves one server only. Empty:
+  // the service has no lane.
+  virtual std::vector<RegisteredService> ServiceLaneServices() { return {}; }
 };
 
 struct ServiceDefinition {

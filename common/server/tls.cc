@@ -46,9 +46,11 @@ absl::StatusOr<TlsMaterial> LoadTlsMaterial(const TlsFiles& files) {
   return material;
 }
 
-std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(const TlsMaterial& material) {
+std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(const TlsMaterial& material,
+                                                               bool require_client_certificate) {
   grpc::SslServerCredentialsOptions options(
-      GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+      require_client_certificate ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                 : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   options.pem_root_certs = material.ca_pem;
   options.pem_key_cert_pairs.push_back(
       {std::string(material.private_key_pem.Reveal()), material.cert_chain_pem});

@@ -35,7 +35,11 @@ struct TlsMaterial {
 // name the flag whose file is missing, unreadable or not PEM of the right kind.
 absl::StatusOr<TlsMaterial> LoadTlsMaterial(const TlsFiles& files);
 
-std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(const TlsMaterial& material);
+// `require_client_certificate`: the handshake fails without a client certificate that
+// chains to the CA bundle (the service lane, service_main.h); otherwise one is requested
+// and verified when sent (users call with session tokens and no certificate).
+std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(
+    const TlsMaterial& material, bool require_client_certificate = false);
 // Checks the server's chain and host name only, not which service it is: calls to another
 // jit-access service use client::PeerChannelCredentials (common/client/peer_credentials.h).
 std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const TlsMaterial& material);

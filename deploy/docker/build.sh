@@ -9,7 +9,8 @@
 #                      given as a directory holding them) instead of building them with
 #                      Bazel inside the image's build stage; the host must be Debian 12
 #   --tag <tag>        image tag (default dev)
-#   service ...        some of auth ca requests policy audit (default: all five)
+#   image ...          some of auth ca requests policy audit jit (default: all six;
+#                      jit is the CLI, tools/jit)
 #
 # Environment: JIT_CONTAINER_ENGINE (docker|podman) to choose; JIT_PODMAN_ROOT to keep
 # podman's images in a storage root of its own (tests); JIT_IMAGE_CACHE for base.tar
@@ -27,11 +28,11 @@ while (($# > 0)); do
   case "$1" in
     --prebuilt) prebuilt="$2"; shift 2 ;;
     --tag) tag="$2"; shift 2 ;;
-    auth | ca | requests | policy | audit) services+=("$1"); shift ;;
+    auth | ca | requests | policy | audit | jit) services+=("$1"); shift ;;
     *) say "unknown argument '$1'"; exit 2 ;;
   esac
 done
-((${#services[@]} > 0)) || services=(auth ca requests policy audit)
+((${#services[@]} > 0)) || services=(auth ca requests policy audit jit)
 
 # The engine, and podman's settings for this kind of VM (crun cannot set rlimits here).
 engine="${JIT_CONTAINER_ENGINE:-}"
@@ -77,9 +78,14 @@ if [[ -n "$prebuilt" ]]; then
   build_args+=(--build-arg BINARIES=prebuilt)
   mkdir -p "$stage"
   for s in "${services[@]}"; do
-    bin="$prebuilt/jit-$s"
-    [[ -x "$bin" ]] || bin="$prebuilt/services/$s/jit-$s"  # a bazel-bin directory
-    [[ -x "$bin" ]] || { say "no jit-$s in $prebuilt"; exit 1; }
+    if [[ $s == jit ]]; then
+      bin="$prebuilt/jit"
+      [[ -x "$bin" && ! -d "$bin" ]] || bin="$prebuilt/tools/jit/jit"  # a bazel-bin directory
+    else
+      bin="$prebuilt/jit-$s"
+      [[ -x "$bin" ]] || bin="$prebuilt/services/$s/jit-$s"  # a bazel-bin directory
+    fi
+    [[ -x "$bin" && ! -d "$bin" ]] || { say "no binary for $s in $prebuilt"; exit 1; }
     deploy/docker/collect.sh "$bin" "$stage/$s"
   done
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops exactly what deploy/local/up.sh started, by PID: the five services (SIGTERM, then
+# Stops exactly what deploy/local/up.sh started, by PID: the five services and their replicas (SIGTERM, then
 # SIGKILL after a grace period) and the local PostgreSQL. Data is kept.
 #   deploy/local/down.sh                  # services and PostgreSQL
 #   deploy/local/down.sh --services-only  # services only (used by up.sh to restart)
@@ -31,6 +31,10 @@ stop_pid() {  # name, pid file, expected executable
 
 for s in "${services[@]}"; do
   stop_pid "jit-$s" "$state/run/$s.pid" "$state/bin/jit-$s"
+  # The other replicas of up.sh --replicas N: run/<s>.<r>.pid.
+  for f in "$state/run/$s".[0-9]*.pid; do
+    [[ -e "$f" ]] && stop_pid "jit-$s (replica $(basename "$f" .pid | cut -d. -f2))" "$f" "$state/bin/jit-$s"
+  done
 done
 if [[ "${1:-}" != --services-only ]]; then
   "$root/tests/lib/pg.sh" stop "$state/pg" 2>&1 | sed 's/^/down.sh: /' >&2

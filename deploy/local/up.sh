@@ -6,7 +6,24 @@
 #
 # State (data, TLS material, logs, PIDs) lives in $JIT_LOCAL_DIR (default
 # /var/tmp/jit-access-local); it must be reachable by the `postgres` user, so not /root.
+#
+#   deploy/local/up.sh [--replicas N]   # N (1-4) replicas of every service; replica r
+#                                       # listens on the ports below + 10*r, and every
+#                                       # client (services, jit) calls the N round robin
 set -euo pipefail
+
+replicas=1
+while (($#)); do
+  case "$1" in
+    --replicas) replicas="${2:-}"; shift 2 || { echo "up.sh: --replicas N" >&2; exit 2; } ;;
+    --replicas=*) replicas="${1#*=}"; shift ;;
+    *) echo "up.sh: unknown argument '$1' (usage: up.sh [--replicas N])" >&2; exit 2 ;;
+  esac
+done
+if [[ ! "$replicas" =~ ^[1-4]$ ]]; then
+  echo "up.sh: --replicas must be 1 to 4 (got '$replicas')" >&2
+  exit 2
+fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -14,6 +31,17 @@ state="${JIT_LOCAL_DIR:-/var/tmp/jit-access-local}"
 services=(auth ca requests policy audit)
 declare -A grpc_port=([auth]=7101 [ca]=7102 [requests]=7103 [policy]=7104 [audit]=7105)
 declare -A metrics_port=([auth]=9101 [ca]=9102 [requests]=9103 [policy]=9104 [audit]=9105)
+# auth's service lane (--service_listen_addr): the other services call auth there, with their
+# certificates and threads of its own, so a flood of anonymous logins cannot starve them.
+auth_lane_port=7301
+# Replica r of a service: ports + 10*r; PID file run/<s>.pid (r = 0) or run/<s>.<r>.pid.
+replica_suffix() { (($1 == 0)) || echo ".$1"; }
+# "localhost:p,localhost:p+10,...": every replica of one port, for the clients' round robin.
+replica_list() {
+  local base="$1" r out=()
+  for ((r = 0; r < replicas; r++)); do out+=("localhost:$((base + 10 * r))"); done
+  (IFS=,; echo "${out[*]}")
+}
 
 say() { echo "up.sh: $*" >&2; }
 trap 'say "failed (line $LINENO: $BASH_COMMAND)"' ERR
@@ -166,11 +194,18 @@ fi
   --db_password_file="$db_secrets/audit_owner.password" \
   --log_file="$state/logs/audit-migrate.log" </dev/null >>"$state/logs/audit.out" 2>&1
 
-# 5. Start the services.
+# 5. Start the services (each replica; the peers' addresses list every replica).
+peer_flags=(--auth_addr="$(replica_list "$auth_lane_port")")
+for s in ca requests policy audit; do
+  peer_flags+=(--"${s}_addr"="$(replica_list "${grpc_port[$s]}")")
+done
 for s in "${services[@]}"; do
+  for ((r = 0; r < replicas; r++)); do
+  suffix="$(replica_suffix "$r")"
   extra=()
   if [[ $s == auth ]]; then
     extra+=(--key_encryption_key_file="$auth_dir/kek" --bootstrap_users_file="$auth_dir/users.yaml")
+    extra+=(--service_listen_addr="127.0.0.1:$((auth_lane_port + 10 * r))")
   fi
   if [[ $s == ca ]]; then
     # The CA's own key-encryption key (it seals the CA private keys in the database).
@@ -190,38 +225,44 @@ for s in "${services[@]}"; do
     extra+=(--roles_dir="$root/deploy/local/examples/roles")
   fi
   setsid "$state/bin/jit-$s" \
-    --listen_addr="127.0.0.1:${grpc_port[$s]}" \
-    --metrics_addr="127.0.0.1:${metrics_port[$s]}" \
+    --listen_addr="127.0.0.1:$((grpc_port[$s] + 10 * r))" \
+    --metrics_addr="127.0.0.1:$((metrics_port[$s] + 10 * r))" \
     --tls_cert_file="$state/pki/$s.pem" --tls_key_file="$state/pki/$s.key" \
     --tls_ca_file="$state/pki/internal-ca.pem" \
     --db_url="postgresql://jit_$s@127.0.0.1:$pg_port/jit" \
     --db_password_file="$db_secrets/$s.password" \
-    --log_file="$state/logs/$s.log" \
-    "${extra[@]}" \
-    </dev/null >>"$state/logs/$s.out" 2>&1 &
-  echo $! >"$state/run/$s.pid"
+    --log_file="$state/logs/$s$suffix.log" \
+    "${peer_flags[@]}" "${extra[@]}" \
+    </dev/null >>"$state/logs/$s$suffix.out" 2>&1 &
+  echo $! >"$state/run/$s$suffix.pid"
+  done
 done
+# Replicas a previous, larger --replicas run left are gone (down.sh stopped them).
+echo "$replicas" >"$state/run/replicas"
 
 # 6. Wait until each reports SERVING on gRPC health (or died).
-probe() {
-  "$state/bin/jit-health-probe" --addr="localhost:${grpc_port[$1]}" \
+probe() {  # service, replica
+  "$state/bin/jit-health-probe" --addr="localhost:$((grpc_port[$1] + 10 * ${2:-0}))" \
     --tls_cert_file="$state/pki/user-admin.pem" --tls_key_file="$state/pki/user-admin.key" \
     --tls_ca_file="$state/pki/internal-ca.pem" --timeout=1s >/dev/null 2>&1
 }
 failed=0
 for s in "${services[@]}"; do
-  pid="$(cat "$state/run/$s.pid")"
+  for ((r = 0; r < replicas; r++)); do
+  suffix="$(replica_suffix "$r")"
+  pid="$(cat "$state/run/$s$suffix.pid")"
   ok=0
   for ((i = 0; i < 150; i++)); do
-    if probe "$s"; then ok=1; break; fi
+    if probe "$s" "$r"; then ok=1; break; fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done
   if ((ok == 0)); then
-    say "jit-$s did not become SERVING; last lines of $state/logs/$s.out:"
-    tail -n 5 "$state/logs/$s.out" >&2 || true
+    say "jit-$s (replica $r) did not become SERVING; last lines of $state/logs/$s$suffix.out:"
+    tail -n 5 "$state/logs/$s$suffix.out" >&2 || true
     failed=1
   fi
+  done
 done
 if ((failed)); then
   say "some services failed to start; see $state/logs/ (deploy/local/down.sh stops the rest)"
@@ -235,9 +276,21 @@ jit-access is running locally (state in $state):
   service    gRPC (mTLS)       metrics                          pid     log
 MSG
 for s in "${services[@]}"; do
+  for ((r = 0; r < replicas; r++)); do
+  suffix="$(replica_suffix "$r")"
   printf '  %-9s  127.0.0.1:%-6s  http://127.0.0.1:%s/metrics  %-6s  %s\n' \
-    "$s" "${grpc_port[$s]}" "${metrics_port[$s]}" "$(cat "$state/run/$s.pid")" "$state/logs/$s.log"
+    "$s$suffix" "$((grpc_port[$s] + 10 * r))" "$((metrics_port[$s] + 10 * r))" \
+    "$(cat "$state/run/$s$suffix.pid")" "$state/logs/$s$suffix.log"
+  done
 done
+if ((replicas > 1)); then
+  cat <<MSG
+
+  $replicas replicas of each service: the services call each other round robin (auth on its
+  service lane, ports $(replica_list "$auth_lane_port")); for jit, list them too:
+        JIT_AUTH_ADDR=$(replica_list 7101) JIT_REQUESTS_ADDR=$(replica_list 7103) $state/bin/jit ...
+MSG
+fi
 cat <<MSG
 
   PostgreSQL  127.0.0.1:$pg_port, database jit, one role and schema per service (passwords

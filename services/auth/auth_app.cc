@@ -120,6 +120,7 @@ struct AuthAppParts {
   std::unique_ptr<LoginManager> logins;
   std::unique_ptr<UserAdministration> administration;
   std::unique_ptr<AuthServiceImpl> service;
+  std::unique_ptr<AuthServiceImpl> lane_service;
   std::unique_ptr<Maintenance> maintenance;
   std::unique_ptr<audit::ServiceOutboxRelay> audit_relay;  // last: stops first
 };
@@ -273,12 +274,15 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(server::ServiceRuntime&
                                                .audit = p->audit.get(),
                                                .clock = clock}));
   RETURN_IF_ERROR(Named("bootstrap_users_file", CreateBootstrapUsers(*p)));
-  p->service = std::make_unique<AuthServiceImpl>(AuthServiceParts{.authorizer = &runtime.authorizer,
-                                                                  .logins = p->logins.get(),
-                                                                  .sessions = p->sessions.get(),
-                                                                  .users = p->administration.get(),
-                                                                  .keys = p->keys.get(),
-                                                                  .permissions = &p->permissions});
+  const AuthServiceParts service_parts{.authorizer = &runtime.authorizer,
+                                       .logins = p->logins.get(),
+                                       .sessions = p->sessions.get(),
+                                       .users = p->administration.get(),
+                                       .keys = p->keys.get(),
+                                       .permissions = &p->permissions};
+  p->service = std::make_unique<AuthServiceImpl>(service_parts);
+  // The same RPCs over the same objects for the service lane (--service_listen_addr).
+  p->lane_service = std::make_unique<AuthServiceImpl>(service_parts);
   ASSIGN_OR_RETURN(p->maintenance, StartMaintenance(*p));
   ASSIGN_OR_RETURN(p->audit_relay, audit::ServiceOutboxRelay::Start(runtime, "auth"));
   return absl::WrapUnique(new AuthApp(std::move(p)));
@@ -290,6 +294,10 @@ AuthApp::~AuthApp() = default;
 
 std::vector<server::RegisteredService> AuthApp::Services() {
   return {server::RegisteredService::Of<v1::AuthService>(parts_->service.get())};
+}
+
+std::vector<server::RegisteredService> AuthApp::ServiceLaneServices() {
+  return {server::RegisteredService::Of<v1::AuthService>(parts_->lane_service.get())};
 }
 
 absl::Status AuthApp::Validate(const Config& c) {

@@ -63,6 +63,8 @@ class AuthApp final : public server::ServiceApp {
 
   ~AuthApp() override;
   std::vector<server::RegisteredService> Services() override;
+  // The revocation feed, JWKS and every other RPC on the service lane, for the services.
+  std::vector<server::RegisteredService> ServiceLaneServices() override;
 
  private:
   explicit AuthApp(std::unique_ptr<internal::AuthAppParts> parts);

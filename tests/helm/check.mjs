@@ -274,14 +274,19 @@ check("NetworkPolicies allow only the designed paths", () => {
       p.push(`${svc}: no NetworkPolicy in the HA render`);
       continue;
     }
+    // The services reach auth on its service lane (--service_listen_addr), people on grpc.
+    const servicePort = svc === "auth" ? "grpc-services" : "grpc";
     const fromPods = np.spec.ingress
-      .filter((r) => r.ports.some((x) => x.port === "grpc"))
+      .filter((r) => r.ports.some((x) => x.port === servicePort))
       .flatMap((r) => r.from ?? [])
       .map((f) => f.podSelector?.matchLabels?.["app.kubernetes.io/component"])
       .filter(Boolean)
       .sort();
     const want = callers[svc].filter((c) => c !== svc).sort();
-    if (JSON.stringify(fromPods) !== JSON.stringify(want)) p.push(`${svc}: gRPC from ${fromPods} (want ${want})`);
+    if (JSON.stringify(fromPods) !== JSON.stringify(want)) p.push(`${svc}: gRPC (${servicePort}) from ${fromPods} (want ${want})`);
+    if (svc === "auth" && np.spec.ingress.some((r) => r.ports.some((x) => x.port === "grpc") && (r.from ?? []).some((f) => f.podSelector))) {
+      p.push("auth: services are let in on grpc, not only on the service lane (grpc-services)");
+    }
     const clientRule = np.spec.ingress.find((r) => r.ports.some((x) => x.port === "grpc") && !(r.from ?? []).some((f) => f.podSelector));
     if (!clientRule) p.push(`${svc}: no client ingress`);
     if (!np.spec.egress.some((r) => r.ports?.some((x) => x.port === 5432))) p.push(`${svc}: no egress to PostgreSQL`);

@@ -2,6 +2,8 @@
 {{- define "jit.services" -}}auth ca requests policy audit{{- end -}}
 {{- define "jit.grpcPort" -}}{{ get (dict "auth" 7101 "ca" 7102 "requests" 7103 "policy" 7104 "audit" 7105) . }}{{- end -}}
 {{- define "jit.metricsPort" -}}{{ get (dict "auth" 9101 "ca" 9102 "requests" 9103 "policy" 9104 "audit" 9105) . }}{{- end -}}
+{{/* auth's service lane (--service_listen_addr): client certificate required, threads of its own; the other services call auth there. */}}
+{{- define "jit.serviceLanePort" -}}7301{{- end -}}
 {{- define "jit.healthPort" -}}{{ add (include "jit.grpcPort" . | int) 100 }}{{- end -}}
 
 {{- define "jit.name" -}}
@@ -80,12 +82,15 @@ chart sets itself (addresses, files it mounts), then config and <service>.config
 {{- $_ := set $env "JIT_DB_URL" (include "jit.dbUrl" .) -}}
 {{- $_ := set $env "JIT_DB_PASSWORD_FILE" "/etc/jit/db/password" -}}
 {{- range $peer := splitList " " (include "jit.services" .) -}}
-{{- $_ := set $env (printf "JIT_%s_ADDR" (upper $peer)) (printf "%s:%s" (include "jit.svcName" (dict "root" $root "svc" $peer)) (include "jit.grpcPort" $peer)) -}}
+{{- $port := ternary (include "jit.serviceLanePort" .) (include "jit.grpcPort" $peer) (eq $peer "auth") -}}
+{{- /* The headless Service: every ready pod's address, called round robin (common/client/peer.h). */ -}}
+{{- $_ := set $env (printf "JIT_%s_ADDR" (upper $peer)) (printf "dns:///%s-headless:%s" (include "jit.svcName" (dict "root" $root "svc" $peer)) $port) -}}
 {{- end -}}
 {{- if or (eq $svc "auth") (eq $svc "ca") -}}
 {{- $_ := set $env "JIT_KEY_ENCRYPTION_KEY_FILE" "/etc/jit/kek/kek" -}}
 {{- end -}}
 {{- if eq $svc "auth" -}}
+{{- $_ := set $env "JIT_SERVICE_LISTEN_ADDR" (printf "0.0.0.0:%s" (include "jit.serviceLanePort" .)) -}}
 {{- if $v.bootstrapUsers.existingSecret -}}{{- $_ := set $env "JIT_BOOTSTRAP_USERS_FILE" "/etc/jit/bootstrap/users.yaml" -}}{{- end -}}
 {{- if $v.oidcConnectors.existingSecret -}}{{- $_ := set $env "JIT_OIDC_CONNECTORS_FILE" "/etc/jit/oidc/connectors.yaml" -}}{{- end -}}
 {{- end -}}
