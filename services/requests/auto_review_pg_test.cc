@@ -12,6 +12,7 @@
 #include "common/db/migrations.h"
 #include "common/db/testing/test_database.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"

@@ -16,6 +16,7 @@
 #include "common/ssh/public_key.h"
 #include "common/ssh/signature.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/jit-host/atomic_file.h"

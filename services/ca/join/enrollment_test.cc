@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/pki/x509_ca.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/ca/join/join_token.h"

@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/status_matchers.h"
+#include "common/testing/fake_clock.h"
 #include "gtest/gtest.h"
 
 namespace jit::ca::join {
