@@ -116,7 +116,8 @@ const MethodAuthorizationTable& JitMethodTable() {
         {c + "ListIssuedCerts", Users()},
         {c + "RotateCa", Users()},
         // KRL/CRL distribution: people, services (and, with jit-host, enrolled hosts)
-        {c + "GetRevocationList", UsersAndAnyService()},
+        {c + "GetRevocationList",
+         MethodRule{.users = true, .any_service = true, .hosts = true}},  // jit-host sync
         {c + "RevokeCerts", UsersAndServices({"requests"})},
         // ca enrolment (issue 11): redeeming a join token is proven by the token itself.
         {c + "CreateJoinToken", Users()},
