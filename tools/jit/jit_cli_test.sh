@@ -81,8 +81,10 @@ complete_words() {  # words typed so far (the last one is being completed)
 [[ "$(complete_words jit re)" == "request" ]] || fail "jit re<TAB>: $(complete_words jit re)"
 got="$(complete_words jit request a)"
 [[ "$got" == "approve" ]] || fail "jit request a<TAB>: $got"
-got="$(complete_words jit --format json request create --d)"
-[[ "$got" == "--duration" ]] || fail "jit request create --d<TAB>: $got"
+got="$(complete_words jit --format json request create --du)"
+[[ "$got" == "--duration" ]] || fail "jit request create --du<TAB>: $got"
+got="$(complete_words jit request create --dr)"
+[[ "$got" == "--dry-run" ]] || fail "jit request create --dr<TAB>: $got"
 got="$(complete_words jit request ls --)"
 grep -q -- "--reviewable" <<<"$got" || fail "jit request ls --<TAB>: $got"
 echo PASS
