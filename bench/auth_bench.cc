@@ -75,8 +75,8 @@ struct Fixture {
     feed = std::make_unique<FixedFeed>(std::move(revoked));
     // Staleness bound widened for the bench only: nothing refreshes the list during a run;
     // the check's cost does not depend on the bound.
-    revocation = *auth::RevocationList::Create(feed.get(), &clock,
-                                               {.max_staleness = absl::Hours(1)});
+    revocation =
+        *auth::RevocationList::Create(feed.get(), &clock, {.max_staleness = absl::Hours(1)});
     (void)revocation->Refresh();
   }
 
@@ -171,8 +171,8 @@ void BM_VerifyCachedToken(benchmark::State& state) {
 void BM_RawOpenSslP256Verify(benchmark::State& state) {
   crypto::EvpPkeyPtr key = *crypto::GenerateP256Key();
   crypto::EcPoint point = *crypto::P256PublicCoordinates(key.get());
-  auto signer = *crypto::EcdsaP256Signer::Create(std::move(key),
-                                                 crypto::EcdsaSignatureEncoding::kIeeeP1363);
+  auto signer =
+      *crypto::EcdsaP256Signer::Create(std::move(key), crypto::EcdsaSignatureEncoding::kIeeeP1363);
   auto verifier = *crypto::EcdsaP256Verifier::FromCoordinates(
       point.x, point.y, crypto::EcdsaSignatureEncoding::kIeeeP1363);
   const std::string input = GetFixture().Token(0);
@@ -283,7 +283,8 @@ int main(int argc, char** argv) {
       args.push_back(argv[i]);
     }
   }
-  if (const char* env = std::getenv("JIT_BENCH_SMOKE"); env != nullptr && std::strcmp(env, "1") == 0) {
+  if (const char* env = std::getenv("JIT_BENCH_SMOKE");
+      env != nullptr && std::strcmp(env, "1") == 0) {
     g_smoke = true;
   }
   // Full runs: 9 repetitions of each benchmark, randomly interleaved so that the reference
@@ -339,12 +340,12 @@ int main(int argc, char** argv) {
   std::cout << absl::StrFormat(
       "INFO raw_p256_openssl_verify_per_s=%.0f raw_ed25519_openssl_verify_per_s=%.0f\n", p256,
       ossl_ed);
-  std::cout << absl::StrFormat("INFO argon2id m=%dKiB t=%d p=%d hash_ms=%.1f\n",
-                               params.memory_kib, params.iterations, params.parallelism, argon_ms);
+  std::cout << absl::StrFormat("INFO argon2id m=%dKiB t=%d p=%d hash_ms=%.1f\n", params.memory_kib,
+                               params.iterations, params.parallelism, argon_ms);
   const double ratio = raw > 0 ? fresh / raw : 0;
   std::cout << absl::StrFormat("GOAL fresh_verify_vs_raw measured=%.3f target=0.9 %s\n", ratio,
                                ratio >= 0.9 ? "PASS" : "MISS");
-  std::cout << absl::StrFormat("GOAL cached_verify_per_s measured=%.0f target=1000000 %s\n",
-                               cached, cached >= 1e6 ? "PASS" : "MISS");
+  std::cout << absl::StrFormat("GOAL cached_verify_per_s measured=%.0f target=1000000 %s\n", cached,
+                               cached >= 1e6 ? "PASS" : "MISS");
   return reporter.failed ? 1 : 0;
 }

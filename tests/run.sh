@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Runs every jit-access test: installs what is missing, starts a throwaway PostgreSQL on
-# 127.0.0.1, runs `bazel test //...` (unit, integration and bench-smoke targets), the C++
-# formatting check (tests/lib/format_check.sh), the Helm chart checks (tests/helm/check.sh),
-# the image check and the fuzz smoke runs, stops what it started, and ends with one line
+# 127.0.0.1, runs `bazel test //...` (unit, integration and bench-smoke targets), the Helm chart
+# checks (tests/helm/check.sh), the image check and the fuzz smoke runs, stops what it started, and ends with one line
 # "N passed, M failed".
 # Exits non-zero on any failure.
 #
@@ -108,7 +107,6 @@ note_lines() {  # label, script...
   fi
 }
 if [[ $# == 0 ]]; then
-  note_lines format tests/lib/format_check.sh
   note_lines helm tests/helm/check.sh
   JIT_TEST_PG_URL="$pg_url" note_lines image tests/images/check.sh
 fi

@@ -71,9 +71,9 @@ absl::StatusOr<PeerCertificateVerifier::CacheEntry> PeerCertificateVerifier::Ver
     return absl::UnauthenticatedError(
         "peer certificate must carry exactly one jit-access SPIFFE ID");
   }
-  return CacheEntry{PeerIdentity{std::move(ids[0].second), std::move(ids[0].first),
-                                 info->not_after},
-                    info->not_before};
+  return CacheEntry{
+      PeerIdentity{std::move(ids[0].second), std::move(ids[0].first), info->not_after},
+      info->not_before};
 }
 
 absl::StatusOr<PeerIdentity> PeerCertificateVerifier::Verify(std::string_view leaf_pem) const {

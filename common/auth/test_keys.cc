@@ -4,8 +4,7 @@
 
 namespace jit::auth::testing {
 
-absl::StatusOr<TestSessionKey> MakeTestSessionKey(const std::string& kid,
-                                                  const std::string& issuer,
+absl::StatusOr<TestSessionKey> MakeTestSessionKey(const std::string& kid, const std::string& issuer,
                                                   const std::string& audience) {
   absl::StatusOr<SecretString> seed = crypto::GenerateEd25519Seed();
   if (!seed.ok()) return seed.status();

@@ -11,8 +11,13 @@ using ::jit::testing::StatusIs;
 
 TEST(Base32Test, Rfc4648VectorsWithoutPadding) {
   const std::pair<const char*, const char*> kVectors[] = {
-      {"", ""},          {"f", "MY"},           {"fo", "MZXQ"},         {"foo", "MZXW6"},
-      {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"}, {"foobar", "MZXW6YTBOI"},
+      {"", ""},
+      {"f", "MY"},
+      {"fo", "MZXQ"},
+      {"foo", "MZXW6"},
+      {"foob", "MZXW6YQ"},
+      {"fooba", "MZXW6YTB"},
+      {"foobar", "MZXW6YTBOI"},
   };
   for (const auto& [plain, encoded] : kVectors) {
     EXPECT_EQ(Base32Encode(plain), encoded);

@@ -67,7 +67,8 @@ absl::StatusOr<std::string> DecodeUnpadded(std::string_view text,
   for (size_t i = 0; i < full; i += 4) {
     const int8_t a = table[in[i]], b = table[in[i + 1]], c = table[in[i + 2]], d = table[in[i + 3]];
     bad |= a | b | c | d;
-    const uint32_t v = (static_cast<uint32_t>(a & 63) << 18) | (static_cast<uint32_t>(b & 63) << 12) |
+    const uint32_t v = (static_cast<uint32_t>(a & 63) << 18) |
+                       (static_cast<uint32_t>(b & 63) << 12) |
                        (static_cast<uint32_t>(c & 63) << 6) | static_cast<uint32_t>(d & 63);
     *o++ = static_cast<char>(v >> 16);
     *o++ = static_cast<char>(v >> 8);

@@ -11,8 +11,13 @@ using ::jit::testing::StatusIs;
 
 TEST(Base64Test, Rfc4648Vectors) {
   const std::pair<const char*, const char*> kVectors[] = {
-      {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : kVectors) {
     EXPECT_EQ(Base64Encode(plain), encoded);

@@ -111,8 +111,7 @@ absl::StatusOr<std::unique_ptr<EcdsaP256Verifier>> EcdsaP256Verifier::Create(
     ClearOpenSslErrors();
     return absl::InvalidArgumentError("EC public key is not a valid P-256 point");
   }
-  return std::unique_ptr<EcdsaP256Verifier>(
-      new EcdsaP256Verifier(std::move(public_key), encoding));
+  return std::unique_ptr<EcdsaP256Verifier>(new EcdsaP256Verifier(std::move(public_key), encoding));
 }
 
 absl::StatusOr<std::unique_ptr<EcdsaP256Verifier>> EcdsaP256Verifier::FromCoordinates(
@@ -154,10 +153,10 @@ absl::StatusOr<EcPoint> P256PublicCoordinates(EVP_PKEY* key) {
   }
   BignumPtr bx(x), by(y);
   EcPoint point{std::string(kCoordinateSize, '\0'), std::string(kCoordinateSize, '\0')};
-  if (BN_bn2binpad(bx.get(), reinterpret_cast<unsigned char*>(point.x.data()),
-                   kCoordinateSize) != kCoordinateSize ||
-      BN_bn2binpad(by.get(), reinterpret_cast<unsigned char*>(point.y.data()),
-                   kCoordinateSize) != kCoordinateSize) {
+  if (BN_bn2binpad(bx.get(), reinterpret_cast<unsigned char*>(point.x.data()), kCoordinateSize) !=
+          kCoordinateSize ||
+      BN_bn2binpad(by.get(), reinterpret_cast<unsigned char*>(point.y.data()), kCoordinateSize) !=
+          kCoordinateSize) {
     return OpenSslError("encoding EC public point");
   }
   return point;

@@ -55,9 +55,9 @@ TEST(EcdsaP256Test, RejectsPointOffCurve) {
   ASSERT_OK_AND_ASSIGN(EvpPkeyPtr key, GenerateP256Key());
   ASSERT_OK_AND_ASSIGN(EcPoint point, P256PublicCoordinates(key.get()));
   point.y[31] ^= 1;
-  EXPECT_THAT(EcdsaP256Verifier::FromCoordinates(point.x, point.y,
-                                                 EcdsaSignatureEncoding::kIeeeP1363),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      EcdsaP256Verifier::FromCoordinates(point.x, point.y, EcdsaSignatureEncoding::kIeeeP1363),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(P256PublicKeyFromCoordinates("short", point.y),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -74,9 +74,8 @@ TEST(EcdsaP256Test, RejectsOtherCurvesAndKeyTypes) {
 
 TEST(EcdsaP256Test, SignerNeedsPrivateKey) {
   ASSERT_OK_AND_ASSIGN(EvpPkeyPtr key, GenerateP256Key());
-  EXPECT_THAT(
-      EcdsaP256Signer::Create(PublicOnly(key.get()), EcdsaSignatureEncoding::kIeeeP1363),
-      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EcdsaP256Signer::Create(PublicOnly(key.get()), EcdsaSignatureEncoding::kIeeeP1363),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -14,8 +14,7 @@ absl::StatusOr<std::string> RandomBytes(size_t n) {
     return absl::InvalidArgumentError("RandomBytes: length too large");
   }
   std::string out(n, '\0');
-  if (n > 0 &&
-      RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
     return OpenSslError("RAND_bytes");
   }
   return out;

@@ -3,11 +3,11 @@
 #include <fstream>
 
 #include "absl/synchronization/notification.h"
+#include "common/http/loopback_http_server.h"
 #include "common/pki/x509_ca.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/http/loopback_http_server.h"
 
 namespace jit::http {
 namespace {

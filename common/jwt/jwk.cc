@@ -109,13 +109,14 @@ absl::StatusOr<std::vector<JsonWebKey>> ParseJwkSet(std::string_view json) {
     }
     JsonWebKey jwk;
     const std::pair<const char*, std::string*> members[] = {
-        {"kid", &jwk.kid}, {"kty", &jwk.kty}, {"alg", &jwk.alg}, {"crv", &jwk.crv},
-        {"use", &jwk.use}, {"x", &jwk.x},     {"y", &jwk.y},     {"n", &jwk.n},
-        {"e", &jwk.e},
+        {"kid", &jwk.kid}, {"kty", &jwk.kty}, {"alg", &jwk.alg},
+        {"crv", &jwk.crv}, {"use", &jwk.use}, {"x", &jwk.x},
+        {"y", &jwk.y},     {"n", &jwk.n},     {"e", &jwk.e},
     };
     for (const auto& [name, field] : members) {
       if (const auto it = k.find(name); it != k.end()) {
-        if (!it->is_string()) return Invalid(std::string("JWK member ") + name + " is not a string");
+        if (!it->is_string())
+          return Invalid(std::string("JWK member ") + name + " is not a string");
         *field = it->get<std::string>();
       }
     }
@@ -154,8 +155,8 @@ absl::StatusOr<JwsVerificationKey> VerificationKeyFromJwk(const JsonWebKey& jwk)
       if (!x.ok()) return x.status();
       absl::StatusOr<std::string> y = DecodeMember(jwk.y, "y");
       if (!y.ok()) return y.status();
-      auto v = crypto::EcdsaP256Verifier::FromCoordinates(*x, *y,
-                                                          crypto::EcdsaSignatureEncoding::kIeeeP1363);
+      auto v = crypto::EcdsaP256Verifier::FromCoordinates(
+          *x, *y, crypto::EcdsaSignatureEncoding::kIeeeP1363);
       if (!v.ok()) return v.status();
       key.verifier = std::move(*v);
       break;

@@ -39,8 +39,9 @@ TEST(JwkTest, P256KeyRoundTripsAndVerifies) {
   ASSERT_THAT(parsed, ElementsAre(jwk));
   ASSERT_OK_AND_ASSIGN(JwsVerificationKey key, VerificationKeyFromJwk(parsed[0]));
   EXPECT_EQ(key.alg, JwsAlgorithm::kES256);
-  ASSERT_OK_AND_ASSIGN(auto signer, crypto::EcdsaP256Signer::Create(
-                                        std::move(pkey), crypto::EcdsaSignatureEncoding::kIeeeP1363));
+  ASSERT_OK_AND_ASSIGN(
+      auto signer,
+      crypto::EcdsaP256Signer::Create(std::move(pkey), crypto::EcdsaSignatureEncoding::kIeeeP1363));
   ASSERT_OK_AND_ASSIGN(std::string sig, signer->Sign("m"));
   EXPECT_THAT(key.verifier->Verify(sig, "m"), IsOk());
 }

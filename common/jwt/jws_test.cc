@@ -15,8 +15,7 @@ using ::jit::testing::IsOk;
 using ::jit::testing::StatusIs;
 using ::testing::HasSubstr;
 
-constexpr JwsAlgorithm kAll[] = {JwsAlgorithm::kEdDSA, JwsAlgorithm::kES256,
-                                 JwsAlgorithm::kRS256};
+constexpr JwsAlgorithm kAll[] = {JwsAlgorithm::kEdDSA, JwsAlgorithm::kES256, JwsAlgorithm::kRS256};
 constexpr JwsAlgorithm kEdDsaOnly[] = {JwsAlgorithm::kEdDSA};
 
 // RFC 8037 Appendix A.
@@ -54,9 +53,9 @@ class JwsTest : public ::testing::Test {
 
 TEST_F(JwsTest, Rfc8037Ed25519KnownAnswer) {
   EXPECT_EQ(crypto::Base64UrlEncode(signer_->public_key()), kRfc8037X);
-  ASSERT_OK_AND_ASSIGN(std::string token,
-                       SignCompactJwsWithHeader({{"alg", "EdDSA"}}, "Example of Ed25519 signing",
-                                                *signer_));
+  ASSERT_OK_AND_ASSIGN(
+      std::string token,
+      SignCompactJwsWithHeader({{"alg", "EdDSA"}}, "Example of Ed25519 signing", *signer_));
   EXPECT_EQ(token, kRfc8037Jws);
   ASSERT_OK_AND_ASSIGN(UnverifiedJws jws, ParseCompactJws(token, kAll));
   EXPECT_EQ(jws.alg, JwsAlgorithm::kEdDSA);
@@ -124,8 +123,8 @@ TEST_F(JwsTest, RejectsTamperedPayloadAndSignature) {
                        SignCompactJws(JwsAlgorithm::kEdDSA, "k1", {{"sub", "alice"}}, *signer_));
   const size_t dot1 = token.find('.');
   const size_t dot2 = token.find('.', dot1 + 1);
-  std::string tampered = token.substr(0, dot1 + 1) +
-                         crypto::Base64UrlEncode(R"({"sub":"admin"})") + token.substr(dot2);
+  std::string tampered = token.substr(0, dot1 + 1) + crypto::Base64UrlEncode(R"({"sub":"admin"})") +
+                         token.substr(dot2);
   ASSERT_OK_AND_ASSIGN(UnverifiedJws jws, ParseCompactJws(tampered, kAll));
   EXPECT_THAT(VerifyJwsSignature(jws, key_),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signature is invalid")));
@@ -159,8 +158,8 @@ TEST_F(JwsTest, RejectsBadBase64UrlInEachPart) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("payload is not base64url")));
   std::string bad_sig = good;
   bad_sig.insert(dot2 + 1, "/");
-  EXPECT_THAT(ParseCompactJws(bad_sig, kAll),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signature is not base64url")));
+  EXPECT_THAT(ParseCompactJws(bad_sig, kAll), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                       HasSubstr("signature is not base64url")));
 }
 
 TEST_F(JwsTest, RejectsOversizedToken) {
@@ -171,8 +170,7 @@ TEST_F(JwsTest, RejectsOversizedToken) {
 
 TEST_F(JwsTest, RejectsDuplicateHeaderMembers) {
   const std::string header = R"({"alg":"EdDSA","alg":"ES256"})";
-  const std::string input =
-      crypto::Base64UrlEncode(header) + "." + crypto::Base64UrlEncode("{}");
+  const std::string input = crypto::Base64UrlEncode(header) + "." + crypto::Base64UrlEncode("{}");
   const std::string token = input + "." + crypto::Base64UrlEncode(*signer_->Sign(input));
   EXPECT_THAT(ParseCompactJws(token, kAll),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duplicate")));
@@ -193,8 +191,8 @@ TEST_F(JwsTest, RejectsCritTypAndKidDefects) {
 }
 
 TEST_F(JwsTest, RejectsHeaderThatIsNotAnObject) {
-  const std::string input = crypto::Base64UrlEncode(R"(["alg","EdDSA"])") + "." +
-                            crypto::Base64UrlEncode("{}");
+  const std::string input =
+      crypto::Base64UrlEncode(R"(["alg","EdDSA"])") + "." + crypto::Base64UrlEncode("{}");
   EXPECT_THAT(ParseCompactJws(input + ".AAAA", kAll),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a JSON object")));
 }

@@ -1,6 +1,8 @@
 // The table-driven decision suite: every case of every table under
 // services/policy/testdata/decisions/, run against the decision logic. A failing case is
 // reported under its own name: Tables/DecisionTableTest.Case/<table>__<case>.
+#include "services/policy/testing/decision_table.h"
+
 #include <map>
 #include <memory>
 #include <string>
@@ -9,7 +11,6 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "services/policy/role_snapshot.h"
-#include "services/policy/testing/decision_table.h"
 
 namespace jit::policy::testing {
 namespace {
@@ -48,17 +49,17 @@ std::vector<DecisionCase> AllCases() {
   return cases;
 }
 
-TEST(DecisionTablesTest, TablesLoad) { ASSERT_TRUE(GetSuite().load_status.ok()) << GetSuite().load_status; }
-
-TEST(DecisionTablesTest, HasAtLeast150Cases) {
-  EXPECT_GE(AllCases().size(), kMinimumCases);
+TEST(DecisionTablesTest, TablesLoad) {
+  ASSERT_TRUE(GetSuite().load_status.ok()) << GetSuite().load_status;
 }
+
+TEST(DecisionTablesTest, HasAtLeast150Cases) { EXPECT_GE(AllCases().size(), kMinimumCases); }
 
 TEST(DecisionTablesTest, EveryDecisionKindIsCovered) {
   std::map<std::string, int> by_kind;
   for (const DecisionCase& c : AllCases()) ++by_kind[DecisionKindName(c.kind)];
-  for (const char* kind : {"check_access", "check_request", "check_review",
-                           "compute_cert_params", "check_permission"}) {
+  for (const char* kind : {"check_access", "check_request", "check_review", "compute_cert_params",
+                           "check_permission"}) {
     EXPECT_GE(by_kind[kind], 10) << kind;
   }
 }

@@ -10,11 +10,10 @@ namespace jit::policy {
 namespace {
 
 absl::Status BadDuration(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid duration \"", text, "\": ", why,
-      " (write a number and a unit: h, m, s or ms, e.g. \"1h30m\", \"90s\")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid duration \"", text, "\": ", why,
+                   " (write a number and a unit: h, m, s or ms, e.g. \"1h30m\", \"90s\")"));
 }
-
 
 }  // namespace
 
@@ -73,8 +72,8 @@ absl::StatusOr<absl::Duration> ParseRoleDuration(absl::string_view text) {
       total += unit_duration * frac_value / scale;
     }
     if (total > kMaxRoleDuration) {
-      return BadDuration(text, absl::StrCat("longer than the maximum of ",
-                                            FormatRoleDuration(kMaxRoleDuration)));
+      return BadDuration(
+          text, absl::StrCat("longer than the maximum of ", FormatRoleDuration(kMaxRoleDuration)));
     }
   }
   return total;
@@ -109,9 +108,9 @@ absl::StatusOr<absl::Duration> FromProtoDuration(const google::protobuf::Duratio
     return absl::InvalidArgumentError("duration must not be negative");
   }
   if (seconds > absl::ToInt64Seconds(kMaxRoleDuration)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "duration ", seconds, "s is longer than the maximum of ",
-        FormatRoleDuration(kMaxRoleDuration)));
+    return absl::InvalidArgumentError(absl::StrCat("duration ", seconds,
+                                                   "s is longer than the maximum of ",
+                                                   FormatRoleDuration(kMaxRoleDuration)));
   }
   return absl::Seconds(seconds) + absl::Nanoseconds(nanos);
 }

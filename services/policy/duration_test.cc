@@ -42,8 +42,7 @@ TEST(ParseRoleDurationTest, RejectsMissingUnit) {
 TEST(ParseRoleDurationTest, RejectsUnknownUnit) {
   EXPECT_THAT(ParseRoleDuration("1d"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown unit \"d\"")));
-  EXPECT_THAT(ParseRoleDuration("5 minutes"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseRoleDuration("5 minutes"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ParseRoleDurationTest, RejectsNegativeEmptyAndGarbage) {

@@ -82,9 +82,8 @@ absl::StatusOr<HookVerdict> HttpDecisionHook::Evaluate(const HookInput& input) c
     value.append(options_.bearer_token.Reveal());
     headers.push_back({"Authorization", SecretString(std::move(value))});
   }
-  absl::StatusOr<http::HttpResponse> response =
-      client_->Post(options_.url, "application/json", SecretString(*std::move(request_body)),
-                    headers);
+  absl::StatusOr<http::HttpResponse> response = client_->Post(
+      options_.url, "application/json", SecretString(*std::move(request_body)), headers);
   if (!response.ok()) {
     return absl::Status(response.status().code(),
                         absl::StrCat("decision hook: ", response.status().message()));

@@ -27,17 +27,17 @@ class TestServer {
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
   explicit TestServer(Handler handler) {
-    server_.Post("/v1/data/jit/decision", [this, handler](const httplib::Request& req,
-                                                          httplib::Response& res) {
-      {
-        absl::MutexLock lock(&mu_);
-        remote_ports_.push_back(req.remote_port);
-        last_body_ = req.body;
-        last_authorization_ = req.get_header_value("Authorization");
-        last_content_type_ = req.get_header_value("Content-Type");
-      }
-      handler(req, res);
-    });
+    server_.Post("/v1/data/jit/decision",
+                 [this, handler](const httplib::Request& req, httplib::Response& res) {
+                   {
+                     absl::MutexLock lock(&mu_);
+                     remote_ports_.push_back(req.remote_port);
+                     last_body_ = req.body;
+                     last_authorization_ = req.get_header_value("Authorization");
+                     last_content_type_ = req.get_header_value("Content-Type");
+                   }
+                   handler(req, res);
+                 });
     server_.set_tcp_nodelay(true);  // no delayed-ACK stall on kept-alive connections
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -95,7 +95,8 @@ std::unique_ptr<HttpDecisionHook> MakeHook(const std::string& url,
   HttpDecisionHookOptions options;
   options.url = url;
   options.timeout = timeout;
-  absl::StatusOr<std::unique_ptr<HttpDecisionHook>> hook = HttpDecisionHook::Create(std::move(options));
+  absl::StatusOr<std::unique_ptr<HttpDecisionHook>> hook =
+      HttpDecisionHook::Create(std::move(options));
   EXPECT_TRUE(hook.ok()) << hook.status();
   return *std::move(hook);
 }
@@ -179,8 +180,8 @@ TEST_F(HttpDecisionHookTest, NonBooleanAllowIsAnError) {
 }
 
 TEST_F(HttpDecisionHookTest, OversizedReplyIsAnError) {
-  TestServer server(Reply(200, R"({"result": {"allow": true, "reason": ")" +
-                                   std::string(100 * 1024, 'x') + "\"}}"));
+  TestServer server(Reply(
+      200, R"({"result": {"allow": true, "reason": ")" + std::string(100 * 1024, 'x') + "\"}}"));
   EXPECT_THAT(MakeHook(server.url())->Evaluate(input_),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("larger than")));
 }
@@ -231,7 +232,7 @@ TEST_F(HttpDecisionHookTest, ReusesConnectionsAcrossCalls) {
   const std::vector<int> ports = server.remote_ports();
   ASSERT_EQ(ports.size(), 5u);
   for (int port : ports) EXPECT_EQ(port, ports[0]);  // one connection for all five calls
-  hook.reset();  // closes it before the server stops
+  hook.reset();                                      // closes it before the server stops
 }
 
 TEST(HttpDecisionHookCreateTest, RejectsBadOptions) {

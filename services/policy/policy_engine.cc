@@ -11,8 +11,7 @@ namespace jit::policy {
 
 namespace pb = ::jit::policy::v1;
 
-bool PolicyEngine::HookAllows(absl::string_view decision,
-                              const google::protobuf::Message& request,
+bool PolicyEngine::HookAllows(absl::string_view decision, const google::protobuf::Message& request,
                               pb::Explanation* explanation) const {
   if (hook_ == nullptr) return true;
   HookInput input;

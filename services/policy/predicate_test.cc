@@ -77,8 +77,8 @@ TEST_F(PredicateTest, BooleanOperatorsAndPrecedence) {
 }
 
 TEST_F(PredicateTest, RuleScopeReadsTheUser) {
-  EXPECT_TRUE(Eval("equals(user.name, \"bob\") && contains(user.roles, \"dba\")",
-                   PredicateScope::kRule));
+  EXPECT_TRUE(
+      Eval("equals(user.name, \"bob\") && contains(user.roles, \"dba\")", PredicateScope::kRule));
   EXPECT_TRUE(Eval("contains(user.traits[\"team\"], \"sre\")", PredicateScope::kRule));
 }
 
@@ -94,44 +94,44 @@ TEST(PredicateCompileTest, ErrorNamesThePosition) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("predicate at position 25: expected ',', found a string")));
   EXPECT_THAT(Predicate::Compile("contains(reviewer.roles, \"dba\") &", PredicateScope::kReview),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("predicate at position 33: expected '&&'")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("predicate at position 33: expected '&&'")));
 }
 
 TEST(PredicateCompileTest, RejectsUnknownVariableForScope) {
   EXPECT_THAT(Predicate::Compile("equals(request.owner, \"x\")", PredicateScope::kReview),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("predicate at position 8: unknown variable request.owner")));
-  EXPECT_THAT(Predicate::Compile("contains(reviewer.roles, \"x\")", PredicateScope::kRule),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("unknown variable reviewer.roles")));
+  EXPECT_THAT(
+      Predicate::Compile("contains(reviewer.roles, \"x\")", PredicateScope::kRule),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown variable reviewer.roles")));
 }
 
 TEST(PredicateCompileTest, RejectsTypeErrors) {
   EXPECT_THAT(Predicate::Compile("contains(request.reason, \"x\")", PredicateScope::kReview),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("needs a list first")));
   EXPECT_THAT(Predicate::Compile("equals(request.roles, \"x\")", PredicateScope::kReview),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("two strings or two lists")));
-  EXPECT_THAT(Predicate::Compile("request.reason", PredicateScope::kReview),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("expected a boolean expression")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("two strings or two lists")));
+  EXPECT_THAT(
+      Predicate::Compile("request.reason", PredicateScope::kReview),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expected a boolean expression")));
   EXPECT_THAT(Predicate::Compile("!\"x\"", PredicateScope::kReview),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("predicate at position 2: expected a boolean expression")));
 }
 
 TEST(PredicateCompileTest, RejectsUnknownFunctionAndBadRegex) {
-  EXPECT_THAT(Predicate::Compile("regexp.replace(request.user, \"x\")", PredicateScope::kReview),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("unknown function regexp.replace")));
+  EXPECT_THAT(
+      Predicate::Compile("regexp.replace(request.user, \"x\")", PredicateScope::kReview),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown function regexp.replace")));
   EXPECT_THAT(Predicate::Compile("startswith(request.user, \"x\")", PredicateScope::kReview),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Predicate::Compile("regexp.match(request.user, \"(\")", PredicateScope::kReview),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("invalid regular expression")));
-  EXPECT_THAT(Predicate::Compile("regexp.match(request.user, request.reason)",
-                                 PredicateScope::kReview),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("string literal pattern")));
+  EXPECT_THAT(
+      Predicate::Compile("regexp.match(request.user, \"(\")", PredicateScope::kReview),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid regular expression")));
+  EXPECT_THAT(
+      Predicate::Compile("regexp.match(request.user, request.reason)", PredicateScope::kReview),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("string literal pattern")));
 }
 
 TEST(PredicateCompileTest, RejectsSyntaxErrors) {
@@ -163,9 +163,9 @@ TEST(PredicateCompileTest, EnforcesNodeAndLengthLimits) {
   for (int i = 0; i < 300; ++i) wide += " || true";
   EXPECT_THAT(Predicate::Compile(wide, PredicateScope::kReview),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nodes")));
-  EXPECT_THAT(Predicate::Compile(std::string(kMaxPredicateLength + 1, ' '),
-                                 PredicateScope::kReview),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("longer than")));
+  EXPECT_THAT(
+      Predicate::Compile(std::string(kMaxPredicateLength + 1, ' '), PredicateScope::kReview),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("longer than")));
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ absl::StatusOr<std::vector<jit::common::v1::Role>> LoadRoleDirectory(const std::
       files.push_back(entry.path());
     }
   }
-  if (ec) return absl::NotFoundError(absl::StrCat("cannot read roles directory ", dir, ": ", ec.message()));
+  if (ec)
+    return absl::NotFoundError(
+        absl::StrCat("cannot read roles directory ", dir, ": ", ec.message()));
   std::sort(files.begin(), files.end());
   std::vector<jit::common::v1::Role> roles;
   absl::flat_hash_map<std::string, std::string> defined_in;
@@ -37,9 +39,9 @@ absl::StatusOr<std::vector<jit::common::v1::Role>> LoadRoleDirectory(const std::
     for (auto& role : *parsed) {
       auto [it, inserted] = defined_in.emplace(role.metadata().name(), file.filename().string());
       if (!inserted) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "role \"", role.metadata().name(), "\" is defined in both ", it->second, " and ",
-            file.filename().string()));
+        return absl::InvalidArgumentError(absl::StrCat("role \"", role.metadata().name(),
+                                                       "\" is defined in both ", it->second,
+                                                       " and ", file.filename().string()));
       }
       roles.push_back(std::move(role));
     }

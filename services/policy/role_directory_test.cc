@@ -30,8 +30,9 @@ class RoleDirectoryTest : public ::testing::Test {
 };
 
 TEST_F(RoleDirectoryTest, LoadsYamlAndJsonFilesInNameOrder) {
-  Write("b.yaml", "kind: role\nversion: v7\nmetadata: {name: b}\n---\n"
-                  "kind: role\nversion: v7\nmetadata: {name: c}\n");
+  Write("b.yaml",
+        "kind: role\nversion: v7\nmetadata: {name: b}\n---\n"
+        "kind: role\nversion: v7\nmetadata: {name: c}\n");
   Write("a.json", R"({"kind": "role", "version": "v6", "metadata": {"name": "a"}})");
   Write("notes.txt", "not a role");
   ASSERT_OK_AND_ASSIGN(auto roles, LoadRoleDirectory(dir_.string()));
@@ -55,8 +56,7 @@ TEST_F(RoleDirectoryTest, SameRoleInTwoFilesIsAConflict) {
 }
 
 TEST_F(RoleDirectoryTest, MissingDirectoryIsNotFound) {
-  EXPECT_THAT(LoadRoleDirectory((dir_ / "nope").string()),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(LoadRoleDirectory((dir_ / "nope").string()), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

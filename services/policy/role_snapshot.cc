@@ -36,8 +36,7 @@ absl::StatusOr<std::shared_ptr<const RoleSnapshot>> RoleSnapshot::FromCompiled(
   snapshot->by_name_.reserve(snapshot->roles_.size());
   for (const auto& role : snapshot->roles_) {
     if (!snapshot->by_name_.emplace(role->name(), role.get()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("two roles are named \"", role->name(), "\""));
+      return absl::InvalidArgumentError(absl::StrCat("two roles are named \"", role->name(), "\""));
     }
     for (const CompiledThreshold& t : role->allow().thresholds) {
       if (t.compiled.has_value()) {

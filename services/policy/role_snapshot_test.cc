@@ -60,8 +60,7 @@ TEST(RoleSnapshotTest, IndexesThresholdFilters) {
 TEST(RoleSnapshotTest, FromCompiledReusesRoles) {
   ASSERT_OK_AND_ASSIGN(auto first, RoleSnapshot::Create({MakeRole("a"), MakeRole("b")}, 1));
   ASSERT_OK_AND_ASSIGN(auto c, CompiledRole::Create(MakeRole("c")));
-  ASSERT_OK_AND_ASSIGN(auto second,
-                       RoleSnapshot::FromCompiled({first->FindShared("a"), c}, 2));
+  ASSERT_OK_AND_ASSIGN(auto second, RoleSnapshot::FromCompiled({first->FindShared("a"), c}, 2));
   EXPECT_EQ(second->Find("a"), first->Find("a"));
   EXPECT_EQ(second->Find("b"), nullptr);
 }

@@ -53,8 +53,8 @@ absl::StatusOr<std::string> GoReplacementToRe2(absl::string_view go) {
     const size_t digits_start = j;
     while (j < go.size() && absl::ascii_isdigit(go[j])) ++j;
     if (j == digits_start) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "replacement \"", go, "\": only numbered groups ($1, ${1}) are supported"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("replacement \"", go, "\": only numbered groups ($1, ${1}) are supported"));
     }
     if (braced) {
       if (j >= go.size() || go[j] != '}') {
@@ -62,8 +62,8 @@ absl::StatusOr<std::string> GoReplacementToRe2(absl::string_view go) {
             absl::StrCat("replacement \"", go, "\": unterminated ${"));
       }
     } else if (j < go.size() && (absl::ascii_isalpha(go[j]) || go[j] == '_')) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "replacement \"", go, "\": ambiguous group reference, write ${N}"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("replacement \"", go, "\": ambiguous group reference, write ${N}"));
     }
     const absl::string_view digits = go.substr(digits_start, j - digits_start);
     if (digits.size() > 1) {
@@ -117,7 +117,8 @@ class Lexer {
                (absl::ascii_isalnum(static_cast<unsigned char>(input_[i])) || input_[i] == '_')) {
           ++i;
         }
-        tokens.push_back({Token::Kind::kIdent, std::string(input_.substr(start, i - start)), start});
+        tokens.push_back(
+            {Token::Kind::kIdent, std::string(input_.substr(start, i - start)), start});
         continue;
       }
       if (c == '"') {
@@ -134,10 +135,18 @@ class Lexer {
             if (i >= input_.size()) break;
             const char e = input_[i++];
             switch (e) {
-              case '"': text += '"'; break;
-              case '\\': text += '\\'; break;
-              case 'n': text += '\n'; break;
-              case 't': text += '\t'; break;
+              case '"':
+                text += '"';
+                break;
+              case '\\':
+                text += '\\';
+                break;
+              case 'n':
+                text += '\n';
+                break;
+              case 't':
+                text += '\t';
+                break;
               default:
                 return absl::InvalidArgumentError(
                     absl::StrCat("unknown escape \\", std::string(1, e), " at offset ", i - 2));
@@ -147,20 +156,31 @@ class Lexer {
           text += d;
         }
         if (!closed) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("unterminated string at offset ", start));
+          return absl::InvalidArgumentError(absl::StrCat("unterminated string at offset ", start));
         }
         tokens.push_back({Token::Kind::kString, std::move(text), start});
         continue;
       }
       Token::Kind kind;
       switch (c) {
-        case '.': kind = Token::Kind::kDot; break;
-        case ',': kind = Token::Kind::kComma; break;
-        case '(': kind = Token::Kind::kLParen; break;
-        case ')': kind = Token::Kind::kRParen; break;
-        case '[': kind = Token::Kind::kLBracket; break;
-        case ']': kind = Token::Kind::kRBracket; break;
+        case '.':
+          kind = Token::Kind::kDot;
+          break;
+        case ',':
+          kind = Token::Kind::kComma;
+          break;
+        case '(':
+          kind = Token::Kind::kLParen;
+          break;
+        case ')':
+          kind = Token::Kind::kRParen;
+          break;
+        case '[':
+          kind = Token::Kind::kLBracket;
+          break;
+        case ']':
+          kind = Token::Kind::kRBracket;
+          break;
         default:
           return absl::InvalidArgumentError(
               absl::StrCat("unexpected character '", std::string(1, c), "' at offset ", start));
@@ -217,8 +237,8 @@ class TemplateParser {
     Next();  // '('
     const std::string function = absl::StrCat(first.text, ".", second.text);
     if (function != "email.local" && function != "regexp.replace") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown function ", function, " (supported: email.local, regexp.replace)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown function ", function, " (supported: email.local, regexp.replace)"));
     }
     if (absl::Status s = ParseExpression(trait_key, calls, depth + 1); !s.ok()) return s;
     std::vector<std::string> args;
@@ -232,9 +252,9 @@ class TemplateParser {
     if (close.kind != Token::Kind::kRParen) return Unexpected(close, "')'");
     const size_t want = function == "email.local" ? 0 : 2;
     if (args.size() != want) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          function, " takes ", want + 1, " argument", want == 0 ? "" : "s", ", got ",
-          args.size() + 1));
+      return absl::InvalidArgumentError(absl::StrCat(function, " takes ", want + 1, " argument",
+                                                     want == 0 ? "" : "s", ", got ",
+                                                     args.size() + 1));
     }
     calls->emplace_back(function, std::move(args));
     return absl::OkStatus();
@@ -255,9 +275,9 @@ class TemplateParser {
   }
 
   static absl::Status Unexpected(const Token& t, absl::string_view wanted) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected ", wanted, " at offset ", t.pos, ", found ",
-        t.kind == Token::Kind::kEnd ? "the end" : absl::StrCat("'", t.text, "'")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected ", wanted, " at offset ", t.pos, ", found ",
+                     t.kind == Token::Kind::kEnd ? "the end" : absl::StrCat("'", t.text, "'")));
   }
 
   static absl::Status SetVariable(absl::string_view ns, absl::string_view name,
@@ -285,8 +305,7 @@ absl::StatusOr<TraitTemplate> TraitTemplate::Parse(absl::string_view value) {
   const size_t open = value.find(kOpen);
   const size_t close = value.rfind(kClose);
   if (open == absl::string_view::npos || close == absl::string_view::npos || close < open) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("template \"", value, "\": unbalanced {{ }}"));
+    return absl::InvalidArgumentError(absl::StrCat("template \"", value, "\": unbalanced {{ }}"));
   }
   if (value.find(kOpen, open + kOpen.size()) != absl::string_view::npos ||
       value.find(kClose) != close) {
@@ -305,8 +324,7 @@ absl::StatusOr<TraitTemplate> TraitTemplate::Parse(absl::string_view value) {
   absl::Status status = parser.ParseExpression(&result.trait_key_, &calls, 0);
   if (status.ok()) status = parser.ExpectEnd();
   if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("template \"", value, "\": ", status.message()));
+    return absl::InvalidArgumentError(absl::StrCat("template \"", value, "\": ", status.message()));
   }
   for (auto& [function, args] : calls) {
     Transform transform;
@@ -323,9 +341,9 @@ absl::StatusOr<TraitTemplate> TraitTemplate::Parse(absl::string_view value) {
       options.set_max_mem(1 << 20);
       auto regex = std::make_shared<const RE2>(PatternToRegex(args[0]), options);
       if (!regex->ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "template \"", value, "\": invalid regular expression \"", args[0],
-            "\": ", regex->error()));
+        return absl::InvalidArgumentError(absl::StrCat("template \"", value,
+                                                       "\": invalid regular expression \"", args[0],
+                                                       "\": ", regex->error()));
       }
       auto rewrite = GoReplacementToRe2(args[1]);
       if (!rewrite.ok()) {
@@ -334,8 +352,8 @@ absl::StatusOr<TraitTemplate> TraitTemplate::Parse(absl::string_view value) {
       }
       std::string rewrite_error;
       if (!regex->CheckRewriteString(*rewrite, &rewrite_error)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "template \"", value, "\": replacement \"", args[1], "\": ", rewrite_error));
+        return absl::InvalidArgumentError(absl::StrCat("template \"", value, "\": replacement \"",
+                                                       args[1], "\": ", rewrite_error));
       }
       transform.regex = std::move(regex);
       transform.rewrite = *std::move(rewrite);
@@ -349,7 +367,7 @@ absl::StatusOr<TraitTemplate> TraitTemplate::Parse(absl::string_view value) {
 }
 
 bool TraitTemplate::ApplyTransforms(absl::string_view in, std::string* buffer,
-                              absl::string_view* out) const {
+                                    absl::string_view* out) const {
   absl::string_view current = in;
   for (const Transform& t : transforms_) {
     switch (t.kind) {
@@ -387,12 +405,12 @@ bool TraitTemplate::AnyValue(const Traits& traits, Fn&& fn) const {
 }
 
 bool TraitTemplate::Yields(const Traits& traits, absl::string_view candidate) const {
-  if (candidate.size() < prefix_.size() + suffix_.size() ||
-      !absl::StartsWith(candidate, prefix_) || !absl::EndsWith(candidate, suffix_)) {
+  if (candidate.size() < prefix_.size() + suffix_.size() || !absl::StartsWith(candidate, prefix_) ||
+      !absl::EndsWith(candidate, suffix_)) {
     return false;
   }
-  const absl::string_view middle = candidate.substr(
-      prefix_.size(), candidate.size() - prefix_.size() - suffix_.size());
+  const absl::string_view middle =
+      candidate.substr(prefix_.size(), candidate.size() - prefix_.size() - suffix_.size());
   return AnyValue(traits, [middle](absl::string_view value) { return value == middle; });
 }
 

@@ -55,8 +55,7 @@ TEST(TraitTemplateTest, EmailLocalTakesThePartBeforeTheAt) {
 
 TEST(TraitTemplateTest, RegexpReplaceRewritesMatchesAndDropsTheRest) {
   Traits traits = MakeTraits({{"groups", {"admin-db", "admin-web", "users"}}});
-  EXPECT_THAT(ExpandOf("{{regexp.replace(external.groups, \"^admin-(.*)$\", \"$1-ops\")}}",
-                       traits),
+  EXPECT_THAT(ExpandOf("{{regexp.replace(external.groups, \"^admin-(.*)$\", \"$1-ops\")}}", traits),
               ElementsAre("db-ops", "web-ops"));
 }
 
@@ -119,9 +118,9 @@ TEST(TraitTemplateTest, RejectsUnbalancedAndRepeatedBraces) {
 }
 
 TEST(TraitTemplateTest, RejectsBadRegexpReplaceArguments) {
-  EXPECT_THAT(TraitTemplate::Parse("{{regexp.replace(external.g, \"^(a$\", \"$1\")}}"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("invalid regular expression")));
+  EXPECT_THAT(
+      TraitTemplate::Parse("{{regexp.replace(external.g, \"^(a$\", \"$1\")}}"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid regular expression")));
   EXPECT_THAT(TraitTemplate::Parse("{{regexp.replace(external.g, \"^(a)$\", \"$2\")}}"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("replacement")));
   EXPECT_THAT(TraitTemplate::Parse("{{regexp.replace(external.g, \"^(a)$\")}}"),

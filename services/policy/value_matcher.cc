@@ -18,8 +18,8 @@ absl::StatusOr<ValueMatcher> ValueMatcher::Create(absl::string_view expression) 
     return absl::InvalidArgumentError("empty matcher expression");
   }
   if (expression.size() > kMaxMatcherExpressionLength) {
-    return absl::InvalidArgumentError(absl::StrCat("matcher expression longer than ",
-                                                   kMaxMatcherExpressionLength, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("matcher expression longer than ", kMaxMatcherExpressionLength, " bytes"));
   }
   ValueMatcher matcher;
   matcher.expression_ = std::string(expression);
@@ -29,11 +29,11 @@ absl::StatusOr<ValueMatcher> ValueMatcher::Create(absl::string_view expression) 
     RE2::Options options;
     options.set_log_errors(false);
     options.set_max_mem(1 << 20);
-    auto regex = std::make_shared<const RE2>(
-        re2::StringPiece(expression.data(), expression.size()), options);
+    auto regex = std::make_shared<const RE2>(re2::StringPiece(expression.data(), expression.size()),
+                                             options);
     if (!regex->ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid regular expression \"",
-                                                     expression, "\": ", regex->error()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid regular expression \"", expression, "\": ", regex->error()));
     }
     matcher.kind_ = Kind::kRegex;
     matcher.regex_ = std::move(regex);

@@ -84,8 +84,7 @@ TEST(ValueMatcherTest, RejectsInvalidRegex) {
 
 TEST(ValueMatcherTest, RejectsBacktrackingOnlyFeatures) {
   // RE2 has no backreferences: what would be a backtracking bomb elsewhere is refused.
-  EXPECT_THAT(ValueMatcher::Create("^(a+)\\1$"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ValueMatcher::Create("^(a+)\\1$"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ValueMatcherTest, PathologicalRegexRunsInLinearTime) {

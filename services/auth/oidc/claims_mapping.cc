@@ -24,13 +24,16 @@ std::string GlobToRegex(const std::string& glob) {
 }
 
 absl::StatusOr<std::unique_ptr<RE2>> Compile(const std::string& value, const std::string& where) {
-  const std::string pattern = value.empty() ? "^(?s:.*)$" : IsRegex(value) ? value : GlobToRegex(value);
+  const std::string pattern = value.empty()    ? "^(?s:.*)$"
+                              : IsRegex(value) ? value
+                                               : GlobToRegex(value);
   RE2::Options options;
   options.set_log_errors(false);
   options.set_dot_nl(false);
   auto re = std::make_unique<RE2>(pattern, options);
   if (!re->ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ".value: invalid pattern: ", re->error()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ".value: invalid pattern: ", re->error()));
   }
   return re;
 }

@@ -51,21 +51,21 @@ absl::StatusOr<ProviderMetadata> ParseProviderMetadata(std::string_view json,
       jwt::ParseStrictJsonObject(json, "OIDC discovery document", {.max_bytes = 256 * 1024});
   if (!doc.ok()) return absl::FailedPreconditionError(doc.status().message());
   ProviderMetadata m;
-  for (auto [name, field] : {std::pair{"issuer", &m.issuer},
-                             std::pair{"authorization_endpoint", &m.authorization_endpoint},
-                             std::pair{"token_endpoint", &m.token_endpoint},
-                             std::pair{"jwks_uri", &m.jwks_uri}}) {
+  for (auto [name, field] :
+       {std::pair{"issuer", &m.issuer},
+        std::pair{"authorization_endpoint", &m.authorization_endpoint},
+        std::pair{"token_endpoint", &m.token_endpoint}, std::pair{"jwks_uri", &m.jwks_uri}}) {
     absl::StatusOr<std::string> v = RequiredString(*doc, name);
     if (!v.ok()) return v.status();
     *field = *std::move(v);
   }
   if (m.issuer != expected_issuer) {
-    return Bad("issuer", absl::StrCat("is '", m.issuer, "', expected '",
-                                      std::string(expected_issuer), "'"));
+    return Bad("issuer",
+               absl::StrCat("is '", m.issuer, "', expected '", std::string(expected_issuer), "'"));
   }
-  for (auto [name, url] : {std::pair{"authorization_endpoint", &m.authorization_endpoint},
-                           std::pair{"token_endpoint", &m.token_endpoint},
-                           std::pair{"jwks_uri", &m.jwks_uri}}) {
+  for (auto [name, url] :
+       {std::pair{"authorization_endpoint", &m.authorization_endpoint},
+        std::pair{"token_endpoint", &m.token_endpoint}, std::pair{"jwks_uri", &m.jwks_uri}}) {
     if (absl::Status s = http::CheckUrlAllowed(*url, allow_loopback_http); !s.ok()) {
       return Bad(name, std::string(s.message()));
     }
@@ -80,7 +80,8 @@ absl::StatusOr<ProviderMetadata> ParseProviderMetadata(std::string_view json,
       StringList(*doc, "id_token_signing_alg_values_supported");
   if (!algs.ok()) return algs.status();
   m.id_token_signing_alg_values_supported = *std::move(algs);
-  absl::StatusOr<std::vector<std::string>> pkce = StringList(*doc, "code_challenge_methods_supported");
+  absl::StatusOr<std::vector<std::string>> pkce =
+      StringList(*doc, "code_challenge_methods_supported");
   if (!pkce.ok()) return pkce.status();
   if (!pkce->empty() && !Contains(*pkce, "S256")) {
     return Bad("code_challenge_methods_supported", "does not include S256");
@@ -100,8 +101,8 @@ absl::StatusOr<ProviderMetadata> FetchProviderMetadata(http::HttpClient& client,
   absl::StatusOr<http::HttpResponse> response = client.Get(url);
   if (!response.ok()) return response.status();
   if (response->status >= 500) {
-    return absl::UnavailableError(absl::StrCat("OIDC discovery: ", url, " answered ",
-                                               response->status));
+    return absl::UnavailableError(
+        absl::StrCat("OIDC discovery: ", url, " answered ", response->status));
   }
   if (response->status != 200) {
     return absl::FailedPreconditionError(

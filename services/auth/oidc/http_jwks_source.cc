@@ -8,8 +8,8 @@ absl::StatusOr<std::vector<jwt::JsonWebKey>> HttpJwksSource::FetchJwks() {
   absl::StatusOr<http::HttpResponse> response = client_->Get(jwks_uri_);
   if (!response.ok()) return response.status();
   if (response->status >= 500) {
-    return absl::UnavailableError(absl::StrCat("JWKS ", http::UrlForLog(jwks_uri_), " answered ",
-                                               response->status));
+    return absl::UnavailableError(
+        absl::StrCat("JWKS ", http::UrlForLog(jwks_uri_), " answered ", response->status));
   }
   if (response->status != 200) {
     return absl::FailedPreconditionError(

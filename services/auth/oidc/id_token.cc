@@ -8,7 +8,9 @@
 namespace jit::auth::oidc {
 namespace {
 
-absl::Status Reject(const std::string& why) { return absl::UnauthenticatedError("ID token " + why); }
+absl::Status Reject(const std::string& why) {
+  return absl::UnauthenticatedError("ID token " + why);
+}
 
 // NumericDate: JSON number of seconds (RFC 7519 §2 allows fractions).
 absl::StatusOr<absl::Time> Date(const nlohmann::json& claims, const char* name, bool required) {
@@ -44,7 +46,8 @@ absl::StatusOr<nlohmann::json> VerifyIdToken(std::string_view token,
   }
   absl::StatusOr<nlohmann::json> parsed =
       jwt::ParseStrictJsonObject(jws->payload, "ID token claims", {.max_bytes = jwt::kMaxJwsBytes});
-  if (!parsed.ok()) return Reject("claims are malformed: " + std::string(parsed.status().message()));
+  if (!parsed.ok())
+    return Reject("claims are malformed: " + std::string(parsed.status().message()));
   const nlohmann::json& claims = *parsed;
 
   const auto iss = claims.find("iss");

@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   input.request_traits = &traits;
 
   for (auto scope : {jit::policy::PredicateScope::kReview, jit::policy::PredicateScope::kRule}) {
-    absl::StatusOr<jit::policy::Predicate> predicate = jit::policy::Predicate::Compile(source, scope);
+    absl::StatusOr<jit::policy::Predicate> predicate =
+        jit::policy::Predicate::Compile(source, scope);
     if (!predicate.ok()) {
       Check(predicate.status().code() == absl::StatusCode::kInvalidArgument);
       Check(absl::StrContains(predicate.status().message(), "position"));

@@ -21,9 +21,8 @@ using ::testing::Not;
 class DecisionTableLoaderTest : public ::testing::Test {
  protected:
   std::string WriteTable(const std::string& text) {
-    const std::string path =
-        std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/table_" +
-        std::to_string(counter_++) + ".yaml";
+    const std::string path = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") +
+                             "/table_" + std::to_string(counter_++) + ".yaml";
     std::ofstream(path) << text;
     return path;
   }
@@ -57,13 +56,14 @@ cases:
 }
 
 TEST_F(DecisionTableLoaderTest, RejectsUnknownCaseKeys) {
-  EXPECT_THAT(LoadDecisionTable(WriteTable(std::string(kRoles) + R"(
+  EXPECT_THAT(
+      LoadDecisionTable(WriteTable(std::string(kRoles) + R"(
 cases:
   - name: typo
     check_acess: {}
     expect: {allowed: true}
 )")),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown case key \"check_acess\"")));
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown case key \"check_acess\"")));
 }
 
 TEST_F(DecisionTableLoaderTest, RejectsDuplicateNamesAndMissingExpectations) {
