@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every jit-access test: installs what is missing, starts a throwaway PostgreSQL on
-# 127.0.0.1, runs `bazel test //...` (unit, integration and bench-smoke targets), the Helm chart
-# checks (tests/helm/check.sh), the image check and the fuzz smoke runs, stops what it started, and ends with one line
-# "N passed, M failed".
+# 127.0.0.1, runs `bazel test //...` (unit, integration and bench-smoke targets), the Helm
+# chart checks (tests/helm/check.sh), the image check and the fuzz smoke runs, stops what it
+# started, and ends with one line "N passed, M failed".
 # Exits non-zero on any failure.
 #
 #   tests/run.sh                 # everything
