@@ -485,6 +485,12 @@ constexpr InputRow kBadTextRows[] = {
     {"ca", "/jit.ca.v1.CaService/SignUserSshCert", Caller::kUser, 1},
     {"ca", "/jit.ca.v1.CaService/ListIssuedCerts", Caller::kUser, 3},
     {"ca", "/jit.ca.v1.CaService/RevokeCerts", Caller::kUser, 3},
+    {"ca", "/jit.ca.v1.CaService/RotateCa", Caller::kUser, 2},
+    {"ca", "/jit.ca.v1.CaService/CreateJoinToken", Caller::kUser, 2},
+    {"ca", "/jit.ca.v1.CaService/EnrollHost", Caller::kAnonymous, 1},
+    {"ca", "/jit.ca.v1.CaService/JoinService", Caller::kAnonymous, 1},
+    {"policy", "/jit.policy.v1.PolicyService/GetReviewRule", Caller::kUser, 1},
+    {"policy", "/jit.policy.v1.PolicyService/DeleteReviewRule", Caller::kUser, 1},
     {"audit", "/jit.audit.v1.AuditService/SearchEvents", Caller::kUser, 6},
 };
 
@@ -492,6 +498,7 @@ constexpr InputRow kBadTextRows[] = {
 constexpr InputRow kOversizedEchoRows[] = {
     {"auth", "/jit.auth.v1.AuthService/GetUser", Caller::kUser, 1},
     {"policy", "/jit.policy.v1.PolicyService/GetRole", Caller::kUser, 1},
+    {"policy", "/jit.policy.v1.PolicyService/GetReviewRule", Caller::kUser, 1},
     {"requests", "/jit.requests.v1.RequestsService/GetRequest", Caller::kUser, 1},
     {"requests", "/jit.requests.v1.RequestsService/CancelRequest", Caller::kUser, 1},
 };
